@@ -1,0 +1,3 @@
+import { buildProgram } from '../src/cli/main.js';
+
+await buildProgram().parseAsync(process.argv);

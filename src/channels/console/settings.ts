@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import type { ChannelKindSettings } from '../types.js';
+
+export const consoleSettingsSchema = z.strictObject({
+  format: z.enum(['text', 'json']).default('text'),
+});
+export type ConsoleSettings = z.infer<typeof consoleSettingsSchema>;
+
+export const consoleSettings: ChannelKindSettings<ConsoleSettings> = {
+  schema: consoleSettingsSchema,
+  secretFields: [],
+};

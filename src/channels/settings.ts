@@ -1,0 +1,12 @@
+import { consoleSettings } from './console/settings.js';
+
+/**
+ * The channel kinds: the single source of truth for their names. Pure (schemas only), so the
+ * domain's config schema derives its allowed kinds from it; `registry.ts` pairs each with its factory.
+ */
+export const channelKindSettings = {
+  console: consoleSettings,
+} as const;
+
+export type ChannelKindName = keyof typeof channelKindSettings;
+export const CHANNEL_KINDS = Object.keys(channelKindSettings) as ChannelKindName[];

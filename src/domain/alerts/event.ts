@@ -1,0 +1,82 @@
+import type { Labels } from '../labels.js';
+
+export const ALERT_EVENT_SCHEMA = 'performanceflow.alert/v1';
+
+/** The states an alert instance can be in between evaluations. */
+export type InstanceState = 'ok' | 'pending' | 'firing' | 'nodata' | 'error';
+
+/** The states an alert event announces. */
+export type EventState = 'firing' | 'resolved' | 'nodata' | 'error';
+
+export type Severity = 'critical' | 'major' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'warning', 'info'];
+
+export type ComparisonOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+export type RangeOp = 'outside_range' | 'inside_range';
+
+/** A threshold as it appears in rules and events. */
+export type Threshold =
+  | { readonly op: ComparisonOp; readonly value: number }
+  | { readonly op: RangeOp; readonly min: number; readonly max: number };
+
+export interface AlertLink {
+  readonly title: string;
+  readonly url: string;
+}
+
+/**
+ * The versioned alert event (DESIGN.md, "Alert event"): published on SNS and the local bus,
+ * written one per line in log drops. `id` is the dedupe key: the same evaluation of the same
+ * instance always yields the same id, so retries and restarts never notify twice.
+ */
+export interface AlertEvent {
+  readonly schema: typeof ALERT_EVENT_SCHEMA;
+  readonly id: string;
+  readonly site: string;
+  readonly rule: { readonly id: string; readonly name: string; readonly severity: Severity };
+  readonly state: EventState;
+  readonly previousState: InstanceState;
+  /** The reduced value that was compared, or null when there was none (no data, error). */
+  readonly value: number | null;
+  readonly threshold: Threshold;
+  readonly labels: Labels;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** ISO 8601 UTC. */
+  readonly startsAt: string;
+  readonly endsAt: string | null;
+  readonly evaluatedAt: string;
+  readonly links?: readonly AlertLink[];
+  /** Set on reminders sent because `repeat_interval` passed while still firing. */
+  readonly repeat?: boolean;
+  /** Set on notifications sent by `pflow notify test`. */
+  readonly test?: boolean;
+  /** Set on the error message when state is `error`. */
+  readonly error?: string;
+}
+
+/** SNS message attributes / bus routing keys derived from an event. */
+export function eventAttributes(event: AlertEvent): Record<'site' | 'severity' | 'state' | 'rule', string> {
+  return { site: event.site, severity: event.rule.severity, state: event.state, rule: event.rule.id };
+}
+
+/** Labels that routes and silences match on: the event's labels plus site, rule, severity and state. */
+export function routingLabels(event: AlertEvent): Labels {
+  return {
+    ...event.labels,
+    site: event.site,
+    rule: event.rule.id,
+    alertname: event.rule.name,
+    severity: event.rule.severity,
+    state: event.state,
+  };
+}
+
+export function eventId(parts: {
+  site: string;
+  ruleId: string;
+  fingerprint: string;
+  evaluatedAt: string;
+  state: EventState;
+}): string {
+  return `${parts.site}/${parts.ruleId}/${parts.fingerprint}/${parts.evaluatedAt}/${parts.state}`;
+}

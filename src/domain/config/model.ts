@@ -1,0 +1,91 @@
+import type { LabelMatcher, Labels } from '../labels.js';
+import type { RuleGroupDefinition } from '../rules/types.js';
+import type { MaintenanceWindow, Silence } from '../silences.js';
+
+/**
+ * The validated, normalised deployment config (durations in ms, matchers compiled, defaults
+ * applied). `src/domain/config/schema.ts` turns YAML into this; everything else reads only this.
+ */
+export interface DeploymentConfig {
+  readonly version: 1;
+  readonly sites: readonly SiteDefinition[];
+  readonly probes: readonly ProbeDefinition[];
+  readonly ruleGroups: readonly RuleGroupDefinition[];
+  readonly channels: readonly ChannelDefinition[];
+  readonly routes: readonly RouteDefinition[];
+  readonly silences: readonly Silence[];
+  readonly maintenanceWindows: readonly MaintenanceWindow[];
+  readonly storage: StorageSettings;
+  readonly delivery: DeliverySettings;
+  readonly local: LocalRuntimeSettings;
+}
+
+export interface SiteDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** IANA time zone, used to show times in notifications and to place maintenance windows. */
+  readonly timezone: string;
+  readonly labels: Labels;
+}
+
+export interface ProbeDefinition {
+  readonly id: string;
+  readonly site: string;
+  /** A key of the probe registry. */
+  readonly kind: string;
+  readonly target: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly labels: Labels;
+  /** The kind-specific block (`http:`, `tcp:`, `dns:`), validated by that kind's schema. */
+  readonly settings: unknown;
+}
+
+export interface ChannelDefinition {
+  readonly id: string;
+  /** A key of the channel registry. */
+  readonly kind: string;
+  /** The kind-specific block, validated by that kind's schema. */
+  readonly settings: unknown;
+  /** Messages per second this channel may send; undefined = no limit. */
+  readonly rateLimitPerSecond?: number;
+  readonly sendResolved: boolean;
+}
+
+export interface RouteDefinition {
+  readonly matchers: readonly LabelMatcher[];
+  readonly channels: readonly string[];
+  /** Keep matching later routes after this one matched. */
+  readonly continue: boolean;
+  /** Group events of one rule arriving within this window into one message; 0 = no grouping. */
+  readonly groupWaitMs: number;
+}
+
+export interface StorageSettings {
+  readonly retentionMs: number;
+}
+
+export interface DeliverySettings {
+  /** Attempts inside one run before an event goes to the durable retry queue. */
+  readonly immediateAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Total attempts, immediate and queued, before the dead-letter store. */
+  readonly maxAttempts: number;
+  /** Delay between queued retries (grows exponentially up to maxBackoffMs × 10). */
+  readonly queueRetryMs: number;
+}
+
+export interface LocalRuntimeSettings {
+  readonly dataDir: string;
+  /** `host:port` of the read-only JSON API; port 0 picks a free one. */
+  readonly apiListen: string;
+  readonly demoTarget?: DemoTargetSettings;
+}
+
+/** A loopback HTTP target the local runtime serves that is up, then down, on a fixed cycle. */
+export interface DemoTargetSettings {
+  readonly listen: string;
+  readonly upForMs: number;
+  readonly downForMs: number;
+}

@@ -1,0 +1,67 @@
+import type { AlertEvent } from './alerts/event.js';
+import type { DeliveryOutcome, Notification } from './notification/outcome.js';
+import type { ProbeResult } from './probe-result.js';
+import type { MetricSample, SeriesWindow, WindowQuery } from './records.js';
+import type { AlertInstanceState } from './rules/types.js';
+
+/** Small interfaces the domain needs; adapters (`local`, `aws`) implement them. */
+
+export interface Clock {
+  /** Epoch ms. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Time series: SQLite locally, Timestream in AWS. */
+export interface MetricStore {
+  writeProbeResults(results: readonly ProbeResult[]): Promise<void>;
+  writeMetricSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** Alert state-change history for dashboards (the `alerts` table). */
+  writeAlertEvents(events: readonly AlertEvent[]): Promise<void>;
+  fetchWindows(query: WindowQuery): Promise<SeriesWindow[]>;
+}
+
+export interface CasWrite {
+  readonly next: AlertInstanceState;
+  /** The version the writer read; 0 when the instance did not exist. */
+  readonly expectedVersion: number;
+}
+
+export interface CasResult {
+  readonly written: readonly string[];
+  /** Keys whose stored version was not the expected one: another evaluator got there first. */
+  readonly conflicts: readonly string[];
+}
+
+/** Alert instance state: SQLite locally, DynamoDB (conditional writes) in AWS. */
+export interface AlertStateStore {
+  loadStates(ruleIds: readonly string[]): Promise<Map<string, AlertInstanceState>>;
+  compareAndSet(writes: readonly CasWrite[]): Promise<CasResult>;
+  deleteStates(keys: readonly string[]): Promise<void>;
+}
+
+/** Publishes alert events: in-process fan-out locally, SNS in AWS. */
+export interface EventBus {
+  publish(events: readonly AlertEvent[]): Promise<void>;
+}
+
+/** A channel's sending half: renders and sends one notification, and classifies the outcome. */
+export interface ChannelSender {
+  readonly id: string;
+  readonly kind: string;
+  send(notification: Notification): Promise<DeliveryOutcome>;
+  close?(): Promise<void>;
+}
+
+/** Resolves `${NAME}` references in config (environment locally, Secrets Manager in AWS). */
+export interface Secrets {
+  get(name: string): string | undefined;
+}

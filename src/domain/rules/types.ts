@@ -1,0 +1,67 @@
+import type { AlertLink, InstanceState, Severity, Threshold } from '../alerts/event.js';
+import type { LabelMatcher, Labels } from '../labels.js';
+import type { SeriesTable } from '../records.js';
+
+export const REDUCERS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'rate'] as const;
+export type Reducer = (typeof REDUCERS)[number];
+
+/** What a rule does when its series have no points in the window. */
+export type NoDataPolicy = 'nodata' | 'alerting' | 'ok' | 'keep_last';
+/** What a rule does when it cannot be evaluated. */
+export type ErrorPolicy = 'error' | 'alerting' | 'ok' | 'keep_last';
+
+/** A validated, normalised threshold rule (durations in ms). */
+export interface RuleDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly group: string;
+  readonly severity: Severity;
+  readonly table: SeriesTable;
+  readonly measure: string;
+  readonly matchers: readonly LabelMatcher[];
+  readonly windowMs: number;
+  readonly reducer: Reducer;
+  readonly threshold: Threshold;
+  readonly forMs: number;
+  readonly keepFiringForMs: number;
+  readonly noData: NoDataPolicy;
+  readonly onError: ErrorPolicy;
+  readonly repeatIntervalMs: number;
+  /** Whether a `resolved` event is sent when the alert clears. */
+  readonly sendResolved: boolean;
+  readonly labels: Labels;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly links: readonly AlertLink[];
+}
+
+export interface RuleGroupDefinition {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly rules: readonly RuleDefinition[];
+}
+
+/**
+ * The persisted state of one alert instance (one rule × one series), behind AlertStateStore.
+ * `version` makes compare-and-set writes possible (DynamoDB conditional writes later).
+ */
+export interface AlertInstanceState {
+  /** `${ruleId}/${fingerprint}` */
+  readonly key: string;
+  readonly ruleId: string;
+  readonly site: string;
+  readonly fingerprint: string;
+  readonly labels: Labels;
+  readonly state: InstanceState;
+  /** Epoch ms when the current state began (for pending: when the condition first held). */
+  readonly since: number;
+  /** Epoch ms when the alert started firing (kept through keep_firing_for), if it fires. */
+  readonly firingSince?: number;
+  /** Epoch ms when the condition last held; drives keep_firing_for. */
+  readonly lastActiveAt?: number;
+  readonly lastValue: number | null;
+  /** The last state that was announced by an event, and when; drives repeats and silences. */
+  readonly notifiedState?: InstanceState;
+  readonly lastNotifiedAt?: number;
+  readonly lastEvaluatedAt: number;
+  readonly version: number;
+}

@@ -1,0 +1,12 @@
+import { httpSettings } from './http/settings.js';
+
+/**
+ * The probe kinds: the single source of truth for their names. Pure (schemas only), so the
+ * domain's config schema can derive its allowed kinds from it; `registry.ts` pairs each with its prober.
+ */
+export const probeKindSettings = {
+  http: httpSettings,
+} as const;
+
+export type ProbeKindName = keyof typeof probeKindSettings;
+export const PROBE_KINDS = Object.keys(probeKindSettings) as ProbeKindName[];
