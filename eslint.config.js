@@ -41,7 +41,16 @@ export default tseslint.config(
           patterns: [
             { group: awsAndEntryPoints, message: 'The domain is pure: put I/O behind a port in src/domain/ports.ts.' },
             {
-              group: ['**/adapters/**', '**/runtime/**', '**/cli/**', '**/lambdas/**', '**/lib/**', '**/delivery/**', '**/probes/registry*', '**/channels/registry*'],
+              group: [
+                '**/adapters/**',
+                '**/runtime/**',
+                '**/cli/**',
+                '**/lambdas/**',
+                '**/lib/**',
+                '**/delivery/**',
+                '**/probes/registry*',
+                '**/channels/registry*',
+              ],
               message: 'The domain never imports an adapter or an entry point.',
             },
           ],
