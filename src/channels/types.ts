@@ -6,6 +6,8 @@ export interface ChannelKindSettings<Settings> {
   readonly schema: ZodType<Settings>;
   /** Names of settings fields that hold secrets, for redaction. */
   readonly secretFields: readonly string[];
+  /** Messages per second a receiver of this kind accepts (Slack: about 1 per webhook); none when absent. */
+  readonly defaultRateLimitPerSecond?: number;
 }
 
 /** What a channel may need from outside; each channel takes only what it uses. */
