@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:http';
+import type { AlertEvent } from '../domain/alerts/event.js';
+import type { ProbeResult } from '../domain/probe-result.js';
+import type { AlertInstanceState } from '../domain/rules/types.js';
+import { parseListen } from './listen.js';
+
+/** What the read-only API shows; the SQLite store provides it. */
+export interface RuntimeReadModel {
+  latestProbeResults(): ProbeResult[];
+  listAlertStates(): AlertInstanceState[];
+  recentAlertEvents(limit: number): AlertEvent[];
+}
+
+const MAX_EVENTS = 1_000;
+
+/**
+ * The local runtime's small read-only JSON API:
+ * `/api/probes` latest result per probe, `/api/alerts` current alert states, `/api/events` recent
+ * events (`?limit=`), `/api/health` scheduler figures.
+ */
+export class ApiServer {
+  private server?: Server;
+
+  constructor(
+    private readonly listen: string,
+    private readonly readModel: RuntimeReadModel,
+    private readonly health: () => unknown,
+  ) {}
+
+  async start(): Promise<string> {
+    const { host, port } = parseListen(this.listen);
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const send = (status: number, body: unknown) => {
+        response.statusCode = status;
+        response.setHeader('content-type', 'application/json; charset=utf-8');
+        response.setHeader('cache-control', 'no-store');
+        response.end(`${JSON.stringify(body, null, 2)}\n`);
+      };
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.setHeader('allow', 'GET, HEAD');
+        send(405, { error: 'this API is read-only: use GET' });
+        return;
+      }
+      try {
+        switch (url.pathname) {
+          case '/':
+          case '/api':
+            send(200, { endpoints: ['/api/probes', '/api/alerts', '/api/events?limit=100', '/api/health'] });
+            return;
+          case '/api/probes':
+            send(200, { probes: this.readModel.latestProbeResults().map(presentProbeResult) });
+            return;
+          case '/api/alerts':
+            send(200, { alerts: this.readModel.listAlertStates().map(presentAlertState) });
+            return;
+          case '/api/events': {
+            const limitText = url.searchParams.get('limit') ?? '100';
+            const limit = Number(limitText);
+            if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) {
+              send(400, { error: `limit: must be an integer from 1 to ${MAX_EVENTS}, got ${JSON.stringify(limitText)}` });
+              return;
+            }
+            send(200, { events: this.readModel.recentAlertEvents(limit) });
+            return;
+          }
+          case '/api/health':
+            send(200, this.health());
+            return;
+          default:
+            send(404, { error: `no such endpoint: ${url.pathname}` });
+        }
+      } catch (error) {
+        send(500, { error: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function presentProbeResult(result: ProbeResult) {
+  return { ...result, time: new Date(result.time).toISOString() };
+}
+
+function presentAlertState(state: AlertInstanceState) {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    ...state,
+    since: iso(state.since),
+    firingSince: iso(state.firingSince),
+    lastActiveAt: iso(state.lastActiveAt),
+    lastNotifiedAt: iso(state.lastNotifiedAt),
+    lastEvaluatedAt: iso(state.lastEvaluatedAt),
+  };
+}
