@@ -67,15 +67,29 @@ export function labelsKey(labels: Labels): string {
 }
 
 /**
- * A short stable fingerprint of a label set (FNV-1a 64-bit, hex), for alert instance ids.
- * Hand-written because it must be synchronous and dependency-free in the pure domain.
+ * A short stable fingerprint of a label set (FNV-1a 64-bit over `labelsKey`, hex), for alert
+ * instance ids. Hand-written because it must be synchronous and dependency-free in the pure domain;
+ * the 64-bit product is kept in four 16-bit words because BigInt arithmetic was ~4× slower, and
+ * rule evaluation fingerprints up to 100,000 series per cycle.
  */
 export function fingerprint(labels: Labels): string {
-  let hash = 0xcbf29ce484222325n;
   const key = labelsKey(labels);
+  // Offset basis 0xcbf29ce484222325, least significant word first.
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
   for (let i = 0; i < key.length; i++) {
-    hash ^= BigInt(key.charCodeAt(i));
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+    h0 ^= key.charCodeAt(i);
+    // × prime 0x100000001b3 = 2^40 + 0x1b3, modulo 2^64.
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+    const t3 = h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
+    h3 = t3 & 0xffff;
   }
-  return hash.toString(16).padStart(16, '0');
+  return (h3 * 0x10000 + h2).toString(16).padStart(8, '0') + (h1 * 0x10000 + h0).toString(16).padStart(8, '0');
 }
