@@ -1,0 +1,68 @@
+import type { Clock } from '../domain/ports.js';
+import type { DeliveryTimers } from './timers.js';
+
+/**
+ * Shapes one channel's sends to `perSecond` (with an optional burst) by making callers wait for
+ * their slot, so a receiver such as a Slack webhook (about 1 message/s) never has to answer 429.
+ * It is GCRA, the "virtual scheduling" form of a token bucket: each caller reserves the next
+ * theoretical arrival time, so concurrent callers queue fairly without a timer per token.
+ * It also carries a pause: after a 429 with Retry-After the whole channel waits, not just the
+ * one request, because a receiver that is rate limiting us wants every sender to stop.
+ * Hand-written: the npm limiters either poll with real timers or cannot take an injected clock.
+ */
+export class RateLimiter {
+  private readonly intervalMs: number;
+  private theoreticalArrival = 0;
+  private pausedUntil = 0;
+
+  constructor(
+    perSecond: number | undefined,
+    private readonly clock: Clock,
+    private readonly timers: DeliveryTimers,
+    private readonly burst = 1,
+  ) {
+    this.intervalMs = perSecond && perSecond > 0 ? 1000 / perSecond : 0;
+  }
+
+  /** Resolves when the caller may send. */
+  async acquire(): Promise<void> {
+    let now = this.clock.now();
+    let slot = Math.max(now, this.pausedUntil);
+    if (this.intervalMs > 0) {
+      slot = Math.max(slot, this.theoreticalArrival - (this.burst - 1) * this.intervalMs);
+      this.theoreticalArrival = Math.max(this.theoreticalArrival, slot) + this.intervalMs;
+    }
+    if (slot > now) await this.timers.sleep(slot - now);
+    // A pause that began while this caller waited for its slot applies to it too.
+    for (now = this.clock.now(); this.pausedUntil > now; now = this.clock.now()) {
+      await this.timers.sleep(this.pausedUntil - now);
+    }
+  }
+
+  /** Holds every caller until `until` (epoch ms). */
+  pause(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+  }
+}
+
+/** Bounds how many sends to one channel are in flight at once. */
+export class Semaphore {
+  private available: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.available = Math.max(1, limit);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.available > 0) this.available--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.available++;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * How the delivery pipeline waits. Injected so tests drive time (vi fake timers or a manual
+ * scheduler) and never sleep for real; the defaults read the global timers at call time, which
+ * is what vi.useFakeTimers() replaces.
+ */
+export interface DeliveryTimers {
+  sleep(ms: number): Promise<void>;
+  /** Runs `callback` after `ms`; returns a function that cancels it. */
+  setTimer(callback: () => void, ms: number): () => void;
+}
+
+export const realTimers: DeliveryTimers = {
+  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))),
+  setTimer: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    return () => clearTimeout(handle);
+  },
+};

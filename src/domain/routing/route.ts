@@ -1,0 +1,47 @@
+import { routingLabels, type AlertEvent } from '../alerts/event.js';
+import type { ChannelDefinition, RouteDefinition } from '../config/model.js';
+import { matchesAll } from '../labels.js';
+
+/** Where one event goes: a channel, and the route that sent it there (its group_wait applies). */
+export interface RouteTarget {
+  readonly channel: string;
+  /** Index of the first route that named this channel for the event; part of the grouping key. */
+  readonly routeIndex: number;
+  readonly groupWaitMs: number;
+}
+
+/**
+ * Routes an event the way Alertmanager users expect: routes are tried in order, the first match
+ * wins unless it says `continue`. A channel named by several matching routes appears once, with
+ * the first route's group_wait. Channels with `sendResolved: false` never get resolved events.
+ */
+export function routeEvent(
+  event: AlertEvent,
+  routes: readonly RouteDefinition[],
+  channels: readonly Pick<ChannelDefinition, 'id' | 'sendResolved'>[] = [],
+): RouteTarget[] {
+  const labels = routingLabels(event);
+  const sendResolved = new Map(channels.map((channel) => [channel.id, channel.sendResolved]));
+  const targets: RouteTarget[] = [];
+  const seen = new Set<string>();
+  for (const [routeIndex, route] of routes.entries()) {
+    if (!matchesAll(route.matchers, labels)) continue;
+    for (const channel of route.channels) {
+      if (seen.has(channel)) continue;
+      seen.add(channel);
+      if (event.state === 'resolved' && sendResolved.get(channel) === false) continue;
+      targets.push({ channel, routeIndex, groupWaitMs: route.groupWaitMs });
+    }
+    if (!route.continue) break;
+  }
+  return targets;
+}
+
+/** The channel ids an event is routed to, in route order, without duplicates. */
+export function routeChannelIds(
+  event: AlertEvent,
+  routes: readonly RouteDefinition[],
+  channels: readonly Pick<ChannelDefinition, 'id' | 'sendResolved'>[] = [],
+): string[] {
+  return routeEvent(event, routes, channels).map((target) => target.channel);
+}
