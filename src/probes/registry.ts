@@ -1,12 +1,20 @@
+import { dnsProber } from './dns/probe.js';
+import { httpProber } from './http/probe.js';
 import type { ProbeKindName } from './settings.js';
+import { tcpProber } from './tcp/probe.js';
 import type { Prober } from './types.js';
 
-// Placeholder until the probers land; `satisfies` keeps it in step with settings.ts.
+/**
+ * Each probe kind's prober; `satisfies` keeps this in step with `settings.ts`, so a kind cannot have
+ * settings without a prober or the other way round. Settings reach a prober already validated by its schema.
+ */
 export const probers = {
-  http: async () => ({
-    success: false,
-    durationMs: 0,
-    phases: {},
-    failure: { reason: 'error', message: 'not implemented' },
-  }),
-} satisfies Record<ProbeKindName, Prober<never>>;
+  http: httpProber,
+  tcp: tcpProber,
+  dns: dnsProber,
+} satisfies { [Kind in ProbeKindName]: Prober<never> } & Record<ProbeKindName, unknown>;
+
+/** Runs a probe whose settings were validated by its kind's schema (what the config gives the runtime). */
+export function proberFor(kind: ProbeKindName): Prober<unknown> {
+  return probers[kind] as Prober<unknown>;
+}

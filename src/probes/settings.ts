@@ -1,4 +1,6 @@
+import { dnsSettings } from './dns/settings.js';
 import { httpSettings } from './http/settings.js';
+import { tcpSettings } from './tcp/settings.js';
 
 /**
  * The probe kinds: the single source of truth for their names. Pure (schemas only), so the
@@ -6,6 +8,8 @@ import { httpSettings } from './http/settings.js';
  */
 export const probeKindSettings = {
   http: httpSettings,
+  tcp: tcpSettings,
+  dns: dnsSettings,
 } as const;
 
 export type ProbeKindName = keyof typeof probeKindSettings;
