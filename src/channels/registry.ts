@@ -1,4 +1,7 @@
 import type { ChannelKindName } from './settings.js';
+import { createSlackSender } from './slack/slack.js';
+import { createTeamsSender } from './teams/teams.js';
+import { createWebhookSender } from './webhook/webhook.js';
 import type { ChannelFactory } from './types.js';
 
 // Placeholder until the senders land; `satisfies` keeps it in step with settings.ts.
@@ -6,4 +9,7 @@ export const channelFactories = {
   console: () => {
     throw new Error('not implemented');
   },
+  slack: createSlackSender,
+  teams: createTeamsSender,
+  webhook: createWebhookSender,
 } satisfies Record<ChannelKindName, ChannelFactory<never>>;

@@ -1,4 +1,7 @@
 import { consoleSettings } from './console/settings.js';
+import { slackSettings } from './slack/settings.js';
+import { teamsSettings } from './teams/settings.js';
+import { webhookSettings } from './webhook/settings.js';
 
 /**
  * The channel kinds: the single source of truth for their names. Pure (schemas only), so the
@@ -6,6 +9,9 @@ import { consoleSettings } from './console/settings.js';
  */
 export const channelKindSettings = {
   console: consoleSettings,
+  slack: slackSettings,
+  teams: teamsSettings,
+  webhook: webhookSettings,
 } as const;
 
 export type ChannelKindName = keyof typeof channelKindSettings;

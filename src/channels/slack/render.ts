@@ -1,0 +1,213 @@
+import type { EventState, Severity } from '../../domain/alerts/event.js';
+import type { Notification } from '../../domain/notification/outcome.js';
+import {
+  summarise,
+  type ChannelMessage,
+  type LabelPair,
+  type MessageAlert,
+  type SummariseOptions,
+} from '../common/message.js';
+import { truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
+
+/**
+ * Slack's limits (integrations-facts.md §2.2). `totalText` is below the ~13.2k characters at
+ * which Slack answered `msg_blocks_too_long` despite the documented per-block limits.
+ */
+export const SLACK_RENDER_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  buttonText: 75,
+  buttons: 5,
+  url: 3000,
+  totalText: 12_000,
+  fallbackText: 3000,
+} as const;
+
+export interface SlackPayload {
+  /** Notification fallback: what phones and screen readers show. */
+  readonly text: string;
+  /** One attachment: the only way to get Slack's coloured side bar around Block Kit blocks. */
+  readonly attachments: readonly [{ readonly color: string; readonly blocks: readonly SlackBlock[] }];
+}
+
+export type SlackText = { readonly type: 'mrkdwn' | 'plain_text'; readonly text: string; readonly emoji?: boolean };
+export type SlackBlock =
+  | { readonly type: 'header'; readonly text: SlackText }
+  | { readonly type: 'section'; readonly text?: SlackText; readonly fields?: readonly SlackText[] }
+  | { readonly type: 'context'; readonly elements: readonly SlackText[] }
+  | { readonly type: 'divider' }
+  | {
+      readonly type: 'actions';
+      readonly elements: readonly {
+        readonly type: 'button';
+        readonly text: SlackText;
+        readonly url: string;
+        readonly action_id: string;
+      }[];
+    };
+
+const STATE_EMOJI: Record<EventState, string> = {
+  firing: ':rotating_light:',
+  resolved: ':white_check_mark:',
+  nodata: ':grey_question:',
+  error: ':x:',
+};
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: ':rotating_light:',
+  major: ':rotating_light:',
+  warning: ':warning:',
+  info: ':information_source:',
+};
+
+/** Pure: one notification → one incoming-webhook body, always within Slack's limits. */
+export function renderSlack(notification: Notification, options: SummariseOptions = {}): SlackPayload {
+  const message = summarise(notification, options);
+  const blocks: SlackBlock[] = [];
+  const emoji = message.state === 'firing' ? SEVERITY_EMOJI[message.severity] : STATE_EMOJI[message.state];
+
+  blocks.push({
+    type: 'header',
+    text: {
+      type: 'plain_text',
+      text: truncateText(`${emoji} ${message.title}`, SLACK_RENDER_LIMITS.headerText),
+      emoji: true,
+    },
+  });
+  const intro = introText(message);
+  if (intro) blocks.push(section(intro));
+  blocks.push({ type: 'section', fields: overviewFields(message) });
+  if (message.commonLabels.length > 0) blocks.push(section(`*Labels*\n${labelsText(message.commonLabels)}`));
+  if (message.alerts.length > 1) blocks.push({ type: 'divider' }, ...alertSections(message, blocks));
+  const buttons = message.links
+    .filter((link) => link.url.length <= SLACK_RENDER_LIMITS.url)
+    .slice(0, SLACK_RENDER_LIMITS.buttons)
+    .map((link, i) => ({
+      type: 'button' as const,
+      text: {
+        type: 'plain_text' as const,
+        text: truncateText(link.title, SLACK_RENDER_LIMITS.buttonText),
+        emoji: true,
+      },
+      url: link.url,
+      action_id: `link-${i}`,
+    }));
+  if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escape(contextText(message)) }] });
+
+  return {
+    text: truncateText(escape(fallbackText(message)), SLACK_RENDER_LIMITS.fallbackText),
+    attachments: [{ color: message.colour.hex, blocks }],
+  };
+}
+
+function introText(message: ChannelMessage): string | undefined {
+  const lines: string[] = [];
+  if (message.test) lines.push('*Test notification* sent by `pflow notify test`: no alert is firing.');
+  if (message.state === 'resolved') lines.push('*Resolved* :white_check_mark:');
+  if (message.reminder) lines.push('_Reminder: still firing._');
+  if (message.summary) lines.push(`*${escape(message.summary)}*`);
+  if (message.description) lines.push(escape(message.description));
+  const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
+  if (single?.error) lines.push(`Error: \`${escape(single.error)}\``);
+  return lines.length > 0 ? truncateText(lines.join('\n'), SLACK_RENDER_LIMITS.sectionText) : undefined;
+}
+
+function overviewFields(message: ChannelMessage): SlackText[] {
+  const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
+  const fields: [string, string][] = [
+    ['State', `${capitalise(message.state)} (${message.severity})`],
+    ['Site', message.site],
+  ];
+  if (single) {
+    fields.push(['Value', single.valueText], ['Threshold', single.thresholdText], ['Started', single.startsAtText]);
+    if (single.endsAtText) fields.push(['Ended', single.endsAtText]);
+  } else {
+    const thresholds = [...new Set(message.alerts.map((alert) => alert.thresholdText))];
+    fields.push(['Alerts', String(message.alerts.length)], ['Threshold', thresholds.join(', ')]);
+  }
+  return fields.slice(0, SLACK_RENDER_LIMITS.fields).map(([name, value]) => ({
+    type: 'mrkdwn',
+    text: truncateText(`*${name}*\n${escape(value)}`, SLACK_RENDER_LIMITS.fieldText),
+  }));
+}
+
+/**
+ * One line per alert of a group, packed into sections. Stops, with a visible marker, before the
+ * block count or the total text would pass Slack's limits; the last blocks are reserved for
+ * the divider, buttons, the marker and the context line.
+ */
+function alertSections(message: ChannelMessage, before: readonly SlackBlock[]): SlackBlock[] {
+  const reservedBlocks = 4;
+  const blockBudget = SLACK_RENDER_LIMITS.blocks - before.length - reservedBlocks;
+  let textBudget = SLACK_RENDER_LIMITS.totalText - textLength(before) - 1000;
+  const sections: SlackBlock[] = [];
+  let current = '';
+  let shown = 0;
+  for (const alert of message.alerts) {
+    const line = truncateText(alertLine(alert), 1000);
+    if (line.length + 1 > textBudget) break;
+    if (current.length + line.length + 1 > SLACK_RENDER_LIMITS.sectionText) {
+      if (sections.length + 1 >= blockBudget) break;
+      sections.push(section(current));
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+    textBudget -= line.length + 1;
+    shown += 1;
+  }
+  if (current) sections.push(section(current));
+  const hidden = message.alerts.length - shown;
+  if (hidden > 0) {
+    sections.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `${hidden} more alert${hidden === 1 ? '' : 's'} not shown ${TRUNCATED_MARKER}` },
+      ],
+    });
+  }
+  return sections;
+}
+
+function alertLine(alert: MessageAlert): string {
+  const name = alert.distinctLabels.length > 0 ? labelsText(alert.distinctLabels) : alert.id;
+  const ended = alert.endsAtText ? ` · ended ${alert.endsAtText}` : '';
+  const error = alert.error ? ` · error: ${escape(alert.error)}` : '';
+  return `• ${capitalise(alert.state)} ${name}: *${escape(alert.conditionText)}* · since ${alert.startsAtText}${ended}${error}`;
+}
+
+function labelsText(labels: readonly LabelPair[]): string {
+  const text = labels.map((pair) => `\`${escape(pair.name)}=${escape(pair.value).replace(/`/g, "'")}\``).join(' ');
+  return truncateText(text, SLACK_RENDER_LIMITS.sectionText - 20);
+}
+
+function contextText(message: ChannelMessage): string {
+  const parts = [`rule ${message.rule.id}`, `site ${message.site}`];
+  if (message.alerts.length > 0) parts.push(`times in ${message.alerts[0]!.timezone}`);
+  if (message.test) parts.push('TEST');
+  if (message.reminder) parts.push('reminder');
+  return `PerformanceFlow · ${parts.join(' · ')}`;
+}
+
+function fallbackText(message: ChannelMessage): string {
+  return message.summary ? `${message.title}: ${message.summary}` : message.title;
+}
+
+function section(text: string): SlackBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateText(text, SLACK_RENDER_LIMITS.sectionText) } };
+}
+
+function textLength(blocks: readonly SlackBlock[]): number {
+  return JSON.stringify(blocks).length;
+}
+
+/** Slack reads `&`, `<` and `>` as control characters in mrkdwn (its "escaping text" rule). */
+export function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function capitalise(text: string): string {
+  return text === 'nodata' ? 'No data' : text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,52 @@
+import { parseDuration } from '../../domain/duration.js';
+import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
+import type { ChannelSender } from '../../domain/ports.js';
+import { postJson, type HttpResponseSummary } from '../common/http-post.js';
+import { channelRedactor } from '../common/secrets.js';
+import type { ChannelFactory } from '../types.js';
+import { renderSlack } from './render.js';
+import { slackSettings, type SlackSettings } from './settings.js';
+
+/** Slack answers an error as a bare snake_case code (`invalid_payload`, `no_service`, …). */
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
+
+export const createSlackSender: ChannelFactory<SlackSettings> = (id, settings, deps): ChannelSender => {
+  const redact = channelRedactor(settings, slackSettings.secretFields);
+  const timeoutMs = parseDuration(settings.timeout);
+  return {
+    id,
+    kind: 'slack',
+    async send(notification) {
+      const payload = renderSlack(notification, { timezoneFor: deps.timezoneFor });
+      const outcome = await postJson({
+        url: settings.url,
+        body: JSON.stringify(payload),
+        timeoutMs,
+        redact,
+        now: () => deps.clock.now(),
+        interpret: interpretSlackResponse,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+      deps.logger.debug('slack send', { channel: id, key: notification.key, ...outcome });
+      return outcome;
+    },
+  };
+};
+
+/**
+ * Slack's own signals on top of the shared status policy: success is 200 `ok`; a 2xx with an
+ * error code in the body is a failure (older webhooks did this); a 4xx error code becomes the
+ * outcome's reason so the pipeline can tell `no_service` (revoked webhook) from a bad payload.
+ */
+export function interpretSlackResponse(response: HttpResponseSummary): DeliveryOutcome | undefined {
+  const body = response.body.trim();
+  if (response.status >= 200 && response.status < 300) {
+    if (body === '' || body === 'ok' || !SLACK_ERROR_CODE.test(body)) return undefined;
+    return { status: 'permanent', reason: body, detail: `HTTP ${response.status}: ${body}` };
+  }
+  if (response.status >= 400 && response.status < 500 && ![408, 425, 429].includes(response.status)) {
+    if (SLACK_ERROR_CODE.test(body))
+      return { status: 'permanent', reason: body, detail: `HTTP ${response.status}: ${body}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../../../src/domain/alerts/event.js';
+import type { Notification } from '../../../src/domain/notification/outcome.js';
+
+/**
+ * Fixed alert events and notifications shared by every channel's tests and golden files:
+ * change them and every golden file changes with them (rewrite with UPDATE_GOLDEN=1).
+ */
+export function alertEvent(overrides: Partial<AlertEvent> = {}): AlertEvent {
+  return {
+    schema: ALERT_EVENT_SCHEMA,
+    id: 'site-a/pfsw-login/0123456789abcdef/2026-03-02T08:15:00.000Z/firing',
+    site: 'site-a',
+    rule: { id: 'pfsw-login', name: 'PFSW login down', severity: 'critical' },
+    state: 'firing',
+    previousState: 'pending',
+    value: 0,
+    threshold: { op: '<', value: 1 },
+    labels: { probe: 'pfsw-login', target: 'https://pfsw.site-a.example/login', team: 'clinical-apps' },
+    annotations: {
+      summary: 'PFSW login page is not answering',
+      description: 'The HTTP probe has failed for 5 minutes.',
+      runbook: 'https://wiki.example/runbooks/pfsw-login',
+      dashboard: 'https://grafana.example/d/pfsw?var-site=site-a',
+    },
+    startsAt: '2026-03-02T08:15:00.000Z',
+    endsAt: null,
+    evaluatedAt: '2026-03-02T08:15:00.000Z',
+    ...overrides,
+  };
+}
+
+export const timezoneFor = (site: string): string => (site === 'site-a' ? 'Europe/Berlin' : 'UTC');
+
+function notification(key: string, events: AlertEvent[]): Notification {
+  return { key, channel: 'contract', events };
+}
+
+export const firingNotification = notification('firing', [alertEvent()]);
+
+export const resolvedNotification = notification('resolved', [
+  alertEvent({
+    id: 'site-a/pfsw-login/0123456789abcdef/2026-03-02T08:42:00.000Z/resolved',
+    state: 'resolved',
+    previousState: 'firing',
+    value: 1,
+    endsAt: '2026-03-02T08:42:00.000Z',
+    evaluatedAt: '2026-03-02T08:42:00.000Z',
+  }),
+]);
+
+export const groupedNotification = notification('grouped', [
+  alertEvent({
+    id: 'site-a/disk-free/aaaa/2026-03-02T08:15:00.000Z/firing',
+    rule: { id: 'disk-free', name: 'Disk space low', severity: 'warning' },
+    value: 4.25,
+    threshold: { op: 'outside_range', min: 10, max: 95 },
+    labels: { host: 'pacs-01', mount: 'D:', team: 'infra' },
+    annotations: { summary: 'Free disk space outside the safe band' },
+    links: [{ title: 'Grafana: disks', url: 'https://grafana.example/d/disks' }],
+  }),
+  alertEvent({
+    id: 'site-a/disk-free/bbbb/2026-03-02T08:15:00.000Z/firing',
+    rule: { id: 'disk-free', name: 'Disk space low', severity: 'warning' },
+    value: 7.5,
+    threshold: { op: 'outside_range', min: 10, max: 95 },
+    labels: { host: 'pacs-02', mount: 'E:', team: 'infra' },
+    annotations: { summary: 'Free disk space outside the safe band' },
+    links: [{ title: 'Grafana: disks', url: 'https://grafana.example/d/disks' }],
+    startsAt: '2026-03-02T08:16:30.000Z',
+  }),
+]);
+
+export const testNotification = notification('test', [
+  alertEvent({ id: 'test/pflow-notify-test', test: true, labels: { source: 'pflow notify test' } }),
+]);
+
+/** The four notifications every channel renders to golden files. */
+export const goldenNotifications: Readonly<Record<'firing' | 'resolved' | 'grouped' | 'test', Notification>> = {
+  firing: firingNotification,
+  resolved: resolvedNotification,
+  grouped: groupedNotification,
+  test: testNotification,
+};
