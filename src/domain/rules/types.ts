@@ -54,7 +54,10 @@ export interface AlertInstanceState {
   readonly state: InstanceState;
   /** Epoch ms when the current state began (for pending: when the condition first held). */
   readonly since: number;
-  /** Epoch ms when the alert started firing (kept through keep_firing_for), if it fires. */
+  /**
+   * Epoch ms when the problem began, if it fires: the start of pending (an event's `startsAt`, as
+   * in DESIGN.md's example), kept through keep_firing_for and until a held `resolved` goes out.
+   */
   readonly firingSince?: number;
   /** Epoch ms when the condition last held; drives keep_firing_for. */
   readonly lastActiveAt?: number;

@@ -1,0 +1,374 @@
+import {
+  ALERT_EVENT_SCHEMA,
+  eventId,
+  routingLabels,
+  type AlertEvent,
+  type EventState,
+  type InstanceState,
+} from '../alerts/event.js';
+import { fingerprint, type Labels } from '../labels.js';
+import type { CasWrite } from '../ports.js';
+import type { SeriesWindow } from '../records.js';
+import { isMuted, type MaintenanceWindow, type Silence } from '../silences.js';
+import { conditionHolds, reduceWindow } from './reducers.js';
+import { SeriesIndex } from './series-index.js';
+import { expandTemplate } from './templates.js';
+import type { AlertInstanceState, RuleDefinition } from './types.js';
+
+export interface EvaluationInput {
+  readonly rules: readonly RuleDefinition[];
+  /** Every window fetched for this cycle, any tables and measures; each rule picks its own. */
+  readonly windows: readonly SeriesWindow[];
+  /** Prior instance states by key (`${ruleId}/${fingerprint}`); states of other rules are left alone. */
+  readonly states: ReadonlyMap<string, AlertInstanceState>;
+  /** Epoch ms of this evaluation. */
+  readonly now: number;
+  readonly silences?: readonly Silence[];
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Rule id → why its windows could not be fetched; those rules are evaluated as errors. */
+  readonly fetchErrors?: ReadonlyMap<string, string>;
+  /** One fetch error for every rule of this evaluation (e.g. the store was unreachable). */
+  readonly fetchError?: string;
+}
+
+export interface EvaluationOutput {
+  /** The next state of every instance worth keeping, to compare-and-set. */
+  readonly writes: CasWrite[];
+  /** Keys of instances that became quiet (ok, nothing left to announce). */
+  readonly deletes: string[];
+  /** Events to route and send: state changes, reminders and announcements held back by a mute. */
+  readonly notifications: AlertEvent[];
+  /** Every announced state change, muted or not, for the `alerts` table. */
+  readonly history: AlertEvent[];
+}
+
+/** Site of a rule-level instance when its matchers do not name one. */
+export const UNKNOWN_SITE = 'unknown';
+
+/** What one evaluation saw for one instance, after the rule's no-data and error policies. */
+type Verdict =
+  | { readonly kind: 'active' | 'inactive'; readonly value: number | null }
+  | { readonly kind: 'nodata' }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'keep' };
+
+/** The part of the next state the state machine decides. */
+interface Core {
+  readonly state: InstanceState;
+  readonly since: number;
+  readonly firingSince?: number;
+  readonly lastActiveAt?: number;
+}
+
+/** An instance: a rule × a series (or the rule-level instance that stands for "no series at all"). */
+interface Instance {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly site: string;
+  /** Series labels, site included. */
+  readonly labels: Labels;
+}
+
+const INACTIVE_NO_VALUE: Verdict = { kind: 'inactive', value: null };
+const ACTIVE_NO_VALUE: Verdict = { kind: 'active', value: null };
+const KEEP: Verdict = { kind: 'keep' };
+const NODATA: Verdict = { kind: 'nodata' };
+
+/**
+ * One evaluation cycle, as a pure function: rules, the cycle's series windows, prior states and now
+ * in; next states, deletions, events to send and history out. Never throws on data: a failed fetch
+ * or a NaN becomes an `error` verdict handled by the rule's `onError` policy.
+ */
+export function evaluate(input: EvaluationInput): EvaluationOutput {
+  const output: EvaluationOutput = { writes: [], deletes: [], notifications: [], history: [] };
+  const index = new SeriesIndex(input.windows);
+  const statesByRule = new Map<string, AlertInstanceState[]>();
+  for (const state of input.states.values()) {
+    const list = statesByRule.get(state.ruleId);
+    if (list === undefined) statesByRule.set(state.ruleId, [state]);
+    else list.push(state);
+  }
+  const context: CycleContext = {
+    now: input.now,
+    evaluatedAt: new Date(input.now).toISOString(),
+    silences: input.silences ?? [],
+    maintenanceWindows: input.maintenanceWindows ?? [],
+    output,
+  };
+
+  for (const rule of input.rules) {
+    const known = statesByRule.get(rule.id);
+    const fetchError = input.fetchErrors?.get(rule.id) ?? input.fetchError;
+    const errorVerdict: Verdict | undefined =
+      fetchError === undefined ? undefined : applyErrorPolicy(rule, `fetch failed: ${fetchError}`);
+    const seen = known === undefined ? undefined : new Set<string>();
+    const matched = index.select(rule);
+
+    for (const series of matched) {
+      const verdict = errorVerdict ?? observe(rule, series.window, input.now);
+      // The common case, kept allocation-free: nothing known about the rule and nothing to report.
+      if (known === undefined && (verdict.kind === 'inactive' || verdict.kind === 'keep')) continue;
+      const key = `${rule.id}/${series.fingerprint}`;
+      seen?.add(key);
+      const instance: Instance = {
+        key,
+        fingerprint: series.fingerprint,
+        site: series.window.labels.site ?? UNKNOWN_SITE,
+        labels: series.window.labels,
+      };
+      step(context, rule, instance, input.states.get(key), verdict);
+    }
+
+    if (matched.length === 0 || known !== undefined) {
+      const ruleLevel = ruleLevelInstance(rule);
+      if (matched.length === 0) {
+        seen?.add(ruleLevel.key);
+        step(context, rule, ruleLevel, input.states.get(ruleLevel.key), errorVerdict ?? applyNoDataPolicy(rule));
+      }
+      for (const prior of known ?? []) {
+        if (seen!.has(prior.key)) continue;
+        // The rule-level instance ends once series match again; a vanished series has no data.
+        const verdict = prior.key === ruleLevel.key ? INACTIVE_NO_VALUE : (errorVerdict ?? applyNoDataPolicy(rule));
+        step(
+          context,
+          rule,
+          { key: prior.key, fingerprint: prior.fingerprint, site: prior.site, labels: prior.labels },
+          prior,
+          verdict,
+        );
+      }
+    }
+  }
+  return output;
+}
+
+interface CycleContext {
+  readonly now: number;
+  readonly evaluatedAt: string;
+  readonly silences: readonly Silence[];
+  readonly maintenanceWindows: readonly MaintenanceWindow[];
+  readonly output: EvaluationOutput;
+}
+
+function observe(rule: RuleDefinition, window: SeriesWindow, now: number): Verdict {
+  const value = reduceWindow(rule.reducer, window.points, now, rule.windowMs);
+  if (value === undefined) return applyNoDataPolicy(rule);
+  if (!Number.isFinite(value)) return applyErrorPolicy(rule, `${rule.reducer} produced ${value}`);
+  return { kind: conditionHolds(rule.threshold, value) ? 'active' : 'inactive', value };
+}
+
+function applyNoDataPolicy(rule: RuleDefinition): Verdict {
+  switch (rule.noData) {
+    case 'nodata':
+      return NODATA;
+    case 'alerting':
+      return ACTIVE_NO_VALUE;
+    case 'ok':
+      return INACTIVE_NO_VALUE;
+    case 'keep_last':
+      return KEEP;
+  }
+}
+
+function applyErrorPolicy(rule: RuleDefinition, message: string): Verdict {
+  switch (rule.onError) {
+    case 'error':
+      return { kind: 'error', message };
+    case 'alerting':
+      return ACTIVE_NO_VALUE;
+    case 'ok':
+      return INACTIVE_NO_VALUE;
+    case 'keep_last':
+      return KEEP;
+  }
+}
+
+/**
+ * The instance that stands for a rule none of whose series exist. Its labels are the rule's `=`
+ * matchers (so `probe="x", site="a"` gives the labels that series would have had); its site is the
+ * `site="…"` matcher's value, or `unknown` when the rule names none.
+ */
+function ruleLevelInstance(rule: RuleDefinition): Instance {
+  const labels: Record<string, string> = {};
+  for (const matcher of rule.matchers) if (matcher.op === '=') labels[matcher.name] = matcher.value;
+  const instanceFingerprint = fingerprint(labels);
+  return {
+    key: `${rule.id}/${instanceFingerprint}`,
+    fingerprint: instanceFingerprint,
+    site: labels.site ?? UNKNOWN_SITE,
+    labels,
+  };
+}
+
+/** The state machine: ok → pending → firing → ok, plus nodata and error as states of their own. */
+function advance(rule: RuleDefinition, prior: AlertInstanceState | undefined, verdict: Verdict, now: number): Core {
+  const priorState = prior?.state ?? 'ok';
+  switch (verdict.kind) {
+    case 'keep':
+      return prior === undefined ? { state: 'ok', since: now } : coreOf(prior);
+    case 'nodata':
+    case 'error':
+      return prior !== undefined && priorState === verdict.kind ? coreOf(prior) : { state: verdict.kind, since: now };
+    case 'active':
+      if (prior !== undefined && priorState === 'firing') return { ...coreOf(prior), lastActiveAt: now };
+      if (prior !== undefined && priorState === 'pending') {
+        return now - prior.since >= rule.forMs
+          ? { state: 'firing', since: now, firingSince: prior.since, lastActiveAt: now }
+          : { state: 'pending', since: prior.since, lastActiveAt: now };
+      }
+      return rule.forMs > 0
+        ? { state: 'pending', since: now, lastActiveAt: now }
+        : { state: 'firing', since: now, firingSince: now, lastActiveAt: now };
+    case 'inactive':
+      if (
+        prior !== undefined &&
+        priorState === 'firing' &&
+        prior.lastActiveAt !== undefined &&
+        now - prior.lastActiveAt < rule.keepFiringForMs
+      ) {
+        return coreOf(prior);
+      }
+      return priorState === 'ok' && prior !== undefined ? coreOf(prior) : { state: 'ok', since: now };
+  }
+}
+
+function coreOf(state: AlertInstanceState): Core {
+  return { state: state.state, since: state.since, firingSince: state.firingSince, lastActiveAt: state.lastActiveAt };
+}
+
+/** What an instance state announces: the alerting states, or `ok` for ok and pending. */
+function announced(state: InstanceState): 'firing' | 'nodata' | 'error' | 'ok' {
+  return state === 'firing' || state === 'nodata' || state === 'error' ? state : 'ok';
+}
+
+/** When the problem an alerting state announces began: firing counts from the start of pending. */
+function problemStart(core: Core): number {
+  return core.state === 'firing' ? (core.firingSince ?? core.since) : core.since;
+}
+
+function step(
+  context: CycleContext,
+  rule: RuleDefinition,
+  instance: Instance,
+  prior: AlertInstanceState | undefined,
+  verdict: Verdict,
+): void {
+  const { now, output } = context;
+  const priorCore: Core = prior === undefined ? { state: 'ok', since: now } : coreOf(prior);
+  let core = advance(rule, prior, verdict, now);
+  const value = verdict.kind === 'active' || verdict.kind === 'inactive' ? verdict.value : null;
+  const error = verdict.kind === 'error' ? verdict.message : undefined;
+  const previousState = priorCore.state;
+  const before = announced(priorCore.state);
+  const after = announced(core.state);
+
+  // An ok state that still owes a `resolved` keeps where the resolved problem began, for its startsAt.
+  if (after === 'ok' && before !== 'ok') core = { ...core, firingSince: problemStart(priorCore) };
+  else if (after === 'ok') core = { ...core, firingSince: prior?.firingSince };
+
+  const build = (state: EventState, repeat: boolean): AlertEvent =>
+    buildEvent(context, rule, instance, { state, previousState, value, error, core, repeat });
+
+  let changeEvent: AlertEvent | undefined;
+  if (after !== before) {
+    changeEvent = build(after === 'ok' ? 'resolved' : after, false);
+    output.history.push(changeEvent);
+  }
+
+  let notifiedState: InstanceState = prior?.notifiedState === undefined ? 'ok' : announced(prior.notifiedState);
+  let lastNotifiedAt = prior?.lastNotifiedAt;
+  let candidate: AlertEvent | undefined;
+  if (after !== 'ok') {
+    if (notifiedState !== after) candidate = changeEvent ?? build(after, false);
+    else if (
+      rule.repeatIntervalMs > 0 &&
+      (lastNotifiedAt === undefined || now - lastNotifiedAt >= rule.repeatIntervalMs)
+    ) {
+      candidate = build(after, true);
+    }
+  } else if (notifiedState !== 'ok') {
+    if (rule.sendResolved) candidate = changeEvent ?? build('resolved', false);
+    else notifiedState = 'ok';
+  }
+  if (
+    candidate !== undefined &&
+    !isMuted(routingLabels(candidate), now, context.silences, context.maintenanceWindows)
+  ) {
+    output.notifications.push(candidate);
+    notifiedState = after;
+    lastNotifiedAt = now;
+  }
+
+  if (core.state === 'ok' && notifiedState === 'ok') {
+    // Quiet instances are not stored: ok is what an unknown instance is, and storing 100,000 of them
+    // would turn every cycle into 100,000 writes.
+    if (prior !== undefined) output.deletes.push(instance.key);
+    return;
+  }
+  const next: AlertInstanceState = {
+    key: instance.key,
+    ruleId: rule.id,
+    site: instance.site,
+    fingerprint: instance.fingerprint,
+    labels: instance.labels,
+    state: core.state,
+    since: core.since,
+    ...(core.firingSince === undefined ? {} : { firingSince: core.firingSince }),
+    ...(core.lastActiveAt === undefined ? {} : { lastActiveAt: core.lastActiveAt }),
+    lastValue: value,
+    notifiedState,
+    ...(lastNotifiedAt === undefined ? {} : { lastNotifiedAt }),
+    lastEvaluatedAt: now,
+    version: (prior?.version ?? 0) + 1,
+  };
+  output.writes.push({ next, expectedVersion: prior?.version ?? 0 });
+}
+
+function buildEvent(
+  context: CycleContext,
+  rule: RuleDefinition,
+  instance: Instance,
+  parts: {
+    state: EventState;
+    previousState: InstanceState;
+    value: number | null;
+    error: string | undefined;
+    core: Core;
+    repeat: boolean;
+  },
+): AlertEvent {
+  const { state, core } = parts;
+  const labels: Record<string, string> = {};
+  for (const name in instance.labels) if (name !== 'site') labels[name] = instance.labels[name]!;
+  Object.assign(labels, rule.labels);
+  const templateLabels = { ...instance.labels, ...rule.labels };
+  const annotations: Record<string, string> = {};
+  for (const name in rule.annotations) {
+    annotations[name] = expandTemplate(rule.annotations[name]!, parts.value, templateLabels);
+  }
+  const resolved = state === 'resolved';
+  return {
+    schema: ALERT_EVENT_SCHEMA,
+    id: eventId({
+      site: instance.site,
+      ruleId: rule.id,
+      fingerprint: instance.fingerprint,
+      evaluatedAt: context.evaluatedAt,
+      state,
+    }),
+    site: instance.site,
+    rule: { id: rule.id, name: rule.name, severity: rule.severity },
+    state,
+    previousState: parts.previousState,
+    value: parts.value,
+    threshold: rule.threshold,
+    labels,
+    annotations,
+    startsAt: new Date(resolved ? (core.firingSince ?? core.since) : problemStart(core)).toISOString(),
+    endsAt: resolved ? new Date(core.since).toISOString() : null,
+    evaluatedAt: context.evaluatedAt,
+    ...(rule.links.length > 0 ? { links: rule.links } : {}),
+    ...(parts.repeat ? { repeat: true } : {}),
+    ...(parts.error === undefined ? {} : { error: parts.error }),
+  };
+}
