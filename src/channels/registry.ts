@@ -1,3 +1,5 @@
+import { createConsoleSender } from './console/console.js';
+import { createLogDropSender } from './logdrop/logdrop.js';
 import type { ChannelKindName } from './settings.js';
 import { createSlackSender } from './slack/slack.js';
 import { createTeamsSender } from './teams/teams.js';
@@ -6,9 +8,8 @@ import type { ChannelFactory } from './types.js';
 
 // Placeholder until the senders land; `satisfies` keeps it in step with settings.ts.
 export const channelFactories = {
-  console: () => {
-    throw new Error('not implemented');
-  },
+  console: createConsoleSender,
+  logdrop: createLogDropSender,
   slack: createSlackSender,
   teams: createTeamsSender,
   webhook: createWebhookSender,

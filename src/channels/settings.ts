@@ -1,4 +1,5 @@
 import { consoleSettings } from './console/settings.js';
+import { logDropSettings } from './logdrop/settings.js';
 import { slackSettings } from './slack/settings.js';
 import { teamsSettings } from './teams/settings.js';
 import { webhookSettings } from './webhook/settings.js';
@@ -9,6 +10,7 @@ import { webhookSettings } from './webhook/settings.js';
  */
 export const channelKindSettings = {
   console: consoleSettings,
+  logdrop: logDropSettings,
   slack: slackSettings,
   teams: teamsSettings,
   webhook: webhookSettings,

@@ -1,0 +1,42 @@
+import type { AlertEvent } from '../../domain/alerts/event.js';
+import { formatNumber, formatThreshold, formatTime } from '../common/message.js';
+import type { ConsoleSettings } from './settings.js';
+
+/**
+ * One line per event, so a terminal (or `journalctl`) shows each alert on its own line:
+ *   `2026-03-02 09:15:00 UTC+01:00 FIRING critical site-a · PFSW login down: value 0, threshold < 1 {probe="…"}`
+ * Time is when the event was evaluated, in the site's zone; control characters in names and
+ * labels become spaces so an event can never span two lines.
+ */
+export function renderConsoleLines(
+  events: readonly AlertEvent[],
+  format: ConsoleSettings['format'],
+  timezoneFor: (site: string) => string,
+): string[] {
+  return events.map((event) => (format === 'json' ? JSON.stringify(event) : textLine(event, timezoneFor(event.site))));
+}
+
+function textLine(event: AlertEvent, zone: string): string {
+  const markers = [event.test ? '[TEST]' : '', event.repeat ? '(reminder)' : ''].filter(Boolean);
+  const value = event.value === null ? 'no value' : formatNumber(event.value);
+  const labels = Object.keys(event.labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(event.labels[name])}`)
+    .join(', ');
+  const parts = [
+    formatTime(event.evaluatedAt, zone),
+    ...markers,
+    event.state.toUpperCase(),
+    event.rule.severity,
+    `${event.site} · ${event.rule.name}:`,
+    `value ${value}, threshold ${formatThreshold(event.threshold)}`,
+    event.error ? `error ${JSON.stringify(event.error)}` : '',
+    labels ? `{${labels}}` : '',
+  ];
+  return oneLine(parts.filter(Boolean).join(' '));
+}
+
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+}
