@@ -1,0 +1,194 @@
+import type { z } from 'zod';
+import { probeKindSettings } from '../../probes/settings.js';
+import { formatDuration } from '../duration.js';
+import { PROBE_MEASURES } from '../probe-result.js';
+import type { ProbeKindSettings } from '../../probes/types.js';
+
+/**
+ * Rules that span fields: references between sections, unique ids, and limits that depend on
+ * another setting. They run even when some field elsewhere is invalid (one run lists every error),
+ * so they read the half-parsed value defensively: a field that failed its own check is skipped.
+ */
+
+type Loose = Readonly<Record<string, unknown>>;
+type Path = (string | number)[];
+type Report = (path: Path, message: string) => void;
+
+const METRIC_NAME = /^[A-Za-z_:][A-Za-z0-9_:]*$/;
+const probeKinds: Readonly<Record<string, ProbeKindSettings<unknown>>> = probeKindSettings;
+
+function isRecord(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Items of a list, keeping their indexes; a malformed item reads as an empty one. */
+function itemsOf(value: unknown): Loose[] {
+  return Array.isArray(value) ? value.map((item) => (isRecord(item) ? item : {})) : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function ms(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function quoteList(values: Iterable<string>): string {
+  const list = [...values];
+  return list.length === 0 ? 'none defined' : list.join(', ');
+}
+
+export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(value)) return;
+  const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+
+  const sites = itemsOf(value.sites);
+  const probes = itemsOf(value.probes);
+  const groups = itemsOf(value.rule_groups);
+  const channels = itemsOf(value.channels);
+  const defaults = isRecord(value.defaults) ? value.defaults : {};
+
+  const siteIds = uniqueIds(sites, 'sites', 'id', 'site id', report);
+  uniqueIds(probes, 'probes', 'id', 'probe id', report);
+  const channelIds = uniqueIds(channels, 'channels', 'id', 'channel id', report);
+  uniqueIds(itemsOf(value.silences), 'silences', 'id', 'silence id', report);
+  uniqueIds(itemsOf(value.maintenance_windows), 'maintenance_windows', 'id', 'maintenance window id', report);
+  uniqueIds(groups, 'rule_groups', 'name', 'rule group name', report);
+
+  checkDefaults(defaults, report);
+  probes.forEach((probe, index) => checkProbe(probe, ['probes', index], { siteIds, defaults }, report));
+  checkRules(groups, value.storage, report);
+  checkRoutes(itemsOf(value.routes), channelIds, report);
+  checkDelivery(value.delivery, report);
+}
+
+/** Reports every repeat of a key's value and returns the set of values seen. */
+function uniqueIds(items: Loose[], collection: string, key: string, what: string, report: Report): Set<string> {
+  const firstIndex = new Map<string, number>();
+  items.forEach((item, index) => {
+    const id = text(item[key]);
+    if (id === undefined) return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else
+      report(
+        [collection, index, key],
+        `duplicate ${what} ${JSON.stringify(id)} (already used by ${collection}[${first}])`,
+      );
+  });
+  return new Set(firstIndex.keys());
+}
+
+function checkDefaults(defaults: Loose, report: Report): void {
+  const interval = ms(defaults.probe_interval);
+  const timeout = ms(defaults.probe_timeout);
+  if (interval !== undefined && timeout !== undefined && timeout >= interval) {
+    report(
+      ['defaults', 'probe_timeout'],
+      `must be shorter than defaults.probe_interval (${formatDuration(timeout)} is not shorter than ${formatDuration(interval)})`,
+    );
+  }
+}
+
+function checkProbe(
+  probe: Loose,
+  path: Path,
+  context: { siteIds: ReadonlySet<string>; defaults: Loose },
+  report: Report,
+): void {
+  const site = text(probe.site);
+  if (site !== undefined && !context.siteIds.has(site)) {
+    report([...path, 'site'], `no site ${JSON.stringify(site)} (sites: ${quoteList(context.siteIds)})`);
+  }
+
+  const kind = text(probe.kind);
+  const target = text(probe.target);
+  const settings = kind === undefined ? undefined : probeKinds[kind];
+  if (settings && target !== undefined && target.length > 0) {
+    const problem = settings.validateTarget(target);
+    if (problem !== undefined) report([...path, 'target'], problem);
+  }
+
+  // Only probes that set their own interval or timeout are checked here; the defaults are checked once.
+  const ownInterval = probe.interval;
+  const ownTimeout = probe.timeout;
+  if (ownInterval === undefined && ownTimeout === undefined) return;
+  const interval = ownInterval === undefined ? ms(context.defaults.probe_interval) : ms(ownInterval);
+  const timeout = ownTimeout === undefined ? ms(context.defaults.probe_timeout) : ms(ownTimeout);
+  if (interval === undefined || timeout === undefined || timeout < interval) return;
+  if (ownTimeout !== undefined) {
+    const from = ownInterval === undefined ? ' from defaults.probe_interval' : '';
+    report(
+      [...path, 'timeout'],
+      `must be shorter than the interval (${formatDuration(timeout)} is not shorter than ${formatDuration(interval)}${from})`,
+    );
+  } else {
+    report(
+      [...path, 'interval'],
+      `must be longer than the timeout (${formatDuration(interval)} is not longer than ${formatDuration(timeout)} from defaults.probe_timeout)`,
+    );
+  }
+}
+
+function checkRules(groups: Loose[], storage: unknown, report: Report): void {
+  const retention = isRecord(storage) ? ms(storage.retention) : undefined;
+  const firstPath = new Map<string, string>();
+  groups.forEach((group, groupIndex) => {
+    itemsOf(group.rules).forEach((rule, ruleIndex) => {
+      const path: Path = ['rule_groups', groupIndex, 'rules', ruleIndex];
+      const id = text(rule.id);
+      if (id !== undefined) {
+        const first = firstPath.get(id);
+        if (first === undefined) firstPath.set(id, `rule_groups[${groupIndex}].rules[${ruleIndex}]`);
+        else report([...path, 'id'], `duplicate rule id ${JSON.stringify(id)} (already used by ${first})`);
+      }
+
+      const measure = text(rule.measure);
+      const table = text(rule.table);
+      if (measure !== undefined && measure.length > 0) {
+        if (table === 'probes' && !(PROBE_MEASURES as readonly string[]).includes(measure)) {
+          report([...path, 'measure'], `not a probe measure (use one of: ${PROBE_MEASURES.join(', ')})`);
+        } else if (table === 'metrics' && !METRIC_NAME.test(measure)) {
+          report([...path, 'measure'], 'not a metric name (letters, digits, _ and :, not starting with a digit)');
+        }
+      }
+
+      const window = ms(rule.window);
+      if (window !== undefined && retention !== undefined && window > retention) {
+        report(
+          [...path, 'window'],
+          `must not be longer than storage.retention (${formatDuration(window)} is longer than ${formatDuration(retention)})`,
+        );
+      }
+    });
+  });
+}
+
+function checkRoutes(routes: Loose[], channelIds: ReadonlySet<string>, report: Report): void {
+  routes.forEach((route, routeIndex) => {
+    const names = Array.isArray(route.channels) ? route.channels : [];
+    names.forEach((name: unknown, index) => {
+      if (typeof name === 'string' && !channelIds.has(name)) {
+        report(
+          ['routes', routeIndex, 'channels', index],
+          `no channel ${JSON.stringify(name)} (channels: ${quoteList(channelIds)})`,
+        );
+      }
+    });
+  });
+}
+
+function checkDelivery(delivery: unknown, report: Report): void {
+  if (!isRecord(delivery)) return;
+  const initial = ms(delivery.initial_backoff);
+  const max = ms(delivery.max_backoff);
+  if (initial !== undefined && max !== undefined && initial > max) {
+    report(['delivery', 'initial_backoff'], 'must not be longer than delivery.max_backoff');
+  }
+  const immediate = delivery.immediate_attempts;
+  const total = delivery.max_attempts;
+  if (typeof immediate === 'number' && typeof total === 'number' && immediate > total) {
+    report(['delivery', 'immediate_attempts'], 'must not be more than delivery.max_attempts');
+  }
+}

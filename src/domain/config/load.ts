@@ -1,0 +1,240 @@
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import type { z } from 'zod';
+import { secretValues } from '../../channels/common/secrets.js';
+import { channelKindSettings } from '../../channels/settings.js';
+import { probeKindSettings } from '../../probes/settings.js';
+import { ConfigError } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
+import { redactorFor } from '../redact.js';
+import { expandEnv } from './env.js';
+import type { Env, ValuePath } from './env.js';
+import { describeType } from './fields.js';
+import type { DeploymentConfig } from './model.js';
+import { deploymentConfigSchema } from './schema.js';
+
+/**
+ * Reads a site config: YAML text → `${NAME}` expansion → one schema → DeploymentConfig.
+ * Either the whole file is valid, or a ConfigError lists every problem with its path
+ * (`rule_groups[0].rules[3].for`), in the order they appear in the file. No message shows a
+ * value taken from the environment or held in a channel's secret field.
+ */
+export function parseDeploymentConfig(text: string, source: string, env: Env): DeploymentConfig {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the pretty form quotes source lines, which may hold secrets.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true, merge: true });
+  const yamlProblems = [...doc.errors, ...doc.warnings];
+  if (yamlProblems.length > 0) {
+    throw new ConfigError(
+      source,
+      yamlProblems.map((problem) => {
+        const { line, col } = lineCounter.linePos(problem.pos[0]);
+        return { path: `line ${line}:${col}`, message: yamlMessage(problem.code, problem.message, text, problem.pos) };
+      }),
+    );
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(source, [{ path: ROOT, message: (error as Error).message }]);
+  }
+
+  const expansion = expandEnv(raw, env);
+  const result = deploymentConfigSchema.safeParse(expansion.value, { error: messageFor });
+  if (result.success && expansion.issues.length === 0) return result.data;
+
+  const envPaths = expansion.issues.map((issue) => formatPath(issue.path));
+  // A value with a missing variable was not really checked: its own errors would only confuse.
+  const schemaIssues = (result.success ? [] : result.error.issues)
+    .flatMap((issue) => toIssues(issue, expansion.value))
+    .filter((issue) => {
+      const path = formatPath(issue.path);
+      return !envPaths.some((envPath) => path === envPath || isUnder(path, envPath));
+    });
+  const all = [...expansion.issues.map((issue) => ({ ...issue, path: [...issue.path] })), ...schemaIssues];
+
+  const redact = redactorFor([...expansion.substituted, ...secretsIn(expansion.value)]);
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = all
+    .map((issue, order) => ({ issue, order, offset: offsetOf(doc, issue.path) }))
+    .sort((a, b) => a.offset - b.offset || a.order - b.order)
+    .map(({ issue }) => ({ path: formatPath(issue.path), message: redact(issue.message) }))
+    .filter((issue) => {
+      const key = `${issue.path}\u0000${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  throw new ConfigError(source, issues);
+}
+
+const ROOT = '(root)';
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `['rule_groups', 0, 'rules', 3, 'for']` → `rule_groups[0].rules[3].for`; odd keys are quoted. */
+export function formatPath(path: ValuePath): string {
+  if (path.length === 0) return ROOT;
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (IDENTIFIER.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function isUnder(path: string, parent: string): boolean {
+  return path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
+}
+
+interface PathIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+function toPath(path: readonly PropertyKey[]): (string | number)[] {
+  return path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+}
+
+function toIssues(issue: z.core.$ZodIssue, value: unknown): PathIssue[] {
+  const path = toPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, key, value) }));
+    case 'invalid_key':
+      // The key is already the last path segment; say what is wrong with it.
+      return [{ path, message: issue.issues[0]?.message ?? issue.message }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+const kindMaps: Readonly<Record<string, { what: string; kinds: Readonly<Record<string, unknown>> }>> = {
+  probes: { what: 'probe', kinds: probeKindSettings },
+  channels: { what: 'channel', kinds: channelKindSettings },
+};
+
+function unknownKeyMessage(parentPath: (string | number)[], key: string, value: unknown): string {
+  const [collection, index] = parentPath;
+  const kindMap = parentPath.length === 2 && typeof collection === 'string' ? kindMaps[collection] : undefined;
+  if (kindMap && Object.hasOwn(kindMap.kinds, key)) {
+    const item = valueAt(value, parentPath);
+    const kind = isRecord(item) && typeof item.kind === 'string' ? item.kind : '?';
+    return `a ${key} block belongs to a ${kindMap.what} of kind ${key}, but ${collection}[${String(index)}] is kind ${kind}`;
+  }
+  return 'unknown key';
+}
+
+/** Zod's messages, reworded for people editing YAML; none of them shows the offending value. */
+function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'required';
+      return `expected ${expectedType(issue.expected)}, got ${describeType(issue.input)}`;
+    case 'invalid_value':
+      if (issue.input === undefined) return 'required';
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}`
+        : `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'too_small':
+      return sizeMessage(issue.origin, 'at least', issue.minimum, issue.inclusive);
+    case 'too_big':
+      return sizeMessage(issue.origin, 'at most', issue.maximum, issue.inclusive);
+    case 'invalid_union': {
+      const discriminator = (issue as { discriminator?: string }).discriminator;
+      const options = (issue as { options?: unknown[] }).options;
+      if (discriminator === undefined || options === undefined) return undefined;
+      const given = isRecord(issue.input) ? issue.input[discriminator] : undefined;
+      const allowed = options.map((option) => String(option)).join(', ');
+      return given === undefined ? `required: one of ${allowed}` : `must be one of: ${allowed}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function expectedType(expected: string): string {
+  switch (expected) {
+    case 'object':
+    case 'record':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'int':
+      return 'an integer';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function sizeMessage(origin: string, bound: 'at least' | 'at most', limit: unknown, inclusive?: boolean): string {
+  const n = Number(limit);
+  if (origin === 'array' || origin === 'set') {
+    if (bound === 'at least' && n === 1) return 'must not be empty';
+    return `must have ${bound} ${n} item${n === 1 ? '' : 's'}`;
+  }
+  if (origin === 'string') {
+    if (bound === 'at least' && n === 1) return 'must not be empty';
+    return `must be ${bound} ${n} character${n === 1 ? '' : 's'} long`;
+  }
+  if (inclusive === false) return `must be ${bound === 'at least' ? 'greater' : 'less'} than ${n}`;
+  return `must be ${bound} ${n}`;
+}
+
+function yamlMessage(code: string, message: string, text: string, pos: [number, number]): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = text.slice(pos[0], pos[1]);
+    // A key is a name, never a secret; show it unless it is long or odd.
+    return key.length > 0 && key.length <= 64 && !/\s/.test(key) ? `duplicate key ${key}` : 'duplicate key';
+  }
+  return message;
+}
+
+/** Values that must never appear in a message: channels' secret fields and URL passwords in targets. */
+function secretsIn(value: unknown): string[] {
+  if (!isRecord(value)) return [];
+  const secrets: string[] = [];
+  const channelKinds: Readonly<Record<string, { secretFields: readonly string[] }>> = channelKindSettings;
+  for (const channel of Array.isArray(value.channels) ? value.channels : []) {
+    if (!isRecord(channel) || typeof channel.kind !== 'string') continue;
+    const kind = Object.hasOwn(channelKinds, channel.kind) ? channelKinds[channel.kind] : undefined;
+    if (kind) secrets.push(...secretValues(channel[channel.kind], kind.secretFields));
+  }
+  for (const probe of Array.isArray(value.probes) ? value.probes : []) {
+    if (!isRecord(probe) || typeof probe.target !== 'string') continue;
+    try {
+      const password = new URL(probe.target).password;
+      if (password) secrets.push(password, decodeURIComponent(password));
+    } catch {
+      // not a URL: nothing to hide
+    }
+  }
+  return secrets;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (Array.isArray(node) && typeof segment === 'number') node = node[segment];
+    else if (isRecord(node) && typeof segment === 'string') node = node[segment];
+    else return undefined;
+  }
+  return node;
+}
+
+/** Where in the file a path points (its deepest existing node), to list errors in file order. */
+function offsetOf(doc: Document, path: readonly (string | number)[]): number {
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : 0;
+}

@@ -1,0 +1,355 @@
+import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { channelKindSettings } from '../../channels/settings.js';
+import { probeKindSettings } from '../../probes/settings.js';
+import type { Severity } from '../alerts/event.js';
+import type { Labels } from '../labels.js';
+import { REDUCERS } from '../rules/types.js';
+import type { DeploymentConfig } from './model.js';
+import { checkCrossFieldRules } from './cross-field.js';
+import {
+  clockTime,
+  duration,
+  httpUrl,
+  id,
+  instant,
+  labels,
+  listenAddress,
+  matcher,
+  MAX_SENSIBLE_MS,
+  timezone,
+} from './fields.js';
+
+/**
+ * The site config: ONE schema for the YAML file. Objects are strict (an unknown key is an error),
+ * static defaults are applied by zod, defaults that depend on other fields (a site's time zone,
+ * a probe's interval) by `normalise`, and rules that span fields by `checkCrossFieldRules`.
+ * The probe and channel kinds are derived from their settings maps, never listed here.
+ */
+
+const SEVERITY_NAMES = ['critical', 'major', 'warning', 'info'] as const satisfies readonly Severity[];
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const defaultsSchema = z
+  .strictObject({
+    probe_interval: duration({ positive: true }).prefault('30s'),
+    probe_timeout: duration({ positive: true }).prefault('10s'),
+    evaluation_interval: duration({ positive: true }).prefault('30s'),
+    repeat_interval: duration({ positive: true }).prefault('4h'),
+    timezone: timezone.default('UTC'),
+  })
+  .describe('Values used where a site, probe, rule group or rule leaves them out');
+
+const siteSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional().describe('Display name; default: the id'),
+  timezone: timezone.optional().describe('IANA time zone; default: defaults.timezone'),
+  labels,
+});
+
+/** Kind-specific blocks: `kind: K` takes an optional `K:` block validated by that kind's schema. */
+interface KindSettings {
+  readonly schema: ZodType;
+}
+
+function kindUnion(kinds: Readonly<Record<string, KindSettings>>, common: z.ZodRawShape): ZodType {
+  const options = Object.entries(kinds).map(([kind, settings]) =>
+    z.strictObject({
+      ...common,
+      kind: z.literal(kind),
+      // prefault: a left-out block is parsed as `{}`, so the kind's own defaults apply to it.
+      [kind]: settings.schema.prefault({}).describe(`Settings of the ${kind} kind`),
+    }),
+  );
+  return z.discriminatedUnion('kind', options as [(typeof options)[number], ...(typeof options)[number][]]);
+}
+
+interface ProbeItem {
+  readonly id: string;
+  readonly site: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly interval?: number;
+  readonly timeout?: number;
+  readonly labels: Labels;
+  readonly [block: string]: unknown;
+}
+
+const probeSchema = kindUnion(probeKindSettings, {
+  id,
+  site: z.string().describe('The id of the site this probe belongs to'),
+  target: z.string().min(1).describe('What to probe; its form depends on the kind (URL, host:port, DNS name)'),
+  interval: duration({ positive: true }).optional().describe('default: defaults.probe_interval'),
+  timeout: duration({ positive: true })
+    .optional()
+    .describe('Must be shorter than the interval; default: defaults.probe_timeout'),
+  labels,
+}) as ZodType<ProbeItem>;
+
+interface ChannelItem {
+  readonly id: string;
+  readonly kind: string;
+  readonly rate_limit_per_second?: number;
+  readonly send_resolved: boolean;
+  readonly [block: string]: unknown;
+}
+
+const channelSchema = kindUnion(channelKindSettings, {
+  id,
+  rate_limit_per_second: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Messages per second; default: the kind's own limit (none for most kinds)"),
+  send_resolved: z.boolean().default(true),
+}) as ZodType<ChannelItem>;
+
+const thresholdSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==', '!=']), value: z.number() }),
+  z
+    .strictObject({ op: z.enum(['outside_range', 'inside_range']), min: z.number(), max: z.number() })
+    .refine((range) => range.min < range.max, { path: ['max'], message: 'must be greater than min' }),
+]);
+
+const ruleSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional().describe('Shown in notifications; default: the id'),
+  severity: z.enum(SEVERITY_NAMES).default('warning'),
+  table: z.enum(['probes', 'metrics']).default('probes'),
+  measure: z.string().min(1).describe('A probe measure (success, duration_ms, …) or a metric name'),
+  matchers: z.array(matcher).default([]).describe('Prometheus label matchers selecting the series'),
+  window: duration({ positive: true }).prefault('5m'),
+  reducer: z.enum(REDUCERS).default('last'),
+  threshold: thresholdSchema,
+  for: duration({ atMostMs: MAX_SENSIBLE_MS }).prefault('0s'),
+  keep_firing_for: duration({ atMostMs: MAX_SENSIBLE_MS }).prefault('0s'),
+  no_data: z.enum(['nodata', 'alerting', 'ok', 'keep_last']).default('nodata'),
+  on_error: z.enum(['error', 'alerting', 'ok', 'keep_last']).default('error'),
+  repeat_interval: duration({ positive: true }).optional().describe('default: defaults.repeat_interval'),
+  send_resolved: z.boolean().default(true),
+  labels,
+  annotations: z.record(z.string(), z.string()).default({}),
+  links: z.array(z.strictObject({ title: z.string().min(1), url: httpUrl })).default([]),
+});
+
+const ruleGroupSchema = z.strictObject({
+  name: z.string().min(1),
+  interval: duration({ positive: true }).optional().describe('default: defaults.evaluation_interval'),
+  rules: z.array(ruleSchema).min(1),
+});
+
+const routeSchema = z.strictObject({
+  matchers: z.array(matcher).default([]).describe('All must match; none = catch-all'),
+  channels: z.array(z.string()).min(1).describe('Channel ids'),
+  continue: z.boolean().default(false).describe('Keep matching later routes after this one matched'),
+  group_wait: duration().prefault('0s'),
+});
+
+const instantRange = z
+  .strictObject({ starts_at: instant, ends_at: instant })
+  .refine((range) => range.ends_at > range.starts_at, { path: ['ends_at'], message: 'must be after starts_at' });
+
+const silenceSchema = z
+  .strictObject({
+    id,
+    matchers: z.array(matcher).min(1),
+    starts_at: instant,
+    ends_at: instant,
+    comment: z.string().optional(),
+  })
+  .refine((silence) => silence.ends_at > silence.starts_at, { path: ['ends_at'], message: 'must be after starts_at' });
+
+const weeklySlotSchema = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1),
+    start: clockTime,
+    end: clockTime.describe('An end at or before the start crosses midnight'),
+  })
+  .describe('Starts on each of `days` at `start` (local time) and lasts until `end`');
+
+const maintenanceWindowSchema = z
+  .strictObject({
+    id,
+    matchers: z.array(matcher).min(1),
+    timezone: timezone.optional().describe('default: defaults.timezone'),
+    weekly: z.array(weeklySlotSchema).default([]),
+    ranges: z.array(instantRange).default([]),
+    comment: z.string().optional(),
+  })
+  .refine((window) => window.weekly.length + window.ranges.length > 0, {
+    message: 'needs at least one weekly slot or range',
+  });
+
+const storageSchema = z.strictObject({ retention: duration({ positive: true }).prefault('30d') });
+
+const deliverySchema = z.strictObject({
+  immediate_attempts: z.int().min(1).default(3),
+  initial_backoff: duration({ positive: true }).prefault('500ms'),
+  max_backoff: duration({ positive: true }).prefault('30s'),
+  max_attempts: z.int().min(1).default(10),
+  queue_retry: duration({ positive: true }).prefault('1m'),
+});
+
+const localSchema = z.strictObject({
+  data_dir: z.string().min(1).default('.pflow'),
+  api_listen: listenAddress.default('127.0.0.1:8080'),
+  demo_target: z
+    .strictObject({
+      listen: listenAddress,
+      up_for: duration({ positive: true }).prefault('60s'),
+      down_for: duration({ positive: true }).prefault('60s'),
+    })
+    .optional()
+    .describe('A loopback HTTP target served by the local runtime, up then down on a fixed cycle'),
+});
+
+/** The YAML file's shape, before cross-field checks and normalisation. */
+export const deploymentShape = z
+  .strictObject({
+    version: z.literal(1),
+    defaults: defaultsSchema.prefault({}),
+    sites: z.array(siteSchema).min(1),
+    probes: z.array(probeSchema).default([]),
+    rule_groups: z.array(ruleGroupSchema).default([]),
+    channels: z.array(channelSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+    silences: z.array(silenceSchema).default([]),
+    maintenance_windows: z.array(maintenanceWindowSchema).default([]),
+    storage: storageSchema.prefault({}),
+    delivery: deliverySchema.prefault({}),
+    local: localSchema.prefault({}),
+  })
+  .meta({
+    title: 'PerformanceFlow site config',
+    description: 'One deployment: sites, probes, rules, channels, routes, silences and maintenance windows.',
+  });
+
+export type DeploymentShape = z.output<typeof deploymentShape>;
+
+/** The whole config: YAML value in, normalised DeploymentConfig out. */
+export const deploymentConfigSchema = deploymentShape
+  // `when`: run the cross-field checks even when a field elsewhere is invalid, so one run lists every error.
+  .superRefine(checkCrossFieldRules, { when: () => true })
+  .transform(normalise);
+
+const WEEKDAY_NUMBER: Readonly<Record<(typeof WEEKDAYS)[number], number>> = {
+  mon: 1,
+  tue: 2,
+  wed: 3,
+  thu: 4,
+  fri: 5,
+  sat: 6,
+  sun: 7,
+};
+const DAY_MINUTES = 24 * 60;
+
+function normalise(shape: DeploymentShape): DeploymentConfig {
+  const { defaults } = shape;
+  return {
+    version: 1,
+    sites: shape.sites.map((site) => ({
+      id: site.id,
+      name: site.name ?? site.id,
+      timezone: site.timezone ?? defaults.timezone,
+      labels: site.labels,
+    })),
+    probes: shape.probes.map((probe) => ({
+      id: probe.id,
+      site: probe.site,
+      kind: probe.kind,
+      target: probe.target,
+      intervalMs: probe.interval ?? defaults.probe_interval,
+      timeoutMs: probe.timeout ?? defaults.probe_timeout,
+      labels: probe.labels,
+      settings: probe[probe.kind],
+    })),
+    ruleGroups: shape.rule_groups.map((group) => ({
+      name: group.name,
+      intervalMs: group.interval ?? defaults.evaluation_interval,
+      rules: group.rules.map((rule) => ({
+        id: rule.id,
+        name: rule.name ?? rule.id,
+        group: group.name,
+        severity: rule.severity,
+        table: rule.table,
+        measure: rule.measure,
+        matchers: rule.matchers,
+        windowMs: rule.window,
+        reducer: rule.reducer,
+        threshold: rule.threshold,
+        forMs: rule.for,
+        keepFiringForMs: rule.keep_firing_for,
+        noData: rule.no_data,
+        onError: rule.on_error,
+        repeatIntervalMs: rule.repeat_interval ?? defaults.repeat_interval,
+        sendResolved: rule.send_resolved,
+        labels: rule.labels,
+        annotations: rule.annotations,
+        links: rule.links,
+      })),
+    })),
+    channels: shape.channels.map((channel) => {
+      const kindDefault = (channelKindSettings as Readonly<Record<string, { defaultRateLimitPerSecond?: number }>>)[
+        channel.kind
+      ]?.defaultRateLimitPerSecond;
+      const rateLimitPerSecond = channel.rate_limit_per_second ?? kindDefault;
+      return {
+        id: channel.id,
+        kind: channel.kind,
+        settings: channel[channel.kind],
+        ...(rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond }),
+        sendResolved: channel.send_resolved,
+      };
+    }),
+    routes: shape.routes.map((route) => ({
+      matchers: route.matchers,
+      channels: route.channels,
+      continue: route.continue,
+      groupWaitMs: route.group_wait,
+    })),
+    silences: shape.silences.map((silence) => ({
+      id: silence.id,
+      matchers: silence.matchers,
+      startsAt: silence.starts_at,
+      endsAt: silence.ends_at,
+      ...(silence.comment === undefined ? {} : { comment: silence.comment }),
+    })),
+    maintenanceWindows: shape.maintenance_windows.map((window) => ({
+      id: window.id,
+      matchers: window.matchers,
+      timezone: window.timezone ?? defaults.timezone,
+      weekly: window.weekly.map((slot) => {
+        // An end at or before the start is on the next day: 22:00–02:00 lasts 4h, 03:00–03:00 lasts 24h.
+        const minutes = (slot.end - slot.start + DAY_MINUTES) % DAY_MINUTES || DAY_MINUTES;
+        return {
+          weekdays: [...new Set(slot.days.map((day) => WEEKDAY_NUMBER[day]))].sort(),
+          startMinute: slot.start,
+          durationMs: minutes * 60_000,
+        };
+      }),
+      ranges: window.ranges.map((range) => ({ startsAt: range.starts_at, endsAt: range.ends_at })),
+      ...(window.comment === undefined ? {} : { comment: window.comment }),
+    })),
+    storage: { retentionMs: shape.storage.retention },
+    delivery: {
+      immediateAttempts: shape.delivery.immediate_attempts,
+      initialBackoffMs: shape.delivery.initial_backoff,
+      maxBackoffMs: shape.delivery.max_backoff,
+      maxAttempts: shape.delivery.max_attempts,
+      queueRetryMs: shape.delivery.queue_retry,
+    },
+    local: {
+      dataDir: shape.local.data_dir,
+      apiListen: shape.local.api_listen,
+      ...(shape.local.demo_target === undefined
+        ? {}
+        : {
+            demoTarget: {
+              listen: shape.local.demo_target.listen,
+              upForMs: shape.local.demo_target.up_for,
+              downForMs: shape.local.demo_target.down_for,
+            },
+          }),
+    },
+  };
+}
