@@ -48,8 +48,9 @@ export function parseHostPort(text: string): HostPort | undefined {
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-// Loose on purpose: the resolver rejects a malformed IPv6 address itself; this only tells it apart from a name.
-const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+// Loose on purpose (hex, dots and at least two colons): the resolver rejects a malformed IPv6 address itself;
+// this only tells one apart from a name or an `ip:port`.
+const IPV6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+$/;
 
 export function isIpAddress(text: string): boolean {
   return IPV4.test(text) || IPV6.test(text);
