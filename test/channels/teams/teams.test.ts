@@ -79,7 +79,7 @@ describe('teams channel', () => {
       { timezoneFor },
     ).attachments[0].content;
     expect(resolved.body[0]).toMatchObject({ style: 'good' });
-    expect((resolved.body[0] as { items: unknown[] }).items).toEqual([
+    expect((resolved.body[0] as unknown as { items: unknown[] }).items).toEqual([
       expect.objectContaining({ color: 'Good', text: expect.stringMatching(/^\[RESOLVED:1\]/) }),
       expect.objectContaining({ text: '✅ Resolved' }),
     ]);
