@@ -58,7 +58,9 @@ export class ApiServer {
             const limitText = url.searchParams.get('limit') ?? '100';
             const limit = Number(limitText);
             if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS) {
-              send(400, { error: `limit: must be an integer from 1 to ${MAX_EVENTS}, got ${JSON.stringify(limitText)}` });
+              send(400, {
+                error: `limit: must be an integer from 1 to ${MAX_EVENTS}, got ${JSON.stringify(limitText)}`,
+              });
               return;
             }
             send(200, { events: this.readModel.recentAlertEvents(limit) });

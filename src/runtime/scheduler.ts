@@ -34,7 +34,10 @@ export interface TaskStats {
  * that throws is logged and runs again at its next tick — one bad task never stops the others.
  */
 export class IntervalScheduler {
-  private readonly entries = new Map<string, { task: ScheduledTask; timer?: unknown; running?: Promise<void>; next: number; stats: TaskStats }>();
+  private readonly entries = new Map<
+    string,
+    { task: ScheduledTask; timer?: unknown; running?: Promise<void>; next: number; stats: TaskStats }
+  >();
   private stopped = true;
 
   constructor(
@@ -94,7 +97,10 @@ export class IntervalScheduler {
         .run()
         .catch((error: unknown) => {
           entry.stats.failures++;
-          this.logger.error('task failed', { task: name, error: error instanceof Error ? error.message : String(error) });
+          this.logger.error('task failed', {
+            task: name,
+            error: error instanceof Error ? error.message : String(error),
+          });
         })
         .finally(() => {
           entry.stats.lastDurationMs = this.clock.now() - now;

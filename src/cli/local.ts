@@ -1,0 +1,57 @@
+import { loadConfigFile } from '../adapters/local/config-file.js';
+import { consoleLogger } from '../adapters/local/console-logger.js';
+import { systemClock } from '../domain/ports.js';
+import { ConfigError } from '../domain/errors.js';
+import { LocalRuntime } from '../runtime/local-runtime.js';
+import type { CliOutput } from './validate.js';
+import { summarise } from './validate.js';
+
+export interface LocalOptions {
+  readonly config: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logJson: boolean;
+}
+
+/**
+ * `pflow local`: runs the whole loop on this machine until SIGINT/SIGTERM, then stops cleanly —
+ * in-flight probes finish, deliveries complete or are queued, buffered results are written.
+ */
+export async function runLocal(options: LocalOptions, out: CliOutput): Promise<number> {
+  let config;
+  try {
+    config = await loadConfigFile(options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}`);
+      out.stderr(
+        `${options.config}: refused (${error.issues.length} error${error.issues.length === 1 ? '' : 's'}); nothing was started`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+  const logger = consoleLogger({ level: options.logLevel, json: options.logJson, write: (line) => out.stderr(line) });
+  const runtime = new LocalRuntime(config, { clock: systemClock, logger, stdout: (line) => out.stdout(line) });
+  const urls = await runtime.start();
+  out.stdout(`PerformanceFlow local runtime — ${summarise(config).replace(/^.*?: OK — /, '')}`);
+  out.stdout(`  API        ${urls.api}/api/probes  ${urls.api}/api/alerts  ${urls.api}/api/events`);
+  if (urls.demoTarget) out.stdout(`  demo target ${urls.demoTarget}/health (up and down on a fixed cycle)`);
+  out.stdout(`  data       ${urls.dataDir} (SQLite ${urls.database}, log drop under logdrop/)`);
+  out.stdout('  Ctrl-C stops cleanly.');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      logger.info('stopping', { signal });
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  await runtime.stop();
+  logger.info('stopped cleanly');
+  return 0;
+}

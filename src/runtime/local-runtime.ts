@@ -1,0 +1,201 @@
+import { join, resolve } from 'node:path';
+import { InProcessEventBus } from '../adapters/local/in-process-bus.js';
+import { SqliteDelivery } from '../adapters/local/sqlite-delivery.js';
+import { SqliteStore } from '../adapters/local/sqlite-store.js';
+import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
+import { WriteBuffer } from '../adapters/local/write-buffer.js';
+import { channelFactories } from '../channels/registry.js';
+import type { ChannelKindName } from '../channels/settings.js';
+import type { DeploymentConfig } from '../domain/config/model.js';
+import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
+import { proberFor } from '../probes/registry.js';
+import type { ProbeKindName } from '../probes/settings.js';
+import { NotificationDispatcher } from '../delivery/dispatcher.js';
+import { runProbe } from '../services/run-probe.js';
+import { runRuleGroup } from '../services/run-rule-group.js';
+import { ApiServer } from './api-server.js';
+import { DemoTarget } from './demo-target.js';
+import { IntervalScheduler } from './scheduler.js';
+
+export interface LocalRuntimeDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Where the console channel writes. */
+  readonly stdout: (line: string) => void;
+}
+
+export interface LocalRuntimeUrls {
+  readonly api: string;
+  readonly demoTarget?: string;
+  readonly dataDir: string;
+  readonly database: string;
+}
+
+const RETENTION_EVERY_MS = 10 * 60_000;
+const QUEUE_DRAIN_EVERY_MS = 5_000;
+
+/**
+ * The whole monitoring loop on one machine: the same services the Lambdas run, composed with
+ * the local adapters — SQLite for series and alert state, an in-process bus for SNS, the
+ * filesystem for the log drop — and a scheduler in place of EventBridge Scheduler.
+ */
+export class LocalRuntime {
+  private readonly scheduler: IntervalScheduler;
+  private readonly db: SqliteDatabase;
+  private readonly store: SqliteStore;
+  private readonly buffer: WriteBuffer;
+  private readonly delivery: SqliteDelivery;
+  private readonly dispatcher: NotificationDispatcher;
+  private readonly senders = new Map<string, ChannelSender>();
+  private readonly api: ApiServer;
+  private readonly demoTarget?: DemoTarget;
+  private readonly dispatches = new Set<Promise<void>>();
+  readonly dataDir: string;
+
+  constructor(
+    private readonly config: DeploymentConfig,
+    private readonly deps: LocalRuntimeDeps,
+  ) {
+    const { clock, logger } = deps;
+    this.dataDir = resolve(config.local.dataDir);
+    this.db = openDatabase(join(this.dataDir, 'pflow.db'));
+    this.store = new SqliteStore({ database: this.db, clock, retentionMs: config.storage.retentionMs });
+    this.buffer = new WriteBuffer({ store: this.store, logger, clock });
+    this.delivery = SqliteDelivery.on(this.db);
+
+    const timezones = new Map(config.sites.map((site) => [site.id, site.timezone]));
+    for (const channel of config.channels) {
+      const create = channelFactories[channel.kind as ChannelKindName] as (
+        id: string,
+        settings: unknown,
+        deps: unknown,
+      ) => ChannelSender;
+      this.senders.set(
+        channel.id,
+        create(channel.id, channel.settings, {
+          clock,
+          logger,
+          dataDir: this.dataDir,
+          timezoneFor: (site: string) => timezones.get(site) ?? 'UTC',
+          stdout: deps.stdout,
+        }),
+      );
+    }
+    this.dispatcher = new NotificationDispatcher({
+      routes: config.routes,
+      channels: config.channels,
+      senders: this.senders,
+      delivery: config.delivery,
+      queue: this.delivery.queue,
+      log: this.delivery.log,
+      deadLetters: this.delivery.deadLetters,
+      clock,
+      logger,
+    });
+
+    const bus = new InProcessEventBus(logger);
+    // Like SNS, publishing returns once the event is accepted: deliveries (and their retries) go on
+    // without holding up the next evaluation; stop() waits for them.
+    bus.subscribe(async (events) => {
+      const dispatch = this.dispatcher
+        .dispatch(events)
+        .catch((error: unknown) => logger.error('dispatch failed', { error: String(error) }))
+        .finally(() => this.dispatches.delete(dispatch));
+      this.dispatches.add(dispatch);
+    });
+
+    this.scheduler = new IntervalScheduler(clock, logger);
+    config.probes.forEach((probe, index) => {
+      const attempt = proberFor(probe.kind as ProbeKindName);
+      this.scheduler.add({
+        name: `probe:${probe.site}/${probe.id}`,
+        intervalMs: probe.intervalMs,
+        // Spread probes over their interval so they don't all start in the same millisecond.
+        initialDelayMs: Math.floor((index * probe.intervalMs) / Math.max(1, config.probes.length)) % probe.intervalMs,
+        run: async () => {
+          const result = await runProbe(probe, attempt, clock);
+          if (!result.success) {
+            logger.debug('probe failed', {
+              probe: probe.id,
+              reason: result.failure?.reason,
+              message: result.failure?.message,
+            });
+          }
+          await this.buffer.writeProbeResults([result]);
+        },
+      });
+    });
+    for (const group of config.ruleGroups) {
+      this.scheduler.add({
+        name: `rules:${group.name}`,
+        intervalMs: group.intervalMs,
+        // Give the probes one interval to report first, so a fresh start raises no spurious no-data alert.
+        initialDelayMs: group.intervalMs,
+        run: async () => {
+          // Rules read what probes just wrote: make buffered results visible first.
+          await this.buffer.flush();
+          await runRuleGroup(group, {
+            metrics: this.buffer,
+            states: this.store,
+            bus,
+            clock,
+            logger,
+            silences: () => config.silences,
+            maintenanceWindows: () => config.maintenanceWindows,
+          });
+        },
+      });
+    }
+    this.scheduler.add({
+      name: 'retention',
+      intervalMs: RETENTION_EVERY_MS,
+      run: async () => {
+        const report = this.store.applyRetention();
+        logger.debug('retention applied', { ...report });
+      },
+    });
+    this.scheduler.add({
+      name: 'delivery-queue',
+      intervalMs: QUEUE_DRAIN_EVERY_MS,
+      initialDelayMs: QUEUE_DRAIN_EVERY_MS,
+      run: async () => {
+        await this.dispatcher.drainQueue();
+      },
+    });
+
+    this.api = new ApiServer(config.local.apiListen, this.store, () => ({
+      status: 'ok',
+      tasks: this.scheduler.stats(),
+      storeBuffer: this.buffer.stats(),
+      delivery: this.dispatcher.stats,
+    }));
+    if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
+  }
+
+  async start(): Promise<LocalRuntimeUrls> {
+    const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
+    const api = await this.api.start();
+    this.scheduler.start();
+    return {
+      api,
+      dataDir: this.dataDir,
+      database: join(this.dataDir, 'pflow.db'),
+      ...(demoTarget ? { demoTarget } : {}),
+    };
+  }
+
+  /** Stops probing and evaluating, delivers what is in flight, flushes the store, closes files. */
+  async stop(): Promise<void> {
+    await this.scheduler.stop();
+    await Promise.allSettled([...this.dispatches]);
+    await this.dispatcher.close();
+    const report = await this.buffer.close({ deadlineMs: 5_000 });
+    await this.api.stop();
+    await this.demoTarget?.stop();
+    await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
+    this.db.close();
+    const unwritten = Object.values(report.unwritten).reduce((sum, n) => sum + n, 0);
+    if (unwritten > 0)
+      this.deps.logger.error('store flush at shutdown left records unwritten', { ...report.unwritten });
+  }
+}

@@ -1,0 +1,94 @@
+import type { AlertEvent } from '../domain/alerts/event.js';
+import type { MaintenanceWindow, Silence } from '../domain/silences.js';
+import type { AlertStateStore, Clock, EventBus, Logger, MetricStore } from '../domain/ports.js';
+import type { SeriesTable, SeriesWindow } from '../domain/records.js';
+import { evaluate } from '../domain/rules/evaluate.js';
+import type { RuleGroupDefinition } from '../domain/rules/types.js';
+
+export interface RuleGroupDeps {
+  readonly metrics: Pick<MetricStore, 'fetchWindows' | 'writeAlertEvents'>;
+  readonly states: AlertStateStore;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly silences: () => readonly Silence[];
+  readonly maintenanceWindows: () => readonly MaintenanceWindow[];
+}
+
+export interface RuleGroupReport {
+  readonly queries: number;
+  readonly series: number;
+  readonly notifications: number;
+  readonly conflicts: number;
+}
+
+/**
+ * One evaluation cycle of a rule group: fetch every window the group needs (one query per table,
+ * however many rules), evaluate (pure), compare-and-set the states, record the history and publish
+ * the events. The same cycle runs in the rule Lambda and in the local runtime.
+ */
+export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDeps): Promise<RuleGroupReport> {
+  const now = deps.clock.now();
+  const byTable = new Map<SeriesTable, { measures: Set<string>; longestWindowMs: number; ruleIds: string[] }>();
+  for (const rule of group.rules) {
+    const entry = byTable.get(rule.table) ?? { measures: new Set(), longestWindowMs: 0, ruleIds: [] };
+    entry.measures.add(rule.measure);
+    entry.longestWindowMs = Math.max(entry.longestWindowMs, rule.windowMs);
+    entry.ruleIds.push(rule.id);
+    byTable.set(rule.table, entry);
+  }
+
+  const windows: SeriesWindow[] = [];
+  const fetchErrors = new Map<string, string>();
+  for (const [table, need] of byTable) {
+    try {
+      windows.push(
+        ...(await deps.metrics.fetchWindows({
+          table,
+          measures: [...need.measures],
+          since: now - need.longestWindowMs,
+          until: now,
+        })),
+      );
+    } catch (error) {
+      // The rules still run: each applies its on_error policy instead of the cycle crashing.
+      const message = `fetching ${table} windows failed: ${error instanceof Error ? error.message : String(error)}`;
+      deps.logger.error('rule group fetch failed', { group: group.name, table, error: message });
+      for (const ruleId of need.ruleIds) fetchErrors.set(ruleId, message);
+    }
+  }
+
+  const states = await deps.states.loadStates(group.rules.map((rule) => rule.id));
+  const output = evaluate({
+    rules: group.rules,
+    windows,
+    states,
+    now,
+    silences: deps.silences(),
+    maintenanceWindows: deps.maintenanceWindows(),
+    fetchErrors,
+  });
+
+  const cas = await deps.states.compareAndSet(output.writes);
+  const lost = new Set(cas.conflicts);
+  if (lost.size > 0) {
+    // Another evaluator wrote these instances first; its events are the ones that count.
+    deps.logger.warn('alert state changed under this evaluation; its events for those instances are dropped', {
+      group: group.name,
+      conflicts: [...lost],
+    });
+  }
+  const owned = (event: AlertEvent) => !lost.has(instanceKeyOf(event));
+  if (output.deletes.length > 0) await deps.states.deleteStates(output.deletes.filter((key) => !lost.has(key)));
+  const history = output.history.filter(owned);
+  const notifications = output.notifications.filter(owned);
+  if (history.length > 0) await deps.metrics.writeAlertEvents(history);
+  if (notifications.length > 0) await deps.bus.publish(notifications);
+  return { queries: byTable.size, series: windows.length, notifications: notifications.length, conflicts: lost.size };
+}
+
+/** An event id is `site/rule/fingerprint/evaluatedAt/state`; the state key is `rule/fingerprint`. */
+function instanceKeyOf(event: AlertEvent): string {
+  const [, ruleId, fingerprint] = event.id.split('/');
+  return `${ruleId}/${fingerprint}`;
+}
