@@ -22,7 +22,7 @@ let apiUrl = '';
 async function until<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -76,18 +76,18 @@ probes:
     site: site-e2e
     kind: http
     target: http://127.0.0.1:${port}/health
-    interval: 300ms
-    timeout: 250ms
+    interval: 500ms
+    timeout: 450ms
 rule_groups:
   - name: availability
-    interval: 300ms
+    interval: 500ms
     rules:
       - id: e2e-portal-down
         name: E2E portal down
         severity: critical
         measure: success
         matchers: ['probe="e2e-portal"']
-        window: 1s
+        window: 2s
         reducer: last
         threshold: { op: '<', value: 1 }
         annotations: { summary: 'The portal answers {{ $value }}' }
@@ -168,7 +168,7 @@ describe('local runtime, end to end', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(stdout).toMatch(/FIRING.*E2E portal down/);
     expect(stdout).toMatch(/RESOLVED.*E2E portal down/);
-  });
+  }, 90_000);
 
   it('shuts down cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => runtime.once('exit', (code) => resolve(code)));
