@@ -16,8 +16,11 @@ export const MAX_SENSIBLE_MS = 24 * 3_600_000;
 
 /** Type errors name what was expected and what type was found, never the value itself. */
 function expected(what: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined ? 'required' : `expected ${what}, got ${describeType(issue.input)}`;
+  // A schema's `error` also words its checks' issues (too small, …); leave those to the shared wording.
+  return (issue: { code?: string; input?: unknown }) => {
+    if (issue.code !== 'invalid_type') return undefined;
+    return issue.input === undefined ? 'required' : `expected ${what}, got ${describeType(issue.input)}`;
+  };
 }
 
 export function describeType(value: unknown): string {
@@ -118,6 +121,18 @@ export const instant = z.iso
   .transform((text) => Date.parse(text));
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+/**
+ * A whole number. Not `z.int()`: its failure aborts the whole parse, which would hide the
+ * cross-field errors that one run is meant to list alongside it.
+ */
+export function wholeNumber(minimum: number) {
+  return z
+    .number({ error: expected('a whole number') })
+    .min(minimum)
+    .refine(Number.isInteger, 'must be a whole number')
+    .meta({ type: 'integer' });
+}
 
 /** `HH:MM` on a 24-hour clock, as minutes after midnight. */
 export const clockTime = z

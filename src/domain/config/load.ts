@@ -34,6 +34,9 @@ export function parseDeploymentConfig(text: string, source: string, env: Env): D
     );
   }
 
+  if (doc.contents === null) {
+    throw new ConfigError(source, [{ path: ROOT, message: 'the file is empty: it needs at least version and sites' }]);
+  }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -55,7 +58,9 @@ export function parseDeploymentConfig(text: string, source: string, env: Env): D
     });
   const all = [...expansion.issues.map((issue) => ({ ...issue, path: [...issue.path] })), ...schemaIssues];
 
-  const redact = redactorFor([...expansion.substituted, ...secretsIn(expansion.value)]);
+  const redact = redactorFor(
+    [...expansion.substituted, ...secretsIn(expansion.value)].flatMap((secret) => secretForms(secret)),
+  );
   const seen = new Set<string>();
   const issues: ConfigIssue[] = all
     .map((issue, order) => ({ issue, order, offset: offsetOf(doc, issue.path) }))
@@ -187,12 +192,25 @@ function sizeMessage(origin: string, bound: 'at least' | 'at most', limit: unkno
 
 function yamlMessage(code: string, message: string, text: string, pos: [number, number]): string {
   if (code === 'DUPLICATE_KEY') {
-    const key = text.slice(pos[0], pos[1]);
+    // The error points at the key's first character; a plain or quoted key ends before its colon.
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(text.slice(pos[0]))?.[0] ?? '';
     // A key is a name, never a secret; show it unless it is long or odd.
     return key.length > 0 && key.length <= 64 && !/\s/.test(key) ? `duplicate key ${key}` : 'duplicate key';
   }
   return message;
 }
+
+/**
+ * A message may quote a value escaped (`\"`) or only in part (a matcher's regex, a URL's token),
+ * so each secret is also hidden as its JSON-escaped form and as each of its longer words.
+ */
+function secretForms(secret: string): string[] {
+  const words = secret.split(/[^A-Za-z0-9_-]+/).filter((word) => word.length >= MIN_SECRET_WORD);
+  return [secret, JSON.stringify(secret).slice(1, -1), ...words];
+}
+
+/** Shorter words are too likely to be ordinary ones (`https`, `probe`) to hide everywhere. */
+const MIN_SECRET_WORD = 8;
 
 /** Values that must never appear in a message: channels' secret fields and URL passwords in targets. */
 function secretsIn(value: unknown): string[] {

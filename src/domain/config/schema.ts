@@ -18,6 +18,7 @@ import {
   matcher,
   MAX_SENSIBLE_MS,
   timezone,
+  wholeNumber,
 } from './fields.js';
 
 /**
@@ -183,10 +184,10 @@ const maintenanceWindowSchema = z
 const storageSchema = z.strictObject({ retention: duration({ positive: true }).prefault('30d') });
 
 const deliverySchema = z.strictObject({
-  immediate_attempts: z.int().min(1).default(3),
+  immediate_attempts: wholeNumber(1).default(3),
   initial_backoff: duration({ positive: true }).prefault('500ms'),
   max_backoff: duration({ positive: true }).prefault('30s'),
-  max_attempts: z.int().min(1).default(10),
+  max_attempts: wholeNumber(1).default(10),
   queue_retry: duration({ positive: true }).prefault('1m'),
 });
 
