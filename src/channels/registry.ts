@@ -1,4 +1,5 @@
 import { createConsoleSender } from './console/console.js';
+import { createEmailSender } from './email/email.js';
 import { createLogDropSender } from './logdrop/logdrop.js';
 import type { ChannelKindName } from './settings.js';
 import { createSlackSender } from './slack/slack.js';
@@ -9,6 +10,7 @@ import type { ChannelFactory } from './types.js';
 // Placeholder until the senders land; `satisfies` keeps it in step with settings.ts.
 export const channelFactories = {
   console: createConsoleSender,
+  email: createEmailSender,
   logdrop: createLogDropSender,
   slack: createSlackSender,
   teams: createTeamsSender,

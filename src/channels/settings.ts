@@ -1,4 +1,5 @@
 import { consoleSettings } from './console/settings.js';
+import { emailSettings } from './email/settings.js';
 import { logDropSettings } from './logdrop/settings.js';
 import { slackSettings } from './slack/settings.js';
 import { teamsSettings } from './teams/settings.js';
@@ -10,6 +11,7 @@ import { webhookSettings } from './webhook/settings.js';
  */
 export const channelKindSettings = {
   console: consoleSettings,
+  email: emailSettings,
   logdrop: logDropSettings,
   slack: slackSettings,
   teams: teamsSettings,
