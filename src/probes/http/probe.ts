@@ -1,8 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
-import { rootCertificates, type TLSSocket } from 'node:tls';
-import type { Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as tlsConnect, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { ProbeFailureReason, ProbeOutcome, ProbePhases } from '../../domain/probe-result.js';
 import type { ProbeContext, Prober } from '../types.js';
 import {
@@ -33,6 +32,8 @@ export interface PreparedHttpSettings {
   readonly certExpiryWarningDays: number | undefined;
   readonly family: 4 | 6 | undefined;
   readonly maxBodyBytes: number;
+  /** The last target parsed with these settings: a probe definition has one target, so it is parsed once. */
+  lastTarget?: { readonly text: string; readonly url: URL };
 }
 
 // Keyed by the validated settings object, which the runtime keeps for the probe definition's lifetime:
@@ -135,10 +136,8 @@ export function probeHttp(
       return;
     }
 
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
+    const url = parseTarget(prepared, target);
+    if (url === undefined) {
       fail('error', 'target is not a valid URL');
       return;
     }
@@ -171,7 +170,9 @@ export function probeHttp(
       };
 
       const options: https.RequestOptions = {
-        agent: false,
+        // A fresh socket per probe and no Agent at all: Node then sends `Connection: close`, and skips
+        // building the throwaway Agent that `agent: false` would make for every request.
+        createConnection: secure ? connectTls : connectTcp,
         method,
         host,
         port: hopUrl.port === '' ? (secure ? 443 : 80) : Number(hopUrl.port),
@@ -329,7 +330,24 @@ export function probeHttp(
   });
 }
 
+function parseTarget(prepared: PreparedHttpSettings, target: string): URL | undefined {
+  if (prepared.lastTarget?.text === target) return prepared.lastTarget.url;
+  try {
+    const url = new URL(target);
+    prepared.lastTarget = { text: target, url };
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
 function noop(): void {}
+
+// Wrapped so the request's socket-ready callback is not taken for a connect/secureConnect listener;
+// the request options carry the host, port and TLS options these need.
+type CreateConnection = NonNullable<http.RequestOptions['createConnection']>;
+const connectTcp: CreateConnection = (options) => netConnect(options as NetConnectOpts);
+const connectTls: CreateConnection = (options) => tlsConnect(options as ConnectionOptions);
 
 function roundPhases(phases: MutablePhases): ProbePhases {
   const rounded: MutablePhases = {};
