@@ -77,6 +77,8 @@ export function parseDeploymentConfig(text: string, source: string, env: Env): D
 
 const ROOT = '(root)';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A top-level key such as `x-base` reads fine bare; inside a path it is quoted to stay unambiguous. */
+const TOP_LEVEL_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** `['rule_groups', 0, 'rules', 3, 'for']` → `rule_groups[0].rules[3].for`; odd keys are quoted. */
 export function formatPath(path: ValuePath): string {
@@ -85,6 +87,7 @@ export function formatPath(path: ValuePath): string {
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     else if (IDENTIFIER.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else if (out === '' && TOP_LEVEL_KEY.test(segment)) out += segment;
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out;

@@ -52,6 +52,7 @@ describe('invalid config fixtures, each with its exact error output', () => {
 describe('a valid hospital config, normalised', () => {
   const env: Env = {
     SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX',
+    SMTP_PASSWORD: 'smtp-pa55word',
     TEAMS_WEBHOOK_URL:
       'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t',
   };
@@ -116,11 +117,17 @@ describe('a valid hospital config, normalised', () => {
     expect(channel('ops-slack').rateLimitPerSecond).toBe(1);
     expect(channel('apps-teams')).toMatchObject({ rateLimitPerSecond: 2, sendResolved: false });
     expect(channel('console').rateLimitPerSecond).toBeUndefined();
+    expect(channel('infra-email').settings).toMatchObject({
+      transport: 'smtp',
+      to: ['infra-oncall@st-anna.example'],
+      password: 'smtp-pa55word',
+    });
     expect(channel('proprietary-logdrop').settings).toMatchObject({ target: 's3', bucket: 'st-anna-pflow-logdrop' });
   });
 
   it('normalises routes, silences, maintenance windows, storage, delivery and local settings', () => {
     expect(config.routes.map((r) => [r.channels, r.continue, r.groupWaitMs])).toEqual([
+      [['infra-email'], true, 0],
       [['ops-slack', 'proprietary-logdrop'], true, 0],
       [['apps-teams'], false, 30_000],
       [['proprietary-logdrop'], false, 0],
@@ -298,6 +305,10 @@ describe('secrets never appear in errors', () => {
     ['an invalid webhook URL from the environment', `channels: [{ id: s, kind: slack, slack: { url: '\${HOOK}' } }]`],
     ['an invalid webhook URL written in the file', `channels: [{ id: s, kind: slack, slack: { url: '${secret}' } }]`],
     ['a matcher from the environment that echoes its text', `routes: [{ matchers: ['\${HOOK}'], channels: [c] }]`],
+    [
+      'an SMTP password next to an invalid setting',
+      `channels: [{ id: e, kind: email, email: { from: a@b.example, to: [c@d.example], host: h, username: u, password: '${secret}', port: 0 } }]`,
+    ],
     ['a probe target from the environment', `probes: [{ id: p, site: site-a, kind: http, target: '\${HOOK}' }]`],
   ])('%s', (_case, section) => {
     const env = { HOOK: `probe=~"${secret}(("` };
