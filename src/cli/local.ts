@@ -22,7 +22,7 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     config = await loadConfigFile(options.config);
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}`);
+      for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
       out.stderr(
         `${options.config}: refused (${error.issues.length} error${error.issues.length === 1 ? '' : 's'}); nothing was started`,
       );
@@ -30,14 +30,23 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     }
     throw error;
   }
-  const logger = consoleLogger({ level: options.logLevel, json: options.logJson, write: (line) => out.stderr(line) });
-  const runtime = new LocalRuntime(config, { clock: systemClock, logger, stdout: (line) => out.stdout(line) });
+  const logger = consoleLogger({
+    level: options.logLevel,
+    json: options.logJson,
+    write: (line) => out.stderr(`${line}\n`),
+  });
+  const runtime = new LocalRuntime(config, { clock: systemClock, logger, stdout: (line) => out.stdout(`${line}\n`) });
   const urls = await runtime.start();
-  out.stdout(`PerformanceFlow local runtime — ${summarise(config).replace(/^.*?: OK — /, '')}`);
-  out.stdout(`  API        ${urls.api}/api/probes  ${urls.api}/api/alerts  ${urls.api}/api/events`);
-  if (urls.demoTarget) out.stdout(`  demo target ${urls.demoTarget}/health (up and down on a fixed cycle)`);
-  out.stdout(`  data       ${urls.dataDir} (SQLite ${urls.database}, log drop under logdrop/)`);
-  out.stdout('  Ctrl-C stops cleanly.');
+  out.stdout(
+    [
+      `PerformanceFlow local runtime — ${summarise(config)}`,
+      `  API          ${urls.api}/api/probes  ${urls.api}/api/alerts  ${urls.api}/api/events`,
+      ...(urls.demoTarget ? [`  demo target  ${urls.demoTarget}/health (up, then down, on a fixed cycle)`] : []),
+      `  data         ${urls.dataDir} (SQLite ${urls.database}; log drop under ${urls.dataDir}/logdrop)`,
+      '  Ctrl-C stops cleanly.',
+      '',
+    ].join('\n'),
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

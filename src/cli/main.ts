@@ -1,13 +1,19 @@
 import { Command, Option } from 'commander';
+import { loadConfigFile } from '../adapters/local/config-file.js';
+import { consoleLogger } from '../adapters/local/console-logger.js';
+import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
+import { systemClock } from '../domain/ports.js';
+import { ConfigError } from '../domain/errors.js';
 import { runLocal } from './local.js';
+import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
 import { runValidate, type CliOutput } from './validate.js';
 
 const DEFAULT_CONFIG = 'config/example.yaml';
 
 const terminal: CliOutput = {
-  stdout: (text) => process.stdout.write(`${text}\n`),
-  stderr: (text) => process.stderr.write(`${text}\n`),
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
 };
 
 /** The `pflow` command line; each subcommand's work lives in its own file under src/cli/. */
@@ -43,5 +49,52 @@ export function buildProgram(out: CliOutput = terminal): Command {
       exitWith(await runLocal(options, out)),
     );
 
+  const notify = program.command('notify').description('notification channels: send a test, inspect dead letters');
+  notify
+    .command('test')
+    .description('send a clearly marked test notification through one configured channel and print the outcome')
+    .option('-c, --config <file>', 'site config YAML', DEFAULT_CONFIG)
+    .requiredOption('--channel <id>', 'channel id from the config')
+    .action(async (options: { config: string; channel: string }) => {
+      const config = await loadOrReport(options.config, out);
+      if (!config) return exitWith(1);
+      const timezones = new Map(config.sites.map((site) => [site.id, site.timezone]));
+      exitWith(
+        await runNotifyTest({
+          config,
+          channelId: options.channel,
+          out,
+          deps: {
+            clock: systemClock,
+            logger: consoleLogger({ level: 'warn', write: (line) => out.stderr(`${line}\n`) }),
+            dataDir: config.local.dataDir,
+            timezoneFor: (site) => timezones.get(site) ?? 'UTC',
+            stdout: (line) => out.stdout(`${line}\n`),
+          },
+        }),
+      );
+    });
+  notify
+    .command('dead-letters')
+    .description('list notifications that could not be delivered, and why; --retry re-queues them')
+    .option('-c, --config <file>', 'site config YAML (for its data directory)', DEFAULT_CONFIG)
+    .option('--retry', 're-queue every dead letter with a fresh attempt budget', false)
+    .action(async (options: { config: string; retry: boolean }) => {
+      const config = await loadOrReport(options.config, out);
+      if (!config) return exitWith(1);
+      exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(config.local.dataDir), retry: options.retry, out }));
+    });
+
   return program;
+}
+
+async function loadOrReport(file: string, out: CliOutput) {
+  try {
+    return await loadConfigFile(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
+    out.stderr(`${file}: ${error.issues.length} error(s), nothing done\n`);
+    return undefined;
+  }
 }

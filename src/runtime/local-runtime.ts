@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { InProcessEventBus } from '../adapters/local/in-process-bus.js';
-import { SqliteDelivery } from '../adapters/local/sqlite-delivery.js';
+import { deliveryDatabasePath, SqliteDelivery } from '../adapters/local/sqlite-delivery.js';
 import { SqliteStore } from '../adapters/local/sqlite-store.js';
 import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { WriteBuffer } from '../adapters/local/write-buffer.js';
@@ -61,7 +61,7 @@ export class LocalRuntime {
     this.db = openDatabase(join(this.dataDir, 'pflow.db'));
     this.store = new SqliteStore({ database: this.db, clock, retentionMs: config.storage.retentionMs });
     this.buffer = new WriteBuffer({ store: this.store, logger, clock });
-    this.delivery = SqliteDelivery.on(this.db);
+    this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir));
 
     const timezones = new Map(config.sites.map((site) => [site.id, site.timezone]));
     for (const channel of config.channels) {
@@ -193,6 +193,7 @@ export class LocalRuntime {
     await this.api.stop();
     await this.demoTarget?.stop();
     await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
+    this.delivery.close();
     this.db.close();
     const unwritten = Object.values(report.unwritten).reduce((sum, n) => sum + n, 0);
     if (unwritten > 0)
