@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogDropSender, logDropRoot } from '../../../src/channels/logdrop/logdrop.js';
 import { renderJsonLines } from '../../../src/channels/logdrop/render.js';
@@ -235,19 +233,20 @@ describe('directory log drop failures are retryable, and leave no partial line',
   });
 });
 
-const sendOnce = fileURLToPath(new URL('./send-once.ts', import.meta.url));
-
 /**
  * Root ignores directory permissions, so when the tests run as root (as in CI containers) the
- * send runs in a child process as `nobody`; otherwise in a child as the current user.
+ * send runs with the effective user and group switched to `nobody` for its duration. This test
+ * file runs in its own worker process, so nothing else shares the switched identity.
  */
 async function sendAsUnprivilegedUser(directory: string): Promise<unknown> {
-  const asRoot = process.getuid?.() === 0;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', sendOnce, directory], {
-    encoding: 'utf8',
-    timeout: 15_000,
-    ...(asRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } } : {}),
-  });
-  if (child.status !== 0) throw new Error(`send-once failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+  const drop = sender({ directory });
+  if (process.getuid?.() !== 0 || !process.seteuid || !process.setegid) return drop.send(firingNotification);
+  process.setegid(65534);
+  process.seteuid(65534);
+  try {
+    return await drop.send(firingNotification);
+  } finally {
+    process.seteuid(0);
+    process.setegid(0);
+  }
 }
