@@ -1,4 +1,5 @@
-import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../domain/ports.js';
 import { logDropFileName, logDropFilePattern, siteSegment } from './render.js';
@@ -41,9 +42,13 @@ export class DirectoryLogDrop {
 
   private async appendNow(site: string, data: Buffer): Promise<string> {
     const dir = join(this.options.root, siteSegment(site));
-    await mkdir(dir, { recursive: true });
+    // mkdir only when there is no current file: the common case costs open, fstat, write, close.
+    if (!this.currentFile.has(site)) await mkdir(dir, { recursive: true });
     let target = await this.openCurrent(site, dir, data.length);
-    target ??= await this.openNew(site, dir);
+    if (!target) {
+      await mkdir(dir, { recursive: true });
+      target = await this.openNew(site, dir);
+    }
     const { handle, path, size } = target;
     try {
       await writeAll(handle, data, size);
@@ -57,8 +62,10 @@ export class DirectoryLogDrop {
   /** The file to continue, if it still exists and the batch fits (or the file is empty). */
   private async openCurrent(site: string, dir: string, incoming: number): Promise<OpenFile | undefined> {
     const path = this.currentFile.get(site) ?? (await newestFile(dir, logDropFilePattern(site)));
-    if (!path || !(await exists(path))) return undefined;
-    const handle = await open(path, 'a');
+    if (!path) return undefined;
+    // Without O_CREAT, so a file the reader removed is not recreated under its old name.
+    const handle = await openExisting(path);
+    if (!handle) return undefined;
     const { size } = await handle.stat();
     if (size > 0 && size + incoming > this.options.maxBytes) {
       await handle.close();
@@ -112,12 +119,12 @@ async function newestFile(dir: string, pattern: RegExp): Promise<string | undefi
   return newest === undefined ? undefined : join(dir, newest);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Opens an existing file for appending, or resolves undefined when it is gone. */
+async function openExisting(path: string): Promise<FileHandle | undefined> {
   try {
-    await stat(path);
-    return true;
+    return await open(path, constants.O_WRONLY | constants.O_APPEND);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
