@@ -3,7 +3,9 @@
  * probe, at 1, 16 and 64 probes in flight: probes per second and CPU milliseconds per probe for each,
  * and the ratios. Prints figures; asserts nothing.
  *
- *   npx tsx bench/probes.ts [--seconds 5] [--concurrency 1,16,64] [--no-store] [--only pflow|blackbox]
+ *   npx tsx bench/probes.ts [--seconds 5] [--rounds 3] [--concurrency 1,16,64] [--no-store] [--only pflow|blackbox]
+ *
+ * Each side runs `--rounds` times per concurrency, alternating; the median-throughput run is printed.
  *
  * - The target is a separate process, so its CPU is counted on neither side.
  * - blackbox_exporter's CPU is read from /proc/<pid>/stat (all its threads); it is driven by this
@@ -26,12 +28,14 @@ import { httpSettingsSchema } from '../src/probes/http/settings.js';
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,16,64' },
     'no-store': { type: 'boolean', default: false },
     only: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
 const CONCURRENCIES = args.concurrency.split(',').map(Number);
 const BLACKBOX_BINARIES = ['prometheus-blackbox-exporter', 'blackbox_exporter'];
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
@@ -44,6 +48,12 @@ interface RunFigures {
 }
 
 const perSecond = (run: RunFigures) => run.probes / run.seconds;
+
+/** The run with the median throughput, so a run's rate and CPU figures stay together. */
+function median(runs: readonly RunFigures[]): RunFigures {
+  const sorted = [...runs].sort((a, b) => perSecond(a) - perSecond(b));
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 const cpuPerProbe = (run: RunFigures) => run.cpuMs / Math.max(1, run.probes);
 
 // ── the target ───────────────────────────────────────────────────────────────
@@ -284,37 +294,40 @@ async function main(): Promise<void> {
   let blackboxNote = '';
   try {
     console.log(
-      `probe benchmark: ${cpus().length} CPU(s), Node ${process.version}, ${SECONDS}s per run, target ${targetUrl} (separate process)`,
+      `probe benchmark: ${cpus().length} CPU(s), Node ${process.version}, ${SECONDS}s per run, median of ${ROUNDS}, target ${targetUrl} (separate process)`,
     );
 
-    if (args.only !== 'blackbox') {
-      const sink = await openStore(dir);
-      storeDescription = sink.description;
-      await runEngine(targetUrl, 16, 1, sink); // warm-up: JIT, socket paths
-      for (const concurrency of CONCURRENCIES) {
-        ours.set(concurrency, await runEngine(targetUrl, concurrency, SECONDS, sink, totals));
-      }
-      sink.close();
-    }
-
+    const sink = args.only === 'blackbox' ? undefined : await openStore(dir);
+    storeDescription = sink?.description ?? '';
+    let blackbox: { child: ChildProcess; port: number } | undefined;
     if (args.only !== 'pflow') {
       const binary = findBlackbox();
       if (binary === undefined) {
         blackboxNote =
           'blackbox_exporter not found; install it with `sudo apt-get update && sudo apt-get install -y prometheus-blackbox-exporter`';
       } else {
-        const blackbox = await startBlackbox(binary, dir);
+        blackbox = await startBlackbox(binary, dir);
         children.push(blackbox.child);
         blackboxNote = `blackbox_exporter ${blackboxVersion(binary)} (${binary}), module http_2xx`;
-        await runBlackbox(blackbox.child.pid!, blackbox.port, targetUrl, 16, 1); // warm-up
-        for (const concurrency of CONCURRENCIES) {
-          theirs.set(
-            concurrency,
-            await runBlackbox(blackbox.child.pid!, blackbox.port, targetUrl, concurrency, SECONDS),
-          );
-        }
       }
     }
+    // Warm-up (JIT, socket paths), then the two sides alternate run by run, so a burst of load from
+    // elsewhere on the machine is shared between them rather than landing on one side's figures.
+    if (sink) await runEngine(targetUrl, 16, 1, sink);
+    if (blackbox) await runBlackbox(blackbox.child.pid!, blackbox.port, targetUrl, 16, 1);
+    for (const concurrency of CONCURRENCIES) {
+      const ourRuns: RunFigures[] = [];
+      const theirRuns: RunFigures[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        if (sink) ourRuns.push(await runEngine(targetUrl, concurrency, SECONDS, sink, totals));
+        if (blackbox) {
+          theirRuns.push(await runBlackbox(blackbox.child.pid!, blackbox.port, targetUrl, concurrency, SECONDS));
+        }
+      }
+      if (ourRuns.length > 0) ours.set(concurrency, median(ourRuns));
+      if (theirRuns.length > 0) theirs.set(concurrency, median(theirRuns));
+    }
+    sink?.close();
   } finally {
     for (const child of children) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -166,6 +166,22 @@ describe('dns prober against a local DNS responder', () => {
     expect(outcome.details).toEqual({ rcode });
   });
 
+  it('reports a server port with nothing listening as refused', async () => {
+    const released = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => released.bind(0, '127.0.0.1', resolve));
+    const closedServer = `127.0.0.1:${released.address().port}`;
+    await new Promise<void>((resolve) => released.close(() => resolve()));
+
+    const outcome = await dnsProber('pfsw.example.org', dnsSettingsSchema.parse({ server: closedServer }), {
+      timeoutMs: 2_000,
+    });
+
+    expect(outcome.failure).toEqual({
+      reason: 'refused',
+      message: `A pfsw.example.org @${closedServer}: ECONNREFUSED`,
+    });
+  });
+
   it('times out against a server that never answers', async () => {
     const outcome = await dnsProber('pfsw.example.org', dnsSettingsSchema.parse({ server: silentServer }), {
       timeoutMs: 300,
