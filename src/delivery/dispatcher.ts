@@ -24,7 +24,7 @@ export interface NotificationDispatcherProps {
   /** [0, 1); injected so jitter is reproducible in tests. */
   readonly random?: () => number;
   readonly logger?: Logger;
-  /** Sends in flight per channel; default 4. */
+  /** Sends in flight per channel; default 16 (a rate limit, where set, still spaces them). */
   readonly maxInFlightPerChannel?: number;
   /** Channel kinds that never group (each event is its own line anyway); default `logdrop`. */
   readonly ungroupedKinds?: readonly string[];
@@ -111,7 +111,7 @@ export class NotificationDispatcher {
       this.lanes.set(channel.id, {
         sender,
         limiter: new RateLimiter(channel.rateLimitPerSecond, this.clock, this.timers),
-        inFlight: new Semaphore(props.maxInFlightPerChannel ?? 4),
+        inFlight: new Semaphore(props.maxInFlightPerChannel ?? 16),
       });
     }
   }
