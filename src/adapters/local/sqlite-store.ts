@@ -73,6 +73,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX probes_by_time ON probes (time);
   CREATE INDEX probes_by_site_probe_time ON probes (site, probe, time);
 
+  -- The newest probes row of each probe, kept on write: finding it by GROUP BY walks the whole
+  -- (site, probe, time) index, seconds for a week of results, on every /api/probes request.
+  CREATE TABLE probe_latest (
+    site TEXT NOT NULL,
+    probe TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    probe_rowid INTEGER NOT NULL,
+    PRIMARY KEY (site, probe)
+  ) WITHOUT ROWID;
+
   CREATE TABLE series (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
@@ -81,13 +91,15 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (name, labels)
   );
 
-  -- Clustered by series then time: a window read is one range seek per series, and a re-sent
-  -- sample (same series and time) replaces itself instead of duplicating.
+  -- Clustered by time, as Timestream partitions by time: samples arrive roughly in time order, so
+  -- writes append to the end of the tree (clustering by series first made every batch rewrite one
+  -- page per series, 4x the CPU), a window read and a retention delete are one range each, and a
+  -- re-sent sample (same time and series) replaces itself instead of duplicating.
   CREATE TABLE metrics (
-    series_id INTEGER NOT NULL,
     time INTEGER NOT NULL,
+    series_id INTEGER NOT NULL,
     value REAL,
-    PRIMARY KEY (series_id, time)
+    PRIMARY KEY (time, series_id)
   ) WITHOUT ROWID;
 
   CREATE TABLE alerts (
@@ -158,6 +170,30 @@ export function canonicalLabelsJson(labels: Labels): string {
   const sorted: Record<string, string> = {};
   for (const name of names) sorted[name] = labels[name]!;
   return JSON.stringify(sorted);
+}
+
+/**
+ * The whole cycle's metric windows as ONE row of JSON arrays (wanted series' ids, names, labels;
+ * then every sample's series id, time and value). Marshalling rows into JavaScript costs about a
+ * microsecond each in better-sqlite3 — more than SQLite's own work — so 500,000 points as rows took
+ * twice as long as the same points as three arrays that JSON.parse reads in bulk.
+ * SQLite (3.44+) renders REAL values in JSON with round-trip precision, ±Inf as ±9e999.
+ */
+function metricWindowsSql(siteFilter: string): string {
+  return `WITH
+      wanted AS MATERIALIZED (
+        SELECT id, name, labels FROM series WHERE name IN (SELECT value FROM json_each(@names)) ${siteFilter}
+      ),
+      samples AS (
+        SELECT series_id, time, value FROM metrics
+        WHERE time BETWEEN @since AND @until AND series_id IN (SELECT id FROM wanted)
+      )
+    SELECT
+      (SELECT json_group_array(id) FROM wanted),
+      (SELECT json_group_array(name) FROM wanted),
+      (SELECT json_group_array(json(labels)) FROM wanted),
+      json_group_array(series_id), json_group_array(time), json_group_array(value)
+    FROM samples`;
 }
 
 function placeholders(values: readonly unknown[]): string {
@@ -231,7 +267,7 @@ export class SqliteStore implements MetricStore, AlertStateStore {
       ),
       insertSeries: db.prepare('INSERT INTO series (site, name, labels) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       selectSeriesId: db.prepare('SELECT id FROM series WHERE name = ? AND labels = ?').pluck(),
-      insertSample: db.prepare('INSERT OR REPLACE INTO metrics (series_id, time, value) VALUES (?, ?, ?)'),
+      insertSample: db.prepare('INSERT OR REPLACE INTO metrics (time, series_id, value) VALUES (?, ?, ?)'),
       insertAlert: db.prepare(
         `INSERT INTO alerts (id, site, rule, state, previous_state, value, time, event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
@@ -245,19 +281,8 @@ export class SqliteStore implements MetricStore, AlertStateStore {
            WHERE time BETWEEN ? AND ? AND site IN (SELECT value FROM json_each(?)) ORDER BY time`,
         )
         .raw(),
-      metricWindows: db
-        .prepare(
-          `SELECT m.series_id, s.name, s.labels, m.time, m.value FROM series s JOIN metrics m ON m.series_id = s.id
-           WHERE s.name IN (SELECT value FROM json_each(?)) AND m.time BETWEEN ? AND ?`,
-        )
-        .raw(),
-      metricWindowsForSites: db
-        .prepare(
-          `SELECT m.series_id, s.name, s.labels, m.time, m.value FROM series s JOIN metrics m ON m.series_id = s.id
-           WHERE s.name IN (SELECT value FROM json_each(?)) AND s.site IN (SELECT value FROM json_each(?))
-             AND m.time BETWEEN ? AND ?`,
-        )
-        .raw(),
+      metricWindows: db.prepare(metricWindowsSql('')).raw(),
+      metricWindowsForSites: db.prepare(metricWindowsSql('AND site IN (SELECT value FROM json_each(@sites))')).raw(),
       loadStates: db
         .prepare('SELECT version, state FROM alert_states WHERE rule_id IN (SELECT value FROM json_each(?))')
         .raw(),
@@ -269,25 +294,31 @@ export class SqliteStore implements MetricStore, AlertStateStore {
       ),
       deleteStates: db.prepare('DELETE FROM alert_states WHERE key IN (SELECT value FROM json_each(?))'),
       listStates: db.prepare('SELECT version, state FROM alert_states ORDER BY key').raw(),
-      // SQLite's documented bare-column rule: with MAX(), the other columns come from the max row.
-      latestProbes: db.prepare('SELECT *, MAX(time) AS latest FROM probes GROUP BY site, probe ORDER BY site, probe'),
+      upsertLatestProbe: db.prepare(
+        `INSERT INTO probe_latest (site, probe, time, probe_rowid) VALUES (?, ?, ?, ?)
+         ON CONFLICT (site, probe) DO UPDATE SET time = excluded.time, probe_rowid = excluded.probe_rowid
+         WHERE excluded.time >= probe_latest.time`,
+      ),
+      latestProbes: db.prepare(
+        'SELECT p.* FROM probe_latest l JOIN probes p ON p.rowid = l.probe_rowid ORDER BY l.site, l.probe',
+      ),
+      deleteLatestProbes: db.prepare('DELETE FROM probe_latest WHERE time < ?'),
       recentAlerts: db.prepare('SELECT event FROM alerts ORDER BY time DESC, rowid DESC LIMIT ?').pluck(),
       deleteProbes: db.prepare('DELETE FROM probes WHERE time < ?'),
-      // Phrased as a series_id IN (...) so SQLite seeks the (series_id, time) key instead of scanning.
-      deleteMetrics: db.prepare('DELETE FROM metrics WHERE series_id IN (SELECT id FROM series) AND time < ?'),
-      deleteOrphanSeries: db.prepare(
-        'DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM metrics WHERE metrics.series_id = series.id)',
-      ),
+      deleteMetrics: db.prepare('DELETE FROM metrics WHERE time < ?'),
+      // One pass over the samples left (there is no series_id index to probe per series).
+      deleteOrphanSeries: db.prepare('DELETE FROM series WHERE id NOT IN (SELECT series_id FROM metrics)'),
       deleteAlerts: db.prepare('DELETE FROM alerts WHERE time < ?'),
     };
   }
 
   async writeProbeResults(results: readonly ProbeResult[]): Promise<void> {
     if (results.length === 0) return;
-    const insert = this.statements.insertProbe;
+    const { insertProbe, upsertLatestProbe } = this.statements;
     this.db.transaction(() => {
+      const latest = new Map<string, { result: ProbeResult; rowid: number | bigint }>();
       for (const r of results) {
-        insert.run(
+        const { lastInsertRowid } = insertProbe.run(
           r.site,
           r.probe,
           r.kind,
@@ -309,6 +340,12 @@ export class SqliteStore implements MetricStore, AlertStateStore {
           r.failure?.message ?? null,
           r.details === undefined ? null : JSON.stringify(r.details),
         );
+        const key = `${r.site}\u0000${r.probe}`;
+        const seen = latest.get(key);
+        if (seen === undefined || r.time >= seen.result.time) latest.set(key, { result: r, rowid: lastInsertRowid });
+      }
+      for (const { result, rowid } of latest.values()) {
+        upsertLatestProbe.run(result.site, result.probe, result.time, rowid);
       }
     })();
   }
@@ -330,7 +367,7 @@ export class SqliteStore implements MetricStore, AlertStateStore {
           created.set(key, id);
         }
         // NaN is a legal Prometheus value; SQLite has no NaN, so it is stored as NULL and read back as NaN.
-        insertSample.run(id, sample.time, Number.isNaN(sample.value) ? null : sample.value);
+        insertSample.run(sample.time, id, Number.isNaN(sample.value) ? null : sample.value);
       }
     })();
     for (const [key, id] of created) this.seriesIds.set(key, id);
@@ -408,32 +445,40 @@ export class SqliteStore implements MetricStore, AlertStateStore {
   }
 
   private fetchMetricWindows(query: WindowQuery): SeriesWindow[] {
-    const names = placeholders([...new Set(query.measures)]);
-    const rows = (
+    const params = { names: placeholders([...new Set(query.measures)]), since: query.since, until: query.until };
+    const row = (
       query.sites === undefined
-        ? this.statements.metricWindows.all(names, query.since, query.until)
-        : this.statements.metricWindowsForSites.all(names, placeholders(query.sites), query.since, query.until)
-    ) as Array<[number, string, string, number, number | null]>;
+        ? this.statements.metricWindows.get(params)
+        : this.statements.metricWindowsForSites.get({ ...params, sites: placeholders(query.sites) })
+    ) as [string, string, string, string, string, string];
+    const [ids, names, labels, seriesIds, times, values] = [
+      JSON.parse(row[0]) as number[],
+      JSON.parse(row[1]) as string[],
+      JSON.parse(row[2]) as Labels[],
+      JSON.parse(row[3]) as number[],
+      JSON.parse(row[4]) as number[],
+      JSON.parse(row[5]) as Array<number | null>,
+    ];
+    const seriesIndex = new Map<number, number>();
+    for (let i = 0; i < ids.length; i++) seriesIndex.set(ids[i]!, i);
 
-    // Rows arrive grouped by series in key order, but SQL promises no order without ORDER BY (and
-    // asking for one costs a sort): keep each series' points and sort only a series that came out of order.
-    const bySeries = new Map<number, { window: SeriesWindow; points: SeriesPoint[]; sorted: boolean }>();
-    for (const [seriesId, name, labelsJson, time, value] of rows) {
+    // A series without points in the window yields no window, as with probes and Timestream.
+    const bySeries = new Map<number, { points: SeriesPoint[]; sorted: boolean }>();
+    for (let i = 0; i < seriesIds.length; i++) {
+      const seriesId = seriesIds[i]!;
+      const time = times[i]!;
       let series = bySeries.get(seriesId);
-      if (series === undefined) {
-        const points: SeriesPoint[] = [];
-        const window: SeriesWindow = { table: 'metrics', measure: name, labels: JSON.parse(labelsJson), points };
-        series = { window, points, sorted: true };
-        bySeries.set(seriesId, series);
-      }
+      if (series === undefined) bySeries.set(seriesId, (series = { points: [], sorted: true }));
       const last = series.points[series.points.length - 1];
       if (last !== undefined && last.t > time) series.sorted = false;
-      series.points.push({ t: time, v: value ?? Number.NaN });
+      series.points.push({ t: time, v: values[i] ?? Number.NaN });
     }
     const windows: SeriesWindow[] = [];
-    for (const series of bySeries.values()) {
+    for (const [seriesId, series] of bySeries) {
+      const index = seriesIndex.get(seriesId)!;
+      // The key order (time, series) feeds each series oldest first; sort only if that ever changes.
       if (!series.sorted) series.points.sort((a, b) => a.t - b.t);
-      windows.push(series.window);
+      windows.push({ table: 'metrics', measure: names[index]!, labels: labels[index]!, points: series.points });
     }
     return windows;
   }
@@ -482,13 +527,16 @@ export class SqliteStore implements MetricStore, AlertStateStore {
   applyRetention(now: number = this.clock.now()): RetentionReport {
     const cutoff = now - this.retentionMs;
     const s = this.statements;
-    const report = this.db.transaction(() => ({
-      cutoff,
-      probes: s.deleteProbes.run(cutoff).changes,
-      metrics: s.deleteMetrics.run(cutoff).changes,
-      series: s.deleteOrphanSeries.run().changes,
-      alerts: s.deleteAlerts.run(cutoff).changes,
-    }))();
+    const report = this.db.transaction(() => {
+      s.deleteLatestProbes.run(cutoff);
+      return {
+        cutoff,
+        probes: s.deleteProbes.run(cutoff).changes,
+        metrics: s.deleteMetrics.run(cutoff).changes,
+        series: s.deleteOrphanSeries.run().changes,
+        alerts: s.deleteAlerts.run(cutoff).changes,
+      };
+    })();
     if (report.series > 0) this.seriesIds.clear();
     return report;
   }

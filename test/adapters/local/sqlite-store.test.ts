@@ -198,6 +198,7 @@ describe('probe results', () => {
     const onlyDb = probeResult({ probe: 'db', kind: 'tcp', target: 'db:5432', labels: {}, phases: { connectMs: 3 } });
     await store.writeProbeResults([probeResult({ time: T0 }), latestLogin, onlyDb]);
     await store.writeProbeResults([probeResult({ site: 'site-b', time: T0 - MINUTE })]);
+    await store.writeProbeResults([probeResult({ time: T0 - HOUR })]); // a late, older result
 
     expect(store.latestProbeResults()).toEqual([
       onlyDb,
@@ -215,6 +216,7 @@ describe('metric samples', () => {
       sample('node_load1', { instance: 'b' }, T0, 2),
       sample('node_memory_free', { instance: 'a' }, T0, 1e9),
       sample('node_cpu_seconds', { instance: 'a' }, T0, 10),
+      sample('node_load1', { instance: 'c' }, T0 - 1, 9), // before the window: no series at all
     ]);
 
     const windows = await store.fetchWindows({
@@ -387,7 +389,11 @@ describe('retention', () => {
   it('deletes rows older than now - retention and series left without samples', async () => {
     const old = now - 25 * HOUR;
     const recent = now - HOUR;
-    await store.writeProbeResults([probeResult({ time: old }), probeResult({ time: recent })]);
+    await store.writeProbeResults([
+      probeResult({ time: old }),
+      probeResult({ time: recent }),
+      probeResult({ probe: 'retired', time: old }),
+    ]);
     await store.writeMetricSamples([
       sample('gone', {}, old, 1),
       sample('kept', {}, old, 1),
@@ -400,7 +406,7 @@ describe('retention', () => {
 
     const report = store.applyRetention();
 
-    expect(report).toEqual({ cutoff: now - 24 * HOUR, probes: 1, metrics: 2, series: 1, alerts: 1 });
+    expect(report).toEqual({ cutoff: now - 24 * HOUR, probes: 2, metrics: 2, series: 1, alerts: 1 });
     const all = { since: 0, until: now };
     expect((await store.fetchWindows({ ...all, table: 'probes', measures: ['success'] }))[0]!.points).toEqual([
       { t: recent, v: 1 },
@@ -409,6 +415,7 @@ describe('retention', () => {
       { table: 'metrics', measure: 'kept', labels: { site: 'site-a' }, points: [{ t: recent, v: 2 }] },
     ]);
     expect(store.recentAlertEvents(10).map((e) => e.id)).toEqual(['new']);
+    expect(store.latestProbeResults().map((r) => [r.probe, r.time])).toEqual([['pfsw-login', recent]]);
 
     // The deleted series is created afresh, not looked up by a stale cached id.
     await store.writeMetricSamples([sample('gone', {}, now, 3)]);
