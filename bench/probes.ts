@@ -45,6 +45,14 @@ interface RunFigures {
   readonly failures: number;
   readonly seconds: number;
   readonly cpuMs: number;
+  /** CPU the target process used during the run, to show whether it was the bottleneck. */
+  readonly targetCpuMs?: number;
+}
+
+async function withTargetCpu(targetPid: number, run: () => Promise<RunFigures>): Promise<RunFigures> {
+  const before = processCpuMs(targetPid);
+  const figures = await run();
+  return { ...figures, targetCpuMs: processCpuMs(targetPid) - before };
 }
 
 const perSecond = (run: RunFigures) => run.probes / run.seconds;
@@ -319,9 +327,15 @@ async function main(): Promise<void> {
       const ourRuns: RunFigures[] = [];
       const theirRuns: RunFigures[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
-        if (sink) ourRuns.push(await runEngine(targetUrl, concurrency, SECONDS, sink, totals));
+        const targetPid = target.child.pid!;
+        if (sink) {
+          ourRuns.push(await withTargetCpu(targetPid, () => runEngine(targetUrl, concurrency, SECONDS, sink, totals)));
+        }
         if (blackbox) {
-          theirRuns.push(await runBlackbox(blackbox.child.pid!, blackbox.port, targetUrl, concurrency, SECONDS));
+          const { child, port } = blackbox;
+          theirRuns.push(
+            await withTargetCpu(targetPid, () => runBlackbox(child.pid!, port, targetUrl, concurrency, SECONDS)),
+          );
         }
       }
       if (ourRuns.length > 0) ours.set(concurrency, median(ourRuns));
@@ -362,6 +376,13 @@ async function main(): Promise<void> {
         a && b ? `${fmt(perSecond(a) / perSecond(b), 2)}×` : '—',
         a && b ? `${fmt(cpuPerProbe(b) / cpuPerProbe(a), 2)}×` : '—',
       ]),
+    );
+  }
+  const targetBusy = [...ours.values(), ...theirs.values()].map((run) => (run.targetCpuMs ?? 0) / (run.seconds * 10));
+  if (targetBusy.length > 0) {
+    console.log('');
+    console.log(
+      `target process: at most ${fmt(Math.max(...targetBusy))}% of one core during a run (100% would make it the bottleneck)`,
     );
   }
   if (totals.count > 0) {
