@@ -54,7 +54,7 @@ describe('keepAliveFetch behind the shared HTTP POST', () => {
       want: { status: 'permanent', reason: 'http_302' },
     },
     { reply: { reset: true as const }, want: { status: 'retryable', reason: 'connection' } },
-  ] satisfies { reply: ReceiverReply; want: object }[])(
+  ] as { reply: ReceiverReply; want: object }[])(
     'classifies $reply the same way as the global fetch',
     async ({ reply, want }) => {
       receiver.replyWith(reply);
