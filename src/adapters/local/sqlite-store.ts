@@ -71,10 +71,10 @@ const MIGRATIONS: readonly string[] = [
     details TEXT
   );
   CREATE INDEX probes_by_time ON probes (time);
-  CREATE INDEX probes_by_site_probe_time ON probes (site, probe, time);
 
-  -- The newest probes row of each probe, kept on write: finding it by GROUP BY walks the whole
-  -- (site, probe, time) index, seconds for a week of results, on every /api/probes request.
+  -- The newest probes row of each probe, kept on write: finding it with GROUP BY would walk a
+  -- (site, probe, time) index, seconds for a week of results, on every /api/probes request, and
+  -- that index would cost every write a random page update.
   CREATE TABLE probe_latest (
     site TEXT NOT NULL,
     probe TEXT NOT NULL,
