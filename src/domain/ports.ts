@@ -30,6 +30,7 @@ export interface MetricStore {
 }
 
 export interface CasWrite {
+  /** Stored with version `expectedVersion + 1` (the SQLite store stamps it whatever `next.version` says). */
   readonly next: AlertInstanceState;
   /** The version the writer read; 0 when the instance did not exist. */
   readonly expectedVersion: number;
