@@ -1,6 +1,6 @@
 import { dnsProber } from './dns/probe.js';
 import { httpProber } from './http/probe.js';
-import type { ProbeKindName } from './settings.js';
+import type { ProbeKindName, ProbeSettingsOf } from './settings.js';
 import { tcpProber } from './tcp/probe.js';
 import type { Prober } from './types.js';
 
@@ -12,7 +12,7 @@ export const probers = {
   http: httpProber,
   tcp: tcpProber,
   dns: dnsProber,
-} satisfies { [Kind in ProbeKindName]: Prober<never> } & Record<ProbeKindName, unknown>;
+} satisfies { [Kind in ProbeKindName]: Prober<ProbeSettingsOf<Kind>> };
 
 /** Runs a probe whose settings were validated by its kind's schema (what the config gives the runtime). */
 export function proberFor(kind: ProbeKindName): Prober<unknown> {

@@ -1,6 +1,7 @@
 import { dnsSettings } from './dns/settings.js';
 import { httpSettings } from './http/settings.js';
 import { tcpSettings } from './tcp/settings.js';
+import type { ProbeKindSettings } from './types.js';
 
 /**
  * The probe kinds: the single source of truth for their names. Pure (schemas only), so the
@@ -14,3 +15,7 @@ export const probeKindSettings = {
 
 export type ProbeKindName = keyof typeof probeKindSettings;
 export const PROBE_KINDS = Object.keys(probeKindSettings) as ProbeKindName[];
+
+/** The validated settings type of a kind (what its prober receives). */
+export type ProbeSettingsOf<Kind extends ProbeKindName> =
+  (typeof probeKindSettings)[Kind] extends ProbeKindSettings<infer Settings> ? Settings : never;
