@@ -167,7 +167,8 @@ interface ProbeRow {
 export function canonicalLabelsJson(labels: Labels): string {
   const names = Object.keys(labels);
   names.sort();
-  const sorted: Record<string, string> = {};
+  // No prototype, so a label literally named `__proto__` stays a label.
+  const sorted: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of names) sorted[name] = labels[name]!;
   return JSON.stringify(sorted);
 }
