@@ -10,7 +10,7 @@ import { fingerprint, type Labels } from '../labels.js';
 import type { CasWrite } from '../ports.js';
 import type { SeriesWindow } from '../records.js';
 import { isMuted, type MaintenanceWindow, type Silence } from '../silences.js';
-import { conditionHolds, reduceWindow } from './reducers.js';
+import { conditionHolds } from './reducers.js';
 import { SeriesIndex } from './series-index.js';
 import { expandTemplate } from './templates.js';
 import type { AlertInstanceState, RuleDefinition } from './types.js';
@@ -82,11 +82,13 @@ const NODATA: Verdict = { kind: 'nodata' };
 export function evaluate(input: EvaluationInput): EvaluationOutput {
   const output: EvaluationOutput = { writes: [], deletes: [], notifications: [], history: [] };
   const index = new SeriesIndex(input.windows);
-  const statesByRule = new Map<string, AlertInstanceState[]>();
+  // Prior states per rule by fingerprint: looking series up by their cached fingerprint spares
+  // building a `${ruleId}/${fingerprint}` key for every series of every rule that has any state.
+  const statesByRule = new Map<string, Map<string, AlertInstanceState>>();
   for (const state of input.states.values()) {
-    const list = statesByRule.get(state.ruleId);
-    if (list === undefined) statesByRule.set(state.ruleId, [state]);
-    else list.push(state);
+    let byFingerprint = statesByRule.get(state.ruleId);
+    if (byFingerprint === undefined) statesByRule.set(state.ruleId, (byFingerprint = new Map()));
+    byFingerprint.set(state.fingerprint, state);
   }
   const context: CycleContext = {
     now: input.now,
@@ -101,32 +103,44 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     const fetchError = input.fetchErrors?.get(rule.id) ?? input.fetchError;
     const errorVerdict: Verdict | undefined =
       fetchError === undefined ? undefined : applyErrorPolicy(rule, `fetch failed: ${fetchError}`);
-    const seen = known === undefined ? undefined : new Set<string>();
+    const seen = known === undefined ? undefined : new Set<AlertInstanceState>();
     const matched = index.select(rule);
 
     for (const series of matched) {
-      const verdict = errorVerdict ?? observe(rule, series.window, input.now);
-      // The common case, kept allocation-free: nothing known about the rule and nothing to report.
-      if (known === undefined && (verdict.kind === 'inactive' || verdict.kind === 'keep')) continue;
-      const key = `${rule.id}/${series.fingerprint}`;
-      seen?.add(key);
+      let verdict: Verdict | undefined = errorVerdict;
+      let value = 0;
+      if (verdict === undefined) {
+        const reduced = series.reduce(rule.reducer, input.now, rule.windowMs);
+        if (reduced === undefined) verdict = applyNoDataPolicy(rule);
+        else if (!Number.isFinite(reduced)) verdict = applyErrorPolicy(rule, `${rule.reducer} produced ${reduced}`);
+        else if (conditionHolds(rule.threshold, reduced)) verdict = { kind: 'active', value: reduced };
+        else value = reduced;
+      }
+      // The common case, kept allocation-free: condition not met (or a policy that changes nothing)
+      // and nothing known about the instance. Most of 100,000 series take this path every cycle.
+      const quiet = verdict === undefined || verdict.kind === 'keep' || verdict === INACTIVE_NO_VALUE;
+      if (quiet && known === undefined) continue;
+      const prior = known?.get(series.fingerprint);
+      if (prior !== undefined) seen!.add(prior);
+      else if (quiet) continue;
       const instance: Instance = {
-        key,
+        key: prior?.key ?? `${rule.id}/${series.fingerprint}`,
         fingerprint: series.fingerprint,
         site: series.window.labels.site ?? UNKNOWN_SITE,
         labels: series.window.labels,
       };
-      step(context, rule, instance, input.states.get(key), verdict);
+      step(context, rule, instance, prior, verdict ?? { kind: 'inactive', value });
     }
 
     if (matched.length === 0 || known !== undefined) {
       const ruleLevel = ruleLevelInstance(rule);
       if (matched.length === 0) {
-        seen?.add(ruleLevel.key);
-        step(context, rule, ruleLevel, input.states.get(ruleLevel.key), errorVerdict ?? applyNoDataPolicy(rule));
+        const prior = known?.get(ruleLevel.fingerprint);
+        if (prior !== undefined) seen!.add(prior);
+        step(context, rule, ruleLevel, prior, errorVerdict ?? applyNoDataPolicy(rule));
       }
-      for (const prior of known ?? []) {
-        if (seen!.has(prior.key)) continue;
+      for (const prior of known?.values() ?? []) {
+        if (seen!.has(prior)) continue;
         // The rule-level instance ends once series match again; a vanished series has no data.
         const verdict = prior.key === ruleLevel.key ? INACTIVE_NO_VALUE : (errorVerdict ?? applyNoDataPolicy(rule));
         step(
@@ -148,13 +162,6 @@ interface CycleContext {
   readonly silences: readonly Silence[];
   readonly maintenanceWindows: readonly MaintenanceWindow[];
   readonly output: EvaluationOutput;
-}
-
-function observe(rule: RuleDefinition, window: SeriesWindow, now: number): Verdict {
-  const value = reduceWindow(rule.reducer, window.points, now, rule.windowMs);
-  if (value === undefined) return applyNoDataPolicy(rule);
-  if (!Number.isFinite(value)) return applyErrorPolicy(rule, `${rule.reducer} produced ${value}`);
-  return { kind: conditionHolds(rule.threshold, value) ? 'active' : 'inactive', value };
 }
 
 function applyNoDataPolicy(rule: RuleDefinition): Verdict {
@@ -266,12 +273,11 @@ function step(
   if (after === 'ok' && before !== 'ok') core = { ...core, firingSince: problemStart(priorCore) };
   else if (after === 'ok') core = { ...core, firingSince: prior?.firingSince };
 
-  const build = (state: EventState, repeat: boolean): AlertEvent =>
-    buildEvent(context, rule, instance, { state, previousState, value, error, core, repeat });
+  const parts = { previousState, value, error, core };
 
   let changeEvent: AlertEvent | undefined;
   if (after !== before) {
-    changeEvent = build(after === 'ok' ? 'resolved' : after, false);
+    changeEvent = buildEvent(context, rule, instance, after === 'ok' ? 'resolved' : after, false, parts);
     output.history.push(changeEvent);
   }
 
@@ -279,15 +285,15 @@ function step(
   let lastNotifiedAt = prior?.lastNotifiedAt;
   let candidate: AlertEvent | undefined;
   if (after !== 'ok') {
-    if (notifiedState !== after) candidate = changeEvent ?? build(after, false);
+    if (notifiedState !== after) candidate = changeEvent ?? buildEvent(context, rule, instance, after, false, parts);
     else if (
       rule.repeatIntervalMs > 0 &&
       (lastNotifiedAt === undefined || now - lastNotifiedAt >= rule.repeatIntervalMs)
     ) {
-      candidate = build(after, true);
+      candidate = buildEvent(context, rule, instance, after, true, parts);
     }
   } else if (notifiedState !== 'ok') {
-    if (rule.sendResolved) candidate = changeEvent ?? build('resolved', false);
+    if (rule.sendResolved) candidate = changeEvent ?? buildEvent(context, rule, instance, 'resolved', false, parts);
     else notifiedState = 'ok';
   }
   if (
@@ -328,16 +334,11 @@ function buildEvent(
   context: CycleContext,
   rule: RuleDefinition,
   instance: Instance,
-  parts: {
-    state: EventState;
-    previousState: InstanceState;
-    value: number | null;
-    error: string | undefined;
-    core: Core;
-    repeat: boolean;
-  },
+  state: EventState,
+  repeat: boolean,
+  parts: { previousState: InstanceState; value: number | null; error: string | undefined; core: Core },
 ): AlertEvent {
-  const { state, core } = parts;
+  const { core } = parts;
   const labels: Record<string, string> = {};
   for (const name in instance.labels) if (name !== 'site') labels[name] = instance.labels[name]!;
   Object.assign(labels, rule.labels);
@@ -368,7 +369,7 @@ function buildEvent(
     endsAt: resolved ? new Date(core.since).toISOString() : null,
     evaluatedAt: context.evaluatedAt,
     ...(rule.links.length > 0 ? { links: rule.links } : {}),
-    ...(parts.repeat ? { repeat: true } : {}),
+    ...(repeat ? { repeat: true } : {}),
     ...(parts.error === undefined ? {} : { error: parts.error }),
   };
 }

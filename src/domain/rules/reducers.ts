@@ -19,6 +19,29 @@ export function reduceWindow(
   now: number,
   windowMs: number,
 ): number | undefined {
+  const times = new Float64Array(points.length);
+  const values = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    times[i] = points[i]!.t;
+    values[i] = points[i]!.v;
+  }
+  return reducePacked(reducer, times, values, 0, points.length, now, windowMs);
+}
+
+/**
+ * reduceWindow over points packed into parallel arrays (`start` inclusive, `end` exclusive): rule
+ * evaluation packs every window once per cycle, because reading ten scattered point objects for
+ * each of several hundred thousand rule × series pairs is bound by memory, not arithmetic.
+ */
+export function reducePacked(
+  reducer: Reducer,
+  times: Float64Array,
+  values: Float64Array,
+  start: number,
+  end: number,
+  now: number,
+  windowMs: number,
+): number | undefined {
   const from = now - windowMs;
   let count = 0;
   let sum = 0;
@@ -29,18 +52,18 @@ export function reduceWindow(
   let last = 0;
   let lastT = 0;
   let increase = 0;
-  for (let i = 0; i < points.length; i++) {
-    const point = points[i]!;
-    if (point.t <= from || point.t > now) continue;
-    const value = point.v;
+  for (let i = start; i < end; i++) {
+    const t = times[i]!;
+    if (t <= from || t > now) continue;
+    const value = values[i]!;
     if (count === 0) {
       first = value;
-      firstT = point.t;
+      firstT = t;
     } else {
       increase += value >= last ? value - last : value;
     }
     last = value;
-    lastT = point.t;
+    lastT = t;
     count++;
     sum += value;
     // Written out so a NaN sample poisons min/max too instead of being skipped by `<`.

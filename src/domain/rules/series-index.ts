@@ -1,12 +1,29 @@
 import { fingerprint, matchesOne, type LabelMatcher } from '../labels.js';
 import type { SeriesWindow } from '../records.js';
-import type { RuleDefinition } from './types.js';
+import { reducePacked } from './reducers.js';
+import type { Reducer, RuleDefinition } from './types.js';
 
-/** A series window plus its label fingerprint, computed at most once per evaluation. */
+interface PackedPoints {
+  readonly times: Float64Array;
+  readonly values: Float64Array;
+}
+
+/** A series window, its points packed in the index's arrays, and its label fingerprint. */
 export class IndexedSeries {
   private cachedFingerprint: string | undefined;
 
-  constructor(readonly window: SeriesWindow) {}
+  constructor(
+    readonly window: SeriesWindow,
+    /** Position in its measure bucket; indexes the bucket's label columns. */
+    readonly slot: number,
+    private readonly packed: PackedPoints,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  reduce(reducer: Reducer, now: number, windowMs: number): number | undefined {
+    return reducePacked(reducer, this.packed.times, this.packed.values, this.start, this.end, now, windowMs);
+  }
 
   get fingerprint(): string {
     // Lazy: a quiet rule (no prior state, condition not met) never needs its series' keys, and
@@ -16,27 +33,75 @@ export class IndexedSeries {
 }
 
 const NONE: readonly IndexedSeries[] = [];
+const NO_SLOTS: readonly number[] = [];
 
-/** The series of one (table, measure), with postings lists built per label name on first use. */
+/**
+ * One label of a bucket's series, dictionary-encoded: the distinct values, each series' value id,
+ * and the postings list (series having the value). A missing label is the value "", as matchers read it.
+ */
+class LabelColumn {
+  readonly distinct: string[] = [];
+  readonly idOf = new Map<string, number>();
+  /** Value id → slots of the series with that value, ascending. */
+  readonly postings: number[][] = [];
+  readonly valueIds: Int32Array;
+  /** Matcher key → per-value verdicts, once a matcher has been tested on as many series as there are values. */
+  private readonly verdicts = new Map<string, { tested: number; table?: Uint8Array }>();
+
+  constructor(name: string, series: readonly IndexedSeries[]) {
+    this.valueIds = new Int32Array(series.length);
+    for (const one of series) {
+      const value = one.window.labels[name] ?? '';
+      let id = this.idOf.get(value);
+      if (id === undefined) {
+        id = this.distinct.length;
+        this.idOf.set(value, id);
+        this.distinct.push(value);
+        this.postings.push([]);
+      }
+      this.valueIds[one.slot] = id;
+      this.postings[id]!.push(one.slot);
+    }
+  }
+
+  /**
+   * Per-value verdicts of a matcher, if worth having: matching each distinct value once beats
+   * matching each candidate when many rules share a matcher (`target=~"https://.*"`) or a label has
+   * few values (`site`). Built once the candidates tested would have paid for it, so a matcher
+   * used by one rule on a few candidates never tests all 15,000 distinct targets.
+   */
+  verdictTable(matcher: LabelMatcher, candidates: number): Uint8Array | undefined {
+    const key = `${matcher.op}\u0000${matcher.value}`;
+    let entry = this.verdicts.get(key);
+    if (entry === undefined) this.verdicts.set(key, (entry = { tested: 0 }));
+    if (entry.table !== undefined) return entry.table;
+    entry.tested += candidates;
+    if (entry.tested < this.distinct.length) return undefined;
+    const table = new Uint8Array(this.distinct.length);
+    for (let id = 0; id < this.distinct.length; id++) {
+      table[id] = matchesValue(matcher, this.distinct[id]!) ? 1 : 0;
+    }
+    return (entry.table = table);
+  }
+}
+
+/** The series of one (table, measure), with label columns built on first use. */
 class MeasureBucket {
   readonly series: IndexedSeries[] = [];
-  private readonly postingsByName = new Map<string, Map<string, IndexedSeries[]>>();
+  private readonly columns = new Map<string, LabelColumn>();
 
-  /** label value → series with it; a missing label is indexed as "" since matchers read it so. */
-  postings(name: string): Map<string, IndexedSeries[]> {
-    let postings = this.postingsByName.get(name);
-    if (postings === undefined) {
-      postings = new Map();
-      for (const series of this.series) {
-        const value = series.window.labels[name] ?? '';
-        const list = postings.get(value);
-        if (list === undefined) postings.set(value, [series]);
-        else list.push(series);
-      }
-      this.postingsByName.set(name, postings);
-    }
-    return postings;
+  column(name: string): LabelColumn {
+    let column = this.columns.get(name);
+    if (column === undefined) this.columns.set(name, (column = new LabelColumn(name, this.series)));
+    return column;
   }
+}
+
+/** A matcher ready to run on candidates: a verdict table lookup, or the matcher itself. */
+interface Check {
+  readonly matcher: LabelMatcher;
+  readonly valueIds?: Int32Array;
+  readonly table?: Uint8Array;
 }
 
 /**
@@ -44,44 +109,82 @@ class MeasureBucket {
  * 100,000 would be 10⁹ matcher calls): windows are grouped by table and measure, then narrowed by
  * the rule's most selective `=` matcher through a postings list, as a Prometheus TSDB index does.
  * A rule without `=` matchers uses a `=~` matcher's postings when its label has few distinct values,
- * and scans its measure's series otherwise. The remaining matchers are checked on the candidates.
+ * and scans its measure's series otherwise. The remaining matchers are checked on the candidates,
+ * through per-value verdict tables where those pay off.
  */
 export class SeriesIndex {
-  private readonly buckets = new Map<string, MeasureBucket>();
+  /** table → measure → bucket; two levels so that no key string is built per window. */
+  private readonly buckets = new Map<string, Map<string, MeasureBucket>>();
 
   constructor(windows: readonly SeriesWindow[]) {
+    let total = 0;
+    for (const window of windows) total += window.points.length;
+    // Packed once per cycle: reading ten scattered point objects for each of several hundred
+    // thousand rule × series pairs is bound by memory, not arithmetic.
+    const packed: PackedPoints = { times: new Float64Array(total), values: new Float64Array(total) };
+    let offset = 0;
     for (const window of windows) {
-      const key = bucketKey(window.table, window.measure);
-      let bucket = this.buckets.get(key);
-      if (bucket === undefined) this.buckets.set(key, (bucket = new MeasureBucket()));
-      bucket.series.push(new IndexedSeries(window));
+      const start = offset;
+      for (const point of window.points) {
+        packed.times[offset] = point.t;
+        packed.values[offset] = point.v;
+        offset++;
+      }
+      let measures = this.buckets.get(window.table);
+      if (measures === undefined) this.buckets.set(window.table, (measures = new Map()));
+      let bucket = measures.get(window.measure);
+      if (bucket === undefined) measures.set(window.measure, (bucket = new MeasureBucket()));
+      bucket.series.push(new IndexedSeries(window, bucket.series.length, packed, start, offset));
     }
   }
 
   select(rule: Pick<RuleDefinition, 'table' | 'measure' | 'matchers'>): readonly IndexedSeries[] {
-    const bucket = this.buckets.get(bucketKey(rule.table, rule.measure));
+    const bucket = this.buckets.get(rule.table)?.get(rule.measure);
     if (bucket === undefined) return NONE;
     const { candidates, used } = narrow(bucket, rule.matchers);
-    if (candidates.length === 0) return NONE;
-    const rest = used === undefined ? rule.matchers : rule.matchers.filter((matcher) => matcher !== used);
-    if (rest.length === 0) return candidates;
+    const count = candidates === 'all' ? bucket.series.length : candidates.length;
+    if (count === 0) return NONE;
+    const checks: Check[] = [];
+    for (const matcher of rule.matchers) {
+      if (matcher === used) continue;
+      const column = bucket.column(matcher.name);
+      const table = column.verdictTable(matcher, count);
+      checks.push(table === undefined ? { matcher } : { matcher, valueIds: column.valueIds, table });
+    }
+    if (checks.length === 0 && candidates === 'all') return bucket.series;
+    // Candidates are slots, not series objects: a rejected candidate then costs two typed-array
+    // reads instead of a trip to a series object somewhere in the heap.
     const selected: IndexedSeries[] = [];
-    for (const series of candidates) {
-      if (matchesEvery(rest, series)) selected.push(series);
+    for (let i = 0; i < count; i++) {
+      const slot = candidates === 'all' ? i : candidates[i]!;
+      if (passes(checks, bucket.series, slot)) selected.push(bucket.series[slot]!);
     }
     return selected;
   }
 }
 
+function passes(checks: readonly Check[], series: readonly IndexedSeries[], slot: number): boolean {
+  for (const check of checks) {
+    const ok =
+      check.table === undefined
+        ? matchesOne(check.matcher, series[slot]!.window.labels)
+        : check.table[check.valueIds![slot]!] === 1;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 function narrow(
   bucket: MeasureBucket,
   matchers: readonly LabelMatcher[],
-): { candidates: readonly IndexedSeries[]; used?: LabelMatcher } {
-  let best: readonly IndexedSeries[] | undefined;
+): { candidates: readonly number[] | 'all'; used?: LabelMatcher } {
+  let best: readonly number[] | undefined;
   let used: LabelMatcher | undefined;
   for (const matcher of matchers) {
     if (matcher.op !== '=') continue;
-    const list = bucket.postings(matcher.name).get(matcher.value) ?? NONE;
+    const column = bucket.column(matcher.name);
+    const id = column.idOf.get(matcher.value);
+    const list = id === undefined ? NO_SLOTS : column.postings[id]!;
     if (best === undefined || list.length < best.length) {
       best = list;
       used = matcher;
@@ -90,30 +193,39 @@ function narrow(
   if (best !== undefined) return { candidates: best, used };
 
   // Testing a regex once per distinct value beats once per series when values repeat a lot.
-  let fewest: Map<string, IndexedSeries[]> | undefined;
+  let fewest: LabelColumn | undefined;
   for (const matcher of matchers) {
     if (matcher.op !== '=~') continue;
-    const postings = bucket.postings(matcher.name);
-    if (postings.size * 4 <= bucket.series.length && (fewest === undefined || postings.size < fewest.size)) {
-      fewest = postings;
+    const column = bucket.column(matcher.name);
+    if (
+      column.distinct.length * 4 <= bucket.series.length &&
+      (fewest === undefined || column.distinct.length < fewest.distinct.length)
+    ) {
+      fewest = column;
       used = matcher;
     }
   }
   if (fewest !== undefined && used !== undefined) {
-    const candidates: IndexedSeries[] = [];
-    for (const [value, list] of fewest) {
-      if (used.regex!.test(value)) for (const series of list) candidates.push(series);
+    const table = fewest.verdictTable(used, Infinity)!;
+    const candidates: number[] = [];
+    for (let id = 0; id < table.length; id++) {
+      if (table[id] === 1) for (const slot of fewest.postings[id]!) candidates.push(slot);
     }
     return { candidates, used };
   }
-  return { candidates: bucket.series };
+  return { candidates: 'all' };
 }
 
-function matchesEvery(matchers: readonly LabelMatcher[], series: IndexedSeries): boolean {
-  for (const matcher of matchers) if (!matchesOne(matcher, series.window.labels)) return false;
-  return true;
-}
-
-function bucketKey(table: string, measure: string): string {
-  return `${table}\u0000${measure}`;
+/** matchesOne on a bare value, without building a label set per value. */
+function matchesValue(matcher: LabelMatcher, value: string): boolean {
+  switch (matcher.op) {
+    case '=':
+      return value === matcher.value;
+    case '!=':
+      return value !== matcher.value;
+    case '=~':
+      return matcher.regex!.test(value);
+    case '!~':
+      return !matcher.regex!.test(value);
+  }
 }

@@ -41,4 +41,21 @@ describe('SeriesIndex.select', () => {
       }
     }
   });
+
+  it('selects the same series before and after a shared matcher gets its per-value verdict table', () => {
+    // Each site has ~20 candidates per bucket and ~100 distinct targets: the first few selections
+    // test the regex per candidate, later ones read the table built once enough were tested.
+    const index = new SeriesIndex(WINDOWS);
+    for (let round = 0; round < 3; round++) {
+      for (let site = 0; site < 5; site++) {
+        const matchers = [`site="site-${site}"`, 'target=~"https://host-1.*"'].map(parseMatcher);
+        const expected = WINDOWS.filter(
+          (w) => w.table === 'probes' && w.measure === 'success' && matchesAll(matchers, w.labels),
+        );
+        expect(expected.length).toBeGreaterThan(0);
+        const selected = index.select({ table: 'probes', measure: 'success', matchers }).map((s) => s.window);
+        expect(new Set(selected)).toEqual(new Set(expected));
+      }
+    }
+  });
 });
