@@ -11,6 +11,7 @@ import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
 import { proberFor } from '../probes/registry.js';
 import type { ProbeKindName } from '../probes/settings.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
+import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
 import { runProbe } from '../services/run-probe.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { ApiServer } from './api-server.js';
@@ -32,6 +33,8 @@ export interface LocalRuntimeUrls {
 }
 
 const RETENTION_EVERY_MS = 10 * 60_000;
+/** How long the notification log remembers a delivery: far longer than any retry can arrive. */
+const NOTIFICATION_LOG_KEEP_MS = 30 * 86_400_000;
 const QUEUE_DRAIN_EVERY_MS = 5_000;
 
 /**
@@ -50,6 +53,8 @@ export class LocalRuntime {
   private readonly api: ApiServer;
   private readonly demoTarget?: DemoTarget;
   private readonly dispatches = new Set<Promise<void>>();
+  /** One keep-alive HTTP client for every webhook-style channel (Node 20's fetch is several times slower here). */
+  private readonly fetch = keepAliveFetch();
   readonly dataDir: string;
 
   constructor(
@@ -78,6 +83,7 @@ export class LocalRuntime {
           dataDir: this.dataDir,
           timezoneFor: (site: string) => timezones.get(site) ?? 'UTC',
           stdout: deps.stdout,
+          fetch: this.fetch,
         }),
       );
     }
@@ -151,7 +157,8 @@ export class LocalRuntime {
       intervalMs: RETENTION_EVERY_MS,
       run: async () => {
         const report = this.store.applyRetention();
-        logger.debug('retention applied', { ...report });
+        const pruned = await this.delivery.log.prune(clock.now() - NOTIFICATION_LOG_KEEP_MS);
+        logger.debug('retention applied', { ...report, notificationLogPruned: pruned });
       },
     });
     this.scheduler.add({
@@ -193,6 +200,7 @@ export class LocalRuntime {
     await this.api.stop();
     await this.demoTarget?.stop();
     await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
+    this.fetch.close();
     this.delivery.close();
     this.db.close();
     const unwritten = Object.values(report.unwritten).reduce((sum, n) => sum + n, 0);
