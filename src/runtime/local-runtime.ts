@@ -138,9 +138,8 @@ export class LocalRuntime {
         // Give the probes one interval to report first, so a fresh start raises no spurious no-data alert.
         initialDelayMs: group.intervalMs,
         run: async () => {
-          // Rules read what probes just wrote: make buffered results visible first.
-          await this.buffer.flush();
           await runRuleGroup(group, {
+            // Reading through the buffer flushes it first, so rules see every result probes just wrote.
             metrics: this.buffer,
             states: this.store,
             bus,
