@@ -78,13 +78,15 @@ export function probeTcp(target: string, prepared: PreparedTcpSettings, context:
       if (lookupAt !== undefined) phases.dnsMs = ms(lookupAt - startedAt);
       if (connectAt !== undefined) phases.connectMs = ms(connectAt - (lookupAt ?? startedAt));
       if (secureAt !== undefined && connectAt !== undefined) phases.tlsMs = ms(secureAt - connectAt);
-      const readyAt = secureAt ?? connectAt;
-      if (firstDataAt !== undefined && readyAt !== undefined) phases.firstByteMs = ms(firstDataAt - readyAt);
+      const readyTime = secureAt ?? connectAt;
+      if (firstDataAt !== undefined && readyTime !== undefined) phases.firstByteMs = ms(firstDataAt - readyTime);
       resolve({ ...result, ...tls, durationMs: ms(performance.now() - startedAt), phases });
       socket?.destroy(destroyWith);
     };
     const fail = (reason: ProbeFailureReason, message: string): void =>
       settle({ success: false, failure: { reason, message } });
+    /** When the connection became usable (connected, or TLS established); undefined before. */
+    const readyAt = (): number | undefined => (prepared.tls ? secureAt : connectAt);
 
     const deadline = setTimeout(() => {
       const waiting = prepared.expect !== undefined && readyAt() !== undefined ? ' waiting for the expected reply' : '';
@@ -96,7 +98,6 @@ export function probeTcp(target: string, prepared: PreparedTcpSettings, context:
         new ProbeTimeoutError(),
       );
     }, context.timeoutMs);
-    const readyAt = (): number | undefined => (prepared.tls ? secureAt : connectAt);
     const onAbort = (): void =>
       settle({ success: false, failure: { reason: 'error', message: 'probe aborted' } }, new ProbeAbortedError());
     if (context.signal?.aborted) {
