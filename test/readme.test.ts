@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseDeploymentConfig } from '../src/domain/config/load.js';
+
+/** The README's config examples are what newcomers copy: they must stay valid as the schema moves. */
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+function yamlBlockAfter(heading: string): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const match = /```yaml\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error(`no yaml block after ${heading}`);
+  return match[1]!;
+}
+
+const env = {
+  SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX',
+  TEAMS_WORKFLOW_URL:
+    'https://prod-00.westeurope.logic.azure.example/workflows/abc/triggers/manual/paths/invoke?sig=0123456789abcdef',
+  PFLOW_WEBHOOK_SECRET: 'a-signing-secret-of-32-characters',
+  TOOLS_API_KEY: 'tools-api-key',
+  SMTP_PASSWORD: 'smtp-password',
+};
+
+describe('README examples', () => {
+  it('the site config example is a valid config', () => {
+    const config = parseDeploymentConfig(yamlBlockAfter('## Site config'), 'README.md', env);
+    expect(config.ruleGroups[0]!.rules.map((rule) => rule.id)).toEqual(['demo-portal-down']);
+  });
+
+  it('every channel in the channels example is valid', () => {
+    const channels = yamlBlockAfter('## Notification channels');
+    const config = parseDeploymentConfig(
+      `version: 1\nsites: [{ id: site-a }]\n${channels}\nroutes: [{ channels: [terminal] }]\n`,
+      'README.md',
+      env,
+    );
+    expect(config.channels.map((channel) => channel.kind)).toEqual([
+      'console',
+      'logdrop',
+      'logdrop',
+      'slack',
+      'teams',
+      'webhook',
+      'email',
+      'email',
+    ]);
+  });
+});
