@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import type { ProbeFailureReason, ProbeOutcome, ProbePhases } from '../../domain/probe-result.js';
+import type { ProbeOutcome, ProbePhases } from '../../domain/probe-result.js';
 import type { ProbeContext, Prober } from '../types.js';
 import {
   certExpiring,
@@ -15,7 +15,8 @@ import {
   type ConnectionStage,
   type TlsFacts,
 } from '../common/network.js';
-import { ms, ProbeAbortedError, ProbeTimeoutError } from '../common/outcome.js';
+import { runAttempt, type AttemptResult } from '../common/attempt.js';
+import { ms } from '../common/outcome.js';
 import { MAX_REDIRECTS, type HttpSettings } from './settings.js';
 
 /** An http probe's settings turned into what the hot path needs: regexes compiled, body encoded, CA read. */
@@ -85,62 +86,20 @@ export function probeHttp(
   prepared: PreparedHttpSettings,
   context: ProbeContext,
 ): Promise<ProbeOutcome> {
-  return new Promise<ProbeOutcome>((resolve) => {
-    const startedAt = performance.now();
+  return runAttempt(context, prepared.ca, (attempt) => {
+    const { fail } = attempt;
     const phases: MutablePhases = {};
-    let settled = false;
     let currentRequest: http.ClientRequest | undefined;
     let redirects = 0;
     // Adds the running hop's connection phases to the totals; also called when the deadline cuts a hop short.
     let recordCurrentHop: () => void = noop;
 
-    const settle = (result: Omit<ProbeOutcome, 'durationMs' | 'phases'>, destroyWith?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      context.signal?.removeEventListener('abort', onAbort);
+    const finish = (result: AttemptResult, destroyWith: Error | undefined): Omit<ProbeOutcome, 'durationMs'> => {
       recordCurrentHop();
       if (destroyWith !== undefined) currentRequest?.destroy(destroyWith);
       const details = redirects > 0 ? { ...result.details, redirects } : result.details;
-      resolve({
-        ...result,
-        ...(details ? { details } : {}),
-        durationMs: ms(performance.now() - startedAt),
-        phases: roundPhases(phases),
-      });
+      return { ...result, ...(details ? { details } : {}), phases: roundPhases(phases) };
     };
-    const fail = (reason: ProbeFailureReason, message: string, extra?: Partial<ProbeOutcome>): void =>
-      settle({ ...extra, success: false, failure: { reason, message } });
-
-    const deadline = setTimeout(
-      () =>
-        settle(
-          {
-            success: false,
-            failure: { reason: 'timeout', message: `no complete response within ${context.timeoutMs} ms` },
-          },
-          new ProbeTimeoutError(),
-        ),
-      context.timeoutMs,
-    );
-    const onAbort = (): void =>
-      settle({ success: false, failure: { reason: 'error', message: 'probe aborted' } }, new ProbeAbortedError());
-    if (context.signal?.aborted) {
-      onAbort();
-      return;
-    }
-    context.signal?.addEventListener('abort', onAbort, { once: true });
-
-    if (prepared.ca.ok === false) {
-      fail('error', prepared.ca.message);
-      return;
-    }
-
-    const url = parseTarget(prepared, target);
-    if (url === undefined) {
-      fail('error', 'target is not a valid URL');
-      return;
-    }
 
     const runHop = (hopUrl: URL, method: string, body: Buffer | undefined): void => {
       const secure = hopUrl.protocol === 'https:';
@@ -213,7 +172,7 @@ export function probeHttp(
       });
 
       request.on('error', (error) => {
-        if (settled) return;
+        if (attempt.settled) return;
         recordConnectionPhases();
         fail(classifyNetworkError(error, stage), describeNetworkError(error), tls);
       });
@@ -229,7 +188,7 @@ export function probeHttp(
           // The hop's body is of no interest; the connection is not reused, so drop it at once.
           response.on('error', noop);
           response.destroy();
-          if (settled) return;
+          if (attempt.settled) return;
           if (redirects >= MAX_REDIRECTS) {
             fail('status_mismatch', `stopped after ${MAX_REDIRECTS} redirects (last status ${statusCode})`, {
               statusCode,
@@ -265,7 +224,7 @@ export function probeHttp(
           if (complete) return;
           complete = true;
           phases.transferMs = (phases.transferMs ?? 0) + (performance.now() - (responseAt ?? hopStart));
-          if (settled) return;
+          if (attempt.settled) return;
           const details: Record<string, number | boolean> = truncated
             ? { bodyBytes, bodyTruncated: true }
             : { bodyBytes };
@@ -297,7 +256,7 @@ export function probeHttp(
               return;
             }
           }
-          settle({ success: true, ...facts });
+          attempt.settle({ success: true, ...facts });
         };
 
         response.on('data', (chunk: Buffer) => {
@@ -317,7 +276,7 @@ export function probeHttp(
         response.on('end', finishResponse);
         response.on('error', noop);
         response.on('close', () => {
-          if (complete || settled) return;
+          if (complete || attempt.settled) return;
           complete = true;
           fail('connection', 'connection closed before the response body ended', { statusCode, ...tls });
         });
@@ -326,7 +285,16 @@ export function probeHttp(
       request.end(body);
     };
 
-    runHop(url, prepared.method, prepared.body);
+    const start = (): void => {
+      const url = parseTarget(prepared, target);
+      if (url === undefined) {
+        fail('error', 'target is not a valid URL');
+        return;
+      }
+      runHop(url, prepared.method, prepared.body);
+    };
+
+    return { timeoutMessage: () => `no complete response within ${context.timeoutMs} ms`, finish, start };
   });
 }
 

@@ -1,6 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
-import type { ProbeFailureReason, ProbeOutcome, ProbePhases } from '../../domain/probe-result.js';
+import type { ProbeOutcome, ProbePhases } from '../../domain/probe-result.js';
 import type { ProbeContext, Prober } from '../types.js';
 import {
   certExpiring,
@@ -13,7 +13,8 @@ import {
   type ConnectionStage,
   type TlsFacts,
 } from '../common/network.js';
-import { ms, ProbeAbortedError, ProbeTimeoutError } from '../common/outcome.js';
+import { runAttempt, type AttemptResult } from '../common/attempt.js';
+import { ms } from '../common/outcome.js';
 import { parseHostPort } from '../common/settings-fields.js';
 import type { TcpSettings } from './settings.js';
 
@@ -59,125 +60,106 @@ export const tcpProber: Prober<TcpSettings> = (target, settings, context) =>
  * `expect`, then close. Like blackbox_exporter's tcp prober with a single query/response step.
  */
 export function probeTcp(target: string, prepared: PreparedTcpSettings, context: ProbeContext): Promise<ProbeOutcome> {
-  return new Promise<ProbeOutcome>((resolve) => {
-    const startedAt = performance.now();
+  return runAttempt(context, prepared.ca, (attempt) => {
+    const { fail } = attempt;
     let lookupAt: number | undefined;
     let connectAt: number | undefined;
     let secureAt: number | undefined;
     let firstDataAt: number | undefined;
     let tls: TlsFacts | undefined;
     let socket: Socket | undefined;
-    let settled = false;
+    /** When the connection became usable (connected, or TLS established); undefined before. */
+    const readyAt = (): number | undefined => (prepared.tls ? secureAt : connectAt);
 
-    const settle = (result: Omit<ProbeOutcome, 'durationMs' | 'phases'>, destroyWith?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      context.signal?.removeEventListener('abort', onAbort);
+    const timeoutMessage = (): string => {
+      const waiting = prepared.expect !== undefined && readyAt() !== undefined ? ' waiting for the expected reply' : '';
+      return `timed out after ${context.timeoutMs} ms${waiting}`;
+    };
+
+    const finish = (result: AttemptResult, destroyWith: Error | undefined): Omit<ProbeOutcome, 'durationMs'> => {
+      const { startedAt } = attempt;
       const phases: { -readonly [K in keyof ProbePhases]: ProbePhases[K] } = {};
       if (lookupAt !== undefined) phases.dnsMs = ms(lookupAt - startedAt);
       if (connectAt !== undefined) phases.connectMs = ms(connectAt - (lookupAt ?? startedAt));
       if (secureAt !== undefined && connectAt !== undefined) phases.tlsMs = ms(secureAt - connectAt);
       const readyTime = secureAt ?? connectAt;
       if (firstDataAt !== undefined && readyTime !== undefined) phases.firstByteMs = ms(firstDataAt - readyTime);
-      resolve({ ...result, ...tls, durationMs: ms(performance.now() - startedAt), phases });
       socket?.destroy(destroyWith);
+      return { ...result, ...tls, phases };
     };
-    const fail = (reason: ProbeFailureReason, message: string): void =>
-      settle({ success: false, failure: { reason, message } });
-    /** When the connection became usable (connected, or TLS established); undefined before. */
-    const readyAt = (): number | undefined => (prepared.tls ? secureAt : connectAt);
 
-    const deadline = setTimeout(() => {
-      const waiting = prepared.expect !== undefined && readyAt() !== undefined ? ' waiting for the expected reply' : '';
-      settle(
-        {
-          success: false,
-          failure: { reason: 'timeout', message: `timed out after ${context.timeoutMs} ms${waiting}` },
-        },
-        new ProbeTimeoutError(),
-      );
-    }, context.timeoutMs);
-    const onAbort = (): void =>
-      settle({ success: false, failure: { reason: 'error', message: 'probe aborted' } }, new ProbeAbortedError());
-    if (context.signal?.aborted) {
-      onAbort();
-      return;
-    }
-    context.signal?.addEventListener('abort', onAbort, { once: true });
-
-    if (prepared.ca.ok === false) {
-      fail('error', prepared.ca.message);
-      return;
-    }
-    const address = parseHostPort(target);
-    if (address === undefined) {
-      fail('error', 'target is not host:port');
-      return;
-    }
-
-    const literal = isIP(address.host) !== 0;
-    let stage: ConnectionStage = literal ? 'connect' : 'dns';
-    const family = prepared.family !== undefined ? { family: prepared.family } : {};
-    if (prepared.tls) {
-      const serverName = prepared.serverName ?? (literal ? undefined : address.host);
-      socket = tlsConnect({
-        host: address.host,
-        port: address.port,
-        ...family,
-        rejectUnauthorized: prepared.tlsVerify,
-        ...(serverName !== undefined ? { servername: serverName } : {}),
-        ...(prepared.ca.ca !== undefined ? { ca: prepared.ca.ca } : {}),
-      });
-    } else {
-      socket = netConnect({ host: address.host, port: address.port, ...family });
-    }
-    const connection = socket;
-
-    let received = '';
-    const onReady = (): void => {
-      stage = 'request';
-      if (prepared.send !== undefined) connection.write(prepared.send);
-      if (prepared.expect === undefined) succeed();
-    };
-    const succeed = (): void => {
-      if (tls !== undefined) {
-        const expiring = certExpiring(tls, prepared.certExpiryWarningDays, Date.now());
-        if (expiring !== undefined) {
-          fail('cert_expiring', expiring);
-          return;
-        }
+    const start = (): void => {
+      const address = parseHostPort(target);
+      if (address === undefined) {
+        fail('error', 'target is not host:port');
+        return;
       }
-      settle({ success: true });
+
+      const literal = isIP(address.host) !== 0;
+      let stage: ConnectionStage = literal ? 'connect' : 'dns';
+      const family = prepared.family !== undefined ? { family: prepared.family } : {};
+      if (prepared.tls) {
+        const serverName = prepared.serverName ?? (literal ? undefined : address.host);
+        socket = tlsConnect({
+          host: address.host,
+          port: address.port,
+          ...family,
+          rejectUnauthorized: prepared.tlsVerify,
+          ...(serverName !== undefined ? { servername: serverName } : {}),
+          ...(prepared.ca.ok && prepared.ca.ca !== undefined ? { ca: prepared.ca.ca } : {}),
+        });
+      } else {
+        socket = netConnect({ host: address.host, port: address.port, ...family });
+      }
+      const connection = socket;
+
+      let received = '';
+      const onReady = (): void => {
+        stage = 'request';
+        if (prepared.send !== undefined) connection.write(prepared.send);
+        if (prepared.expect === undefined) succeed();
+      };
+      const succeed = (): void => {
+        if (tls !== undefined) {
+          const expiring = certExpiring(tls, prepared.certExpiryWarningDays, Date.now());
+          if (expiring !== undefined) {
+            fail('cert_expiring', expiring);
+            return;
+          }
+        }
+        attempt.settle({ success: true });
+      };
+
+      connection.once('lookup', () => {
+        lookupAt = performance.now();
+        stage = 'connect';
+      });
+      connection.once('connect', () => {
+        connectAt = performance.now();
+        stage = prepared.tls ? 'tls' : 'request';
+        if (!prepared.tls) onReady();
+      });
+      if (prepared.tls) {
+        connection.once('secureConnect', () => {
+          secureAt = performance.now();
+          tls = tlsFacts(connection as TLSSocket, Date.now());
+          onReady();
+        });
+      }
+      connection.on('data', (chunk: Buffer) => {
+        firstDataAt ??= performance.now();
+        if (prepared.expect === undefined || attempt.settled) return;
+        received = (received + chunk.toString('utf8')).slice(-MAX_EXPECT_BYTES);
+        if (prepared.expect.test(received)) succeed();
+      });
+      connection.on('error', (error) => fail(classifyNetworkError(error, stage), describeNetworkError(error)));
+      connection.on('close', () => {
+        if (attempt.settled) return;
+        if (readyAt() === undefined) fail(stage === 'tls' ? 'tls' : 'connection', 'connection closed during setup');
+        else fail('answer_mismatch', `connection closed without a reply matching /${prepared.expect?.source ?? ''}/`);
+      });
     };
 
-    connection.once('lookup', () => {
-      lookupAt = performance.now();
-      stage = 'connect';
-    });
-    connection.once('connect', () => {
-      connectAt = performance.now();
-      stage = prepared.tls ? 'tls' : 'request';
-      if (!prepared.tls) onReady();
-    });
-    if (prepared.tls) {
-      connection.once('secureConnect', () => {
-        secureAt = performance.now();
-        tls = tlsFacts(connection as TLSSocket, Date.now());
-        onReady();
-      });
-    }
-    connection.on('data', (chunk: Buffer) => {
-      firstDataAt ??= performance.now();
-      if (prepared.expect === undefined || settled) return;
-      received = (received + chunk.toString('utf8')).slice(-MAX_EXPECT_BYTES);
-      if (prepared.expect.test(received)) succeed();
-    });
-    connection.on('error', (error) => fail(classifyNetworkError(error, stage), describeNetworkError(error)));
-    connection.on('close', () => {
-      if (settled) return;
-      if (readyAt() === undefined) fail(stage === 'tls' ? 'tls' : 'connection', 'connection closed during setup');
-      else fail('answer_mismatch', `connection closed without a reply matching /${prepared.expect?.source ?? ''}/`);
-    });
+    return { timeoutMessage, finish, start };
   });
 }
