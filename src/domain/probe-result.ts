@@ -82,3 +82,20 @@ export function probeMeasures(result: ProbeOutcome): Partial<Record<ProbeMeasure
 export function probeDimensions(result: Pick<ProbeResult, 'site' | 'probe' | 'kind' | 'target' | 'labels'>): Labels {
   return { ...result.labels, site: result.site, probe: result.probe, kind: result.kind, target: result.target };
 }
+
+/**
+ * A probe target as it may be stored, shown and sent: an http(s) target may carry basic-auth
+ * credentials (`https://user:secret@host/`), and the target becomes a label on every record and
+ * alert, so its password is replaced before it leaves the prober.
+ */
+export function displayTarget(target: string): string {
+  if (!target.includes('@')) return target;
+  try {
+    const url = new URL(target);
+    if (url.password === '') return target;
+    url.password = 'REDACTED';
+    return url.toString();
+  } catch {
+    return target;
+  }
+}

@@ -1,5 +1,5 @@
 import type { ProbeDefinition } from '../domain/config/model.js';
-import type { ProbeOutcome, ProbeResult } from '../domain/probe-result.js';
+import { displayTarget, type ProbeOutcome, type ProbeResult } from '../domain/probe-result.js';
 import type { Clock } from '../domain/ports.js';
 
 export type ProbeAttempt = (
@@ -52,7 +52,7 @@ export async function runProbe(definition: ProbeDefinition, attempt: ProbeAttemp
     site: definition.site,
     probe: definition.id,
     kind: definition.kind,
-    target: definition.target,
+    target: displayTarget(definition.target),
     labels: definition.labels,
     time: startedAt,
   };
