@@ -18,6 +18,12 @@ export {
   type HttpPostRequest,
   type HttpResponseSummary,
 } from './http-post.js';
+export {
+  jsonPostSender,
+  type JsonPostChannel,
+  type JsonPostRequest,
+  type JsonPostSettings,
+} from './json-post-sender.js';
 export { channelRedactor, secretValues } from './secrets.js';
 export { durationSetting, httpUrlSetting } from './settings.js';
 export { truncateText, TRUNCATED_MARKER } from './truncate.js';

@@ -1,8 +1,6 @@
-import { parseDuration } from '../../domain/duration.js';
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
-import type { ChannelSender } from '../../domain/ports.js';
-import { postJson, type HttpResponseSummary } from '../common/http-post.js';
-import { channelRedactor } from '../common/secrets.js';
+import type { HttpResponseSummary } from '../common/http-post.js';
+import { jsonPostSender } from '../common/json-post-sender.js';
 import type { ChannelFactory } from '../types.js';
 import { renderSlack } from './render.js';
 import { slackSettings, type SlackSettings } from './settings.js';
@@ -10,28 +8,14 @@ import { slackSettings, type SlackSettings } from './settings.js';
 /** Slack answers an error as a bare snake_case code (`invalid_payload`, `no_service`, …). */
 const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
 
-export const createSlackSender: ChannelFactory<SlackSettings> = (id, settings, deps): ChannelSender => {
-  const redact = channelRedactor(settings, slackSettings.secretFields);
-  const timeoutMs = parseDuration(settings.timeout);
-  return {
-    id,
-    kind: 'slack',
-    async send(notification) {
-      const payload = renderSlack(notification, { timezoneFor: deps.timezoneFor });
-      const outcome = await postJson({
-        url: settings.url,
-        body: JSON.stringify(payload),
-        timeoutMs,
-        redact,
-        now: () => deps.clock.now(),
-        interpret: interpretSlackResponse,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      });
-      deps.logger.debug('slack send', { channel: id, key: notification.key, ...outcome });
-      return outcome;
-    },
-  };
-};
+export const createSlackSender: ChannelFactory<SlackSettings> = jsonPostSender({
+  kind: 'slack',
+  secretFields: slackSettings.secretFields,
+  request: (notification, _settings, deps) => ({
+    body: JSON.stringify(renderSlack(notification, { timezoneFor: deps.timezoneFor })),
+  }),
+  interpret: interpretSlackResponse,
+});
 
 /**
  * Slack's own signals on top of the shared status policy: success is 200 `ok`; a 2xx with an
