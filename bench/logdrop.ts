@@ -9,28 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogDropSender } from '../src/channels/logdrop/logdrop.js';
 import { logDropSettingsSchema } from '../src/channels/logdrop/settings.js';
-import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../src/domain/alerts/event.js';
+import type { AlertEvent } from '../src/domain/alerts/event.js';
 import type { Notification } from '../src/domain/notification/outcome.js';
 import { systemClock } from '../src/domain/ports.js';
+import { alertEvent } from '../test/support/alert-event.js';
 
 const silent = () => undefined;
 
 function event(n: number): AlertEvent {
-  return {
-    schema: ALERT_EVENT_SCHEMA,
+  return alertEvent({
     id: `site-a/pfsw-login/${n.toString(16).padStart(16, '0')}/2026-11-24T10:31:00Z/firing`,
-    site: 'site-a',
-    rule: { id: 'pfsw-login', name: 'PFSW login down', severity: 'critical' },
-    state: 'firing',
-    previousState: 'pending',
-    value: 0,
-    threshold: { op: '<', value: 1 },
     labels: { probe: 'pfsw-login', target: 'https://pfsw.example/login', instance: `host-${n % 100}` },
     annotations: { summary: 'Login API is down', runbook: 'https://wiki.example/runbooks/pfsw' },
     startsAt: '2026-11-24T10:29:00Z',
-    endsAt: null,
     evaluatedAt: '2026-11-24T10:31:00Z',
-  };
+  });
 }
 
 async function run(label: string, total: number, perNotification: number, concurrency: number): Promise<void> {

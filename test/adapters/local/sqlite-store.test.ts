@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../src/adapters/local/sqlite-store.js';
 import { openDatabase } from '../../../src/adapters/local/sqlite.js';
-import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../../../src/domain/alerts/event.js';
+import type { AlertEvent } from '../../../src/domain/alerts/event.js';
 import type { ProbeResult } from '../../../src/domain/probe-result.js';
 import type { MetricSample, SeriesWindow } from '../../../src/domain/records.js';
 import type { AlertInstanceState } from '../../../src/domain/rules/types.js';
+import { alertEvent as sampleAlertEvent } from '../../support/alert-event.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const MINUTE = 60_000;
@@ -35,22 +36,7 @@ function sample(name: string, labels: Record<string, string>, time: number, valu
 }
 
 function alertEvent(id: string, evaluatedAt: string, overrides: Partial<AlertEvent> = {}): AlertEvent {
-  return {
-    schema: ALERT_EVENT_SCHEMA,
-    id,
-    site: 'site-a',
-    rule: { id: 'api-login-down', name: 'PFSW login down', severity: 'critical' },
-    state: 'firing',
-    previousState: 'pending',
-    value: 0,
-    threshold: { op: '<', value: 1 },
-    labels: { probe: 'pfsw-login' },
-    annotations: {},
-    startsAt: evaluatedAt,
-    endsAt: null,
-    evaluatedAt,
-    ...overrides,
-  };
+  return sampleAlertEvent({ id, startsAt: evaluatedAt, evaluatedAt, ...overrides });
 }
 
 function instanceState(key: string, overrides: Partial<AlertInstanceState> = {}): AlertInstanceState {

@@ -9,10 +9,11 @@ import {
   WriteBuffer,
   type WriteBufferOptions,
 } from '../../../src/adapters/local/write-buffer.js';
-import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../../../src/domain/alerts/event.js';
+import type { AlertEvent } from '../../../src/domain/alerts/event.js';
 import type { Logger } from '../../../src/domain/ports.js';
 import type { ProbeResult } from '../../../src/domain/probe-result.js';
 import type { MetricSample } from '../../../src/domain/records.js';
+import { alertEvent as sampleAlertEvent } from '../../support/alert-event.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 
@@ -53,21 +54,7 @@ function samples(count: number, name = 'up'): MetricSample[] {
 }
 
 function alertEvent(id: string, evaluatedAt = '2026-11-24T10:00:00Z'): AlertEvent {
-  return {
-    schema: ALERT_EVENT_SCHEMA,
-    id,
-    site: 'site-a',
-    rule: { id: 'r', name: 'R', severity: 'warning' },
-    state: 'firing',
-    previousState: 'pending',
-    value: 1,
-    threshold: { op: '>', value: 0 },
-    labels: {},
-    annotations: {},
-    startsAt: evaluatedAt,
-    endsAt: null,
-    evaluatedAt,
-  };
+  return sampleAlertEvent({ id, startsAt: evaluatedAt, evaluatedAt });
 }
 
 let dir: string;

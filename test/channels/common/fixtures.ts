@@ -1,33 +1,13 @@
-import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../../../src/domain/alerts/event.js';
+import type { AlertEvent } from '../../../src/domain/alerts/event.js';
 import type { Notification } from '../../../src/domain/notification/outcome.js';
+import { alertEvent } from '../../support/alert-event.js';
 
 /**
  * Fixed alert events and notifications shared by every channel's tests and golden files:
- * change them and every golden file changes with them (rewrite with UPDATE_GOLDEN=1).
+ * change them (or the sample event they start from) and every golden file changes with them
+ * (rewrite with UPDATE_GOLDEN=1).
  */
-export function alertEvent(overrides: Partial<AlertEvent> = {}): AlertEvent {
-  return {
-    schema: ALERT_EVENT_SCHEMA,
-    id: 'site-a/pfsw-login/0123456789abcdef/2026-03-02T08:15:00.000Z/firing',
-    site: 'site-a',
-    rule: { id: 'pfsw-login', name: 'PFSW login down', severity: 'critical' },
-    state: 'firing',
-    previousState: 'pending',
-    value: 0,
-    threshold: { op: '<', value: 1 },
-    labels: { probe: 'pfsw-login', target: 'https://pfsw.site-a.example/login', team: 'clinical-apps' },
-    annotations: {
-      summary: 'PFSW login page is not answering',
-      description: 'The HTTP probe has failed for 5 minutes.',
-      runbook: 'https://wiki.example/runbooks/pfsw-login',
-      dashboard: 'https://grafana.example/d/pfsw?var-site=site-a',
-    },
-    startsAt: '2026-03-02T08:15:00.000Z',
-    endsAt: null,
-    evaluatedAt: '2026-03-02T08:15:00.000Z',
-    ...overrides,
-  };
-}
+export { alertEvent };
 
 export const timezoneFor = (site: string): string => (site === 'site-a' ? 'Europe/Berlin' : 'UTC');
 
