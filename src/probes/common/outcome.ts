@@ -1,12 +1,6 @@
-import type { ProbeFailureReason, ProbeOutcome } from '../../domain/probe-result.js';
-
 /** Milliseconds rounded to the microsecond: finer than any phase we can measure, and tidy in the store. */
 export function ms(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-export function failure(reason: ProbeFailureReason, message: string): NonNullable<ProbeOutcome['failure']> {
-  return { reason, message };
 }
 
 export const DAY_MS = 86_400_000;
