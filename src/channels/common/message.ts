@@ -1,5 +1,11 @@
 import { DateTime } from 'luxon';
-import type { AlertEvent, EventState, Severity, Threshold } from '../../domain/alerts/event.js';
+import {
+  SEVERITIES,
+  type AlertEvent,
+  type EventState,
+  type Severity,
+  type Threshold,
+} from '../../domain/alerts/event.js';
 import type { Labels } from '../../domain/labels.js';
 import type { Notification } from '../../domain/notification/outcome.js';
 
@@ -73,9 +79,8 @@ export interface SummariseOptions {
   readonly timezoneFor?: (site: string) => string;
 }
 
-/** Most urgent first: the headline state of a mixed group is the first one present. */
+/** Most urgent first, like SEVERITIES: a mixed group's headline state and severity are the first present. */
 const STATE_ORDER: readonly EventState[] = ['firing', 'error', 'nodata', 'resolved'];
-const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'warning', 'info'];
 
 const FIRING_COLOURS: Record<Severity, MessageColour> = {
   critical: { hex: '#D32F2F', tone: 'danger' },
@@ -102,8 +107,7 @@ export function summarise(notification: Notification, options: SummariseOptions 
   for (const event of events) counts[event.state] = (counts[event.state] ?? 0) + 1;
   const state = STATE_ORDER.find((candidate) => counts[candidate] !== undefined) ?? first.state;
   const severity =
-    SEVERITY_ORDER.find((candidate) => events.some((event) => event.rule.severity === candidate)) ??
-    first.rule.severity;
+    SEVERITIES.find((candidate) => events.some((event) => event.rule.severity === candidate)) ?? first.rule.severity;
   const sites = [...new Set(events.map((event) => event.site))];
   const site = sites.join(', ');
   const test = events.some((event) => event.test === true);

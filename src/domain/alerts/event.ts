@@ -9,7 +9,8 @@ export type InstanceState = 'ok' | 'pending' | 'firing' | 'nodata' | 'error';
 export type EventState = 'firing' | 'resolved' | 'nodata' | 'error';
 
 export type Severity = 'critical' | 'major' | 'warning' | 'info';
-export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'warning', 'info'];
+/** Every severity, most severe first: the config schema's allowed values and the order a group's headline takes. */
+export const SEVERITIES = ['critical', 'major', 'warning', 'info'] as const satisfies readonly Severity[];
 
 export type ComparisonOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export type RangeOp = 'outside_range' | 'inside_range';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { channelKindSettings } from '../../channels/settings.js';
 import { probeKindSettings } from '../../probes/settings.js';
-import type { Severity } from '../alerts/event.js';
+import { SEVERITIES } from '../alerts/event.js';
 import type { Labels } from '../labels.js';
 import { REDUCERS } from '../rules/types.js';
 import type { DeploymentConfig } from './model.js';
@@ -28,7 +28,6 @@ import {
  * The probe and channel kinds are derived from their settings maps, never listed here.
  */
 
-const SEVERITY_NAMES = ['critical', 'major', 'warning', 'info'] as const satisfies readonly Severity[];
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const defaultsSchema = z
@@ -115,7 +114,7 @@ const thresholdSchema = z.discriminatedUnion('op', [
 const ruleSchema = z.strictObject({
   id,
   name: z.string().min(1).optional().describe('Shown in notifications; default: the id'),
-  severity: z.enum(SEVERITY_NAMES).default('warning'),
+  severity: z.enum(SEVERITIES).default('warning'),
   table: z.enum(['probes', 'metrics']).default('probes'),
   measure: z.string().min(1).describe('A probe measure (success, duration_ms, …) or a metric name'),
   matchers: z.array(matcher).default([]).describe('Prometheus label matchers selecting the series'),
