@@ -46,9 +46,4 @@ export function startTcpServer(onConnection: (socket: net.Socket) => void): Prom
   return listen(net.createServer(onConnection));
 }
 
-/** A loopback port with nothing listening on it (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = await startTcpServer(() => undefined);
-  await server.close();
-  return server.port;
-}
+export { closedPort } from '../support/closed-port.js';

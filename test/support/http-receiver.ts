@@ -220,14 +220,8 @@ export async function startHttpReceiver(options: HttpReceiverOptions = {}): Prom
   };
 }
 
-/** A port on which nothing listens (bound then released), for connection-refused cases. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+// Re-exported: the HTTP tests' connection-refused cases take it from here.
+export { closedPort } from './closed-port.js';
 
 /** Small seeded PRNG so "fail 30% at random" is the same 30% on every run. */
 export function mulberry32(seed: number): () => number {

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailSender } from '../../../src/channels/email/email.js';
 import { emailSettingsSchema } from '../../../src/channels/email/settings.js';
+import { closedPort } from '../../support/closed-port.js';
 import { startSmtpServer, type SmtpTestServer } from '../../support/smtp-server.js';
 import { firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
 import { captureLogger, contractDeps, describeChannelContract, type CapturedLogger } from '../contract.js';
@@ -235,12 +236,4 @@ describe('email over SMTP: outcomes', () => {
 function addresses(field: unknown): string[] {
   const list = Array.isArray(field) ? field : [field];
   return list.flatMap((entry: { value: { address: string }[] }) => entry.value.map((value) => value.address));
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogDropSender } from '../../../src/channels/logdrop/logdrop.js';
 import { logDropSettingsSchema } from '../../../src/channels/logdrop/settings.js';
 import type { AlertEvent } from '../../../src/domain/alerts/event.js';
 import type { DeliveryOutcome } from '../../../src/domain/notification/outcome.js';
+import { closedPort } from '../../support/closed-port.js';
 import { startS3Local, type S3Local } from '../../support/s3-local.js';
 import { firingNotification, groupedNotification } from '../common/fixtures.js';
 import { captureLogger, contractDeps } from '../contract.js';
@@ -169,11 +169,3 @@ describe('S3 log drop outcomes', () => {
     expect(outcome).toMatchObject({ status: 'retryable', reason: 'connection' });
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
