@@ -40,16 +40,20 @@ export function parseMatcher(text: string): LabelMatcher {
 
 /** A missing label matches as the empty string, as in Prometheus. */
 export function matchesOne(matcher: LabelMatcher, labels: Labels): boolean {
-  const actual = labels[matcher.name] ?? '';
+  return matchesValue(matcher, labels[matcher.name] ?? '');
+}
+
+/** The matcher applied to one label value, for callers that hold values rather than label sets. */
+export function matchesValue(matcher: LabelMatcher, value: string): boolean {
   switch (matcher.op) {
     case '=':
-      return actual === matcher.value;
+      return value === matcher.value;
     case '!=':
-      return actual !== matcher.value;
+      return value !== matcher.value;
     case '=~':
-      return matcher.regex!.test(actual);
+      return matcher.regex!.test(value);
     case '!~':
-      return !matcher.regex!.test(actual);
+      return !matcher.regex!.test(value);
   }
 }
 

@@ -1,4 +1,4 @@
-import { fingerprint, matchesOne, type LabelMatcher } from '../labels.js';
+import { fingerprint, matchesOne, matchesValue, type LabelMatcher } from '../labels.js';
 import type { SeriesWindow } from '../records.js';
 import { reducePacked } from './reducers.js';
 import type { Reducer, RuleDefinition } from './types.js';
@@ -214,18 +214,4 @@ function narrow(
     return { candidates, used };
   }
   return { candidates: 'all' };
-}
-
-/** matchesOne on a bare value, without building a label set per value. */
-function matchesValue(matcher: LabelMatcher, value: string): boolean {
-  switch (matcher.op) {
-    case '=':
-      return value === matcher.value;
-    case '!=':
-      return value !== matcher.value;
-    case '=~':
-      return matcher.regex!.test(value);
-    case '!~':
-      return !matcher.regex!.test(value);
-  }
 }
