@@ -50,7 +50,9 @@ let stores: SqliteDelivery[];
 let dispatchers: NotificationDispatcher[];
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
+  // setImmediate stays real: the SQLite notification log commits on it (after an I/O turn, not
+  // after a delay), and a fake one would hold every delivery until the test advanced time.
+  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   dir = mkdtempSync(join(tmpdir(), 'pflow-dispatch-'));
   stores = [];
   dispatchers = [];

@@ -7,6 +7,7 @@ import type {
   NotificationLog,
   QueuedNotification,
 } from '../../domain/notification/ports.js';
+import type { Statement } from 'better-sqlite3';
 import { openDatabase, type SqliteDatabase } from './sqlite.js';
 
 /**
@@ -67,6 +68,7 @@ export class SqliteDelivery {
   readonly queue: DeliveryQueue;
   readonly log: NotificationLog;
   readonly deadLetters: DeadLetterStore;
+  private readonly notificationLog: SqliteNotificationLog;
 
   private constructor(
     readonly db: SqliteDatabase,
@@ -74,7 +76,7 @@ export class SqliteDelivery {
   ) {
     db.exec(SCHEMA);
     this.queue = sqliteQueue(db);
-    this.log = sqliteLog(db);
+    this.log = this.notificationLog = new SqliteNotificationLog(db);
     this.deadLetters = sqliteDeadLetters(db);
   }
 
@@ -88,7 +90,9 @@ export class SqliteDelivery {
     return new SqliteDelivery(db, false);
   }
 
+  /** Writes what the notification log is batching (if the database is still open), then closes it if it is ours. */
   close(): void {
+    if (this.db.open) this.notificationLog.flush();
     if (this.ownsDb && this.db.open) this.db.close();
   }
 }
@@ -138,26 +142,83 @@ function sqliteQueue(db: SqliteDatabase): DeliveryQueue {
   };
 }
 
-function sqliteLog(db: SqliteDatabase): NotificationLog {
-  const has = db.prepare('SELECT 1 FROM delivery_log WHERE key = ?').pluck();
-  const insert = db.prepare(
-    'INSERT INTO delivery_log (key, channel, delivered_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
-  );
-  const recordAll = db.transaction((keys: readonly string[], channel: string, deliveredAt: number) => {
-    for (const key of keys) insert.run(key, channel, deliveredAt);
-  });
-  const prune = db.prepare('DELETE FROM delivery_log WHERE delivered_at < ?');
-  return {
-    async has(key) {
-      return has.get(key) !== undefined;
-    },
-    async record(keys, channel, deliveredAt) {
-      recordAll(keys, channel, deliveredAt);
-    },
-    async prune(before) {
-      return prune.run(before).changes;
-    },
-  };
+/**
+ * The notification log with group commit: every record() made in one turn of the event loop
+ * goes into one transaction, written from a setImmediate after the turn's I/O callbacks. Why:
+ * one transaction per delivery cost about a tenth of the pipeline's CPU (a WAL append of the
+ * table and index pages per commit); a burst of deliveries completing together now shares one.
+ * The guarantee is unchanged: record() resolves only after the commit, so the dispatcher holds
+ * the event as claimed (and never sends it again) until its key is durable, and has() counts a
+ * key waiting for the commit as delivered. flush() writes the waiting keys at once (close() does).
+ */
+class SqliteNotificationLog implements NotificationLog {
+  private readonly hasKey: Statement;
+  private readonly pruneBefore: Statement;
+  private readonly writeBatch: (batch: readonly PendingRecord[]) => void;
+  private batch: PendingRecord[] = [];
+  /** Keys of `batch`, for has(). */
+  private readonly waitingKeys = new Set<string>();
+  private commit: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | undefined;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.hasKey = db.prepare('SELECT 1 FROM delivery_log WHERE key = ?').pluck();
+    this.pruneBefore = db.prepare('DELETE FROM delivery_log WHERE delivered_at < ?');
+    const insert = db.prepare(
+      'INSERT INTO delivery_log (key, channel, delivered_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
+    );
+    this.writeBatch = db.transaction((batch: readonly PendingRecord[]) => {
+      for (const { keys, channel, deliveredAt } of batch) for (const key of keys) insert.run(key, channel, deliveredAt);
+    });
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.waitingKeys.has(key) || this.hasKey.get(key) !== undefined;
+  }
+
+  record(keys: readonly string[], channel: string, deliveredAt: number): Promise<void> {
+    if (!this.db.open) return Promise.reject(new Error('the delivery database is closed'));
+    this.batch.push({ keys, channel, deliveredAt });
+    for (const key of keys) this.waitingKeys.add(key);
+    if (!this.commit) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.commit = { promise, resolve, reject };
+      setImmediate(() => this.flush());
+    }
+    return this.commit.promise;
+  }
+
+  async prune(before: number): Promise<number> {
+    this.flush();
+    return this.pruneBefore.run(before).changes;
+  }
+
+  /** Commits the waiting keys now; settles the promises their record() calls returned. */
+  flush(): void {
+    const commit = this.commit;
+    if (!commit) return;
+    const batch = this.batch;
+    this.commit = undefined;
+    this.batch = [];
+    try {
+      this.writeBatch(batch);
+      commit.resolve();
+    } catch (error) {
+      commit.reject(error);
+    } finally {
+      this.waitingKeys.clear();
+    }
+  }
+}
+
+interface PendingRecord {
+  readonly keys: readonly string[];
+  readonly channel: string;
+  readonly deliveredAt: number;
 }
 
 function sqliteDeadLetters(db: SqliteDatabase): DeadLetterStore {

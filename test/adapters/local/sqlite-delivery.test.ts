@@ -73,6 +73,41 @@ describe('SqliteDelivery notification log', () => {
   });
 });
 
+describe('SqliteDelivery notification log group commit', () => {
+  it('commits the records of one event-loop turn together, after the turn, and counts waiting keys as delivered', async () => {
+    const store = openStore();
+    const reader = openDatabase(path);
+    const committed = () => (reader.prepare('SELECT count(*) AS n FROM delivery_log').get() as { n: number }).n;
+    const writes = [store.log.record(['a'], 'slack', 1), store.log.record(['b', 'c'], 'slack', 2)];
+    expect(committed()).toBe(0);
+    // Not yet durable, but already delivered as far as a dedup check is concerned.
+    expect(await store.log.has('b')).toBe(true);
+    await Promise.all(writes);
+    expect(committed()).toBe(3);
+    reader.close();
+  });
+
+  it('writes waiting records on close, and refuses records after it', async () => {
+    const store = openStore();
+    const write = store.log.record(['late'], 'slack', 1);
+    store.close();
+    await expect(write).resolves.toBeUndefined();
+    await expect(store.log.record(['after'], 'slack', 2)).rejects.toThrow(/closed/);
+    expect(await openStore().log.has('late')).toBe(true);
+  });
+
+  it('fails every record of a batch whose commit fails, and forgets its keys', async () => {
+    const store = openStore();
+    store.db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON delivery_log WHEN NEW.key = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    const writes = [store.log.record(['good'], 'slack', 1), store.log.record(['bad'], 'slack', 1)];
+    await expect(Promise.all(writes)).rejects.toThrow(/refused/);
+    await expect(writes[0]).rejects.toThrow(/refused/);
+    expect([await store.log.has('good'), await store.log.has('bad')]).toEqual([false, false]);
+  });
+});
+
 describe('SqliteDelivery dead letters', () => {
   it('lists dead letters and requeues chosen ones with a fresh attempt budget', async () => {
     const store = openStore();
