@@ -3,6 +3,8 @@ export {
   formatThreshold,
   formatTime,
   messageColour,
+  overviewFacts,
+  stateName,
   summarise,
   type ChannelMessage,
   type LabelPair,

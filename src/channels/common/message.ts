@@ -170,6 +170,31 @@ function summariseAlert(event: AlertEvent, common: Labels, zone: string): Messag
   };
 }
 
+/** A state as people read it: `Firing`, `Resolved`, `No data`, `Error`. */
+export function stateName(state: EventState): string {
+  return state === 'nodata' ? 'No data' : state.charAt(0).toUpperCase() + state.slice(1);
+}
+
+/**
+ * The name/value facts a chat card shows under its title: state and site, then the single
+ * alert's value, threshold and times, or a group's size and its thresholds.
+ */
+export function overviewFacts(message: ChannelMessage): [string, string][] {
+  const facts: [string, string][] = [
+    ['State', `${stateName(message.state)} (${message.severity})`],
+    ['Site', message.site],
+  ];
+  const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
+  if (single) {
+    facts.push(['Value', single.valueText], ['Threshold', single.thresholdText], ['Started', single.startsAtText]);
+    if (single.endsAtText) facts.push(['Ended', single.endsAtText]);
+  } else {
+    const thresholds = [...new Set(message.alerts.map((alert) => alert.thresholdText))];
+    facts.push(['Alerts', String(message.alerts.length)], ['Threshold', thresholds.join(', ')]);
+  }
+  return facts;
+}
+
 export function formatThreshold(threshold: Threshold): string {
   switch (threshold.op) {
     case 'outside_range':

@@ -1,6 +1,8 @@
 import type { EventState, Severity } from '../../domain/alerts/event.js';
 import type { Notification } from '../../domain/notification/outcome.js';
 import {
+  overviewFacts,
+  stateName,
   summarise,
   type ChannelMessage,
   type LabelPair,
@@ -116,22 +118,12 @@ function introText(message: ChannelMessage): string | undefined {
 }
 
 function overviewFields(message: ChannelMessage): SlackText[] {
-  const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
-  const fields: [string, string][] = [
-    ['State', `${capitalise(message.state)} (${message.severity})`],
-    ['Site', message.site],
-  ];
-  if (single) {
-    fields.push(['Value', single.valueText], ['Threshold', single.thresholdText], ['Started', single.startsAtText]);
-    if (single.endsAtText) fields.push(['Ended', single.endsAtText]);
-  } else {
-    const thresholds = [...new Set(message.alerts.map((alert) => alert.thresholdText))];
-    fields.push(['Alerts', String(message.alerts.length)], ['Threshold', thresholds.join(', ')]);
-  }
-  return fields.slice(0, SLACK_RENDER_LIMITS.fields).map(([name, value]) => ({
-    type: 'mrkdwn',
-    text: truncateText(`*${name}*\n${escape(value)}`, SLACK_RENDER_LIMITS.fieldText),
-  }));
+  return overviewFacts(message)
+    .slice(0, SLACK_RENDER_LIMITS.fields)
+    .map(([name, value]) => ({
+      type: 'mrkdwn',
+      text: truncateText(`*${name}*\n${escape(value)}`, SLACK_RENDER_LIMITS.fieldText),
+    }));
 }
 
 /**
@@ -175,7 +167,7 @@ function alertLine(alert: MessageAlert): string {
   const name = alert.distinctLabels.length > 0 ? labelsText(alert.distinctLabels) : alert.id;
   const ended = alert.endsAtText ? ` · ended ${alert.endsAtText}` : '';
   const error = alert.error ? ` · error: ${escape(alert.error)}` : '';
-  return `• ${capitalise(alert.state)} ${name}: *${escape(alert.conditionText)}* · since ${alert.startsAtText}${ended}${error}`;
+  return `• ${stateName(alert.state)} ${name}: *${escape(alert.conditionText)}* · since ${alert.startsAtText}${ended}${error}`;
 }
 
 function labelsText(labels: readonly LabelPair[]): string {
@@ -206,8 +198,4 @@ function textLength(blocks: readonly SlackBlock[]): number {
 /** Slack reads `&`, `<` and `>` as control characters in mrkdwn (its "escaping text" rule). */
 export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function capitalise(text: string): string {
-  return text === 'nodata' ? 'No data' : text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,7 @@
 import type { Notification } from '../../domain/notification/outcome.js';
 import {
+  overviewFacts,
+  stateName,
   summarise,
   type ChannelMessage,
   type LabelPair,
@@ -141,20 +143,8 @@ function card(message: ChannelMessage, budget: Budget): AdaptiveCard {
   if (message.description) body.push({ type: 'TextBlock', text: text(message.description), wrap: true });
 
   const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
-  const overview: [string, string][] = [
-    ['State', `${stateName(message.state)} (${message.severity})`],
-    ['Site', message.site],
-  ];
-  if (single) {
-    overview.push(['Value', single.valueText], ['Threshold', single.thresholdText], ['Started', single.startsAtText]);
-    if (single.endsAtText) overview.push(['Ended', single.endsAtText]);
-    if (single.error) overview.push(['Error', single.error]);
-  } else {
-    overview.push(
-      ['Alerts', String(message.alerts.length)],
-      ['Threshold', [...new Set(message.alerts.map((alert) => alert.thresholdText))].join(', ')],
-    );
-  }
+  const overview = overviewFacts(message);
+  if (single?.error) overview.push(['Error', single.error]);
   body.push(factSet(overview.map(([title, value]) => ({ title, value: text(value) }))));
   if (message.commonLabels.length > 0) {
     body.push({ type: 'TextBlock', text: 'Labels', wrap: true, weight: 'Bolder', spacing: 'Medium' });
@@ -221,8 +211,4 @@ function labelFacts(labels: readonly LabelPair[], budget: Budget, text: (value: 
 function factSet(facts: readonly { title: string; value: string }[]): CardElement {
   // Adaptive Cards render FactSet values as Markdown-lite; an empty value would be dropped.
   return { type: 'FactSet', facts: facts.map((fact) => ({ title: fact.title, value: fact.value || '—' })) };
-}
-
-function stateName(state: string): string {
-  return state === 'nodata' ? 'No data' : state.charAt(0).toUpperCase() + state.slice(1);
 }
