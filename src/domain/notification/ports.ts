@@ -33,7 +33,13 @@ export interface DeliveryQueue {
  * successful send, read before every send, so retries, replays and restarts never send twice.
  */
 export interface NotificationLog {
+  /** True for a recorded key, and for one whose record() is still waiting to be written. */
   has(key: string): Promise<boolean>;
+  /**
+   * Resolves once the keys are durable. An adapter may batch records into one write (the SQLite
+   * one commits each event-loop turn's records together); the dispatcher treats a send as
+   * complete only when this resolves.
+   */
   record(keys: readonly string[], channel: string, deliveredAt: number): Promise<void>;
   /** Forgets entries delivered before `before` (epoch ms); returns how many. */
   prune(before: number): Promise<number>;
