@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ProbeResult } from '../domain/probe-result.js';
 import type { AlertInstanceState } from '../domain/rules/types.js';
-import { parseListen } from './listen.js';
+import { closeServer, listenOn } from './listen.js';
 
 /** What the read-only API shows; the SQLite store provides it. */
 export interface RuntimeReadModel {
@@ -28,7 +28,6 @@ export class ApiServer {
   ) {}
 
   async start(): Promise<string> {
-    const { host, port } = parseListen(this.listen);
     const server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const send = (status: number, body: unknown) => {
@@ -77,20 +76,11 @@ export class ApiServer {
       }
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address();
-    const boundPort = typeof address === 'object' && address ? address.port : port;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    return listenOn(server, this.listen);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
 

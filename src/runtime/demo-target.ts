@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Clock } from '../domain/ports.js';
-import { parseListen } from './listen.js';
+import { closeServer, listenOn } from './listen.js';
 
 /**
  * A loopback HTTP target that is up for `upForMs`, then down for `downForMs`, on a fixed cycle
@@ -22,7 +22,6 @@ export class DemoTarget {
   }
 
   async start(): Promise<string> {
-    const { host, port } = parseListen(this.settings.listen);
     this.startedAt = this.clock.now();
     const server = createServer((request, response) => {
       const up = this.isUp();
@@ -37,19 +36,10 @@ export class DemoTarget {
       response.end('{"error":"not found"}');
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address();
-    const boundPort = typeof address === 'object' && address ? address.port : port;
-    return `http://${host}:${boundPort}`;
+    return listenOn(server, this.settings.listen);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
