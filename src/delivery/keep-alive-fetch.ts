@@ -80,13 +80,8 @@ export function keepAliveFetch(options: KeepAliveFetchOptions = {}): typeof fetc
             reject(new TypeError('fetch failed', { cause: new Error(`unexpected HTTP status ${status}`) }));
             return;
           }
-          resolve(
-            new Response(nullBody ? null : Buffer.concat(chunks), {
-              status,
-              statusText: response.statusMessage ?? '',
-              headers: responseHeaders,
-            }),
-          );
+          const init = { status, statusText: response.statusMessage ?? '', headers: responseHeaders };
+          resolve(nullBody ? new Response(null, init) : bufferedResponse(Buffer.concat(chunks), init));
         });
       });
       request.end(payload);
@@ -97,4 +92,61 @@ export function keepAliveFetch(options: KeepAliveFetchOptions = {}): typeof fetc
     httpsAgent.destroy();
   };
   return fastFetch;
+}
+
+/** Decodes as fetch's text() does: a UTF-8 byte-order mark is dropped, bad bytes become U+FFFD. */
+const utf8 = new TextDecoder();
+
+/**
+ * A Response over a body already read into memory. Why not `new Response(bytes)`: undici wraps
+ * the bytes in a web ReadableStream and reads them back through it, which cost about a fifth of
+ * the delivery benchmark's throughput (3,750 vs 4,550 events/s without it). text(), json() and
+ * arrayBuffer() — what channels read — answer from the bytes; anything else (body, blob(),
+ * formData(), clone()) goes through a real Response built on first use, so it behaves as fetch's.
+ */
+function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
+  const response = new Response(null, init);
+  let real: Response | undefined;
+  let used = false;
+  const toReal = (): Response => {
+    if (!real) {
+      real = new Response(bytes, init);
+      // Already read through the fast path: the real one is read too, so it refuses a second read.
+      if (used) void real.arrayBuffer();
+    }
+    return real;
+  };
+  const read =
+    <T>(fromBytes: (bytes: Buffer) => T, viaReal: (response: Response) => Promise<T>) =>
+    async (): Promise<T> => {
+      if (used || real) return viaReal(toReal());
+      used = true;
+      return fromBytes(bytes);
+    };
+  Object.defineProperties(response, {
+    bodyUsed: { get: () => real?.bodyUsed ?? used },
+    body: { get: () => toReal().body },
+    text: {
+      value: read(
+        (b) => utf8.decode(b),
+        (r) => r.text(),
+      ),
+    },
+    json: {
+      value: read(
+        (b) => JSON.parse(utf8.decode(b)) as unknown,
+        (r) => r.json(),
+      ),
+    },
+    arrayBuffer: {
+      value: read(
+        (b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength),
+        (r) => r.arrayBuffer(),
+      ),
+    },
+    blob: { value: () => toReal().blob() },
+    formData: { value: () => toReal().formData() },
+    clone: { value: () => toReal().clone() },
+  });
+  return response;
 }

@@ -93,4 +93,29 @@ describe('keepAliveFetch behind the shared HTTP POST', () => {
     fastFetch.close();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it.each([
+    ['text, twice', async (r: Response) => [await r.text(), await r.text().catch((e: Error) => e.name)]],
+    ['json, then clone', async (r: Response) => [await r.json(), tryName(() => r.clone())]],
+    ['clone, then both', async (r: Response) => [await r.clone().text(), await r.text(), r.bodyUsed]],
+    ['arrayBuffer', async (r: Response) => [new Uint8Array(await r.arrayBuffer()).length, r.bodyUsed]],
+    ['body stream, then text', async (r: Response) => [r.body instanceof ReadableStream, r.bodyUsed, await r.text()]],
+    ['blob, then text', async (r: Response) => [(await r.blob()).size, await r.text().catch((e: Error) => e.name)]],
+  ] as const)('reads a response body as the global fetch does: %s', async (_, read) => {
+    // A byte-order mark and a non-ASCII character: text() drops the one and decodes the other.
+    receiver.replyWith({ status: 200, body: '\uFEFF{"ok":"wörld"}', headers: { 'content-type': 'application/json' } });
+    const request = { method: 'POST', body: '{}', redirect: 'manual' } as const;
+    const viaFast = await read(await fastFetch(receiver.url, request));
+    const viaGlobal = await read(await fetch(receiver.url, request));
+    expect(viaFast).toEqual(viaGlobal);
+  });
 });
+
+function tryName(action: () => unknown): string {
+  try {
+    action();
+    return 'ok';
+  } catch (error) {
+    return (error as Error).name;
+  }
+}
