@@ -1,15 +1,4 @@
-import type { Clock, Logger } from '../domain/ports.js';
-
-/** Timer functions, injected so tests drive schedules with fake timers. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { systemTimers, type Clock, type Logger, type Timers } from '../domain/ports.js';
 
 export interface ScheduledTask {
   readonly name: string;
@@ -43,7 +32,7 @@ export class IntervalScheduler {
   constructor(
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly timers: Timers = realTimers,
+    private readonly timers: Timers = systemTimers,
   ) {}
 
   add(task: ScheduledTask): void {

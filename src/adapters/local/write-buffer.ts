@@ -1,5 +1,5 @@
 import type { AlertEvent } from '../../domain/alerts/event.js';
-import type { Clock, Logger, MetricStore } from '../../domain/ports.js';
+import { systemTimers, type Clock, type Logger, type MetricStore, type Timers } from '../../domain/ports.js';
 import type { ProbeResult } from '../../domain/probe-result.js';
 import type { MetricSample, SeriesWindow, WindowQuery } from '../../domain/records.js';
 
@@ -21,11 +21,6 @@ export type RecordKind = 'probe results' | 'metric samples' | 'alert events';
 
 /** What the buffer writes to: the store's write half. */
 export type MetricStoreWriter = Pick<MetricStore, 'writeProbeResults' | 'writeMetricSamples' | 'writeAlertEvents'>;
-
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface WriteBufferOptions {
   readonly store: MetricStoreWriter & Partial<Pick<MetricStore, 'fetchWindows'>>;
@@ -86,11 +81,6 @@ function perKind(value: (kind: RecordKind) => number): Record<RecordKind, number
   return Object.fromEntries(KINDS.map((kind) => [kind, value(kind)])) as Record<RecordKind, number>;
 }
 
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 export class WriteBuffer implements MetricStore {
   private readonly store: WriteBufferOptions['store'];
   private readonly logger: Logger;
@@ -120,7 +110,7 @@ export class WriteBuffer implements MetricStore {
     this.store = options.store;
     this.logger = options.logger;
     this.clock = options.clock;
-    this.timers = options.timers ?? globalTimers;
+    this.timers = options.timers ?? systemTimers;
     this.batchSize = options.batchSize ?? 5_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     this.capacity = options.capacity ?? 1_000_000;
