@@ -5,9 +5,11 @@ import type { ChannelKindName } from './settings.js';
 import { createSlackSender } from './slack/slack.js';
 import { createTeamsSender } from './teams/teams.js';
 import { createWebhookSender } from './webhook/webhook.js';
-import type { ChannelFactory } from './types.js';
+import type { ChannelDefinition } from '../domain/config/model.js';
+import type { ChannelSender } from '../domain/ports.js';
+import type { ChannelDeps, ChannelFactory } from './types.js';
 
-// Placeholder until the senders land; `satisfies` keeps it in step with settings.ts.
+/** Each channel kind's sender factory; `satisfies` keeps it in step with settings.ts. */
 export const channelFactories = {
   console: createConsoleSender,
   email: createEmailSender,
@@ -16,3 +18,10 @@ export const channelFactories = {
   teams: createTeamsSender,
   webhook: createWebhookSender,
 } satisfies Record<ChannelKindName, ChannelFactory<never>>;
+
+/** Builds the sender of a configured channel, whose settings its kind's schema already validated. */
+export function createChannelSender(channel: ChannelDefinition, deps: ChannelDeps): ChannelSender {
+  const factory = channelFactories[channel.kind as ChannelKindName] as ChannelFactory<unknown> | undefined;
+  if (!factory) throw new Error(`channel "${channel.id}" has kind "${channel.kind}", which this build does not know`);
+  return factory(channel.id, channel.settings, deps);
+}

@@ -3,6 +3,7 @@ import { loadConfigFile } from '../adapters/local/config-file.js';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
 import { systemClock } from '../domain/ports.js';
+import { siteTimezones } from '../domain/config/model.js';
 import { ConfigError } from '../domain/errors.js';
 import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
@@ -58,7 +59,6 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .action(async (options: { config: string; channel: string }) => {
       const config = await loadOrReport(options.config, out);
       if (!config) return exitWith(1);
-      const timezones = new Map(config.sites.map((site) => [site.id, site.timezone]));
       exitWith(
         await runNotifyTest({
           config,
@@ -68,7 +68,7 @@ export function buildProgram(out: CliOutput = terminal): Command {
             clock: systemClock,
             logger: consoleLogger({ level: 'warn', write: (line) => out.stderr(`${line}\n`) }),
             dataDir: config.local.dataDir,
-            timezoneFor: (site) => timezones.get(site) ?? 'UTC',
+            timezoneFor: siteTimezones(config.sites),
             stdout: (line) => out.stdout(`${line}\n`),
           },
         }),

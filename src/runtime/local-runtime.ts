@@ -4,9 +4,8 @@ import { deliveryDatabasePath, SqliteDelivery } from '../adapters/local/sqlite-d
 import { SqliteStore } from '../adapters/local/sqlite-store.js';
 import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { WriteBuffer } from '../adapters/local/write-buffer.js';
-import { channelFactories } from '../channels/registry.js';
-import type { ChannelKindName } from '../channels/settings.js';
-import type { DeploymentConfig } from '../domain/config/model.js';
+import { createChannelSender } from '../channels/registry.js';
+import { siteTimezones, type DeploymentConfig } from '../domain/config/model.js';
 import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
 import { proberFor } from '../probes/registry.js';
 import type { ProbeKindName } from '../probes/settings.js';
@@ -68,20 +67,15 @@ export class LocalRuntime {
     this.buffer = new WriteBuffer({ store: this.store, logger, clock });
     this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir));
 
-    const timezones = new Map(config.sites.map((site) => [site.id, site.timezone]));
+    const timezoneFor = siteTimezones(config.sites);
     for (const channel of config.channels) {
-      const create = channelFactories[channel.kind as ChannelKindName] as (
-        id: string,
-        settings: unknown,
-        deps: unknown,
-      ) => ChannelSender;
       this.senders.set(
         channel.id,
-        create(channel.id, channel.settings, {
+        createChannelSender(channel, {
           clock,
           logger,
           dataDir: this.dataDir,
-          timezoneFor: (site: string) => timezones.get(site) ?? 'UTC',
+          timezoneFor,
           stdout: deps.stdout,
           fetch: this.fetch,
         }),

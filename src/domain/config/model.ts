@@ -89,3 +89,9 @@ export interface DemoTargetSettings {
   readonly upForMs: number;
   readonly downForMs: number;
 }
+
+/** The time zone to show a site's times in; an unknown site (a rule-level alert) reads UTC. */
+export function siteTimezones(sites: readonly SiteDefinition[]): (site: string) => string {
+  const zones = new Map(sites.map((site) => [site.id, site.timezone]));
+  return (site) => zones.get(site) ?? 'UTC';
+}
