@@ -2,7 +2,8 @@
  * The contract between the CDK stack (`lib/`) and the Lambda handlers (`lambdas/`): the names of
  * the environment variables the stack sets and the handlers read once at init. Both sides import
  * these names so they cannot drift. No secret value is ever placed in the environment: secrets are
- * read at run time from Secrets Manager under `SECRETS_PREFIX`.
+ * read at run time from Secrets Manager under `SECRETS_PREFIX`. `lambdas/README.md` says which
+ * function reads which.
  */
 export const ENV = {
   /** Path, relative to the bundle, of the validated deployment config (JSON; `${NAME}` left unresolved). */
@@ -20,14 +21,35 @@ export const ENV = {
   alertTopicArn: 'PFLOW_ALERT_TOPIC_ARN',
   /** For a channel consumer: the config channel id this function delivers. */
   channelId: 'PFLOW_CHANNEL_ID',
+  /** For a channel consumer: its dead-letter queue, where permanent failures and malformed messages go at once. */
+  deadLetterQueueUrl: 'PFLOW_DEAD_LETTER_QUEUE_URL',
+  /** For the meta-alarm function: JSON object mapping each dead-letter queue's name to its channel id. */
+  deadLetterQueues: 'PFLOW_DEAD_LETTER_QUEUES',
+  /** Optional: probes run at once by one probe invocation (default 64). */
+  probeConcurrency: 'PFLOW_PROBE_CONCURRENCY',
   logDropBucket: 'PFLOW_LOGDROP_BUCKET',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
+/** The config file name the bundling step writes when the stack does not say otherwise. */
+export const DEFAULT_CONFIG_FILE = 'pflow-config.json';
+
+/** The Timestream tables, fixed names inside `PFLOW_TIMESTREAM_DATABASE`. */
+export const TIMESTREAM_TABLES = { probes: 'probes', metrics: 'metrics', alerts: 'alerts' } as const;
+
+/** The Lambda functions and their entry files (relative to the repository root). */
+export const LAMBDA_ENTRIES = {
+  probe: 'lambdas/probe.ts',
+  rule: 'lambdas/rule.ts',
+  deliver: 'lambdas/deliver.ts',
+  metaAlarm: 'lambdas/meta-alarm.ts',
+} as const;
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+
 /**
  * The payloads EventBridge Scheduler sends (the schedule's `Input`).
- * A probe schedule covers one (site, interval) group; a rule schedule one rule group.
+ * A probe schedule covers one (site, interval) group; a rule schedule one rule group at one site.
  */
 export interface ProbeScheduleInput {
   readonly site: string;
@@ -37,3 +59,13 @@ export interface RuleScheduleInput {
   readonly site: string;
   readonly group: string;
 }
+
+/** The SNS message attributes every alert event carries (raw delivery to SQS keeps them; ≤10 allowed). */
+export const EVENT_ATTRIBUTES = {
+  site: 'site',
+  severity: 'severity',
+  state: 'state',
+  rule: 'rule',
+  /** `String.Array` of the channel ids the domain's routing chose: each queue's filter policy is `{"channels": [id]}`. */
+  channels: 'channels',
+} as const;
