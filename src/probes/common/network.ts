@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TLSSocket } from 'node:tls';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import type { ProbeFailureReason } from '../../domain/probe-result.js';
 import { DAY_MS, daysLeft } from './outcome.js';
 
@@ -49,6 +49,44 @@ export function tlsFacts(socket: TLSSocket, now: number): TlsFacts {
     ...(protocol ? { tlsVersion: protocol } : {}),
     ...(Number.isFinite(notAfter) ? { certNotAfter: notAfter, certDaysLeft: daysLeft(notAfter, now) } : {}),
   };
+}
+
+// OpenSSL's texts for the verification codes a probe meets in practice. A socket opened with
+// `rejectUnauthorized: false` keeps only the code (`authorizationError`), so the probe words it as
+// Node's rejection would have ("DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate").
+const VERIFY_TEXT: Readonly<Record<string, string>> = {
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  CERT_SIGNATURE_FAILURE: 'certificate signature failure',
+  CERT_REVOKED: 'certificate revoked',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  CERT_REJECTED: 'certificate rejected',
+  CERT_CHAIN_TOO_LONG: 'certificate chain too long',
+  INVALID_CA: 'invalid CA certificate',
+  INVALID_PURPOSE: 'unsupported certificate purpose',
+};
+
+/**
+ * The verification verdict on a session the probe opened with `rejectUnauthorized: false`: undefined
+ * when the certificate is trusted and matches `hostname`, else the failure message. Probes verify this
+ * way, rather than letting Node reject the handshake, because a rejected socket is destroyed before
+ * its certificate can be read, and a `cert_days_left` rule must still see the expiry that failed it.
+ * Node runs the same checks either way and sends no request data before 'secureConnect'.
+ */
+export function verificationFailure(socket: TLSSocket, hostname: string): string | undefined {
+  if (socket.authorized) return undefined;
+  const code = String(socket.authorizationError ?? 'UNKNOWN');
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // Node's own check again, for its message naming the host and the certificate's names.
+    const mismatch = checkServerIdentity(hostname, socket.getPeerCertificate(false));
+    if (mismatch !== undefined) return `${code}: ${mismatch.message}`;
+  }
+  return `${code}: ${VERIFY_TEXT[code] ?? 'certificate verification failed'}`;
 }
 
 /** cert_expiring applies when a warning threshold is set and the certificate expires sooner. */

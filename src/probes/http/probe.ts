@@ -11,6 +11,7 @@ import {
   loadCaFile,
   lookupFamily,
   tlsFacts,
+  verificationFailure,
   type CaBundle,
   type ConnectionStage,
   type TlsFacts,
@@ -143,7 +144,8 @@ export function probeHttp(
           : {}),
       };
       if (secure) {
-        options.rejectUnauthorized = prepared.tlsVerify;
+        // Verified in 'secureConnect' below, so a rejected certificate's facts are still recorded.
+        options.rejectUnauthorized = false;
         if (prepared.ca.ok && prepared.ca.ca !== undefined) options.ca = prepared.ca.ca;
         // SNI is for names only; Node warns when it is given an IP address.
         if (!literal) options.servername = host;
@@ -165,8 +167,16 @@ export function probeHttp(
         if (secure) {
           socket.once('secureConnect', () => {
             secureAt = performance.now();
-            stage = 'request';
             tls = tlsFacts(socket as TLSSocket, Date.now());
+            const rejected = prepared.tlsVerify ? verificationFailure(socket as TLSSocket, host) : undefined;
+            if (rejected !== undefined) {
+              attempt.settle(
+                { success: false, failure: { reason: 'tls', message: rejected }, ...tls },
+                new Error(rejected),
+              );
+              return;
+            }
+            stage = 'request';
           });
         }
       });

@@ -9,6 +9,7 @@ import {
   loadCaFile,
   lookupFamily,
   tlsFacts,
+  verificationFailure,
   type CaBundle,
   type ConnectionStage,
   type TlsFacts,
@@ -98,13 +99,14 @@ export function probeTcp(target: string, prepared: PreparedTcpSettings, context:
       const literal = isIP(address.host) !== 0;
       let stage: ConnectionStage = literal ? 'connect' : 'dns';
       const family = prepared.family !== undefined ? { family: prepared.family } : {};
+      const serverName = prepared.serverName ?? (literal ? undefined : address.host);
       if (prepared.tls) {
-        const serverName = prepared.serverName ?? (literal ? undefined : address.host);
         socket = tlsConnect({
           host: address.host,
           port: address.port,
           ...family,
-          rejectUnauthorized: prepared.tlsVerify,
+          // Verified in 'secureConnect' below, so a rejected certificate's facts are still recorded.
+          rejectUnauthorized: false,
           ...(serverName !== undefined ? { servername: serverName } : {}),
           ...(prepared.ca.ok && prepared.ca.ca !== undefined ? { ca: prepared.ca.ca } : {}),
         });
@@ -143,7 +145,11 @@ export function probeTcp(target: string, prepared: PreparedTcpSettings, context:
         connection.once('secureConnect', () => {
           secureAt = performance.now();
           tls = tlsFacts(connection as TLSSocket, Date.now());
-          onReady();
+          const rejected = prepared.tlsVerify
+            ? verificationFailure(connection as TLSSocket, serverName ?? address.host)
+            : undefined;
+          if (rejected !== undefined) fail('tls', rejected);
+          else onReady();
         });
       }
       connection.on('data', (chunk: Buffer) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpProber } from '../../../src/probes/http/probe.js';
 import { httpSettingsSchema } from '../../../src/probes/http/settings.js';
 import { createSelfSignedCertificate, createTestCa, daysFromNow } from '../../support/tls.js';
@@ -14,7 +14,11 @@ describe('http prober against loopback https servers', () => {
   let caFile: string;
   let expiringSoon: LoopbackServer;
   let selfSigned: LoopbackServer;
+  let expired: LoopbackServer;
   let expiringNotAfter: number;
+  let expiredNotAfter: number;
+  /** Requests that reached a server: a certificate the probe rejects must see none. */
+  let requests: number;
 
   beforeAll(async () => {
     tempDir = mkdtempSync(join(tmpdir(), 'pflow-https-'));
@@ -24,12 +28,21 @@ describe('http prober against loopback https servers', () => {
     const notAfter = daysFromNow(3);
     // X.509 keeps whole seconds.
     expiringNotAfter = Math.floor(notAfter.getTime() / 1000) * 1000;
-    const handler = (_request: unknown, response: { end(body: string): void }) => response.end('secure hello');
+    const handler = (_request: unknown, response: { end(body: string): void }) => {
+      requests += 1;
+      response.end('secure hello');
+    };
     expiringSoon = await startHttpsServer(await ca.issue({ notAfter }), handler);
     selfSigned = await startHttpsServer(await createSelfSignedCertificate(daysFromNow(30)), handler);
+    const expiredAt = daysFromNow(-2);
+    expiredNotAfter = Math.floor(expiredAt.getTime() / 1000) * 1000;
+    expired = await startHttpsServer(await ca.issue({ notBefore: daysFromNow(-30), notAfter: expiredAt }), handler);
+  });
+  beforeEach(() => {
+    requests = 0;
   });
   afterAll(async () => {
-    await Promise.all([expiringSoon.close(), selfSigned.close()]);
+    await Promise.all([expiringSoon.close(), selfSigned.close(), expired.close()]);
     rmSync(tempDir, { recursive: true, force: true });
   });
 
@@ -116,6 +129,31 @@ describe('http prober against loopback https servers', () => {
 
     expect(outcome.certDaysLeft).toBeGreaterThan(29.9);
     expect(outcome.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+  });
+
+  it('keeps the facts of an expired certificate when verification fails on it, and sends no request', async () => {
+    const outcome = await probe(expired, { ca_file: caFile });
+
+    expect(outcome).toMatchObject({
+      success: false,
+      failure: { reason: 'tls', message: 'CERT_HAS_EXPIRED: certificate has expired' },
+      certNotAfter: expiredNotAfter,
+      tlsVersion: 'TLSv1.3',
+    });
+    expect(outcome.certDaysLeft).toBeGreaterThan(-2.02);
+    expect(outcome.certDaysLeft).toBeLessThanOrEqual(-2);
+    expect(outcome.statusCode).toBeUndefined();
+    expect(outcome.phases.tlsMs).toBeGreaterThan(0);
+    expect(requests).toBe(0);
+  });
+
+  it('keeps the facts of a self-signed certificate when verification fails on it, and sends no request', async () => {
+    const outcome = await probe(selfSigned, { headers: { authorization: 'Bearer not-for-strangers' } });
+
+    expect(outcome.failure).toEqual({ reason: 'tls', message: 'DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate' });
+    expect(outcome.certDaysLeft).toBeGreaterThan(29.98);
+    expect(outcome.certDaysLeft).toBeLessThanOrEqual(30);
+    expect(requests).toBe(0);
   });
 
   it('reports an unreadable ca_file as a configuration error, not a target failure', async () => {

@@ -21,6 +21,10 @@ describe('tcp prober against loopback servers', () => {
   let tlsPort: number;
   let selfSignedServer: tls.Server;
   let selfSignedPort: number;
+  let expiredServer: tls.Server;
+  let expiredPort: number;
+  /** Bytes a TLS server received after the handshake: a probe that rejects its certificate sends none. */
+  let received = 0;
 
   beforeAll(async () => {
     tempDir = mkdtempSync(join(tmpdir(), 'pflow-tcp-'));
@@ -37,7 +41,10 @@ describe('tcp prober against loopback servers', () => {
     silent = await startTcpServer((socket) => socket.on('error', () => undefined));
 
     const listenTls = async (server: tls.Server): Promise<number> => {
-      server.on('secureConnection', (socket) => socket.end('+READY\r\n'));
+      server.on('secureConnection', (socket) => {
+        socket.on('data', (data) => (received += data.length));
+        socket.end('+READY\r\n');
+      });
       server.on('tlsClientError', () => undefined);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return (server.address() as { port: number }).port;
@@ -46,10 +53,14 @@ describe('tcp prober against loopback servers', () => {
     tlsPort = await listenTls(tlsServer);
     selfSignedServer = tls.createServer(await createSelfSignedCertificate());
     selfSignedPort = await listenTls(selfSignedServer);
+    expiredServer = tls.createServer(await ca.issue({ notBefore: daysFromNow(-30), notAfter: daysFromNow(-5) }));
+    expiredPort = await listenTls(expiredServer);
   });
   afterAll(async () => {
     await Promise.all([plain.close(), pingPong.close(), silent.close()]);
-    await Promise.all([tlsServer, selfSignedServer].map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all(
+      [tlsServer, selfSignedServer, expiredServer].map((s) => new Promise((resolve) => s.close(resolve))),
+    );
     rmSync(tempDir, { recursive: true, force: true });
   });
 
@@ -127,12 +138,48 @@ describe('tcp prober against loopback servers', () => {
     }
   });
 
+  it.each([
+    {
+      name: 'expired',
+      port: () => expiredPort,
+      message: 'CERT_HAS_EXPIRED: certificate has expired',
+      days: -5,
+    },
+    {
+      name: 'self-signed',
+      port: () => selfSignedPort,
+      message: 'DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate',
+      days: 30,
+    },
+  ])(
+    'TLS: a rejected $name certificate still reports its days left, and nothing is sent',
+    async ({ port, message, days }) => {
+      received = 0;
+      const outcome = await probe(`127.0.0.1:${port()}`, {
+        tls: true,
+        ca_file: caFile,
+        send: 'PING\r\n',
+        expect: 'READY',
+      });
+
+      expect(outcome).toMatchObject({ success: false, failure: { reason: 'tls', message }, tlsVersion: 'TLSv1.3' });
+      expect(outcome.certDaysLeft).toBeGreaterThan(days - 0.02);
+      expect(outcome.certDaysLeft).toBeLessThanOrEqual(days);
+      expect(outcome.certNotAfter).toBeLessThan(Date.now() + (days + 0.01) * 86_400_000);
+      expect(outcome.phases.tlsMs).toBeGreaterThan(0);
+      expect(received).toBe(0);
+    },
+  );
+
   it('verifies the certificate against server_name', async () => {
     const matching = await probe(`127.0.0.1:${tlsPort}`, { tls: true, ca_file: caFile, server_name: 'localhost' });
     const other = await probe(`127.0.0.1:${tlsPort}`, { tls: true, ca_file: caFile, server_name: 'pfsw.example.org' });
 
     expect(matching.success).toBe(true);
     expect(other).toMatchObject({ success: false, failure: { reason: 'tls' } });
+    expect(other.failure?.message).toMatch(/^ERR_TLS_CERT_ALTNAME_INVALID: .*pfsw\.example\.org/);
+    // The certificate that failed the name check is still reported.
+    expect(other.certDaysLeft).toBeGreaterThan(2.98);
   });
 
   it('reports a TLS handshake against a plain-TCP server as a tls failure', async () => {
