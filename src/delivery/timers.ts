@@ -1,3 +1,5 @@
+import { clearLongTimeout, setLongTimeout } from '../domain/long-timeout.js';
+
 /**
  * How the delivery pipeline waits. Injected so tests drive time (vi fake timers or a manual
  * scheduler) and never sleep for real; the defaults read the global timers at call time, which
@@ -9,10 +11,11 @@ export interface DeliveryTimers {
   setTimer(callback: () => void, ms: number): () => void;
 }
 
+/** Delays beyond Node's 2³¹−1 ms timer limit are chained rather than fired at once. */
 export const realTimers: DeliveryTimers = {
-  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))),
+  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setLongTimeout(resolve, ms))),
   setTimer: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    return () => clearTimeout(handle);
+    const handle = setLongTimeout(callback, ms);
+    return () => clearLongTimeout(handle);
   },
 };

@@ -1,4 +1,5 @@
 import type { AlertEvent } from './alerts/event.js';
+import { clearLongTimeout, setLongTimeout } from './long-timeout.js';
 import type { DeliveryOutcome, Notification } from './notification/outcome.js';
 import type { ProbeResult } from './probe-result.js';
 import type { MetricSample, SeriesWindow, WindowQuery } from './records.js';
@@ -19,11 +20,11 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-/** The global timers, looked up at call time, which is what vi.useFakeTimers() replaces. */
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/**
+ * The global timers, looked up at call time, which is what vi.useFakeTimers() replaces; delays
+ * beyond Node's 2³¹−1 ms limit are chained rather than fired at once.
+ */
+export const systemTimers: Timers = { setTimeout: setLongTimeout, clearTimeout: clearLongTimeout };
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;

@@ -34,6 +34,22 @@ describe('IntervalScheduler', () => {
     expect(runs.slow!.map((t) => t - start)).toEqual([1_000, 31_000]);
   });
 
+  it('waits out an interval longer than 2³¹−1 ms instead of spinning', async () => {
+    const day = 86_400_000;
+    const runs: number[] = [];
+    const scheduler = new IntervalScheduler(clock, captureLogger());
+    scheduler.add({ name: 'monthly', intervalMs: 25 * day, run: async () => void runs.push(Date.now()) });
+    scheduler.start();
+
+    await vi.advanceTimersByTimeAsync(300);
+    expect(runs).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50 * day);
+    await scheduler.stop();
+
+    const start = Date.parse('2026-11-24T10:00:00Z');
+    expect(runs.map((t) => (t - start) / day)).toEqual([0, 25, 50]);
+  });
+
   it('never overlaps a task with itself and counts the skipped ticks', async () => {
     let concurrent = 0;
     let maxConcurrent = 0;

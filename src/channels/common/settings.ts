@@ -8,15 +8,25 @@ import { parseDuration } from '../../domain/duration.js';
 export function durationSetting(defaultValue: string) {
   return z
     .string()
-    .refine(isDuration, { message: 'must be a duration such as 500ms, 10s or 1m' })
+    .superRefine((text, ctx) => {
+      const ms = durationMs(text);
+      if (ms === undefined || ms === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 10s or 1m' });
+      } else if (ms > MAX_CHANNEL_TIMEOUT_MS) {
+        // A send that waits longer holds up every notification queued behind it.
+        ctx.addIssue({ code: 'custom', message: 'longer than anything sensible: at most 5m' });
+      }
+    })
     .default(defaultValue);
 }
 
-function isDuration(text: string): boolean {
+const MAX_CHANNEL_TIMEOUT_MS = 5 * 60_000;
+
+function durationMs(text: string): number | undefined {
   try {
-    return parseDuration(text) > 0;
+    return parseDuration(text);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

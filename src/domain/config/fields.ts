@@ -10,9 +10,25 @@ import { parseMatcher } from '../labels.js';
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const LABEL_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DURATION_PATTERN = '^(0|([0-9]+(ms|s|m|h|d|w))+)$';
+// Prometheus' grammar: units from largest to smallest, each at most once; the lookahead refuses "".
+const DURATION_PATTERN = '^(0|(?=[0-9])([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$';
 const HH_MM = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
-export const MAX_SENSIBLE_MS = 24 * 3_600_000;
+/**
+ * Upper bounds of durations, chosen so that a typo (`30d` for `30s`) is refused rather than run:
+ * each is well beyond what the setting is for. They also keep every timer far below Node's
+ * 2³¹−1 ms limit, although the timers chain longer waits anyway (src/domain/long-timeout.ts).
+ */
+export const BOUNDS = {
+  /** Probe and rule-group intervals, `for`, `keep_firing_for`, queued retries, demo target phases. */
+  day: '24h',
+  /** Probe timeouts: a check that needs longer is not a health check. */
+  timeout: '5m',
+  /** Route group_wait and delivery backoffs: a notification held longer is late. */
+  hour: '1h',
+  /** Reminders: one less often than monthly reminds nobody. */
+  repeat: '30d',
+} as const;
+export const MAX_SENSIBLE_MS = parseDuration(BOUNDS.day);
 
 /** Type errors name what was expected and what type was found, never the value itself. */
 function expected(what: string) {
@@ -56,12 +72,13 @@ export const labels = z
 interface DurationOptions {
   /** Zero is refused (intervals, timeouts). */
   readonly positive?: boolean;
-  /** Upper bound, for `for` and `keep_firing_for`. */
-  readonly atMostMs?: number;
+  /** Upper bound, one of BOUNDS. */
+  readonly atMost?: string;
 }
 
 /** A Prometheus-style duration string (`30s`, `5m`, `1h30m`) parsed to milliseconds. */
 export function duration(options: DurationOptions = {}) {
+  const atMostMs = options.atMost === undefined ? undefined : parseDuration(options.atMost);
   return z
     .string({ error: expected('a duration such as 30s, 5m or 4h') })
     .meta({ pattern: DURATION_PATTERN, examples: ['30s', '5m', '4h'] })
@@ -75,8 +92,12 @@ export function duration(options: DurationOptions = {}) {
       }
       if (options.positive && ms === 0) {
         ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
-      } else if (options.atMostMs !== undefined && ms > options.atMostMs) {
-        ctx.issues.push({ code: 'custom', message: 'longer than anything sensible: at most 24h', input: text });
+      } else if (atMostMs !== undefined && ms > atMostMs) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `longer than anything sensible: at most ${options.atMost}`,
+          input: text,
+        });
       }
       return ms;
     });

@@ -16,7 +16,7 @@ import {
   labels,
   listenAddress,
   matcher,
-  MAX_SENSIBLE_MS,
+  BOUNDS,
   timezone,
   wholeNumber,
 } from './fields.js';
@@ -32,10 +32,10 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const defaultsSchema = z
   .strictObject({
-    probe_interval: duration({ positive: true }).prefault('30s'),
-    probe_timeout: duration({ positive: true }).prefault('10s'),
-    evaluation_interval: duration({ positive: true }).prefault('30s'),
-    repeat_interval: duration({ positive: true }).prefault('4h'),
+    probe_interval: duration({ positive: true, atMost: BOUNDS.day }).prefault('30s'),
+    probe_timeout: duration({ positive: true, atMost: BOUNDS.timeout }).prefault('10s'),
+    evaluation_interval: duration({ positive: true, atMost: BOUNDS.day }).prefault('30s'),
+    repeat_interval: duration({ positive: true, atMost: BOUNDS.repeat }).prefault('4h'),
     timezone: timezone.default('UTC'),
   })
   .describe('Values used where a site, probe, rule group or rule leaves them out');
@@ -79,8 +79,8 @@ const probeSchema = kindUnion(probeKindSettings, {
   id,
   site: z.string().describe('The id of the site this probe belongs to'),
   target: z.string().min(1).describe('What to probe; its form depends on the kind (URL, host:port, DNS name)'),
-  interval: duration({ positive: true }).optional().describe('default: defaults.probe_interval'),
-  timeout: duration({ positive: true })
+  interval: duration({ positive: true, atMost: BOUNDS.day }).optional().describe('default: defaults.probe_interval'),
+  timeout: duration({ positive: true, atMost: BOUNDS.timeout })
     .optional()
     .describe('Must be shorter than the interval; default: defaults.probe_timeout'),
   labels,
@@ -121,11 +121,13 @@ const ruleSchema = z.strictObject({
   window: duration({ positive: true }).prefault('5m'),
   reducer: z.enum(REDUCERS).default('last'),
   threshold: thresholdSchema,
-  for: duration({ atMostMs: MAX_SENSIBLE_MS }).prefault('0s'),
-  keep_firing_for: duration({ atMostMs: MAX_SENSIBLE_MS }).prefault('0s'),
+  for: duration({ atMost: BOUNDS.day }).prefault('0s'),
+  keep_firing_for: duration({ atMost: BOUNDS.day }).prefault('0s'),
   no_data: z.enum(['nodata', 'alerting', 'ok', 'keep_last']).default('nodata'),
   on_error: z.enum(['error', 'alerting', 'ok', 'keep_last']).default('error'),
-  repeat_interval: duration({ positive: true }).optional().describe('default: defaults.repeat_interval'),
+  repeat_interval: duration({ positive: true, atMost: BOUNDS.repeat })
+    .optional()
+    .describe('default: defaults.repeat_interval'),
   send_resolved: z.boolean().default(true),
   labels,
   annotations: z.record(z.string(), z.string()).default({}),
@@ -134,7 +136,9 @@ const ruleSchema = z.strictObject({
 
 const ruleGroupSchema = z.strictObject({
   name: z.string().min(1),
-  interval: duration({ positive: true }).optional().describe('default: defaults.evaluation_interval'),
+  interval: duration({ positive: true, atMost: BOUNDS.day })
+    .optional()
+    .describe('default: defaults.evaluation_interval'),
   rules: z.array(ruleSchema).min(1),
 });
 
@@ -142,7 +146,7 @@ const routeSchema = z.strictObject({
   matchers: z.array(matcher).default([]).describe('All must match; none = catch-all'),
   channels: z.array(z.string()).min(1).describe('Channel ids'),
   continue: z.boolean().default(false).describe('Keep matching later routes after this one matched'),
-  group_wait: duration().prefault('0s'),
+  group_wait: duration({ atMost: BOUNDS.hour }).prefault('0s'),
 });
 
 const instantRange = z
@@ -184,10 +188,10 @@ const storageSchema = z.strictObject({ retention: duration({ positive: true }).p
 
 const deliverySchema = z.strictObject({
   immediate_attempts: wholeNumber(1).default(3),
-  initial_backoff: duration({ positive: true }).prefault('500ms'),
-  max_backoff: duration({ positive: true }).prefault('30s'),
+  initial_backoff: duration({ positive: true, atMost: BOUNDS.hour }).prefault('500ms'),
+  max_backoff: duration({ positive: true, atMost: BOUNDS.hour }).prefault('30s'),
   max_attempts: wholeNumber(1).default(10),
-  queue_retry: duration({ positive: true }).prefault('1m'),
+  queue_retry: duration({ positive: true, atMost: BOUNDS.day }).prefault('1m'),
 });
 
 const localSchema = z.strictObject({
@@ -196,8 +200,8 @@ const localSchema = z.strictObject({
   demo_target: z
     .strictObject({
       listen: listenAddress,
-      up_for: duration({ positive: true }).prefault('60s'),
-      down_for: duration({ positive: true }).prefault('60s'),
+      up_for: duration({ positive: true, atMost: BOUNDS.day }).prefault('60s'),
+      down_for: duration({ positive: true, atMost: BOUNDS.day }).prefault('60s'),
     })
     .optional()
     .describe('A loopback HTTP target served by the local runtime, up then down on a fixed cycle'),
