@@ -1,0 +1,46 @@
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { TimestreamStore } from '../../src/adapters/aws/timestream-store.js';
+import type { WriteReport } from '../../src/adapters/aws/timestream-writer.js';
+import type { Logger, MetricStore } from '../../src/domain/ports.js';
+import { requireEnv } from './config.js';
+import { ENV, TIMESTREAM_TABLES } from './environment.js';
+
+export type MetricsBackend = 'timestream' | 'amp';
+
+export interface MetricStoreHooks {
+  readonly logger: Logger;
+  /** Each Timestream write's report (rejected records become a metric). */
+  readonly onReport?: (report: WriteReport) => void;
+  /** Each query statement sent (the rule cycle's query count). */
+  readonly onQuery?: (statement: string) => void;
+}
+
+let timestreamClients: { write: TimestreamWriteClient; query: TimestreamQueryClient } | undefined;
+
+/**
+ * The one place a handler gets its MetricStore: the backend named by PFLOW_METRICS_BACKEND
+ * (`timestream` when unset). The AMP adapter adds its branch here; nothing else in `lambdas/`
+ * knows which store is behind the port.
+ */
+export function metricStoreFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHooks): MetricStore {
+  const backend = (env[ENV.metricsBackend] ?? 'timestream') as MetricsBackend;
+  switch (backend) {
+    case 'timestream': {
+      timestreamClients ??= { write: new TimestreamWriteClient({}), query: new TimestreamQueryClient({}) };
+      return new TimestreamStore({
+        writeClient: timestreamClients.write,
+        queryClient: timestreamClients.query,
+        database: requireEnv(env, ENV.timestreamDatabase),
+        tables: TIMESTREAM_TABLES,
+        logger: hooks.logger,
+        ...(hooks.onReport ? { onReport: hooks.onReport } : {}),
+        ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
+      });
+    }
+    case 'amp':
+      throw new Error(`${ENV.metricsBackend}=amp: the AMP metric store is not in this build yet`);
+    default:
+      throw new Error(`${ENV.metricsBackend} must be "timestream" or "amp", got ${JSON.stringify(backend)}`);
+  }
+}

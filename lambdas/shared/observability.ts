@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { powertoolsPortLogger } from '../../src/adapters/aws/powertools-logger.js';
+import type { Logger as PortLogger } from '../../src/domain/ports.js';
+import { redactorFor, type Redactor } from '../../src/domain/redact.js';
+
+export const METRICS_NAMESPACE = 'PerformanceFlow';
+
+/** One function's Powertools Logger and Metrics, and the domain Logger port over them. */
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly port: PortLogger;
+  /** Called once the config's secrets are known, so the port scrubs them from every line. */
+  setSecrets(values: readonly string[]): void;
+}
+
+export function observability(functionName: string): Observability {
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? `pflow-${functionName}`;
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  });
+  let redact: Redactor = (text) => text;
+  return {
+    logger,
+    metrics,
+    port: powertoolsPortLogger(logger, () => redact),
+    setSecrets(values) {
+      redact = redactorFor(values);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * A real DynamoDB-compatible server on 127.0.0.1 for tests: dynalite (npm), in memory, on port 0,
+ * with the PerformanceFlow tables created as lambdas/README.md describes them.
+ *
+ *   const ddb = await startDynamoLocal();
+ *   ddb.client                  // @aws-sdk/client-dynamodb pointed at it, fake credentials
+ *   await ddb.close();
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+// dynalite ships CommonJS without type declarations.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: { createTableMs?: number }) => Server;
+
+export const ALERT_STATE_TABLE = 'pflow-alert-state';
+export const NOTIFICATION_LOG_TABLE = 'pflow-notification-log';
+
+export interface DynamoLocal {
+  readonly client: DynamoDBClient;
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startDynamoLocal(): Promise<DynamoLocal> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: ALERT_STATE_TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'ruleId', AttributeType: 'S' },
+        { AttributeName: 'fingerprint', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'ruleId', KeyType: 'HASH' },
+        { AttributeName: 'fingerprint', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await client.send(
+    new CreateTableCommand({
+      TableName: NOTIFICATION_LOG_TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+    }),
+  );
+  return {
+    client,
+    endpoint,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
