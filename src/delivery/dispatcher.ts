@@ -327,7 +327,7 @@ export class NotificationDispatcher {
         };
       }
       if (outcome.status === 'retryable' && outcome.retryAfterMs) {
-        lane.limiter.pause(this.clock.now() + outcome.retryAfterMs);
+        lane.limiter.pauseFor(outcome.retryAfterMs);
       }
       return outcome;
     });

@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/ports.js';
+import { monotonicNow, type Clock } from '../domain/ports.js';
 import type { DeliveryTimers } from './timers.js';
 
 /**
@@ -9,11 +9,13 @@ import type { DeliveryTimers } from './timers.js';
  * It also carries a pause: after a 429 with Retry-After the whole channel waits, not just the
  * one request, because a receiver that is rate limiting us wants every sender to stop.
  * Hand-written: the npm limiters either poll with real timers or cannot take an injected clock.
+ * All its times are on the clock's monotonic reading: a wall clock stepped back must not stretch a
+ * pause or a slot by the size of the step.
  */
 export class RateLimiter {
   private readonly intervalMs: number;
-  private theoreticalArrival = 0;
-  private pausedUntil = 0;
+  private theoreticalArrival = Number.NEGATIVE_INFINITY;
+  private pausedUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     perSecond: number | undefined,
@@ -26,7 +28,7 @@ export class RateLimiter {
 
   /** Resolves when the caller may send. */
   async acquire(): Promise<void> {
-    let now = this.clock.now();
+    let now = monotonicNow(this.clock);
     let slot = Math.max(now, this.pausedUntil);
     if (this.intervalMs > 0) {
       slot = Math.max(slot, this.theoreticalArrival - (this.burst - 1) * this.intervalMs);
@@ -34,14 +36,14 @@ export class RateLimiter {
     }
     if (slot > now) await this.timers.sleep(slot - now);
     // A pause that began while this caller waited for its slot applies to it too.
-    for (now = this.clock.now(); this.pausedUntil > now; now = this.clock.now()) {
+    for (now = monotonicNow(this.clock); this.pausedUntil > now; now = monotonicNow(this.clock)) {
       await this.timers.sleep(this.pausedUntil - now);
     }
   }
 
-  /** Holds every caller until `until` (epoch ms). */
-  pause(until: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, until);
+  /** Holds every caller for `ms` from now. */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, monotonicNow(this.clock) + ms);
   }
 }
 

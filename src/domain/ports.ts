@@ -8,11 +8,22 @@ import type { AlertInstanceState } from './rules/types.js';
 /** Small interfaces the domain needs; adapters (`local`, `aws`) implement them. */
 
 export interface Clock {
-  /** Epoch ms. */
+  /** Epoch ms: for stamping results and events, never for measuring waits (NTP or a VM resume moves it). */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary origin that only moves forward (performance.now()): schedules and
+   * in-memory waits use it. Optional so simple test clocks stay one-liners; without it, now() is used.
+   */
+  monotonic?(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/** performance.now() and Date.now() looked up at call time, so fake timers that replace them apply. */
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+/** The clock's monotonic reading, or its wall reading for a clock that has none. */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonic ? clock.monotonic() : clock.now();
+}
 
 /** Timer functions, injected so tests drive schedules and retries with fake timers, never real sleeps. */
 export interface Timers {

@@ -6,7 +6,7 @@ import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { WriteBuffer } from '../adapters/local/write-buffer.js';
 import { createChannelSender } from '../channels/registry.js';
 import { siteTimezones, type DeploymentConfig } from '../domain/config/model.js';
-import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
+import { systemTimers, type ChannelSender, type Clock, type Logger } from '../domain/ports.js';
 import { proberFor } from '../probes/registry.js';
 import type { ProbeKindName } from '../probes/settings.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
@@ -14,6 +14,7 @@ import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
 import { runProbe } from '../services/run-probe.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { ApiServer } from './api-server.js';
+import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
 import { IntervalScheduler } from './scheduler.js';
 
@@ -35,6 +36,8 @@ const RETENTION_EVERY_MS = 10 * 60_000;
 /** How long the notification log remembers a delivery: far longer than any retry can arrive. */
 const NOTIFICATION_LOG_KEEP_MS = 30 * 86_400_000;
 const QUEUE_DRAIN_EVERY_MS = 5_000;
+/** /api/health reports `degraded` this long after a wall-clock jump: results around it carry shifted times. */
+const CLOCK_JUMP_DEGRADED_MS = 10 * 60_000;
 
 /**
  * The whole monitoring loop on one machine: the same services the Lambdas run, composed with
@@ -43,6 +46,7 @@ const QUEUE_DRAIN_EVERY_MS = 5_000;
  */
 export class LocalRuntime {
   private readonly scheduler: IntervalScheduler;
+  private readonly clockWatch: ClockWatch;
   private readonly db: SqliteDatabase;
   private readonly store: SqliteStore;
   private readonly buffer: WriteBuffer;
@@ -104,7 +108,8 @@ export class LocalRuntime {
       this.dispatches.add(dispatch);
     });
 
-    this.scheduler = new IntervalScheduler(clock, logger);
+    this.clockWatch = new ClockWatch(clock, logger);
+    this.scheduler = new IntervalScheduler(clock, logger, systemTimers, () => this.clockWatch.check());
     config.probes.forEach((probe, index) => {
       const attempt = proberFor(probe.kind as ProbeKindName);
       this.scheduler.add({
@@ -164,7 +169,8 @@ export class LocalRuntime {
     });
 
     this.api = new ApiServer(config.local.apiListen, this.store, () => ({
-      status: 'ok',
+      status: this.clockWatch.jumpedWithin(CLOCK_JUMP_DEGRADED_MS) ? 'degraded' : 'ok',
+      clock: this.clockWatch.stats(),
       tasks: this.scheduler.stats(),
       storeBuffer: this.buffer.stats(),
       delivery: this.dispatcher.stats,

@@ -1,4 +1,4 @@
-import { systemTimers, type Clock, type Logger, type Timers } from '../domain/ports.js';
+import { monotonicNow, systemTimers, type Clock, type Logger, type Timers } from '../domain/ports.js';
 
 export interface ScheduledTask {
   readonly name: string;
@@ -13,12 +13,15 @@ export interface TaskStats {
   failures: number;
   /** Ticks skipped because the previous run had not finished: the task never overlaps itself. */
   skipped: number;
+  /** Wall time (epoch ms) of the last start. */
   lastStartedAt?: number;
   lastDurationMs?: number;
 }
 
 /**
- * Runs each task at its interval on a fixed grid (no drift from run time). A task that is still
+ * Runs each task at its interval on a fixed grid (no drift from run time). The grid is on the
+ * monotonic clock: a wall clock stepped back 60 s (NTP, a VM resume) must not hold every task for
+ * 60 s, nor a step forward fire them all at once; wall time only stamps `lastStartedAt`. A task that is still
  * running when its next tick comes is not started twice; the tick is counted as skipped. A task
  * that throws is logged and runs again at its next tick — one bad task never stops the others.
  */
@@ -33,6 +36,8 @@ export class IntervalScheduler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly timers: Timers = systemTimers,
+    /** Called on every tick; the runtime passes ClockWatch.check so a clock jump is noticed promptly. */
+    private readonly onTick: () => void = () => {},
   ) {}
 
   add(task: ScheduledTask): void {
@@ -42,7 +47,7 @@ export class IntervalScheduler {
 
   start(): void {
     this.stopped = false;
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     for (const entry of this.entries.values()) {
       entry.next = now + (entry.task.initialDelayMs ?? 0);
       this.arm(entry);
@@ -65,14 +70,15 @@ export class IntervalScheduler {
 
   private arm(entry: { task: ScheduledTask; timer?: unknown; next: number }): void {
     if (this.stopped) return;
-    const delay = Math.max(0, entry.next - this.clock.now());
+    const delay = Math.max(0, entry.next - monotonicNow(this.clock));
     entry.timer = this.timers.setTimeout(() => this.tick(entry.task.name), delay);
   }
 
   private tick(name: string): void {
     const entry = this.entries.get(name);
     if (!entry || this.stopped) return;
-    const now = this.clock.now();
+    this.onTick();
+    const now = monotonicNow(this.clock);
     // Next slot on the grid after now: a late tick does not shift the schedule.
     const interval = entry.task.intervalMs;
     entry.next += Math.max(1, Math.ceil((now - entry.next + 1) / interval)) * interval;
@@ -81,7 +87,7 @@ export class IntervalScheduler {
       this.logger.warn('task still running at its next tick; skipped', { task: name });
     } else {
       entry.stats.runs++;
-      entry.stats.lastStartedAt = now;
+      entry.stats.lastStartedAt = this.clock.now();
       entry.running = entry.task
         .run()
         .catch((error: unknown) => {
@@ -92,7 +98,7 @@ export class IntervalScheduler {
           });
         })
         .finally(() => {
-          entry.stats.lastDurationMs = this.clock.now() - now;
+          entry.stats.lastDurationMs = monotonicNow(this.clock) - now;
           entry.running = undefined;
         });
     }

@@ -52,7 +52,10 @@ let dispatchers: NotificationDispatcher[];
 beforeEach(() => {
   // setImmediate stays real: the SQLite notification log commits on it (after an I/O turn, not
   // after a delay), and a fake one would hold every delivery until the test advanced time.
-  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  vi.useFakeTimers({
+    now: T0,
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  });
   dir = mkdtempSync(join(tmpdir(), 'pflow-dispatch-'));
   stores = [];
   dispatchers = [];
