@@ -6,14 +6,15 @@ import type { ConsoleSettings } from './settings.js';
  * One line per event, so a terminal (or `journalctl`) shows each alert on its own line:
  *   `2026-03-02 09:15:00 UTC+01:00 FIRING critical site-a · PFSW login down: value 0, threshold < 1 {probe="…"}`
  * Time is when the event was evaluated, in the site's zone; control characters in names and
- * labels become spaces so an event can never span two lines.
+ * labels become spaces so an event can never span two lines, nor send a terminal escape
+ * sequence (an OSC 8 hyperlink, a cursor move that overwrites an earlier line).
  */
 export function renderConsoleLines(
   events: readonly AlertEvent[],
   format: ConsoleSettings['format'],
   timezoneFor: (site: string) => string,
 ): string[] {
-  return events.map((event) => (format === 'json' ? JSON.stringify(event) : textLine(event, timezoneFor(event.site))));
+  return events.map((event) => (format === 'json' ? jsonLine(event) : textLine(event, timezoneFor(event.site))));
 }
 
 function textLine(event: AlertEvent, zone: string): string {
@@ -36,7 +37,17 @@ function textLine(event: AlertEvent, zone: string): string {
   return oneLine(parts.filter(Boolean).join(' '));
 }
 
+/** C0 and C1 controls: ESC (U+001B) and CSI (U+009B) start terminal escape sequences. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  return text.replace(CONTROLS, ' ');
+}
+
+/** JSON.stringify escapes C0 controls but not DEL or C1: escape those too (still the same JSON value). */
+function jsonLine(event: AlertEvent): string {
+  return JSON.stringify(event).replace(CONTROLS, (run) =>
+    [...run].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  );
 }

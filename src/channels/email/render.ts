@@ -6,6 +6,7 @@ import {
   type MessageAlert,
   type SummariseOptions,
 } from '../common/message.js';
+import { breakAutolinks } from '../common/markup.js';
 
 export interface RenderedEmail {
   /** `[FIRING:2] site-a · PFSW login down`; one line, whatever the rule name holds. */
@@ -33,14 +34,15 @@ export function renderEmail(notification: Notification, options: SummariseOption
 }
 
 function renderText(message: ChannelMessage, listed: readonly MessageAlert[], unlisted: number): string {
-  const lines: string[] = [message.title, ''];
+  const t = breakAutolinks;
+  const lines: string[] = [t(message.title), ''];
   if (message.test) lines.push('This is a test notification sent by `pflow notify test`.', '');
-  if (message.summary) lines.push(message.summary);
-  if (message.description) lines.push(message.description);
+  if (message.summary) lines.push(t(message.summary));
+  if (message.description) lines.push(t(message.description));
   if (message.summary || message.description) lines.push('');
   lines.push(
-    `Site: ${message.site}`,
-    `Rule: ${message.rule.name} (${message.rule.id})`,
+    `Site: ${t(message.site)}`,
+    `Rule: ${t(message.rule.name)} (${t(message.rule.id)})`,
     `Severity: ${message.severity}`,
   );
   if (message.commonLabels.length > 0) lines.push(`Labels: ${labelsText(message.commonLabels)}`);
@@ -49,7 +51,7 @@ function renderText(message: ChannelMessage, listed: readonly MessageAlert[], un
     lines.push('', `- ${stateText(alert)}: value ${alert.valueText}, threshold ${alert.thresholdText}`);
     lines.push(`  Started: ${alert.startsAtText} (${alert.timezone})`);
     if (alert.endsAtText) lines.push(`  Ended: ${alert.endsAtText}`);
-    if (alert.error) lines.push(`  Error: ${alert.error}`);
+    if (alert.error) lines.push(`  Error: ${t(alert.error)}`);
     if (alert.distinctLabels.length > 0 && listed.length > 1)
       lines.push(`  Labels: ${labelsText(alert.distinctLabels)}`);
   }
@@ -65,19 +67,17 @@ function renderText(message: ChannelMessage, listed: readonly MessageAlert[], un
 function renderHtml(message: ChannelMessage, listed: readonly MessageAlert[], unlisted: number): string {
   const colour = message.colour.hex;
   const rows: string[] = [];
-  rows.push(row('Site', escapeHtml(message.site)));
-  rows.push(
-    row('Rule', `${escapeHtml(message.rule.name)} <span style="color:#757575">(${escapeHtml(message.rule.id)})</span>`),
-  );
-  rows.push(row('Severity', escapeHtml(message.severity)));
+  rows.push(row('Site', html(message.site)));
+  rows.push(row('Rule', `${html(message.rule.name)} <span style="color:#757575">(${html(message.rule.id)})</span>`));
+  rows.push(row('Severity', html(message.severity)));
   if (message.commonLabels.length > 0) rows.push(row('Labels', labelsHtml(message.commonLabels)));
 
   const alerts = listed.map((alert) => {
     const details = [
-      `<strong>${escapeHtml(stateText(alert))}</strong>: value <strong>${escapeHtml(alert.valueText)}</strong>, threshold ${escapeHtml(alert.thresholdText)}`,
-      `Started: ${escapeHtml(alert.startsAtText)} (${escapeHtml(alert.timezone)})`,
-      ...(alert.endsAtText ? [`Ended: ${escapeHtml(alert.endsAtText)}`] : []),
-      ...(alert.error ? [`Error: <code>${escapeHtml(alert.error)}</code>`] : []),
+      `<strong>${html(stateText(alert))}</strong>: value <strong>${html(alert.valueText)}</strong>, threshold ${html(alert.thresholdText)}`,
+      `Started: ${html(alert.startsAtText)} (${html(alert.timezone)})`,
+      ...(alert.endsAtText ? [`Ended: ${html(alert.endsAtText)}`] : []),
+      ...(alert.error ? [`Error: <code>${html(alert.error)}</code>`] : []),
       ...(alert.distinctLabels.length > 0 && listed.length > 1 ? [`Labels: ${labelsHtml(alert.distinctLabels)}`] : []),
     ];
     return `<li style="margin:0 0 8px 0">${details.join('<br>')}</li>`;
@@ -94,14 +94,12 @@ function renderHtml(message: ChannelMessage, listed: readonly MessageAlert[], un
     '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
     '<body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#212121">',
     `<div style="border-left:6px solid ${colour};padding:0 0 0 12px">`,
-    `<h2 style="margin:0 0 8px 0;font-size:18px">${escapeHtml(message.title)}</h2>`,
+    `<h2 style="margin:0 0 8px 0;font-size:18px">${html(message.title)}</h2>`,
     ...(message.test
       ? ['<p style="color:#757575">This is a test notification sent by <code>pflow notify test</code>.</p>']
       : []),
-    ...(message.summary ? [`<p style="margin:0 0 4px 0">${escapeHtml(message.summary)}</p>`] : []),
-    ...(message.description
-      ? [`<p style="margin:0 0 4px 0;color:#424242">${escapeHtml(message.description)}</p>`]
-      : []),
+    ...(message.summary ? [`<p style="margin:0 0 4px 0">${html(message.summary)}</p>`] : []),
+    ...(message.description ? [`<p style="margin:0 0 4px 0;color:#424242">${html(message.description)}</p>`] : []),
     `<table style="border-collapse:collapse;margin:8px 0">${rows.join('')}</table>`,
     `<h3 style="margin:12px 0 4px 0;font-size:15px">Alerts (${message.alerts.length})</h3>`,
     `<ul style="margin:0;padding-left:20px">${alerts.join('')}</ul>`,
@@ -122,16 +120,24 @@ function row(name: string, valueHtml: string): string {
 }
 
 function labelsText(labels: readonly LabelPair[]): string {
-  return labels.map((label) => `${label.name}=${label.value}`).join(', ');
+  return labels.map((label) => breakAutolinks(`${label.name}=${label.value}`)).join(', ');
 }
 
 function labelsHtml(labels: readonly LabelPair[]): string {
   return labels
     .map(
       (label) =>
-        `<code style="background:#f5f5f5;padding:1px 4px;border-radius:3px">${escapeHtml(label.name)}=${escapeHtml(label.value)}</code>`,
+        `<code style="background:#f5f5f5;padding:1px 4px;border-radius:3px">${html(label.name)}=${html(label.value)}</code>`,
     )
     .join(' ');
+}
+
+/**
+ * Event data as HTML: escaped, and with bare URLs broken up, because mail clients link them by
+ * themselves. Only the rule's runbook, dashboard and links become `<a>` elements.
+ */
+function html(text: string): string {
+  return escapeHtml(breakAutolinks(text));
 }
 
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */

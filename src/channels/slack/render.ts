@@ -9,7 +9,8 @@ import {
   type MessageAlert,
   type SummariseOptions,
 } from '../common/message.js';
-import { truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
+import { breakAutolinks } from '../common/markup.js';
+import { truncateEscaped, truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
 
 /**
  * Slack's limits (integrations-facts.md §2.2). `totalText` is below the ~13.2k characters at
@@ -35,7 +36,13 @@ export interface SlackPayload {
   readonly attachments: readonly [{ readonly color: string; readonly blocks: readonly SlackBlock[] }];
 }
 
-export type SlackText = { readonly type: 'mrkdwn' | 'plain_text'; readonly text: string; readonly emoji?: boolean };
+export type SlackText = {
+  readonly type: 'mrkdwn' | 'plain_text';
+  readonly text: string;
+  readonly emoji?: boolean;
+  /** On every mrkdwn text: Slack then links no bare URL, channel name or mention by itself. */
+  readonly verbatim?: boolean;
+};
 export type SlackBlock =
   | { readonly type: 'header'; readonly text: SlackText }
   | { readonly type: 'section'; readonly text?: SlackText; readonly fields?: readonly SlackText[] }
@@ -97,10 +104,11 @@ export function renderSlack(notification: Notification, options: SummariseOption
       action_id: `link-${i}`,
     }));
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escape(contextText(message)) }] });
+  blocks.push({ type: 'context', elements: [mrkdwn(escape(contextText(message)))] });
 
   return {
-    text: truncateText(escape(fallbackText(message)), SLACK_RENDER_LIMITS.fallbackText),
+    // The fallback is read as mrkdwn with Slack's automatic link parsing and has no `verbatim`.
+    text: truncateEscaped(escape(breakAutolinks(fallbackText(message))), SLACK_RENDER_LIMITS.fallbackText),
     attachments: [{ color: message.colour.hex, blocks }],
   };
 }
@@ -113,17 +121,14 @@ function introText(message: ChannelMessage): string | undefined {
   if (message.summary) lines.push(`*${escape(message.summary)}*`);
   if (message.description) lines.push(escape(message.description));
   const single = message.alerts.length === 1 ? message.alerts[0] : undefined;
-  if (single?.error) lines.push(`Error: \`${escape(single.error)}\``);
-  return lines.length > 0 ? truncateText(lines.join('\n'), SLACK_RENDER_LIMITS.sectionText) : undefined;
+  if (single?.error) lines.push(`Error: \`${escape(single.error).replace(/`/g, "'")}\``);
+  return lines.length > 0 ? truncateEscaped(lines.join('\n'), SLACK_RENDER_LIMITS.sectionText) : undefined;
 }
 
 function overviewFields(message: ChannelMessage): SlackText[] {
   return overviewFacts(message)
     .slice(0, SLACK_RENDER_LIMITS.fields)
-    .map(([name, value]) => ({
-      type: 'mrkdwn',
-      text: truncateText(`*${name}*\n${escape(value)}`, SLACK_RENDER_LIMITS.fieldText),
-    }));
+    .map(([name, value]) => mrkdwn(truncateEscaped(`*${name}*\n${escape(value)}`, SLACK_RENDER_LIMITS.fieldText)));
 }
 
 /**
@@ -139,7 +144,7 @@ function alertSections(message: ChannelMessage, before: readonly SlackBlock[]): 
   let current = '';
   let shown = 0;
   for (const alert of message.alerts) {
-    const line = truncateText(alertLine(alert), 1000);
+    const line = truncateEscaped(alertLine(alert), 1000);
     if (line.length + 1 > textBudget) break;
     if (current.length + line.length + 1 > SLACK_RENDER_LIMITS.sectionText) {
       if (sections.length + 1 >= blockBudget) break;
@@ -155,16 +160,14 @@ function alertSections(message: ChannelMessage, before: readonly SlackBlock[]): 
   if (hidden > 0) {
     sections.push({
       type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `${hidden} more alert${hidden === 1 ? '' : 's'} not shown ${TRUNCATED_MARKER}` },
-      ],
+      elements: [mrkdwn(`${hidden} more alert${hidden === 1 ? '' : 's'} not shown ${TRUNCATED_MARKER}`)],
     });
   }
   return sections;
 }
 
 function alertLine(alert: MessageAlert): string {
-  const name = alert.distinctLabels.length > 0 ? labelsText(alert.distinctLabels) : alert.id;
+  const name = alert.distinctLabels.length > 0 ? labelsText(alert.distinctLabels) : escape(alert.id);
   const ended = alert.endsAtText ? ` · ended ${alert.endsAtText}` : '';
   const error = alert.error ? ` · error: ${escape(alert.error)}` : '';
   return `• ${stateName(alert.state)} ${name}: *${escape(alert.conditionText)}* · since ${alert.startsAtText}${ended}${error}`;
@@ -172,7 +175,7 @@ function alertLine(alert: MessageAlert): string {
 
 function labelsText(labels: readonly LabelPair[]): string {
   const text = labels.map((pair) => `\`${escape(pair.name)}=${escape(pair.value).replace(/`/g, "'")}\``).join(' ');
-  return truncateText(text, SLACK_RENDER_LIMITS.sectionText - 20);
+  return truncateEscaped(text, SLACK_RENDER_LIMITS.sectionText - 20);
 }
 
 function contextText(message: ChannelMessage): string {
@@ -188,14 +191,26 @@ function fallbackText(message: ChannelMessage): string {
 }
 
 function section(text: string): SlackBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncateText(text, SLACK_RENDER_LIMITS.sectionText) } };
+  return { type: 'section', text: mrkdwn(truncateEscaped(text, SLACK_RENDER_LIMITS.sectionText)) };
+}
+
+/** Text this renderer escaped itself (see escape): never pre-processed by Slack. */
+function mrkdwn(text: string): SlackText {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 function textLength(blocks: readonly SlackBlock[]): number {
   return JSON.stringify(blocks).length;
 }
 
-/** Slack reads `&`, `<` and `>` as control characters in mrkdwn (its "escaping text" rule). */
+/**
+ * Slack reads `&`, `<` and `>` as control characters in mrkdwn (its "escaping text" rule):
+ * escaped, no event data can open a `<https://x|link>`, `<!channel>` or `<@U123>` mention.
+ * mrkdwn has no escape for `*`, `_`, `~` and backticks: in event data they can restyle text,
+ * never link or notify. Label values sit in code spans, where they do not even restyle. Bare
+ * URLs stay as typed (copyable) in blocks, whose text is `verbatim`; the fallback text, which
+ * cannot be, has them broken up (breakAutolinks).
+ */
 export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

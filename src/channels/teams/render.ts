@@ -9,6 +9,7 @@ import {
   type MessageColour,
   type SummariseOptions,
 } from '../common/message.js';
+import { breakAutolinks, WORD_JOINER } from '../common/markup.js';
 import { truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
 
 /**
@@ -115,7 +116,8 @@ function envelope(content: AdaptiveCard): TeamsPayload {
 }
 
 function card(message: ChannelMessage, budget: Budget): AdaptiveCard {
-  const text = (value: string): string => truncateText(value, budget.text);
+  // Cut first, then escape: an escape is never split and the budget counts what readers see.
+  const text = (value: string): string => escapeMarkdown(truncateText(value, budget.text));
   const heading: CardElement[] = [
     {
       type: 'TextBlock',
@@ -165,7 +167,9 @@ function card(message: ChannelMessage, budget: Budget): AdaptiveCard {
   }
   body.push({
     type: 'TextBlock',
-    text: `PerformanceFlow · rule ${message.rule.id} · times in ${message.alerts[0]?.timezone ?? 'UTC'}`,
+    text: escapeMarkdown(
+      `PerformanceFlow · rule ${message.rule.id} · times in ${message.alerts[0]?.timezone ?? 'UTC'}`,
+    ),
     wrap: true,
     size: 'Small',
     isSubtle: true,
@@ -190,8 +194,8 @@ function alertContainer(alert: MessageAlert, budget: Budget, text: (value: strin
   const facts = [
     { title: 'State', value: stateName(alert.state) },
     { title: 'Value', value: text(alert.conditionText) },
-    { title: 'Started', value: alert.startsAtText },
-    ...(alert.endsAtText ? [{ title: 'Ended', value: alert.endsAtText }] : []),
+    { title: 'Started', value: text(alert.startsAtText) },
+    ...(alert.endsAtText ? [{ title: 'Ended', value: text(alert.endsAtText) }] : []),
     ...(alert.error ? [{ title: 'Error', value: text(alert.error) }] : []),
   ];
   const name = alert.distinctLabels.map((pair) => `${pair.name}=${pair.value}`).join(', ') || alert.id;
@@ -211,4 +215,33 @@ function labelFacts(labels: readonly LabelPair[], budget: Budget, text: (value: 
 function factSet(facts: readonly { title: string; value: string }[]): CardElement {
   // Adaptive Cards render FactSet values as Markdown-lite; an empty value would be dropped.
   return { type: 'FactSet', facts: facts.map((fact) => ({ title: fact.title, value: fact.value || '—' })) };
+}
+
+/**
+ * Escapes event data for the Markdown subset Teams renders in TextBlock text and in FactSet
+ * titles and values (bold, italic, lists, `[text](url)` links), so that label values and
+ * annotations from a scraped target show as typed and never become a link or formatting:
+ *
+ * - `[text](url)`, `[text][ref]` and a `[ref]: url` definition need `]` right before `(`, `[`
+ *   or `:`: a word joiner goes in between. Teams' mobile clients do not honour every backslash
+ *   escape (AdaptiveCards issues 5590 and 4677), and this split holds in every parser.
+ * - `*`, `~`, backticks, `\`, `<` (an autolink or HTML), `_` where it can delimit emphasis
+ *   (not between letters or digits, where CommonMark ignores it: `node_exporter` stays
+ *   readable) and an entity-like `&name;` get a CommonMark backslash escape.
+ * - A line starting like a list item (`- `, `+ `, `1. `) is escaped the same way.
+ * - `{{` is split: Adaptive Cards would read `{{DATE(…)}}` as a formatting function.
+ * - Bare URLs are broken up (breakAutolinks): Teams links them by itself.
+ */
+export function escapeMarkdown(value: string): string {
+  return breakAutolinks(value)
+    .replace(/[\\*~`]|<(?=[a-z/!?])|&(?=#?\w+;)/gi, '\\$&')
+    .replace(/_/g, (underscore, offset: number, whole: string) =>
+      /[\p{L}\p{N}]/u.test(whole.charAt(offset - 1)) && /[\p{L}\p{N}]/u.test(whole.charAt(offset + 1))
+        ? underscore
+        : '\\_',
+    )
+    .replace(/\](?=[([:])/g, `]${WORD_JOINER}`)
+    .replace(/^([ \t]*)([-+])(?=[ \t]|$)/gm, '$1\\$2')
+    .replace(/^([ \t]*\d{1,9})([.)])(?=[ \t]|$)/gm, '$1\\$2')
+    .replace(/\{\{/g, `{${WORD_JOINER}{`);
 }

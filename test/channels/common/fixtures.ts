@@ -61,3 +61,36 @@ export const goldenNotifications: Readonly<Record<'firing' | 'resolved' | 'group
   grouped: groupedNotification,
   test: testNotification,
 };
+
+/**
+ * Event data as an attacker on a monitored server could make it (labels and annotations come
+ * from scraped targets): markdown and mrkdwn links, mentions, HTML, bare URLs, Adaptive Card
+ * functions and terminal escapes. Only the rule's runbook may become a link.
+ */
+export const HOSTILE_RUNBOOK = 'https://wiki.example/runbooks/pfsw-login';
+export const hostileNotification = notification('hostile', [
+  alertEvent({
+    labels: {
+      md_link: '[click](https://evil.example/md)',
+      md_ref: '[click][1]\n[1]: https://evil.example/ref',
+      mrkdwn: '<https://evil.example/slack|click> <!channel> <@U012AB3CD> <!subteam^S1>',
+      html: '<a href="https://evil.example/html">click</a>',
+      bare: 'see https://evil.example/bare or www.evil.example',
+      emphasis: '**urgent** _now_ ~gone~ `code`',
+      list: '- one\n1. two',
+      card_fn: '{{DATE(2017-02-14T06:00:00Z, SHORT)}}',
+      terminal: '\u001b]8;;https://evil.example/osc\u001b\\click\u001b]8;;\u001b\\ \u009b2J',
+    },
+    annotations: {
+      summary: '[Reset your password](https://evil.example/reset)',
+      description: 'Call <tel:+1555> or mail <mailto:x@evil.example>',
+      runbook: HOSTILE_RUNBOOK,
+    },
+    error: '<https://evil.example/err|details> [details](https://evil.example/err)',
+  }),
+  alertEvent({
+    id: 'second',
+    labels: { md_link: '[click](https://evil.example/md2)', host: 'pacs_01' },
+    annotations: {},
+  }),
+]);

@@ -3,7 +3,7 @@ import { createConsoleSender } from '../../../src/channels/console/console.js';
 import { renderConsoleLines } from '../../../src/channels/console/render.js';
 import { consoleSettingsSchema } from '../../../src/channels/console/settings.js';
 import type { Notification } from '../../../src/domain/notification/outcome.js';
-import { alertEvent, groupedNotification, resolvedNotification } from '../common/fixtures.js';
+import { alertEvent, groupedNotification, hostileNotification, resolvedNotification } from '../common/fixtures.js';
 import { captureLogger, contractDeps, describeChannelContract, timezoneFor } from '../contract.js';
 
 describeChannelContract({
@@ -61,6 +61,15 @@ describe('console channel', () => {
 
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/[\r\n\u2028\u2029]/);
+  });
+
+  it('passes no terminal escape sequence (OSC 8 hyperlink, CSI) to the terminal, in text or JSON', () => {
+    for (const format of ['text', 'json'] as const) {
+      const lines = renderConsoleLines(hostileNotification.events, format, timezoneFor);
+      // eslint-disable-next-line no-control-regex -- the control characters are what is tested
+      for (const line of lines) expect(line).not.toMatch(/[\u001b\u0080-\u009f]/);
+      if (format === 'json') expect(lines.map((line) => JSON.parse(line))).toEqual(hostileNotification.events);
+    }
   });
 
   it('marks test notifications and reminders', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LISTED_ALERTS, escapeHtml, renderEmail } from '../../../src/channels/email/render.js';
 import type { Notification } from '../../../src/domain/notification/outcome.js';
-import { alertEvent, firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
+import {
+  alertEvent,
+  firingNotification,
+  groupedNotification,
+  HOSTILE_RUNBOOK,
+  hostileNotification,
+  resolvedNotification,
+} from '../common/fixtures.js';
 import { describeChannelContract, timezoneFor } from '../contract.js';
 
 describeChannelContract({
@@ -75,6 +82,19 @@ describe('email rendering', () => {
     expect(html).toContain('it&#39;s &lt;broken&gt;');
     expect(html).toContain('a&amp;b');
     expect(subject).toBe('[ERROR:1] site-a · <script>alert(1)</script>');
+  });
+
+  it('makes only the runbook a link: no markup and no bare URL a mail client would link', () => {
+    const { html, text } = renderEmail(hostileNotification, { timezoneFor });
+
+    expect([...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((match) => match[1])).toEqual([HOSTILE_RUNBOOK]);
+    expect(html).not.toMatch(
+      /<(?!\/?(html|head|meta|body|div|h2|h3|p|table|tr|td|span|ul|li|strong|code|br|a)\b)[a-z]/i,
+    );
+    expect(html.replace(`href="${HOSTILE_RUNBOOK}"`, '')).not.toMatch(/:\/\/|www\./i);
+    expect(html).toContain('&lt;a href=&quot;https:');
+    expect(text.replace(`Runbook: ${HOSTILE_RUNBOOK}`, '')).not.toMatch(/:\/\/|www\./i);
+    expect(text).toContain(`Runbook: ${HOSTILE_RUNBOOK}`);
   });
 
   it('keeps the subject on one line', () => {

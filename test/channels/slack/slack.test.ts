@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderSlack } from '../../../src/channels/slack/render.js';
+import { renderSlack, SLACK_RENDER_LIMITS, type SlackText } from '../../../src/channels/slack/render.js';
 import { createSlackSender, interpretSlackResponse } from '../../../src/channels/slack/slack.js';
 import { slackSettings, slackSettingsSchema } from '../../../src/channels/slack/settings.js';
 import { channelKindSettings } from '../../../src/channels/settings.js';
 import { channelFactories } from '../../../src/channels/registry.js';
 import { startHttpReceiver, validateSlackPayload, type HttpReceiver } from '../../support/http-receiver.js';
-import { alertEvent, firingNotification, timezoneFor } from '../common/fixtures.js';
+import {
+  alertEvent,
+  firingNotification,
+  HOSTILE_RUNBOOK,
+  hostileNotification,
+  timezoneFor,
+} from '../common/fixtures.js';
 import { captureLogger, contractDeps, describeChannelContract } from '../contract.js';
 
 const SECRET_PATH = '/services/T0001AAAA/B0001BBBB/SeCrEtToKeN1234567890xyz';
@@ -141,6 +147,41 @@ describe('slack channel', () => {
     );
     expect(JSON.stringify(payload)).toContain('&lt;!channel&gt; &amp; &lt;@U123&gt;');
     expect(JSON.stringify(payload)).not.toContain('<!channel>');
+  });
+
+  it('lets no event data open a link or a mention; only the runbook becomes a button', () => {
+    const payload = renderSlack(hostileNotification, { timezoneFor });
+    const blocks = payload.attachments[0].blocks;
+    const texts = blocks.flatMap((block): SlackText[] => {
+      if (block.type === 'header') return [block.text];
+      if (block.type === 'section') return [...(block.text ? [block.text] : []), ...(block.fields ?? [])];
+      if (block.type === 'context') return [...block.elements];
+      return [];
+    });
+    for (const text of texts.filter((candidate) => candidate.type === 'mrkdwn')) {
+      expect(text.verbatim).toBe(true);
+      // `<` and `>` open every mrkdwn link and mention; none survives unescaped.
+      expect(text.text).not.toMatch(/[<>]/);
+    }
+    const all = JSON.stringify(texts);
+    expect(all).toContain('&lt;https://evil.example/slack|click&gt; &lt;!channel&gt; &lt;@U012AB3CD&gt;');
+    expect(all).toContain('&lt;!subteam^S1&gt;');
+    expect(payload.text).not.toMatch(/[<>]|:\/\//);
+    const urls = blocks.flatMap((block) => (block.type === 'actions' ? block.elements.map((e) => e.url) : []));
+    expect(urls).toEqual([HOSTILE_RUNBOOK]);
+  });
+
+  it('cuts escaped text on entity boundaries (never `&a… (truncated)`)', () => {
+    const summary = '&'.repeat(SLACK_RENDER_LIMITS.sectionText);
+    const payload = renderSlack(
+      { key: 'k', channel: 'c', events: [alertEvent({ annotations: { summary } })] },
+      { timezoneFor },
+    );
+    const intro = payload.attachments[0].blocks.find((block) => block.type === 'section' && block.text);
+    const text = intro?.type === 'section' ? (intro.text?.text ?? '') : '';
+    expect(text.length).toBeLessThanOrEqual(SLACK_RENDER_LIMITS.sectionText);
+    expect(text).toMatch(/^\*(&amp;)+… \(truncated\)$/);
+    expect(payload.text).toMatch(/(&amp;)+… \(truncated\)$/);
   });
 
   it.each([

@@ -1,11 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADAPTIVE_CARD_VERSION, renderTeams, TEAMS_MAX_PAYLOAD_BYTES } from '../../../src/channels/teams/render.js';
+import {
+  ADAPTIVE_CARD_VERSION,
+  escapeMarkdown,
+  renderTeams,
+  TEAMS_MAX_PAYLOAD_BYTES,
+  type CardElement,
+} from '../../../src/channels/teams/render.js';
+import { WORD_JOINER as WJ } from '../../../src/channels/common/markup.js';
 import { teamsSettings, teamsSettingsSchema } from '../../../src/channels/teams/settings.js';
 import { createTeamsSender } from '../../../src/channels/teams/teams.js';
 import { channelFactories } from '../../../src/channels/registry.js';
 import { channelKindSettings } from '../../../src/channels/settings.js';
 import { startHttpReceiver, validateTeamsPayload, type HttpReceiver } from '../../support/http-receiver.js';
-import { alertEvent, firingNotification, timezoneFor } from '../common/fixtures.js';
+import {
+  alertEvent,
+  firingNotification,
+  HOSTILE_RUNBOOK,
+  hostileNotification,
+  timezoneFor,
+} from '../common/fixtures.js';
 import { captureLogger, contractDeps, describeChannelContract } from '../contract.js';
 
 const SECRET_PATH =
@@ -116,4 +129,43 @@ describe('teams channel', () => {
     expect(raw).not.toContain('truncated');
     for (const name of ['probe', 'target', 'team']) expect(raw).toContain(`"title":"${name}"`);
   });
+
+  it('renders no event data as a link, formatting, list or card function; only the runbook is an action', () => {
+    const card = renderTeams(hostileNotification, { timezoneFor }).attachments[0].content;
+    const texts = markdownTexts(card.body);
+    expect(texts.length).toBeGreaterThan(10);
+    for (const text of texts) {
+      expect(text).not.toMatch(/\][([:]/); // [text](url), [text][ref], [ref]: url (no space allowed in between)
+      expect(text).not.toMatch(/:\/\/|www\./i); // bare URLs Teams would link by itself
+      expect(text).not.toMatch(/(^|[^\\])[*~`]/); // emphasis and code, unless escaped
+      expect(text).not.toMatch(/(^|[^\\])<[a-z/!?]/i); // autolinks and HTML tags
+      expect(text).not.toMatch(/\{\{/);
+      expect(text).not.toMatch(/^\s*([-+]|\d+[.)])\s/m);
+    }
+    expect(card.actions?.map((action) => action.url)).toEqual([HOSTILE_RUNBOOK]);
+  });
+
+  it.each([
+    ['[click](https://evil.example)', `[click]${WJ}(https:${WJ}//evil${WJ}.example)`],
+    ['[x][1]\n[1]: https://e.example', `[x]${WJ}[1]\n[1]${WJ}: https:${WJ}//e${WJ}.example`],
+    ['**urgent** _now_ ~x~ `c`', '\\*\\*urgent\\*\\* \\_now\\_ \\~x\\~ \\`c\\`'],
+    ['node_exporter pacs_01', 'node_exporter pacs_01'],
+    ['<https://e.example> < 1', `\\<https:${WJ}//e${WJ}.example> < 1`],
+    ['- a\n  2. b', '\\- a\n  2\\. b'],
+    ['{{DATE(2017-02-14T06:00:00Z, SHORT)}}', `{${WJ}{DATE(2017-02-14T06:00:00Z, SHORT)}}`],
+    ['a &amp; b & c', 'a \\&amp; b & c'],
+    ['C:\\temp', 'C:\\\\temp'],
+    ['[FIRING:1] site-a · PFSW login down', '[FIRING:1] site-a · PFSW login down'],
+  ])('escapes %j for Teams markdown', (raw, escaped) => {
+    expect(escapeMarkdown(raw)).toBe(escaped);
+  });
 });
+
+/** Every string Teams reads as markdown: TextBlock text and FactSet titles and values. */
+function markdownTexts(elements: readonly CardElement[]): string[] {
+  return elements.flatMap((element): string[] => {
+    if (element.type === 'TextBlock') return [element.text];
+    if (element.type === 'FactSet') return element.facts.flatMap((fact) => [fact.title, fact.value]);
+    return markdownTexts(element.items);
+  });
+}
