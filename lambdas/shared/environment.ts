@@ -51,11 +51,11 @@ export type LambdaName = keyof typeof LAMBDA_ENTRIES;
  * The payloads EventBridge Scheduler sends (the schedule's `Input`).
  * A probe schedule covers one (site, interval) group; a rule schedule one rule group at one site.
  */
-export interface ProbeScheduleInput {
+export interface ProbeScheduleInput extends ScheduledInput {
   readonly site: string;
   readonly probeIds: readonly string[];
 }
-export interface RuleScheduleInput {
+export interface RuleScheduleInput extends ScheduledInput {
   readonly site: string;
   readonly group: string;
 }
@@ -68,4 +68,38 @@ export const EVENT_ATTRIBUTES = {
   rule: 'rule',
   /** `String.Array` of the channel ids the domain's routing chose: each queue's filter policy is `{"channels": [id]}`. */
   channels: 'channels',
+} as const;
+
+/**
+ * Scheduler fills this placeholder with the invocation's scheduled time (ISO 8601), so a delayed
+ * or retried invocation still evaluates the cycle it was meant for. The stack puts it in `scheduledTime`.
+ */
+export const SCHEDULED_TIME_PLACEHOLDER = '<aws.scheduler.scheduled-time>';
+export interface ScheduledInput {
+  /** ISO 8601, from SCHEDULED_TIME_PLACEHOLDER; absent when invoked by hand. */
+  readonly scheduledTime?: string;
+}
+
+/** The DynamoDB key and TTL attribute names the stack creates the tables with (see lambdas/README.md). */
+export const TABLE_KEYS = {
+  alertState: { partitionKey: 'ruleId', sortKey: 'fingerprint' },
+  notificationLog: { partitionKey: 'key', ttlAttribute: 'expiresAt' },
+} as const;
+
+/**
+ * Metrics (Powertools EMF) the stack alarms on. The stack sets POWERTOOLS_SERVICE_NAME to
+ * SERVICES[function] and POWERTOOLS_METRICS_NAMESPACE to METRICS.namespace; Powertools adds
+ * `service` as a dimension, so an alarm's dimensions are exactly {service, …the ones listed here}.
+ */
+export const METRICS = {
+  namespace: 'PerformanceFlow',
+  /** Count 1 per completed rule cycle, in its own dimension set {service: SERVICES.rule, site, group}. */
+  ruleGroupCompleted: 'RuleGroupCompleted',
+} as const;
+
+export const SERVICES = {
+  probe: 'pflow-probe',
+  rule: 'pflow-rule',
+  deliver: 'pflow-deliver',
+  metaAlarm: 'pflow-meta-alarm',
 } as const;

@@ -15,6 +15,7 @@ function definition(overrides: Partial<ProbeDefinition> = {}): ProbeDefinition {
     timeoutMs: 5_000,
     labels: { service: 'pfsw' },
     settings: {},
+    runsOn: 'cloud',
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { probeKindSettings } from '../../probes/settings.js';
 import { formatDuration } from '../duration.js';
 import { PROBE_MEASURES } from '../probe-result.js';
 import type { ProbeKindSettings } from '../../probes/types.js';
+import { checkCloudRules } from './cloud-checks.js';
 
 /**
  * Rules that span fields: references between sections, unique ids, and limits that depend on
@@ -61,6 +62,7 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
   checkRules(groups, value.storage, report);
   checkRoutes(itemsOf(value.routes), channelIds, report);
   checkDelivery(value.delivery, report);
+  checkCloudRules(value, ctx);
 }
 
 /** Reports every repeat of a key's value and returns the set of values seen. */

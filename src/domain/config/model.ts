@@ -1,6 +1,7 @@
 import type { LabelMatcher, Labels } from '../labels.js';
 import type { RuleGroupDefinition } from '../rules/types.js';
 import type { MaintenanceWindow, Silence } from '../silences.js';
+import type { AwsSettings, MetricsStorageSettings, RunsOn } from './cloud.js';
 
 /**
  * The validated, normalised deployment config (durations in ms, matchers compiled, defaults
@@ -18,6 +19,8 @@ export interface DeploymentConfig {
   readonly storage: StorageSettings;
   readonly delivery: DeliverySettings;
   readonly local: LocalRuntimeSettings;
+  /** Present when the config is deployed to AWS (the `aws:` section). */
+  readonly aws?: AwsSettings;
 }
 
 export interface SiteDefinition {
@@ -39,6 +42,8 @@ export interface ProbeDefinition {
   readonly labels: Labels;
   /** The kind-specific block (`http:`, `tcp:`, `dns:`), validated by that kind's schema. */
   readonly settings: unknown;
+  /** In AWS: a probe Lambda (`cloud`) or the on-prem agent. The local runtime runs every probe itself. */
+  readonly runsOn: RunsOn;
 }
 
 export interface ChannelDefinition {
@@ -62,7 +67,12 @@ export interface RouteDefinition {
 }
 
 export interface StorageSettings {
+  /** How long the local runtime's SQLite store keeps data. */
   readonly retentionMs: number;
+  /** The AWS metric store and its retention. */
+  readonly metrics: MetricsStorageSettings;
+  /** AWS: a notification-log record (the exactly-once guard of a delivery) expires after this. */
+  readonly notificationLogTtlMs: number;
 }
 
 export interface DeliverySettings {

@@ -5,7 +5,9 @@ import { probeKindSettings } from '../../probes/settings.js';
 import { SEVERITIES } from '../alerts/event.js';
 import type { Labels } from '../labels.js';
 import { REDUCERS } from '../rules/types.js';
+import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
+import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
 import { checkCrossFieldRules } from './cross-field.js';
 import {
   clockTime,
@@ -44,6 +46,7 @@ const siteSchema = z.strictObject({
   id,
   name: z.string().min(1).optional().describe('Display name; default: the id'),
   timezone: timezone.optional().describe('IANA time zone; default: defaults.timezone'),
+  runs_on: runsOn.optional().describe("Where this site's probes run in AWS; default: cloud"),
   labels,
 });
 
@@ -71,6 +74,7 @@ interface ProbeItem {
   readonly target: string;
   readonly interval?: number;
   readonly timeout?: number;
+  readonly runs_on?: RunsOn;
   readonly labels: Labels;
   readonly [block: string]: unknown;
 }
@@ -83,6 +87,9 @@ const probeSchema = kindUnion(probeKindSettings, {
   timeout: duration({ positive: true, atMost: BOUNDS.timeout })
     .optional()
     .describe('Must be shorter than the interval; default: defaults.probe_timeout'),
+  runs_on: runsOn
+    .optional()
+    .describe("In AWS: cloud (a probe Lambda, whole-minute intervals) or agent:<id>; default: the site's"),
   labels,
 }) as ZodType<ProbeItem>;
 
@@ -184,7 +191,13 @@ const maintenanceWindowSchema = z
     message: 'needs at least one weekly slot or range',
   });
 
-const storageSchema = z.strictObject({ retention: duration({ positive: true }).prefault('30d') });
+const storageSchema = z.strictObject({
+  retention: duration({ positive: true }).prefault('30d').describe('How long the local runtime keeps data'),
+  metrics: metricsStorageSchema.prefault({}),
+  notification_log_ttl: duration({ positive: true })
+    .prefault('30d')
+    .describe('AWS: how long a delivery is remembered (no duplicate within it)'),
+});
 
 const deliverySchema = z.strictObject({
   immediate_attempts: wholeNumber(1).default(3),
@@ -222,6 +235,7 @@ export const deploymentShape = z
     storage: storageSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     local: localSchema.prefault({}),
+    aws: awsSchema.optional(),
   })
   .meta({
     title: 'PerformanceFlow site config',
@@ -249,6 +263,7 @@ const DAY_MINUTES = 24 * 60;
 
 function normalise(shape: DeploymentShape): DeploymentConfig {
   const { defaults } = shape;
+  const siteRunsOn = new Map(shape.sites.map((site) => [site.id, site.runs_on]));
   return {
     version: 1,
     sites: shape.sites.map((site) => ({
@@ -266,6 +281,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
       timeoutMs: probe.timeout ?? defaults.probe_timeout,
       labels: probe.labels,
       settings: probe[probe.kind],
+      runsOn: probe.runs_on ?? siteRunsOn.get(probe.site) ?? DEFAULT_RUNS_ON,
     })),
     ruleGroups: shape.rule_groups.map((group) => ({
       name: group.name,
@@ -334,7 +350,17 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
       ranges: window.ranges.map((range) => ({ startsAt: range.starts_at, endsAt: range.ends_at })),
       ...(window.comment === undefined ? {} : { comment: window.comment }),
     })),
-    storage: { retentionMs: shape.storage.retention },
+    storage: {
+      retentionMs: shape.storage.retention,
+      metrics: {
+        backend: shape.storage.metrics.backend,
+        timestream: {
+          memoryRetentionMs: shape.storage.metrics.timestream.memory_retention,
+          magneticRetentionMs: shape.storage.metrics.timestream.magnetic_retention,
+        },
+      },
+      notificationLogTtlMs: shape.storage.notification_log_ttl,
+    },
     delivery: {
       immediateAttempts: shape.delivery.immediate_attempts,
       initialBackoffMs: shape.delivery.initial_backoff,
@@ -355,5 +381,8 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
             },
           }),
     },
+    ...(shape.aws === undefined
+      ? {}
+      : { aws: { secretsPrefix: shape.aws.secrets_prefix, secrets: shape.aws.secrets } }),
   };
 }

@@ -213,7 +213,16 @@ describe('defaults', () => {
     expect(config.channels[0]).toEqual({ id: 'c', kind: 'console', settings: { format: 'text' }, sendResolved: true });
     expect(config.routes[0]).toEqual({ matchers: [], channels: ['c'], continue: false, groupWaitMs: 0 });
     expect([config.silences, config.maintenanceWindows]).toEqual([[], []]);
-    expect(config.storage).toEqual({ retentionMs: 30 * 86_400_000 });
+    expect(config.storage).toEqual({
+      retentionMs: 30 * 86_400_000,
+      metrics: {
+        backend: 'timestream',
+        timestream: { memoryRetentionMs: 24 * 3_600_000, magneticRetentionMs: 400 * 86_400_000 },
+      },
+      notificationLogTtlMs: 30 * 86_400_000,
+    });
+    expect(config.probes[0]!.runsOn).toBe('cloud');
+    expect(config.aws).toBeUndefined();
     expect(config.local).toEqual({ dataDir: '.pflow', apiListen: '127.0.0.1:8080' });
   });
 

@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import { formatDuration } from '../duration.js';
+import { DEFAULT_RUNS_ON, isWholeMinutes } from './cloud.js';
+
+/**
+ * Checks that apply only when the config is deployed to AWS (it has an `aws:` section): cloud
+ * probes and rule groups run on EventBridge Scheduler, which fires at most once a minute on whole
+ * minutes. (A probe's timeout is capped well inside a Lambda's 15 minutes for every runtime.) Like the other cross-field rules they read
+ * the half-parsed value defensively.
+ */
+
+type Loose = Readonly<Record<string, unknown>>;
+type Path = (string | number)[];
+type Report = (path: Path, message: string) => void;
+
+function isRecord(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function itemsOf(value: unknown): Loose[] {
+  return Array.isArray(value) ? value.map((item) => (isRecord(item) ? item : {})) : [];
+}
+function ms(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
+  if (value.aws === undefined) return;
+  const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  const defaults = isRecord(value.defaults) ? value.defaults : {};
+  const siteRunsOn = new Map(
+    itemsOf(value.sites).map((site) => [site.id, typeof site.runs_on === 'string' ? site.runs_on : undefined]),
+  );
+
+  itemsOf(value.probes).forEach((probe, index) => {
+    const runsOn =
+      (typeof probe.runs_on === 'string' ? probe.runs_on : undefined) ?? siteRunsOn.get(probe.site) ?? DEFAULT_RUNS_ON;
+    if (runsOn !== 'cloud') return;
+    const path: Path = ['probes', index];
+    const own = ms(probe.interval);
+    const interval = probe.interval === undefined ? ms(defaults.probe_interval) : own;
+    if (interval !== undefined && !isWholeMinutes(interval)) {
+      const from = probe.interval === undefined ? ' (from defaults.probe_interval)' : '';
+      report(
+        [...path, 'interval'],
+        `a cloud probe runs on whole minutes (EventBridge Scheduler's floor): ${formatDuration(interval)}${from} is not; use 1m, 2m, … or run it on an agent (runs_on: agent:<id>) for shorter intervals`,
+      );
+    }
+  });
+
+  itemsOf(value.rule_groups).forEach((group, index) => {
+    const interval = group.interval === undefined ? ms(defaults.evaluation_interval) : ms(group.interval);
+    if (interval !== undefined && !isWholeMinutes(interval)) {
+      const from = group.interval === undefined ? ' (from defaults.evaluation_interval)' : '';
+      report(
+        ['rule_groups', index, 'interval'],
+        `in AWS a rule group is evaluated on whole minutes (EventBridge Scheduler's floor): ${formatDuration(interval)}${from} is not; use 1m, 2m, …`,
+      );
+    }
+  });
+}

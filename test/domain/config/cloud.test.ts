@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { secretIdFor, secretIdsIn } from '../../../src/domain/config/cloud.js';
+import { parseDeploymentConfig } from '../../../src/domain/config/load.js';
+import { ConfigError } from '../../../src/domain/errors.js';
+
+const SITES = 'version: 1\nsites: [{ id: site-a }, { id: ward-b, runs_on: agent:ward-b }]\n';
+const probe = (id: string, site: string, extra = '') =>
+  `  - { id: ${id}, site: ${site}, kind: tcp, target: 'h.example:22', interval: 10s, timeout: 2s${extra} }\n`;
+
+function issues(text: string): string[] {
+  try {
+    parseDeploymentConfig(text, 'test.yaml', {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('runs_on', () => {
+  it("defaults to the site's, then to cloud; a probe's own setting wins", () => {
+    const config = parseDeploymentConfig(
+      `${SITES}probes:\n${probe('a', 'site-a')}${probe('b', 'ward-b')}${probe('c', 'ward-b', ', runs_on: cloud')}`,
+      'runs-on',
+      {},
+    );
+    expect(config.probes.map((p) => [p.id, p.runsOn])).toEqual([
+      ['a', 'cloud'],
+      ['b', 'agent:ward-b'],
+      ['c', 'cloud'],
+    ]);
+  });
+
+  it('lets a local config (no aws section) probe every 10 s wherever its probes would run in AWS', () => {
+    expect(issues(`${SITES}probes:\n${probe('a', 'site-a')}`)).toEqual([]);
+  });
+
+  it('in an AWS config, refuses a sub-minute cloud probe and points to the agent, but not an agent probe', () => {
+    const text = `${SITES}defaults: { evaluation_interval: 1m }\nprobes:\n${probe('a', 'site-a')}${probe('b', 'ward-b')}aws: {}\n`;
+    expect(issues(text)).toEqual([
+      "probes[0].interval: a cloud probe runs on whole minutes (EventBridge Scheduler's floor): 10s is not; use 1m, 2m, … or run it on an agent (runs_on: agent:<id>) for shorter intervals",
+    ]);
+  });
+
+  it('in an AWS config, names defaults.probe_interval when the interval comes from there', () => {
+    const text = `${SITES}defaults: { evaluation_interval: 2m }\nprobes:\n  - { id: a, site: site-a, kind: tcp, target: 'h.example:22' }\naws: {}\n`;
+    expect(issues(text)).toEqual([
+      "probes[0].interval: a cloud probe runs on whole minutes (EventBridge Scheduler's floor): 30s (from defaults.probe_interval) is not; use 1m, 2m, … or run it on an agent (runs_on: agent:<id>) for shorter intervals",
+    ]);
+  });
+
+  it('accepts whole-minute cloud probes and rule groups in an AWS config', () => {
+    const text = `${SITES}defaults: { probe_interval: 1m, evaluation_interval: 1m }\nprobes:\n  - { id: a, site: site-a, kind: tcp, target: 'h.example:22', interval: 5m }\nrule_groups: [{ name: g, rules: [{ id: r, measure: success, threshold: { op: '<', value: 1 } }] }]\naws: {}\n`;
+    expect(issues(text)).toEqual([]);
+  });
+});
+
+describe('storage for AWS', () => {
+  it('reads the metric store, Timestream retention and table TTLs', () => {
+    const config = parseDeploymentConfig(
+      `${SITES}storage:\n  metrics: { backend: amp, timestream: { memory_retention: 12h, magnetic_retention: 2w } }\n  notification_log_ttl: 7d\n`,
+      'storage',
+      {},
+    );
+    expect(config.storage).toMatchObject({
+      metrics: {
+        backend: 'amp',
+        timestream: { memoryRetentionMs: 12 * 3_600_000, magneticRetentionMs: 14 * 86_400_000 },
+      },
+      notificationLogTtlMs: 7 * 86_400_000,
+    });
+  });
+
+  it.each([
+    [
+      'memory_retention: 30m',
+      'storage.metrics.timestream.memory_retention: must be whole hours (Timestream keeps it per hour)',
+    ],
+    [
+      'memory_retention: 8767h',
+      "storage.metrics.timestream.memory_retention: must be between 1h and 365d6h (Timestream's limits)",
+    ],
+    [
+      'magnetic_retention: 36h',
+      'storage.metrics.timestream.magnetic_retention: must be whole days (Timestream keeps it per day)',
+    ],
+    [
+      'magnetic_retention: 73001d',
+      "storage.metrics.timestream.magnetic_retention: must be between 1d and 73000d (Timestream's limits)",
+    ],
+  ])('refuses %s with the limit', (setting, message) => {
+    expect(issues(`${SITES}storage: { metrics: { timestream: { ${setting} } } }\n`)).toEqual([message]);
+  });
+});
+
+describe('secrets', () => {
+  it('are read from <prefix><NAME> unless imported by name', () => {
+    const config = parseDeploymentConfig(
+      `${SITES}aws: { secrets_prefix: 'st-anna/pflow/', secrets: { SLACK_URL: { name: 'shared/slack-webhook' } } }\n`,
+      'secrets',
+      {},
+    );
+    expect(config.aws).toEqual({
+      secretsPrefix: 'st-anna/pflow/',
+      secrets: { SLACK_URL: { name: 'shared/slack-webhook' } },
+    });
+    expect(secretIdFor('SLACK_URL', config.aws!)).toBe('shared/slack-webhook');
+    expect(secretIdFor('SMTP_PASSWORD', config.aws!)).toBe('st-anna/pflow/SMTP_PASSWORD');
+  });
+
+  it('resolve the same from the raw document a function reads at cold start', () => {
+    const document = { aws: { secrets: { SLACK_URL: { name: 'shared/slack-webhook' } } } };
+    expect(secretIdsIn(document, ['SLACK_URL', 'SMTP_PASSWORD'], 'p/')).toEqual({
+      SLACK_URL: 'shared/slack-webhook',
+      SMTP_PASSWORD: 'p/SMTP_PASSWORD',
+    });
+    expect(secretIdsIn({}, ['A'], 'pflow/')).toEqual({ A: 'pflow/A' });
+  });
+});
