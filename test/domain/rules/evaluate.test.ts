@@ -342,7 +342,7 @@ describe('evaluate: instances, ids and versions', () => {
           measure: 'duration_ms',
           reducer: 'avg',
           threshold: { op: '>', value: 500 },
-          match: ['target=~"https://a\\..*"'],
+          match: ['target=~"https://a\\\\..*"'],
         }),
       ],
     });

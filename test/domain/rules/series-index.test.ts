@@ -21,7 +21,7 @@ describe('SeriesIndex.select', () => {
     [['probe="probe-3"']],
     [['probe="probe-3"', 'site="site-3"']],
     [['site="site-1"', 'probe=~"probe-1.*"']],
-    [['target=~"https://host-1[0-9]\\..*"']],
+    [['target=~"https://host-1[0-9]\\\\..*"']],
     [['probe=~"probe-(1|2)"']],
     [['zone=""']],
     [['zone!="zone-1"', 'site!~"site-[01]"']],
