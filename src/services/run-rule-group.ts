@@ -82,7 +82,19 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
   if (output.deletes.length > 0) await deps.states.deleteStates(output.deletes.filter((key) => !lost.has(key)));
   const history = output.history.filter(owned);
   const notifications = output.notifications.filter(owned);
-  if (history.length > 0) await deps.metrics.writeAlertEvents(history);
+  if (history.length > 0) {
+    try {
+      await deps.metrics.writeAlertEvents(history);
+    } catch (error) {
+      // The states are already written: failing here would lose these events for good (a retried
+      // cycle sees no transition), so the history gap is logged and the events still go out.
+      deps.logger.error('alert history write failed; events are published anyway', {
+        group: group.name,
+        events: history.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
   if (notifications.length > 0) await deps.bus.publish(notifications);
   return { queries: byTable.size, series: windows.length, notifications: notifications.length, conflicts: lost.size };
 }
