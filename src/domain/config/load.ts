@@ -1,5 +1,4 @@
-import { isNode, LineCounter, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { secretValues } from '../../channels/common/secrets.js';
 import { channelKindSettings } from '../../channels/settings.js';
@@ -12,6 +11,7 @@ import type { Env, ValuePath } from './env.js';
 import { describeType } from './fields.js';
 import type { DeploymentConfig } from './model.js';
 import { deploymentConfigSchema } from './schema.js';
+import { duplicateKeyOffsets, OffsetIndex } from './yaml-text.js';
 
 /**
  * Reads a site config: YAML text → `${NAME}` expansion → one schema → DeploymentConfig.
@@ -21,16 +21,30 @@ import { deploymentConfigSchema } from './schema.js';
  */
 export function parseDeploymentConfig(text: string, source: string, env: Env): DeploymentConfig {
   const lineCounter = new LineCounter();
-  // prettyErrors off: the pretty form quotes source lines, which may hold secrets.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true, merge: true });
-  const yamlProblems = [...doc.errors, ...doc.warnings];
+  // prettyErrors off: the pretty form quotes source lines, which may hold secrets. uniqueKeys off:
+  // duplicateKeyOffsets does that check in linear time.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: false, merge: true });
+  const yamlProblems = [
+    ...[...doc.errors, ...doc.warnings].map((problem) => ({
+      offset: problem.pos[0],
+      message: yamlMessage(problem.code, problem.message, text, problem.pos),
+    })),
+    ...duplicateKeyOffsets(doc).map((offset) => ({
+      offset,
+      message: yamlMessage('DUPLICATE_KEY', '', text, [offset, offset]),
+    })),
+  ];
   if (yamlProblems.length > 0) {
     throw new ConfigError(
       source,
-      yamlProblems.map((problem) => {
-        const { line, col } = lineCounter.linePos(problem.pos[0]);
-        return { path: `line ${line}:${col}`, message: yamlMessage(problem.code, problem.message, text, problem.pos) };
-      }),
+      // In file order, like every other list of errors (the parser reports some out of order).
+      yamlProblems
+        .map((problem, order) => ({ ...problem, order }))
+        .sort((a, b) => a.offset - b.offset || a.order - b.order)
+        .map((problem) => {
+          const { line, col } = lineCounter.linePos(problem.offset);
+          return { path: `line ${line}:${col}`, message: problem.message };
+        }),
     );
   }
 
@@ -48,22 +62,23 @@ export function parseDeploymentConfig(text: string, source: string, env: Env): D
   const result = deploymentConfigSchema.safeParse(expansion.value, { error: messageFor });
   if (result.success && expansion.issues.length === 0) return result.data;
 
-  const envPaths = expansion.issues.map((issue) => formatPath(issue.path));
+  const envPaths = new Set(expansion.issues.map((issue) => formatPath(issue.path)));
   // A value with a missing variable was not really checked: its own errors would only confuse.
   const schemaIssues = (result.success ? [] : result.error.issues)
     .flatMap((issue) => toIssues(issue, expansion.value))
-    .filter((issue) => {
-      const path = formatPath(issue.path);
-      return !envPaths.some((envPath) => path === envPath || isUnder(path, envPath));
-    });
+    .filter(
+      (issue) =>
+        envPaths.size === 0 || !issue.path.some((_, i) => envPaths.has(formatPath(issue.path.slice(0, i + 1)))),
+    );
   const all = [...expansion.issues.map((issue) => ({ ...issue, path: [...issue.path] })), ...schemaIssues];
 
   const redact = redactorFor(
     [...expansion.substituted, ...secretsIn(expansion.value)].flatMap((secret) => secretForms(secret)),
   );
   const seen = new Set<string>();
+  const index = new OffsetIndex(doc);
   const issues: ConfigIssue[] = all
-    .map((issue, order) => ({ issue, order, offset: offsetOf(doc, issue.path) }))
+    .map((issue, order) => ({ issue, order, offset: index.offsetOf(issue.path) }))
     .sort((a, b) => a.offset - b.offset || a.order - b.order)
     .map(({ issue }) => ({ path: formatPath(issue.path), message: redact(issue.message) }))
     .filter((issue) => {
@@ -91,10 +106,6 @@ export function formatPath(path: ValuePath): string {
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out;
-}
-
-function isUnder(path: string, parent: string): boolean {
-  return path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
 }
 
 interface PathIssue {
@@ -249,13 +260,4 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
     else return undefined;
   }
   return node;
-}
-
-/** Where in the file a path points (its deepest existing node), to list errors in file order. */
-function offsetOf(doc: Document, path: readonly (string | number)[]): number {
-  for (let depth = path.length; depth > 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return node.range[0];
-  }
-  return isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : 0;
 }
