@@ -1,9 +1,7 @@
-import { loadConfigFile } from '../adapters/local/config-file.js';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { systemClock } from '../domain/ports.js';
-import { ConfigError } from '../domain/errors.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
-import type { CliOutput } from './validate.js';
+import { loadConfigOrReport, type CliOutput } from './config.js';
 import { summarise } from './validate.js';
 
 export interface LocalOptions {
@@ -17,19 +15,8 @@ export interface LocalOptions {
  * in-flight probes finish, deliveries complete or are queued, buffered results are written.
  */
 export async function runLocal(options: LocalOptions, out: CliOutput): Promise<number> {
-  let config;
-  try {
-    config = await loadConfigFile(options.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
-      out.stderr(
-        `${options.config}: refused (${error.issues.length} error${error.issues.length === 1 ? '' : 's'}); nothing was started`,
-      );
-      return 1;
-    }
-    throw error;
-  }
+  const config = await loadConfigOrReport(options.config, out);
+  if (!config) return 1;
   const logger = consoleLogger({
     level: options.logLevel,
     json: options.logJson,

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import { loadConfigFile } from '../adapters/local/config-file.js';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
 import { systemClock } from '../domain/ports.js';
 import { siteTimezones } from '../domain/config/model.js';
-import { ConfigError } from '../domain/errors.js';
+import { loadConfigOrReport } from './config.js';
 import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
@@ -57,7 +56,7 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .option('-c, --config <file>', 'site config YAML', DEFAULT_CONFIG)
     .requiredOption('--channel <id>', 'channel id from the config')
     .action(async (options: { config: string; channel: string }) => {
-      const config = await loadOrReport(options.config, out);
+      const config = await loadConfigOrReport(options.config, out);
       if (!config) return exitWith(1);
       exitWith(
         await runNotifyTest({
@@ -80,21 +79,10 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .option('-c, --config <file>', 'site config YAML (for its data directory)', DEFAULT_CONFIG)
     .option('--retry', 're-queue every dead letter with a fresh attempt budget', false)
     .action(async (options: { config: string; retry: boolean }) => {
-      const config = await loadOrReport(options.config, out);
+      const config = await loadConfigOrReport(options.config, out);
       if (!config) return exitWith(1);
       exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(config.local.dataDir), retry: options.retry, out }));
     });
 
   return program;
-}
-
-async function loadOrReport(file: string, out: CliOutput) {
-  try {
-    return await loadConfigFile(file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
-    out.stderr(`${file}: ${error.issues.length} error(s), nothing done\n`);
-    return undefined;
-  }
 }

@@ -1,28 +1,18 @@
-import { loadConfigFile } from '../adapters/local/config-file.js';
 import type { Env } from '../domain/config/env.js';
 import type { DeploymentConfig } from '../domain/config/model.js';
-import { ConfigError } from '../domain/errors.js';
+import { count, loadConfigOrReport, type CliOutput } from './config.js';
 
-export interface CliOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+export type { CliOutput } from './config.js';
 
 /**
  * `pflow validate FILE`: a valid file prints one summary line and exits 0; an invalid one prints
- * every error as `path: message`, one per line, and exits 1.
+ * every error as `path: message`, one per line, then the summary line, and exits 1.
  */
 export async function runValidate(file: string, out: CliOutput, env: Env = process.env): Promise<number> {
-  try {
-    const config = await loadConfigFile(file, env);
-    out.stdout(`${file}: OK — ${summarise(config)}\n`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    out.stderr(`${file}: ${count(error.issues.length, 'error')}, nothing loaded\n`);
-    for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
-    return 1;
-  }
+  const config = await loadConfigOrReport(file, out, env);
+  if (!config) return 1;
+  out.stdout(`${file}: OK — ${summarise(config)}\n`);
+  return 0;
 }
 
 export function summarise(config: DeploymentConfig): string {
@@ -36,8 +26,4 @@ export function summarise(config: DeploymentConfig): string {
     count(config.silences.length, 'silence'),
     count(config.maintenanceWindows.length, 'maintenance window'),
   ].join(', ');
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -32,7 +32,7 @@ describe('pflow local', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^probes\[0\]\.site: /m);
     expect(stderr).toMatch(/^probes\[0\]\.timeout: /m);
-    expect(stderr).toMatch(/refused \(2 errors\); nothing was started/);
+    expect(stderr).toMatch(/\n[^\n]*bad\.yaml: 2 errors, config not loaded\n$/);
     expect(() => rmSync(join(dir, 'data'))).toThrow(/ENOENT/);
   });
 });

@@ -46,9 +46,9 @@ describe('pflow validate FILE', () => {
     expect(code).toBe(1);
     expect(stdout).toEqual([]);
     expect(stderr.join('')).toBe(
-      `${file}: 2 errors, nothing loaded\n` +
-        'rule_groups[0].rules[0].for: longer than anything sensible: at most 24h\n' +
-        'routes[0].channels[0]: no channel "pager" (channels: none defined)\n',
+      'rule_groups[0].rules[0].for: longer than anything sensible: at most 24h\n' +
+        'routes[0].channels[0]: no channel "pager" (channels: none defined)\n' +
+        `${file}: 2 errors, config not loaded\n`,
     );
   });
 
@@ -56,7 +56,7 @@ describe('pflow validate FILE', () => {
     const file = join(scratch, 'missing.yaml');
     const { out, stderr } = capture();
     expect(await runValidate(file, out, {})).toBe(1);
-    expect(stderr.join('')).toBe(`${file}: 1 error, nothing loaded\n(file): no such file: ${file}\n`);
+    expect(stderr.join('')).toBe(`(file): no such file: ${file}\n${file}: 1 error, config not loaded\n`);
   });
 
   it('reads ${NAME} from the given environment', async () => {
