@@ -7,15 +7,13 @@ import { WriteBuffer } from '../adapters/local/write-buffer.js';
 import { createChannelSender } from '../channels/registry.js';
 import { siteTimezones, type DeploymentConfig } from '../domain/config/model.js';
 import { systemTimers, type ChannelSender, type Clock, type Logger } from '../domain/ports.js';
-import { proberFor } from '../probes/registry.js';
-import type { ProbeKindName } from '../probes/settings.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
 import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
-import { runProbe } from '../services/run-probe.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { ApiServer } from './api-server.js';
 import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
+import { createProbeRunner, type ProbeIsolation, type ProbeRunner } from './probe-runner.js';
 import { IntervalScheduler } from './scheduler.js';
 
 export interface LocalRuntimeDeps {
@@ -23,6 +21,11 @@ export interface LocalRuntimeDeps {
   readonly logger: Logger;
   /** Where the console channel writes. */
   readonly stdout: (line: string) => void;
+  /**
+   * Where probes run. Default `worker`: a thread of their own, so the store's and the API's work
+   * cannot delay their timings. `in-process` shares the main loop (tests with an injected clock).
+   */
+  readonly probeIsolation?: ProbeIsolation;
 }
 
 export interface LocalRuntimeUrls {
@@ -47,6 +50,7 @@ const CLOCK_JUMP_DEGRADED_MS = 10 * 60_000;
 export class LocalRuntime {
   private readonly scheduler: IntervalScheduler;
   private readonly clockWatch: ClockWatch;
+  private readonly probes: ProbeRunner;
   private readonly db: SqliteDatabase;
   private readonly store: SqliteStore;
   private readonly buffer: WriteBuffer;
@@ -110,25 +114,19 @@ export class LocalRuntime {
 
     this.clockWatch = new ClockWatch(clock, logger);
     this.scheduler = new IntervalScheduler(clock, logger, systemTimers, () => this.clockWatch.check());
-    config.probes.forEach((probe, index) => {
-      const attempt = proberFor(probe.kind as ProbeKindName);
-      this.scheduler.add({
-        name: `probe:${probe.site}/${probe.id}`,
-        intervalMs: probe.intervalMs,
-        // Spread probes over their interval so they don't all start in the same millisecond.
-        initialDelayMs: Math.floor((index * probe.intervalMs) / Math.max(1, config.probes.length)) % probe.intervalMs,
-        run: async () => {
-          const result = await runProbe(probe, attempt, clock);
-          if (!result.success) {
-            logger.debug('probe failed', {
-              probe: probe.id,
-              reason: result.failure?.reason,
-              message: result.failure?.message,
-            });
-          }
-          await this.buffer.writeProbeResults([result]);
-        },
-      });
+    this.probes = createProbeRunner(deps.probeIsolation ?? 'worker', config.probes, {
+      clock,
+      logger,
+      onResult: (result) => {
+        if (!result.success) {
+          logger.debug('probe failed', {
+            probe: result.probe,
+            reason: result.failure?.reason,
+            message: result.failure?.message,
+          });
+        }
+        void this.buffer.writeProbeResults([result]);
+      },
     });
     for (const group of config.ruleGroups) {
       this.scheduler.add({
@@ -171,7 +169,8 @@ export class LocalRuntime {
     this.api = new ApiServer(config.local.apiListen, this.store, () => ({
       status: this.clockWatch.jumpedWithin(CLOCK_JUMP_DEGRADED_MS) ? 'degraded' : 'ok',
       clock: this.clockWatch.stats(),
-      tasks: this.scheduler.stats(),
+      tasks: { ...this.probes.stats().tasks, ...this.scheduler.stats() },
+      probeRunner: (({ tasks: _tasks, ...runner }) => runner)(this.probes.stats()),
       storeBuffer: this.buffer.stats(),
       delivery: this.dispatcher.stats,
     }));
@@ -181,6 +180,7 @@ export class LocalRuntime {
   async start(): Promise<LocalRuntimeUrls> {
     const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
     const api = await this.api.start();
+    await this.probes.start();
     this.scheduler.start();
     return {
       api,
@@ -192,7 +192,7 @@ export class LocalRuntime {
 
   /** Stops probing and evaluating, delivers what is in flight, flushes the store, closes files. */
   async stop(): Promise<void> {
-    await this.scheduler.stop();
+    await Promise.all([this.probes.stop(), this.scheduler.stop()]);
     await Promise.allSettled([...this.dispatches]);
     await this.dispatcher.close();
     const report = await this.buffer.close({ deadlineMs: 5_000 });

@@ -5,7 +5,13 @@ export interface ScheduledTask {
   readonly intervalMs: number;
   /** Delay before the first run; spreads tasks that share an interval. */
   readonly initialDelayMs?: number;
-  run(): Promise<void>;
+  run(tick: TaskTick): Promise<void>;
+}
+
+/** What a task is told about the tick that runs it. */
+export interface TaskTick {
+  /** How far past its slot on the grid this run starts: the scheduler's own lateness, not the task's. */
+  readonly lateMs: number;
 }
 
 export interface TaskStats {
@@ -79,6 +85,7 @@ export class IntervalScheduler {
     if (!entry || this.stopped) return;
     this.onTick();
     const now = monotonicNow(this.clock);
+    const lateMs = Math.max(0, now - entry.next);
     // Next slot on the grid after now: a late tick does not shift the schedule.
     const interval = entry.task.intervalMs;
     entry.next += Math.max(1, Math.ceil((now - entry.next + 1) / interval)) * interval;
@@ -89,7 +96,7 @@ export class IntervalScheduler {
       entry.stats.runs++;
       entry.stats.lastStartedAt = this.clock.now();
       entry.running = entry.task
-        .run()
+        .run({ lateMs })
         .catch((error: unknown) => {
           entry.stats.failures++;
           this.logger.error('task failed', {

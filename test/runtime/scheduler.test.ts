@@ -50,6 +50,23 @@ describe('IntervalScheduler', () => {
     expect(runs.map((t) => (t - start) / day)).toEqual([0, 25, 50]);
   });
 
+  it('tells a task how late its timer fired against the grid', async () => {
+    const late: number[] = [];
+    // Timers that fire 70 ms after they were asked to, as on a busy event loop.
+    const lateTimers = {
+      setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms + 70),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const scheduler = new IntervalScheduler(clock, captureLogger(), lateTimers);
+    scheduler.add({ name: 'probe', intervalMs: 1_000, run: async ({ lateMs }) => void late.push(lateMs) });
+    scheduler.start();
+
+    await vi.advanceTimersByTimeAsync(3_500);
+    await scheduler.stop();
+
+    expect(late).toEqual([70, 70, 70, 70]);
+  });
+
   it('never overlaps a task with itself and counts the skipped ticks', async () => {
     let concurrent = 0;
     let maxConcurrent = 0;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProbeDefinition } from '../../src/domain/config/model.js';
 import type { ProbeOutcome } from '../../src/domain/probe-result.js';
-import { runProbe, type ProbeAttempt } from '../../src/services/run-probe.js';
+import { runProbe, runProbeChecked, type ProbeAttempt, type RunnerLag } from '../../src/services/run-probe.js';
 
 const clock = { now: () => Date.now() };
 
@@ -80,5 +80,106 @@ describe('runProbe', () => {
     expect(probed).toBe('https://monitor:s3cr3t-pass@pfsw.example/login');
     expect(result.target).toBe('https://monitor:REDACTED@pfsw.example/login');
     expect(JSON.stringify(result)).not.toContain('s3cr3t-pass');
+  });
+});
+
+describe('runProbeChecked', () => {
+  const timeout: ProbeOutcome = {
+    success: false,
+    failure: { reason: 'timeout', message: 'no complete response within 500 ms' },
+    durationMs: 500,
+    phases: {},
+  };
+  /** A runner whose loop stalls by the given amounts, one per attempt, as the stall monitor would report. */
+  const stalls = (...perAttempt: number[]): RunnerLag => {
+    let attempt = -1;
+    return {
+      mark: () => {
+        attempt += 1;
+        return 0;
+      },
+      stalledSince: () => perAttempt[attempt] ?? 0,
+    };
+  };
+  const outcomes = (...sequence: ProbeOutcome[]) => {
+    let call = 0;
+    const attempt: ProbeAttempt = async () => sequence[Math.min(call++, sequence.length - 1)]!;
+    return { attempt, calls: () => call };
+  };
+
+  it('stores an on-time result as it is, with no runner details', async () => {
+    const { attempt } = outcomes(ok);
+    const run = await runProbeChecked(definition(), attempt, clock, {
+      lag: stalls(3),
+      startLateMs: 5,
+      budgetMs: 30_000,
+    });
+
+    expect(run).toMatchObject({ retried: false, startLateMs: 5, stalledMs: 3 });
+    expect(run.result).toMatchObject({ success: true, durationMs: 12 });
+    expect(run.result?.details).toBeUndefined();
+  });
+
+  it('runs a stalled attempt again and keeps the clean one', async () => {
+    const { attempt, calls } = outcomes({ ...ok, durationMs: 240 }, ok);
+    const run = await runProbeChecked(definition({ timeoutMs: 5_000 }), attempt, clock, {
+      lag: stalls(230, 1),
+      budgetMs: 30_000,
+    });
+
+    expect(calls()).toBe(2);
+    expect(run.retried).toBe(true);
+    expect(run.result).toMatchObject({ success: true, durationMs: 12 });
+    expect(run.result?.details).toBeUndefined();
+  });
+
+  it('never stores a timeout as the target failing when the runner was stalled while it waited', async () => {
+    const { attempt } = outcomes(timeout, timeout);
+    const run = await runProbeChecked(definition({ timeoutMs: 500 }), attempt, clock, {
+      lag: stalls(400, 350),
+      budgetMs: 30_000,
+    });
+
+    expect(run.retried).toBe(true);
+    expect(run.result).toBeUndefined();
+    expect(run.discarded?.failure).toEqual(timeout.failure);
+  });
+
+  it('stores a timeout without a runner stall as the target failing', async () => {
+    const { attempt, calls } = outcomes(timeout);
+    const run = await runProbeChecked(definition({ timeoutMs: 500 }), attempt, clock, {
+      lag: stalls(2),
+      budgetMs: 30_000,
+    });
+
+    expect(calls()).toBe(1);
+    expect(run.result?.failure?.reason).toBe('timeout');
+  });
+
+  it('does not retry when another attempt would run into the next slot; a stalled success says so in details', async () => {
+    const { attempt, calls } = outcomes({ ...ok, durationMs: 90 });
+    const run = await runProbeChecked(definition({ timeoutMs: 5_000 }), attempt, clock, {
+      lag: stalls(80),
+      startLateMs: 45.4,
+      budgetMs: 5_020,
+    });
+
+    expect(calls()).toBe(1);
+    expect(run.retried).toBe(false);
+    expect(run.result?.details).toEqual({ runnerStartLateMs: 45, runnerStalledMs: 80 });
+  });
+
+  it('keeps a failure that a stall cannot cause (refused) and flags it', async () => {
+    const refused: ProbeOutcome = {
+      success: false,
+      failure: { reason: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+      durationMs: 41,
+      phases: {},
+    };
+    const { attempt } = outcomes(refused);
+    const run = await runProbeChecked(definition(), attempt, clock, { lag: stalls(40), budgetMs: 0 });
+
+    expect(run.result?.failure?.reason).toBe('refused');
+    expect(run.result?.details).toEqual({ runnerStalledMs: 40 });
   });
 });
