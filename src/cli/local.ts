@@ -1,8 +1,9 @@
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { systemClock } from '../domain/ports.js';
+import { ListenError } from '../runtime/listen.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
-import { summarise } from './validate.js';
+import { localBanner } from './banner.js';
 
 export interface LocalOptions {
   readonly config: string;
@@ -23,17 +24,16 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     write: (line) => out.stderr(`${line}\n`),
   });
   const runtime = new LocalRuntime(config, { clock: systemClock, logger, stdout: (line) => out.stdout(`${line}\n`) });
-  const urls = await runtime.start();
-  out.stdout(
-    [
-      `PerformanceFlow local runtime — ${summarise(config)}`,
-      `  API          ${urls.api}/api/probes  ${urls.api}/api/alerts  ${urls.api}/api/events`,
-      ...(urls.demoTarget ? [`  demo target  ${urls.demoTarget}/health (up, then down, on a fixed cycle)`] : []),
-      `  data         ${urls.dataDir} (SQLite ${urls.database}; log drop under ${urls.dataDir}/logdrop)`,
-      '  Ctrl-C stops cleanly.',
-      '',
-    ].join('\n'),
-  );
+  let urls;
+  try {
+    urls = await runtime.start();
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    out.stderr(`${error.message}\n${options.config}: nothing was started\n`);
+    await runtime.stop();
+    return 1;
+  }
+  out.stdout(localBanner(config, urls));
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

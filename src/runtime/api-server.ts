@@ -76,7 +76,7 @@ export class ApiServer {
       }
     });
     this.server = server;
-    return listenOn(server, this.listen);
+    return listenOn(server, this.listen, 'local.api_listen');
   }
 
   async stop(): Promise<void> {

@@ -36,7 +36,7 @@ export class DemoTarget {
       response.end('{"error":"not found"}');
     });
     this.server = server;
-    return listenOn(server, this.settings.listen);
+    return listenOn(server, this.settings.listen, 'local.demo_target.listen');
   }
 
   async stop(): Promise<void> {
