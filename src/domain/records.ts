@@ -1,6 +1,6 @@
 import type { Labels } from './labels.js';
 
-/** Tables, mirroring the Timestream model in DESIGN.md. */
+/** Tables, mirroring the Timestream model (docs/contracts.md, "Records and tables"). */
 export type SeriesTable = 'probes' | 'metrics';
 
 /** One scraped or pushed sample for the `metrics` table; `labels` always include `site`. */

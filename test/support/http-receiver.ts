@@ -248,7 +248,7 @@ export const validateJsonPayload: PayloadValidator = (json, _raw, headers) => {
 };
 
 /**
- * Slack Block Kit limits (integrations-facts.md §2.2, Slack block reference): 50 blocks, section
+ * Slack Block Kit limits (docs/limits.md, Slack): 50 blocks, section
  * text 3000, 10 fields of 2000, header 150, button text 75, URL 3000, block_id 255, and a
  * practical 13,000-character ceiling on all block text together (`msg_blocks_too_long`).
  */
@@ -380,7 +380,7 @@ export const validateSlackPayload: PayloadValidator = (json, raw, headers) => {
 };
 
 /**
- * Teams Workflows envelope (integrations-facts.md §1.3–1.5): `type: message`, exactly one Adaptive
+ * Teams Workflows envelope (docs/limits.md, Teams): `type: message`, exactly one Adaptive
  * Card attachment, card version at most 1.5, wrap on TextBlocks, only actions webhook cards
  * support, and the whole request under the 20 KB budget (Teams rejects about 28 KB).
  */

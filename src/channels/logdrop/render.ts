@@ -1,7 +1,7 @@
 import type { AlertEvent } from '../../domain/alerts/event.js';
 
 /**
- * The log drop's payload: the exact alert event JSON (DESIGN.md, "Alert event"), one per line.
+ * The log drop's payload: the exact alert event JSON (docs/contracts.md, "Alert event v1"), one per line.
  * JSON.stringify never emits a raw newline, but it leaves U+2028/U+2029 as they are, and some
  * line readers (Python's splitlines, old JavaScript) break lines there: escape them too, which
  * is still the same JSON value.

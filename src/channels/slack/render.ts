@@ -13,7 +13,7 @@ import { breakAutolinks } from '../common/markup.js';
 import { truncateEscaped, truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
 
 /**
- * Slack's limits (integrations-facts.md §2.2). `totalText` is below the ~13.2k characters at
+ * Slack's limits (docs/limits.md, Slack). `totalText` is below the ~13.2k characters at
  * which Slack answered `msg_blocks_too_long` despite the documented per-block limits.
  */
 export const SLACK_RENDER_LIMITS = {

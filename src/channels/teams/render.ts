@@ -14,7 +14,7 @@ import { truncateText, TRUNCATED_MARKER } from '../common/truncate.js';
 
 /**
  * Teams rejects messages around 28 KB and one library measured ~21 KB as the real threshold
- * (integrations-facts.md §1.5): stay below 20,000 bytes of JSON for the whole request.
+ * (docs/limits.md, Teams): stay below 20,000 bytes of JSON for the whole request.
  */
 export const TEAMS_MAX_PAYLOAD_BYTES = 20_000;
 /** 1.4 is what Grafana sends and every current Teams client renders; 1.5 adds nothing used here. */

@@ -26,7 +26,7 @@ export interface AlertLink {
 }
 
 /**
- * The versioned alert event (DESIGN.md, "Alert event"): published on SNS and the local bus,
+ * The versioned alert event (docs/contracts.md, "Alert event v1"): published on SNS and the local bus,
  * written one per line in log drops. `id` is the dedupe key: the same evaluation of the same
  * instance always yields the same id, so retries and restarts never notify twice.
  */
