@@ -195,11 +195,18 @@ export class WorkerProbeRunner implements ProbeRunner {
     const worker = this.worker;
     if (worker === undefined) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // 'stopped' follows the last run's message on the same port, so every result has been handed over.
+    const stopped = new Promise<void>((resolve) =>
+      worker.on('message', (message: FromProbeWorker) => {
+        if (message.type === 'stopped') resolve();
+      }),
+    );
     worker.postMessage({ type: 'stop' } satisfies ToProbeWorker);
     const deadline = setTimeout(() => {
       this.deps.logger.error('probe worker did not stop in time; terminating it', { deadlineMs: STOP_DEADLINE_MS });
       void worker.terminate();
     }, STOP_DEADLINE_MS);
+    await Promise.race([stopped, exited]);
     await exited;
     clearTimeout(deadline);
   }
