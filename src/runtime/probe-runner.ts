@@ -162,6 +162,8 @@ export class WorkerProbeRunner implements ProbeRunner {
   constructor(
     private readonly probes: readonly ProbeDefinition[],
     private readonly deps: ProbeRunnerDeps,
+    /** Starts the thread; tests wrap it to get hold of the worker. */
+    private readonly startWorker: (data: ProbeWorkerData) => Worker = startProbeWorker,
   ) {
     this.late = new RunnerLateAccount(deps.logger);
   }
@@ -221,7 +223,7 @@ export class WorkerProbeRunner implements ProbeRunner {
   }
 
   private spawn(): Worker {
-    const worker = startProbeWorker({ probes: this.probes });
+    const worker = this.startWorker({ probes: this.probes });
     this.worker = worker;
     worker.on('message', (message: FromProbeWorker) => this.receive(message));
     worker.on('error', (error) => this.deps.logger.error('probe worker failed', { error: error.message }));
@@ -263,7 +265,7 @@ export class WorkerProbeRunner implements ProbeRunner {
  * From source (tests, tsx), Node cannot load the TypeScript entry by itself and a worker does not
  * inherit tsx's loader from `--import`, so the worker registers tsx (a dev dependency) first.
  */
-function startProbeWorker(data: ProbeWorkerData): Worker {
+export function startProbeWorker(data: ProbeWorkerData): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./probe-worker.mjs', here), { workerData: data });
   // An eval'd worker resolves bare specifiers from nowhere useful, so tsx's ESM API is located here.

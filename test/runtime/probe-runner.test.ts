@@ -3,7 +3,13 @@ import type { ProbeDefinition } from '../../src/domain/config/model.js';
 import type { ProbeResult } from '../../src/domain/probe-result.js';
 import { systemClock } from '../../src/domain/ports.js';
 import { httpSettingsSchema } from '../../src/probes/http/settings.js';
-import { createProbeRunner, type ProbeIsolation } from '../../src/runtime/probe-runner.js';
+import type { Worker } from 'node:worker_threads';
+import {
+  createProbeRunner,
+  startProbeWorker,
+  WorkerProbeRunner,
+  type ProbeIsolation,
+} from '../../src/runtime/probe-runner.js';
 import { closedPort } from '../support/closed-port.js';
 import { captureLogger } from '../support/logger.js';
 import { startTargetProcess, type TargetProcess } from '../support/target-process.js';
@@ -84,6 +90,34 @@ describe('probe runners', () => {
     // Stopped: the worker is gone and nothing more arrives.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(results.length).toBe(received);
+  });
+
+  it('starts a probe worker that died again, and says so', async () => {
+    const results: ProbeResult[] = [];
+    const logger = captureLogger();
+    const workers: Worker[] = [];
+    const runner = new WorkerProbeRunner(
+      [probe('up', target.url)],
+      { clock: systemClock, logger, onResult: (result) => results.push(result) },
+      (data) => {
+        const worker = startProbeWorker(data);
+        workers.push(worker);
+        return worker;
+      },
+    );
+    await runner.start();
+    await until('a first result', () => results.length >= 1);
+
+    await workers[0]!.terminate();
+    const before = results.length;
+    await until('results from the second worker', () => workers.length === 2 && results.length >= before + 3);
+    await runner.stop();
+
+    expect(runner.stats().workerRestarts).toBe(1);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'probe worker exited; restarting it' }),
+    );
+    expect(results.every((r) => r.success)).toBe(true);
   });
 
   it('in process, the same block is recorded as the runner being late, never as the target', async () => {
