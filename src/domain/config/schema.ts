@@ -5,6 +5,7 @@ import { probeKindSettings } from '../../probes/settings.js';
 import { SEVERITIES } from '../alerts/event.js';
 import type { Labels } from '../labels.js';
 import { REDUCERS } from '../rules/types.js';
+import { annotationsSchema } from './annotations.js';
 import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
 import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
@@ -137,7 +138,7 @@ const ruleSchema = z.strictObject({
     .describe('default: defaults.repeat_interval'),
   send_resolved: z.boolean().default(true),
   labels,
-  annotations: z.record(z.string(), z.string()).default({}),
+  annotations: annotationsSchema,
   links: z.array(z.strictObject({ title: z.string().min(1), url: httpUrl })).default([]),
 });
 
