@@ -33,9 +33,8 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     await runtime.stop();
     return 1;
   }
-  out.stdout(localBanner(config, urls));
-
-  await new Promise<void>((resolve) => {
+  // Listen for the stop signal before saying we are up: a signal sent on seeing the banner must stop cleanly.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
@@ -47,6 +46,8 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  out.stdout(localBanner(config, urls));
+  await stopped;
   await runtime.stop();
   logger.info('stopped cleanly');
   return 0;

@@ -11,7 +11,7 @@ import type { Env, ValuePath } from './env.js';
 import { describeType } from './fields.js';
 import type { DeploymentConfig } from './model.js';
 import { deploymentConfigSchema } from './schema.js';
-import { duplicateKeyOffsets, OffsetIndex } from './yaml-text.js';
+import { controlCharacterIssue, duplicateKeyOffsets, OffsetIndex } from './yaml-text.js';
 
 /**
  * Reads a site config: YAML text → `${NAME}` expansion → one schema → DeploymentConfig.
@@ -20,6 +20,8 @@ import { duplicateKeyOffsets, OffsetIndex } from './yaml-text.js';
  * value taken from the environment or held in a channel's secret field.
  */
 export function parseDeploymentConfig(text: string, source: string, env: Env): DeploymentConfig {
+  const binary = controlCharacterIssue(text);
+  if (binary) throw new ConfigError(source, [binary]);
   const lineCounter = new LineCounter();
   // prettyErrors off: the pretty form quotes source lines, which may hold secrets. uniqueKeys off:
   // duplicateKeyOffsets does that check in linear time.

@@ -29,8 +29,9 @@ export function decodeConfigText(bytes: Uint8Array): { text: string } | { issue:
       },
     };
   }
+  let text: string;
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     const bad = firstInvalidUtf8(bytes);
     return {
@@ -40,6 +41,26 @@ export function decodeConfigText(bytes: Uint8Array): { text: string } | { issue:
       },
     };
   }
+  const control = controlCharacterIssue(text);
+  return control ? { issue: control } : { text };
+}
+
+/**
+ * YAML allows no control character but tab, line feed and carriage return: one in a decoded text
+ * means a binary or a mangled file, which the YAML parser would answer with noise. Returns the
+ * issue for the first one, or undefined.
+ */
+export function controlCharacterIssue(text: string): ConfigIssue | undefined {
+  // eslint-disable-next-line no-control-regex
+  const match = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+  if (!match) return undefined;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < match.index; i = text.indexOf('\n', i + 1)) line += 1;
+  const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return {
+    path: `line ${line}`,
+    message: `not a YAML text file: it contains the control character U+${code}${code === '0000' ? ' (a NUL byte: a binary file?)' : ''}`,
+  };
 }
 
 export function tooLarge(size: number): string {

@@ -47,6 +47,19 @@ describe('decodeConfigText', () => {
     expect(result).toEqual({ issue: { path, message: expect.stringMatching(message) } });
   });
 
+  it('refuses control characters YAML does not allow, naming the first and its line', () => {
+    expect(decodeConfigText(bytes('version: 1\nsites:\n  - id: \u001b[2J\n'))).toEqual({
+      issue: { path: 'line 3', message: 'not a YAML text file: it contains the control character U+001B' },
+    });
+    expect('text' in decodeConfigText(bytes('version: 1\r\n\tx: y\n'))).toBe(true);
+  });
+
+  it('is what the parser says about a control character, whatever loaded the text', () => {
+    expect(issuesOf('version: 1\nsites: [{ id: "a\u0007" }]\n')).toEqual([
+      { path: 'line 2', message: 'not a YAML text file: it contains the control character U+0007' },
+    ]);
+  });
+
   it(`refuses more than ${MAX_CONFIG_BYTES} bytes, naming the size and the limit`, () => {
     const result = decodeConfigText(new Uint8Array(MAX_CONFIG_BYTES + 1).fill(0x20));
     expect(result).toEqual({
