@@ -47,6 +47,15 @@ export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
     }
   });
 
+  const storage = isRecord(value.storage) ? value.storage : {};
+  const metrics = isRecord(storage.metrics) ? storage.metrics : {};
+  if (metrics.backend === 'prometheus') {
+    report(
+      ['storage', 'metrics', 'backend'],
+      'prometheus is for the local runtime; in AWS use amp (any account) or timestream (accounts onboarded before 2025-06-20)',
+    );
+  }
+
   itemsOf(value.rule_groups).forEach((group, index) => {
     const interval = group.interval === undefined ? ms(defaults.evaluation_interval) : ms(group.interval);
     if (interval !== undefined && !isWholeMinutes(interval)) {

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  ampStorageSchema,
+  prometheusStorageSchema,
+  type AmpStorageSettings,
+  type PrometheusStorageSettings,
+} from './prometheus.js';
 import { formatDuration } from '../duration.js';
 import { duration, ID_PATTERN } from './fields.js';
 
@@ -23,7 +29,7 @@ export const runsOn = z
  * The metric stores a deployment can use. `timestream` (Timestream for LiveAnalytics) only works in
  * accounts onboarded before 2025-06-20; `amp` (Amazon Managed Service for Prometheus) works in any.
  */
-export const METRICS_BACKENDS = ['timestream', 'amp'] as const;
+export const METRICS_BACKENDS = ['timestream', 'amp', 'prometheus'] as const;
 export type MetricsBackend = (typeof METRICS_BACKENDS)[number];
 export const DEFAULT_METRICS_BACKEND: MetricsBackend = 'timestream';
 
@@ -56,7 +62,9 @@ export const metricsStorageSchema = z
     backend: z
       .enum(METRICS_BACKENDS)
       .default(DEFAULT_METRICS_BACKEND)
-      .describe('The AWS metric store: timestream (accounts onboarded before 2025-06-20 only) or amp'),
+      .describe(
+        'The metric store: timestream (AWS, accounts onboarded before 2025-06-20 only), amp (AWS), or prometheus (the local runtime on a Prometheus-compatible server instead of SQLite)',
+      ),
     timestream: z
       .strictObject({
         memory_retention: boundedDuration(TIMESTREAM_MEMORY_RETENTION, '24h').describe(
@@ -67,8 +75,14 @@ export const metricsStorageSchema = z
         ),
       })
       .prefault({}),
+    amp: ampStorageSchema.prefault({}),
+    prometheus: prometheusStorageSchema.optional(),
   })
-  .describe('The metric store of the AWS deployment (the local runtime always uses SQLite)');
+  .refine((metrics) => metrics.backend !== 'prometheus' || metrics.prometheus !== undefined, {
+    path: ['prometheus'],
+    message: 'backend prometheus needs prometheus.url',
+  })
+  .describe('The metric store (the local runtime uses SQLite unless backend is prometheus)');
 
 /** A `${NAME}` reference's NAME (the grammar of `env.ts`). */
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -134,6 +148,8 @@ export interface AwsSettings {
 export interface MetricsStorageSettings {
   readonly backend: MetricsBackend;
   readonly timestream: { readonly memoryRetentionMs: number; readonly magneticRetentionMs: number };
+  readonly amp: AmpStorageSettings;
+  readonly prometheus?: PrometheusStorageSettings;
 }
 
 /** EventBridge Scheduler's floor: it runs a schedule at most once a minute, on whole minutes. */

@@ -9,6 +9,7 @@ import { annotationsSchema } from './annotations.js';
 import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
 import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
+import { ampSettings, prometheusSettings } from './prometheus.js';
 import { checkCrossFieldRules } from './cross-field.js';
 import {
   clockTime,
@@ -359,6 +360,8 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
           memoryRetentionMs: shape.storage.metrics.timestream.memory_retention,
           magneticRetentionMs: shape.storage.metrics.timestream.magnetic_retention,
         },
+        amp: ampSettings(shape.storage.metrics.amp),
+        ...(shape.storage.metrics.prometheus && { prometheus: prometheusSettings(shape.storage.metrics.prometheus) }),
       },
       notificationLogTtlMs: shape.storage.notification_log_ttl,
     },

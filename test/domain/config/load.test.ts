@@ -218,6 +218,12 @@ describe('defaults', () => {
       metrics: {
         backend: 'timestream',
         timestream: { memoryRetentionMs: 24 * 3_600_000, magneticRetentionMs: 400 * 86_400_000 },
+        amp: {
+          retentionDays: 400,
+          outOfOrderWindowMs: 2 * 3_600_000,
+          seriesLimitPerSite: 200_000,
+          maxSamplesProcessed: 10_000_000,
+        },
       },
       notificationLogTtlMs: 30 * 86_400_000,
     });
