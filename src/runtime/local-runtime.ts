@@ -14,6 +14,7 @@ import { ApiServer } from './api-server.js';
 import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
 import { createProbeRunner, type ProbeIsolation, type ProbeRunner } from './probe-runner.js';
+import { localMetricStore } from './metric-backend.js';
 import { IntervalScheduler } from './scheduler.js';
 
 export interface LocalRuntimeDeps {
@@ -72,7 +73,11 @@ export class LocalRuntime {
     this.dataDir = resolve(config.local.dataDir);
     this.db = openDatabase(join(this.dataDir, 'pflow.db'));
     this.store = new SqliteStore({ database: this.db, clock, retentionMs: config.storage.retentionMs });
-    this.buffer = new WriteBuffer({ store: this.store, logger, clock });
+    this.buffer = new WriteBuffer({
+      store: localMetricStore(config.storage.metrics, this.store, logger),
+      logger,
+      clock,
+    });
     this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir));
 
     const timezoneFor = siteTimezones(config.sites);

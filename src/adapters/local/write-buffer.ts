@@ -61,7 +61,8 @@ const TRANSIENT_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCO
 /** Whether a store error is worth retrying: the database is locked, the disk is full or I/O failed. */
 export function isTransientStoreError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TRANSIENT_SQLITE_CODES.test(code);
+  // PFLOW_METRIC_STORE_UNAVAILABLE: a remote metric store (Prometheus) stayed unreachable through its retries.
+  return typeof code === 'string' && (TRANSIENT_SQLITE_CODES.test(code) || code === 'PFLOW_METRIC_STORE_UNAVAILABLE');
 }
 
 interface Queue<T> {
