@@ -22,6 +22,8 @@ export interface SnsEventBusOptions {
   readonly routes: readonly RouteDefinition[];
   readonly channels: readonly Pick<ChannelDefinition, 'id' | 'sendResolved'>[];
   readonly logger: Logger;
+  /** Overrides the routing (the meta-alarm function keeps a delivery-failed alert off its failing channel). */
+  readonly channelsFor?: (event: AlertEvent) => readonly string[];
 }
 
 /**
@@ -38,9 +40,9 @@ export class SnsEventBus implements EventBus {
     for (const batch of batches(entries)) await this.publishBatch(batch);
   }
 
-  /** The message for one event; exported through `messageFor` for the meta-alarm and tests. */
   private entry(event: AlertEvent, index: number): SizedEntry {
-    const channels = routeChannelIds(event, this.options.routes, this.options.channels);
+    const channels =
+      this.options.channelsFor?.(event) ?? routeChannelIds(event, this.options.routes, this.options.channels);
     const entry = messageFor(event, channels, `e${index}`);
     const size = entrySize(entry);
     if (size > MAX_MESSAGE_BYTES) {

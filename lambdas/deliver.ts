@@ -1,0 +1,115 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoNotificationLog } from '../src/adapters/aws/dynamodb-notification-log.js';
+import { SqsDeadLetterQueue } from '../src/adapters/aws/sqs-dead-letters.js';
+import { createChannelSender } from '../src/channels/registry.js';
+import type { ChannelDeps } from '../src/channels/types.js';
+import { keepAliveFetch } from '../src/delivery/keep-alive-fetch.js';
+import { QueueConsumer, RetryLater } from '../src/delivery/queue-consumer.js';
+import { RateLimiter } from '../src/delivery/rate-limiter.js';
+import { siteTimezones } from '../src/domain/config/model.js';
+import { PflowError } from '../src/domain/errors.js';
+import { systemClock, type Clock } from '../src/domain/ports.js';
+import { realTimers } from '../src/delivery/timers.js';
+import { requireEnv } from './shared/config.js';
+import { ENV } from './shared/environment.js';
+import { handlerBase, wrap } from './shared/handler.js';
+
+export interface DeliverHandlerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  /** Clients for AWS-backed channel kinds (tests point them at local servers). */
+  readonly channelClients?: ChannelDeps['aws'];
+  readonly fetch?: typeof fetch;
+}
+
+/** A claim outlives the longest send (channels time out well within 30 s) and the function's timeout. */
+const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * The channel consumer: one function per channel (PFLOW_CHANNEL_ID), fed by that channel's SQS
+ * queue. Each record is one alert event; Powertools Batch reports the records to retry, so one
+ * failing event never re-sends the others. Malformed messages and permanent failures go straight to
+ * the dead-letter queue with their reason; they are never retried forever.
+ */
+export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const base = handlerBase('deliver', env);
+  const { obs } = base;
+  const processor = new BatchProcessor(EventType.SQS);
+  let consumer: QueueConsumer | undefined;
+  let consumerKey: string | undefined;
+  let ddb: DynamoDBClient | undefined;
+  let sqs: SQSClient | undefined;
+  // One keep-alive HTTP client and one rate limiter per warm container: Slack's pace holds across invocations.
+  const fetchClient = options.fetch ?? keepAliveFetch();
+  let limiter: RateLimiter | undefined;
+
+  const consumerFor = async (): Promise<QueueConsumer> => {
+    const { config } = await base.config();
+    const channelId = requireEnv(env, ENV.channelId);
+    const channel = config.channels.find((candidate) => candidate.id === channelId);
+    if (!channel)
+      throw new PflowError('unknown_channel', `channel "${channelId}" (${ENV.channelId}) is not in the config`);
+    // Rebuilt only when the config changed (a rotated secret gives the sender a new URL).
+    const key = JSON.stringify(channel.settings);
+    if (consumer && consumerKey === key) return consumer;
+    ddb ??= new DynamoDBClient({});
+    sqs ??= new SQSClient({});
+    limiter ??= new RateLimiter(channel.rateLimitPerSecond, clock, realTimers);
+    const sender = createChannelSender(channel, {
+      clock,
+      logger: obs.port,
+      dataDir: '/tmp',
+      timezoneFor: siteTimezones(config.sites),
+      fetch: fetchClient,
+      ...(options.channelClients ? { aws: options.channelClients } : {}),
+    });
+    consumer = new QueueConsumer({
+      channel: channelId,
+      sender,
+      log: new DynamoNotificationLog({ client: ddb, table: requireEnv(env, ENV.notificationLogTable) }),
+      deadLetters: new SqsDeadLetterQueue(sqs, requireEnv(env, ENV.deadLetterQueueUrl)),
+      limiter,
+      clock,
+      logger: obs.port,
+      maxAttempts: config.delivery.maxAttempts,
+      leaseMs: CLAIM_LEASE_MS,
+    });
+    consumerKey = key;
+    return consumer;
+  };
+
+  return wrap(base, async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const active = await consumerFor();
+    const counts = { delivered: 0, duplicate: 0, deadLettered: 0, retried: 0 };
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      try {
+        const result = await active.consume(record.body, receiveCount);
+        if (result === 'delivered') counts.delivered++;
+        else if (result === 'duplicate') counts.duplicate++;
+        else counts.deadLettered++;
+      } catch (error) {
+        if (error instanceof RetryLater) counts.retried++;
+        throw error;
+      }
+    };
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      context,
+      // A whole batch failing (the channel is down) is still a partial response: each record retries on its own.
+      throwOnFullBatchFailure: false,
+    });
+    obs.metrics.addMetric('NotificationsDelivered', MetricUnit.Count, counts.delivered);
+    obs.metrics.addMetric('NotificationsRetried', MetricUnit.Count, counts.retried);
+    obs.metrics.addMetric('NotificationsDeadLettered', MetricUnit.Count, counts.deadLettered);
+    obs.metrics.addMetric('NotificationsDuplicate', MetricUnit.Count, counts.duplicate);
+    return response;
+  });
+}
+
+export const handler = createDeliverHandler();

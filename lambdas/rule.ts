@@ -1,0 +1,112 @@
+import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
+import { PflowError } from '../src/domain/errors.js';
+import type { AlertStateStore, Clock, MetricStore } from '../src/domain/ports.js';
+import { systemClock } from '../src/domain/ports.js';
+import { scopeGroupToSite } from '../src/domain/rules/site-scope.js';
+import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-group.js';
+import { requireEnv } from './shared/config.js';
+import { ENV, type RuleScheduleInput } from './shared/environment.js';
+import { handlerBase, wrap } from './shared/handler.js';
+import { metricStoreFromEnv } from './shared/metric-store.js';
+
+const inputSchema = z.strictObject({ site: z.string().min(1), group: z.string().min(1) });
+
+export interface RuleHandlerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+}
+
+/**
+ * The rule function: one rule group at one site per Scheduler invocation — `runRuleGroup`, the very
+ * cycle the local runtime runs, over Timestream (one query per table for the site), DynamoDB state
+ * (conditional writes) and the SNS bus. The alert-history write is best effort: a Timestream outage
+ * must not stop the notifications that the states already committed to.
+ */
+export function createRuleHandler(options: RuleHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const base = handlerBase('rule', env);
+  const { obs } = base;
+  let ddb: DynamoDBClient | undefined;
+  let sns: SNSClient | undefined;
+  let store: MetricStore | undefined;
+  let queries = 0;
+
+  return wrap(
+    base,
+    async (event: RuleScheduleInput, _context: Context): Promise<RuleGroupReport & { site: string; group: string }> => {
+      const parsed = inputSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new PflowError(
+          'invalid_event',
+          `rule input must be {site, group}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+        );
+      }
+      const { site, group: groupName } = parsed.data;
+      const { config } = await base.config();
+      const group = config.ruleGroups.find((candidate) => candidate.name === groupName);
+      if (!group) throw new PflowError('unknown_rule_group', `rule group "${groupName}" is not in the config`);
+
+      store ??= metricStoreFromEnv(env, { logger: obs.port, onQuery: () => queries++ });
+      const metrics = store;
+      ddb ??= new DynamoDBClient({});
+      sns ??= new SNSClient({});
+      const dynamo = new DynamoAlertStateStore({ client: ddb, table: requireEnv(env, ENV.alertStateTable) });
+      // The rule ids are shared by every site; this cycle owns only this site's instances.
+      const states: AlertStateStore = {
+        loadStates: async (ids) =>
+          new Map([...(await dynamo.loadStates(ids))].filter(([, state]) => state.site === site)),
+        compareAndSet: (writes) => dynamo.compareAndSet(writes),
+        deleteStates: (keys) => dynamo.deleteStates(keys),
+      };
+      const bus = new SnsEventBus({
+        client: sns,
+        topicArn: requireEnv(env, ENV.alertTopicArn),
+        routes: config.routes,
+        channels: config.channels,
+        logger: obs.port,
+      });
+
+      queries = 0;
+      const startedAt = Date.now();
+      const report = await runRuleGroup(scopeGroupToSite(group, site), {
+        metrics: {
+          fetchWindows: (query) => metrics.fetchWindows({ ...query, sites: [site] }),
+          writeAlertEvents: async (events) => {
+            try {
+              await metrics.writeAlertEvents(events);
+            } catch (error) {
+              obs.metrics.addMetric('AlertHistoryWriteFailed', MetricUnit.Count, 1);
+              obs.port.error('alert history not written; notifications go out regardless', {
+                site,
+                group: groupName,
+                events: events.length,
+                error: error instanceof Error ? error.message : String(error),
+              });
+            }
+          },
+        },
+        states,
+        bus,
+        clock,
+        logger: obs.port,
+        silences: () => config.silences,
+        maintenanceWindows: () => config.maintenanceWindows,
+      });
+      obs.metrics.addDimension('group', groupName);
+      obs.metrics.addMetric('RuleCycleDurationMs', MetricUnit.Milliseconds, Date.now() - startedAt);
+      obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
+      obs.metrics.addMetric('RuleNotifications', MetricUnit.Count, report.notifications);
+      obs.metrics.addMetric('RuleConflicts', MetricUnit.Count, report.conflicts);
+      return { site, group: groupName, ...report };
+    },
+  );
+}
+
+export const handler = createRuleHandler();
