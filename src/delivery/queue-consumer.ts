@@ -87,7 +87,7 @@ export class QueueConsumer {
       await this.deadLetter(body, reason, receiveCount);
       return 'dead-lettered';
     }
-    if (outcome.retryAfterMs) this.props.limiter.pause(clock.now() + outcome.retryAfterMs);
+    if (outcome.retryAfterMs) this.props.limiter.pauseFor(outcome.retryAfterMs);
     logger.warn('notification failed; the queue will retry it', {
       channel,
       event: parsed.id,
