@@ -24,6 +24,10 @@ describe('probe timing under API load', () => {
     // Results kept flowing (30 probes at 1 s for 6 s is 180), and none blamed the target.
     expect(report.results, JSON.stringify(summary)).toBeGreaterThan(0.75 * probes * (windowMs / 1_000));
     expect(report.failures, JSON.stringify(summary)).toEqual({});
-    expect(report.p95, JSON.stringify(summary)).toBeLessThan(100);
+    // The recorded latency stays low. A machine this busy may also starve the probe thread itself;
+    // the runner measures that and flags those results (`runnerStalledMs`), so the bound is on the
+    // rest: what is stored as the target's own latency (before the worker, nothing was flagged).
+    expect(report.p95Unflagged, JSON.stringify(summary)).toBeLessThan(100);
+    expect(report.runnerLate, JSON.stringify(summary)).toBeLessThan(0.5 * report.results);
   }, 90_000);
 });

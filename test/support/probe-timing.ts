@@ -46,6 +46,8 @@ export interface ProbeTimingReport {
   readonly api: ApiLoadReport | undefined;
   /** The runtime's own account of its probe runner, from `/api/health` at the end of the window. */
   readonly runner: RuntimeHealth['probeRunner'] | undefined;
+  /** p95 of the results whose runner was not stalled during the attempt (no `runnerStalledMs`). */
+  readonly p95Unflagged: number;
   /** Stored results that took over 50 ms with no runner stall to explain it. */
   readonly slowUnexplained: number;
   readonly logs: readonly CapturedLog[];
@@ -145,16 +147,21 @@ function readResults(database: string, from: number, until: number) {
     const durations: number[] = [];
     let runnerLate = 0;
     let slowUnexplained = 0;
+    const unflagged: number[] = [];
     for (const row of rows) {
       durations.push(row.duration_ms);
       if (row.success !== 1)
         failures[row.failure_reason ?? 'unknown'] = (failures[row.failure_reason ?? 'unknown'] ?? 0) + 1;
       const details = row.details === null ? {} : (JSON.parse(row.details) as object);
       if ('runnerStartLateMs' in details || 'runnerStalledMs' in details) runnerLate += 1;
+      if (!('runnerStalledMs' in details)) unflagged.push(row.duration_ms);
       if (row.duration_ms > 50 && !('runnerStalledMs' in details)) slowUnexplained += 1;
     }
     durations.sort((a, b) => a - b);
-    const at = (q: number) => durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? NaN;
+    unflagged.sort((a, b) => a - b);
+    const quantile = (sorted: number[], q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    const at = (q: number) => quantile(durations, q);
     return {
       results: rows.length,
       failures,
@@ -165,6 +172,7 @@ function readResults(database: string, from: number, until: number) {
       max: durations.at(-1) ?? NaN,
       runnerLate,
       slowUnexplained,
+      p95Unflagged: quantile(unflagged, 0.95),
     };
   } finally {
     db.close();
