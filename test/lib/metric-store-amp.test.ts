@@ -1,0 +1,82 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { AmpMetricStore } from '../../lib/metric-store-amp.js';
+
+const SETTINGS = {
+  retentionDays: 400,
+  outOfOrderWindowMs: 2 * 3_600_000,
+  seriesLimitPerSite: 50_000,
+  maxSamplesProcessed: 1e7,
+};
+
+function synth(retainOnDelete?: boolean) {
+  const stack = new Stack(new App(), 'Test');
+  const store = new AmpMetricStore(stack, 'Metrics', {
+    settings: SETTINGS,
+    sites: ['ward-b', 'site-a', 'ward-b'],
+    ...(retainOnDelete === undefined ? {} : { retainOnDelete }),
+  });
+  const probe = new Role(stack, 'ProbeRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  const rules = new Role(stack, 'RuleRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  store.grantRemoteWrite(probe);
+  store.grantQuery(rules);
+  return { stack, store, template: Template.fromStack(stack) };
+}
+
+// Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
+describe('AmpMetricStore', { timeout: 60_000 }, () => {
+  it('creates a workspace encrypted with a rotating customer-managed key, with retention, out-of-order window and a series limit per site', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::APS::Workspace', {
+      KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MetricsKey'), 'Arn'] },
+      WorkspaceConfiguration: {
+        RetentionPeriodInDays: 400,
+        OutOfOrderTimeWindowInSeconds: 7_200,
+        LimitsPerLabelSets: [
+          { LabelSet: [{ Name: 'site', Value: 'site-a' }], Limits: { MaxSeries: 50_000 } },
+          { LabelSet: [{ Name: 'site', Value: 'ward-b' }], Limits: { MaxSeries: 50_000 } },
+        ],
+      },
+    });
+  });
+
+  it('grants remote write to writers and query (incl. Grafana’s label/series/metadata calls) to readers, on this workspace only', () => {
+    const { template } = synth();
+    const workspaceArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('MetricsWorkspace'), 'Arn'] };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('ProbeRole') }],
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'aps:RemoteWrite', Resource: workspaceArn }] },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('RuleRole') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['aps:QueryMetrics', 'aps:GetLabels', 'aps:GetSeries', 'aps:GetMetricMetadata'],
+            Resource: workspaceArn,
+          },
+        ],
+      },
+    });
+  });
+
+  it('hands the handlers the backend and workspace URL, keeps data on delete by default, and passes cdk-nag', () => {
+    const { stack, store, template } = synth();
+    expect(stack.resolve(store.environment())).toEqual({
+      PFLOW_METRICS_BACKEND: 'amp',
+      PFLOW_AMP_WORKSPACE_URL: { 'Fn::GetAtt': [expect.stringMatching(/MetricsWorkspace/), 'PrometheusEndpoint'] },
+    });
+    expect(Object.values(template.findResources('AWS::APS::Workspace')).map((r) => r.DeletionPolicy)).toEqual([
+      'Retain',
+    ]);
+    expect(
+      Object.values(synth(false).template.findResources('AWS::APS::Workspace')).map((r) => r.DeletionPolicy),
+    ).toEqual(['Delete']);
+    expect(new AwsSolutionsChecks(stack).validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
