@@ -3,15 +3,14 @@ import type { SeriesPoint } from '../records.js';
 import type { Reducer } from './types.js';
 
 /**
- * Reduces the points of one series that fall in the window `now - windowMs < t <= now` to one
- * number. Returns `undefined` when there is no data: no point in the window, or fewer than two
- * for `delta` and `rate`. A NaN or infinite result is returned as is; the caller treats it as an
- * evaluation error. Points are expected oldest first, as SeriesWindow promises.
+ * Reduces the points of one series that fall in the window `now - windowMs <= t <= now` (both
+ * edges included, as Prometheus 2.x range selectors) to one number. Returns `undefined` when there
+ * is no data: no point in the window, or fewer than two for `delta`, `increase` and `rate`. A NaN
+ * or infinite result is returned as is; the caller treats it as an evaluation error. Points are
+ * expected oldest first, as SeriesWindow promises.
  *
- * - `delta`: last − first, for gauges (no counter-reset handling, as PromQL `delta`).
- * - `rate`: per-second increase between the first and last point, for counters: a drop is read as a
- *   counter reset and the value after it counts as increase (as PromQL `rate`, without its
- *   extrapolation to the window edges).
+ * `delta`, `increase` and `rate` are PromQL's, with its extrapolation to the window's edges (see
+ * extrapolatedRate): a threshold copied from a Prometheus rule means the same here.
  */
 export function reduceWindow(
   reducer: Reducer,
@@ -51,16 +50,13 @@ export function reducePacked(
   let firstT = 0;
   let last = 0;
   let lastT = 0;
-  let increase = 0;
   for (let i = start; i < end; i++) {
     const t = times[i]!;
-    if (t <= from || t > now) continue;
+    if (t < from || t > now) continue;
     const value = values[i]!;
     if (count === 0) {
       first = value;
       firstT = t;
-    } else {
-      increase += value >= last ? value - last : value;
     }
     last = value;
     lastT = t;
@@ -85,10 +81,65 @@ export function reducePacked(
     case 'count':
       return count;
     case 'delta':
-      return count < 2 ? undefined : last - first;
-    case 'rate':
-      return count < 2 ? undefined : increase / ((lastT - firstT) / 1000);
+    case 'increase':
+    case 'rate': {
+      if (count < 2) return undefined;
+      const counter = reducer !== 'delta';
+      let change = last - first;
+      if (counter) {
+        // A counter that went down was reset: the value before the reset counts as increase. Added
+        // one by one, in Prometheus' order, so that the floating-point sum is the same as its.
+        let previous = first;
+        for (let i = start; i < end; i++) {
+          const t = times[i]!;
+          if (t < from || t > now) continue;
+          if (values[i]! < previous) change += previous;
+          previous = values[i]!;
+        }
+      }
+      const extrapolated = extrapolatedRate(counter, change, first, firstT, lastT, count, from, now);
+      return reducer === 'rate' ? extrapolated / (windowMs / 1000) : extrapolated;
+    }
   }
+}
+
+/**
+ * PromQL's extrapolation of a change seen between the first and last sample of a window to the
+ * window's edges, as Prometheus 2.42 (the Debian package users compare with) computes it for
+ * `delta`, `increase` and `rate`:
+ *
+ * - the change is stretched to an edge when the first (last) sample lies within 1.1 × the average
+ *   sample interval of it, and otherwise by half an average interval only (the series started or
+ *   ended inside the window);
+ * - a counter is not extrapolated below zero: when it would reach zero after the window's start,
+ *   it is stretched back to that zero point only.
+ *
+ * Times are epoch ms; the arithmetic is in seconds, in Prometheus' order of operations, so results
+ * agree to the last bit with the values in its own test data.
+ */
+function extrapolatedRate(
+  counter: boolean,
+  change: number,
+  first: number,
+  firstT: number,
+  lastT: number,
+  count: number,
+  rangeStart: number,
+  rangeEnd: number,
+): number {
+  let durationToStart = (firstT - rangeStart) / 1000;
+  const durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageInterval = sampledInterval / (count - 1);
+  if (counter && change > 0 && first >= 0) {
+    const durationToZero = sampledInterval * (first / change);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  const threshold = averageInterval * 1.1;
+  let extrapolateTo = sampledInterval;
+  extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2;
+  extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
+  return change * (extrapolateTo / sampledInterval);
 }
 
 /** Whether a reduced value meets the rule's threshold (the alert condition holds). */

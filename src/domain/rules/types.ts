@@ -2,7 +2,7 @@ import type { AlertLink, InstanceState, Severity, Threshold } from '../alerts/ev
 import type { LabelMatcher, Labels } from '../labels.js';
 import type { SeriesTable } from '../records.js';
 
-export const REDUCERS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'rate'] as const;
+export const REDUCERS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'increase', 'rate'] as const;
 export type Reducer = (typeof REDUCERS)[number];
 
 /** What a rule does when its series have no points in the window. */

@@ -5,8 +5,9 @@ import { conditionHolds, reduceWindow, type Reducer } from '../../../src/domain/
 
 const NOW = 1_000_000;
 const WINDOW = 60_000;
-/** Oldest first; the first point sits exactly on the window's open edge and must be excluded. */
+/** Oldest first; the first point sits exactly on the window's start, which is included (as in Prometheus 2.x). */
 const POINTS: SeriesPoint[] = [
+  { t: NOW - 60_001, v: -50 },
   { t: NOW - 60_000, v: 100 },
   { t: NOW - 50_000, v: 4 },
   { t: NOW - 30_000, v: 10 },
@@ -18,28 +19,31 @@ const POINTS: SeriesPoint[] = [
 describe('reduceWindow', () => {
   it.each<[Reducer, number]>([
     ['last', 7],
-    ['avg', (4 + 10 + 1 + 7) / 4],
+    ['avg', (100 + 4 + 10 + 1 + 7) / 5],
     ['min', 1],
-    ['max', 10],
-    ['sum', 22],
-    ['count', 4],
-    ['delta', 7 - 4],
-    // 4→10 (+6), 10→1 is a counter reset (+1), 1→7 (+6): 13 over 50 s.
-    ['rate', 13 / 50],
-  ])('%s over the points with now - window < t <= now', (reducer, expected) => {
+    ['max', 100],
+    ['sum', 122],
+    ['count', 5],
+    // The samples span the whole window: nothing to extrapolate.
+    ['delta', 7 - 100],
+    // 100→4 and 10→1 are counter resets: 7 − 100 + 100 + 10.
+    ['increase', 17],
+    ['rate', 17 / 60],
+  ])('%s over the points with now - window <= t <= now', (reducer, expected) => {
     expect(reduceWindow(reducer, POINTS, NOW, WINDOW)).toBeCloseTo(expected, 10);
   });
 
-  it.each<Reducer>(['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'rate'])(
+  it.each<Reducer>(['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'increase', 'rate'])(
     '%s has no data when no point is in the window',
     (reducer) => {
-      expect(reduceWindow(reducer, [{ t: NOW - WINDOW, v: 1 }], NOW, WINDOW)).toBeUndefined();
+      expect(reduceWindow(reducer, [{ t: NOW - WINDOW - 1, v: 1 }], NOW, WINDOW)).toBeUndefined();
       expect(reduceWindow(reducer, [], NOW, WINDOW)).toBeUndefined();
     },
   );
 
   it.each<[Reducer, number | undefined]>([
     ['delta', undefined],
+    ['increase', undefined],
     ['rate', undefined],
     ['last', 5],
     ['count', 1],
