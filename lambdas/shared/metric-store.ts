@@ -2,6 +2,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { TimestreamStore } from '../../src/adapters/aws/timestream-store.js';
 import type { WriteReport } from '../../src/adapters/aws/timestream-writer.js';
+import { ampEndpoints, ampRegion, PrometheusStore } from '../../src/adapters/prometheus/prometheus-store.js';
 import type { Logger, MetricStore } from '../../src/domain/ports.js';
 import { requireEnv } from './config.js';
 import { ENV, TIMESTREAM_TABLES } from './environment.js';
@@ -38,8 +39,16 @@ export function metricStoreFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHoo
         ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
       });
     }
-    case 'amp':
-      throw new Error(`${ENV.metricsBackend}=amp: the AMP metric store is not in this build yet`);
+    case 'amp': {
+      const workspaceUrl = requireEnv(env, ENV.ampWorkspaceUrl);
+      return new PrometheusStore({
+        ...ampEndpoints(workspaceUrl),
+        // Signed with the function's role (the SDK's default credential chain).
+        auth: { kind: 'sigv4', region: ampRegion(workspaceUrl) },
+        logger: hooks.logger,
+        ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
+      });
+    }
     default:
       throw new Error(`${ENV.metricsBackend} must be "timestream" or "amp", got ${JSON.stringify(backend)}`);
   }

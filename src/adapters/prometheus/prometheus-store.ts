@@ -61,6 +61,8 @@ export interface PrometheusStoreOptions extends PrometheusEndpoints {
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
   readonly timeoutMs?: number;
+  /** Called with each PromQL expression sent (the rule cycle's query count). */
+  readonly onQuery?: (expression: string) => void;
 }
 
 export interface QueryStats {
@@ -72,12 +74,14 @@ export class PrometheusStore implements MetricStore {
   private readonly writer: RemoteWriter;
   private readonly queryOptions: Parameters<typeof queryMatrix>[0];
   private readonly logger: Logger;
+  private readonly onQuery: ((expression: string) => void) | undefined;
   private queries = 0;
   private queriedSamples = 0;
 
   constructor(options: PrometheusStoreOptions) {
     const authenticate = authenticator(options.auth ?? { kind: 'none' });
     this.logger = options.logger;
+    this.onQuery = options.onQuery;
     this.writer = new RemoteWriter({
       url: options.writeUrl,
       authenticate,
@@ -149,6 +153,7 @@ export class PrometheusStore implements MetricStore {
     const selector = windowSelector(query);
     if (selector === undefined) return [];
     this.queries++;
+    this.onQuery?.(selector);
     const result = await queryMatrix(this.queryOptions, selector, query.until);
     this.queriedSamples += result.samples;
     for (const warning of result.warnings)
