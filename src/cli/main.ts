@@ -1,3 +1,4 @@
+import { runAwsDeadLetters } from './dead-letters-aws.js';
 import { Command, Option } from 'commander';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
@@ -78,7 +79,21 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .description('list notifications that could not be delivered, and why; --retry re-queues them')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', DEFAULT_CONFIG)
     .option('--retry', 're-queue every dead letter with a fresh attempt budget', false)
-    .action(async (options: { config: string; retry: boolean }) => {
+    .option('--aws', "the deployed stack's SQS dead-letter queues instead of the local store", false)
+    .option('--queue-url <url...>', 'with --aws: the dead-letter queue URL(s) to inspect')
+    .option('--to <url>', 'with --aws --retry: re-send to this queue instead of the original one')
+    .action(async (options: { config: string; retry: boolean; aws: boolean; queueUrl?: string[]; to?: string }) => {
+      if (options.aws) {
+        exitWith(
+          await runAwsDeadLetters({
+            queueUrls: options.queueUrl ?? [],
+            retry: options.retry,
+            ...(options.to !== undefined ? { to: options.to } : {}),
+            out,
+          }),
+        );
+        return;
+      }
       const config = await loadConfigOrReport(options.config, out);
       if (!config) return exitWith(1);
       exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(config.local.dataDir), retry: options.retry, out }));

