@@ -3,6 +3,7 @@ import { createEmailSender } from './email/email.js';
 import { createLogDropSender } from './logdrop/logdrop.js';
 import type { ChannelKindName } from './settings.js';
 import { createSlackSender } from './slack/slack.js';
+import { createSnsSender } from './sns/sns.js';
 import { createTeamsSender } from './teams/teams.js';
 import { createWebhookSender } from './webhook/webhook.js';
 import type { ChannelDefinition } from '../domain/config/model.js';
@@ -15,6 +16,7 @@ export const channelFactories = {
   email: createEmailSender,
   logdrop: createLogDropSender,
   slack: createSlackSender,
+  sns: createSnsSender,
   teams: createTeamsSender,
   webhook: createWebhookSender,
 } satisfies Record<ChannelKindName, ChannelFactory<never>>;

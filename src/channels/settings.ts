@@ -2,6 +2,7 @@ import { consoleSettings } from './console/settings.js';
 import { emailSettings } from './email/settings.js';
 import { logDropSettings } from './logdrop/settings.js';
 import { slackSettings } from './slack/settings.js';
+import { snsSettings } from './sns/settings.js';
 import { teamsSettings } from './teams/settings.js';
 import { webhookSettings } from './webhook/settings.js';
 
@@ -14,6 +15,7 @@ export const channelKindSettings = {
   email: emailSettings,
   logdrop: logDropSettings,
   slack: slackSettings,
+  sns: snsSettings,
   teams: teamsSettings,
   webhook: webhookSettings,
 } as const;

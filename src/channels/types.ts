@@ -23,7 +23,7 @@ export interface ChannelDeps {
   /** Writes a line to the terminal, for the console channel. */
   readonly stdout?: (line: string) => void;
   /** Clients for AWS-backed transports, injected so tests point them at local servers. */
-  readonly aws?: { readonly ses?: unknown; readonly s3?: unknown };
+  readonly aws?: { readonly ses?: unknown; readonly s3?: unknown; readonly sns?: unknown };
 }
 
 /** The I/O half: builds the sender for one configured channel. */
