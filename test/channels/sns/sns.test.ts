@@ -55,14 +55,12 @@ describe('sns channel', () => {
       );
     expect(await sender.send(firingNotification)).toMatchObject({ status: 'retryable', reason: 'rate_limited' });
     sns.reset();
-    sns
-      .on(PublishCommand)
-      .rejectsOnce(
-        Object.assign(new Error('not authorized'), {
-          name: 'AuthorizationErrorException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    sns.on(PublishCommand).rejectsOnce(
+      Object.assign(new Error('not authorized'), {
+        name: 'AuthorizationErrorException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     expect(await sender.send(firingNotification)).toMatchObject({ status: 'permanent', reason: 'authorization_error' });
   });
 
