@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { AlertStateCache } from '../adapters/local/alert-state-cache.js';
 import { InProcessEventBus } from '../adapters/local/in-process-bus.js';
 import { deliveryDatabasePath, SqliteDelivery } from '../adapters/local/sqlite-delivery.js';
 import { SqliteStore } from '../adapters/local/sqlite-store.js';
@@ -15,7 +16,9 @@ import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
 import { createProbeRunner, type ProbeIsolation, type ProbeRunner } from './probe-runner.js';
 import { localMetricStore } from './metric-backend.js';
+import { LiveReadModel } from './read-model.js';
 import { IntervalScheduler } from './scheduler.js';
+import { StoreHealth } from './store-health.js';
 
 export interface LocalRuntimeDeps {
   readonly clock: Clock;
@@ -27,6 +30,8 @@ export interface LocalRuntimeDeps {
    * cannot delay their timings. `in-process` shares the main loop (tests with an injected clock).
    */
   readonly probeIsolation?: ProbeIsolation;
+  /** How long the store must fail before its alert fires; default 10 s. */
+  readonly storeAlertAfterMs?: number;
 }
 
 export interface LocalRuntimeUrls {
@@ -42,6 +47,13 @@ const NOTIFICATION_LOG_KEEP_MS = 30 * 86_400_000;
 const QUEUE_DRAIN_EVERY_MS = 5_000;
 /** /api/health reports `degraded` this long after a wall-clock jump: results around it carry shifted times. */
 const CLOCK_JUMP_DEGRADED_MS = 10 * 60_000;
+/**
+ * better-sqlite3 is synchronous: a busy timeout would hold the whole event loop (probes, API,
+ * deliveries) while another process holds the database. So the store never waits for a lock; the
+ * write buffer and the alert-state cache keep what they could not write and retry on a timer.
+ */
+const STORE_BUSY_TIMEOUT_MS = 0;
+const STORE_HEALTH_EVERY_MS = 1_000;
 
 /**
  * The whole monitoring loop on one machine: the same services the Lambdas run, composed with
@@ -55,6 +67,8 @@ export class LocalRuntime {
   private readonly db: SqliteDatabase;
   private readonly store: SqliteStore;
   private readonly buffer: WriteBuffer;
+  private readonly states: AlertStateCache;
+  private readonly storeHealth: StoreHealth;
   private readonly delivery: SqliteDelivery;
   private readonly dispatcher: NotificationDispatcher;
   private readonly senders = new Map<string, ChannelSender>();
@@ -71,13 +85,14 @@ export class LocalRuntime {
   ) {
     const { clock, logger } = deps;
     this.dataDir = resolve(config.local.dataDir);
-    this.db = openDatabase(join(this.dataDir, 'pflow.db'));
+    this.db = openDatabase(join(this.dataDir, 'pflow.db'), { busyTimeoutMs: STORE_BUSY_TIMEOUT_MS });
     this.store = new SqliteStore({ database: this.db, clock, retentionMs: config.storage.retentionMs });
     this.buffer = new WriteBuffer({
       store: localMetricStore(config.storage.metrics, this.store, logger),
       logger,
       clock,
     });
+    this.states = new AlertStateCache(this.store, { clock, logger });
     this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir));
 
     const timezoneFor = siteTimezones(config.sites);
@@ -143,7 +158,7 @@ export class LocalRuntime {
           await runRuleGroup(group, {
             // Reading through the buffer flushes it first, so rules see every result probes just wrote.
             metrics: this.buffer,
-            states: this.store,
+            states: this.states,
             bus,
             clock,
             logger,
@@ -153,6 +168,24 @@ export class LocalRuntime {
         },
       });
     }
+    this.storeHealth = new StoreHealth({
+      store: 'pflow.db',
+      sources: () => [this.buffer.stats(), this.states.stats()],
+      pending: () =>
+        Object.values(this.buffer.stats().pending).reduce((sum, n) => sum + n, 0) + this.states.stats().unsaved,
+      clock,
+      logger,
+      raise: async (events) => {
+        await this.buffer.writeAlertEvents(events);
+        await bus.publish(events);
+      },
+      ...(deps.storeAlertAfterMs !== undefined && { raiseAfterMs: deps.storeAlertAfterMs }),
+    });
+    this.scheduler.add({
+      name: 'store-health',
+      intervalMs: STORE_HEALTH_EVERY_MS,
+      run: () => this.storeHealth.check(),
+    });
     this.scheduler.add({
       name: 'retention',
       intervalMs: RETENTION_EVERY_MS,
@@ -171,15 +204,26 @@ export class LocalRuntime {
       },
     });
 
-    this.api = new ApiServer(config.local.apiListen, this.store, () => ({
-      status: this.clockWatch.jumpedWithin(CLOCK_JUMP_DEGRADED_MS) ? 'degraded' : 'ok',
+    this.api = new ApiServer(config.local.apiListen, new LiveReadModel(this.store, this.buffer, this.states), () =>
+      this.health(),
+    );
+    if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
+  }
+
+  /** What /api/health shows. */
+  health() {
+    return {
+      status:
+        this.clockWatch.jumpedWithin(CLOCK_JUMP_DEGRADED_MS) || this.storeHealth.stats().status !== 'ok'
+          ? 'degraded'
+          : 'ok',
       clock: this.clockWatch.stats(),
+      store: { ...this.storeHealth.stats(), unsavedAlertStates: this.states.stats().unsaved },
       tasks: { ...this.probes.stats().tasks, ...this.scheduler.stats() },
       probeRunner: (({ tasks: _tasks, ...runner }) => runner)(this.probes.stats()),
       storeBuffer: this.buffer.stats(),
       delivery: this.dispatcher.stats,
-    }));
-    if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
+    };
   }
 
   async start(): Promise<LocalRuntimeUrls> {
@@ -201,6 +245,7 @@ export class LocalRuntime {
     await Promise.allSettled([...this.dispatches]);
     await this.dispatcher.close();
     const report = await this.buffer.close({ deadlineMs: 5_000 });
+    const unsavedStates = await this.states.flush();
     await this.api.stop();
     await this.demoTarget?.stop();
     await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
@@ -210,5 +255,7 @@ export class LocalRuntime {
     const unwritten = Object.values(report.unwritten).reduce((sum, n) => sum + n, 0);
     if (unwritten > 0)
       this.deps.logger.error('store flush at shutdown left records unwritten', { ...report.unwritten });
+    if (unsavedStates > 0)
+      this.deps.logger.error('store flush at shutdown left alert states unsaved', { unsaved: unsavedStates });
   }
 }

@@ -294,6 +294,11 @@ export class SqliteStore implements MetricStore, AlertStateStore {
         'UPDATE alert_states SET rule_id = ?, site = ?, version = ?, state = ? WHERE key = ? AND version = ?',
       ),
       deleteStates: db.prepare('DELETE FROM alert_states WHERE key IN (SELECT value FROM json_each(?))'),
+      putState: db.prepare(
+        `INSERT INTO alert_states (key, rule_id, site, version, state) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET rule_id = excluded.rule_id, site = excluded.site,
+           version = excluded.version, state = excluded.state`,
+      ),
       listStates: db.prepare('SELECT version, state FROM alert_states ORDER BY key').raw(),
       upsertLatestProbe: db.prepare(
         `INSERT INTO probe_latest (site, probe, time, probe_rowid) VALUES (?, ?, ?, ?)
@@ -522,6 +527,20 @@ export class SqliteStore implements MetricStore, AlertStateStore {
   async deleteStates(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     this.statements.deleteStates.run(placeholders(keys));
+  }
+
+  /**
+   * Writes states as they are, versions included, and deletes keys, in one transaction: how a caller
+   * that holds the authoritative copy in memory (the local runtime's AlertStateCache) persists it.
+   */
+  async saveStates(states: readonly AlertInstanceState[], deletes: readonly string[]): Promise<void> {
+    if (states.length === 0 && deletes.length === 0) return;
+    const { putState, deleteStates } = this.statements;
+    this.db.transaction(() => {
+      for (const state of states)
+        putState.run(state.key, state.ruleId, state.site, state.version, JSON.stringify(state));
+      if (deletes.length > 0) deleteStates.run(placeholders(deletes));
+    })();
   }
 
   /** Deletes probe results, samples and alert history older than `now - retention`, and series left empty. */

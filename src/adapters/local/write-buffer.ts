@@ -2,6 +2,7 @@ import type { AlertEvent } from '../../domain/alerts/event.js';
 import { systemTimers, type Clock, type Logger, type MetricStore, type Timers } from '../../domain/ports.js';
 import type { ProbeResult } from '../../domain/probe-result.js';
 import type { MetricSample, SeriesWindow, WindowQuery } from '../../domain/records.js';
+import { withPendingRecords } from './pending-windows.js';
 
 /**
  * Sits between the local runtime and the SQLite store so that a locked database or a full disk
@@ -15,6 +16,11 @@ import type { MetricSample, SeriesWindow, WindowQuery } from '../../domain/recor
  * the queue accepts again. A record the store rejects for a non-transient reason (a bug, a
  * corrupt file) is isolated by writing its batch one record at a time; only the records that
  * still fail are dropped, counted and logged with the error.
+ *
+ * When the disk is full (SQLITE_FULL), a failed batch is split in halves and retried at once, down to
+ * one record, so whatever space is left is used; batches grow back as writes succeed. Reads
+ * (fetchWindows) return the store's windows merged with the records still held here, so rules keep
+ * evaluating from memory while the store cannot take writes.
  */
 
 export type RecordKind = 'probe results' | 'metric samples' | 'alert events';
@@ -49,6 +55,10 @@ export interface WriteBufferStats {
   readonly retries: number;
   /** Epoch ms of the first failure of the current failing streak, if the store is failing now. */
   readonly failingSince: number | null;
+  /** The error of the latest failed write or read while failing, e.g. `SQLITE_BUSY: database is locked`. */
+  readonly lastError: string | null;
+  /** Records per store call now: below batchSize while a full disk makes batches split. */
+  readonly batchLimit: number;
 }
 
 export interface FlushReport {
@@ -104,6 +114,8 @@ export class WriteBuffer implements MetricStore {
   private retryDelayMs: number;
   private retries = 0;
   private failingSince: number | null = null;
+  private lastError: string | null = null;
+  private batchLimit: number;
   private closed = false;
   private explicitFlushes = 0;
 
@@ -118,6 +130,7 @@ export class WriteBuffer implements MetricStore {
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.retryDelayMs = this.retryInitialMs;
+    this.batchLimit = this.batchSize;
     const queue = <T>(kind: RecordKind, write: (records: readonly T[]) => Promise<void>): Queue<T> => ({
       kind,
       write,
@@ -148,13 +161,34 @@ export class WriteBuffer implements MetricStore {
   }
 
   /**
-   * Reads through to the store after a best-effort flush, so a rule cycle sees every result accepted
-   * before it; if the store is failing, it reads what is there rather than waiting.
+   * Reads through to the store after a best-effort flush, and adds the records still held here, so a
+   * rule cycle sees every result accepted before it even while the store cannot take them. A read the
+   * store refuses (locked) throws: the rule applies its on_error policy, never "no data".
    */
   async fetchWindows(query: WindowQuery): Promise<SeriesWindow[]> {
     if (this.store.fetchWindows === undefined) throw new Error('the buffered store cannot fetch windows');
     if (this.failingSince === null && this.pendingCount() > 0) await this.flushOnce();
-    return this.store.fetchWindows(query);
+    let stored: SeriesWindow[];
+    try {
+      stored = await this.store.fetchWindows(query);
+    } catch (error) {
+      if (isTransientStoreError(error)) {
+        this.failingSince ??= this.clock.now();
+        this.lastError = describeError(error);
+      }
+      throw error;
+    }
+    return withPendingRecords(stored, query, { probes: this.probes.items, samples: this.samples.items });
+  }
+
+  /** Results accepted but not yet in the store, oldest first: the API shows the latest from here. */
+  pendingProbeResults(): readonly ProbeResult[] {
+    return this.probes.items;
+  }
+
+  /** Alert events accepted but not yet in the store, oldest first. */
+  pendingAlertEvents(): readonly AlertEvent[] {
+    return this.events.items;
   }
 
   stats(): WriteBufferStats {
@@ -166,6 +200,8 @@ export class WriteBuffer implements MetricStore {
       dropped: perKind((kind) => byKind(kind).dropped),
       retries: this.retries,
       failingSince: this.failingSince,
+      lastError: this.failingSince === null ? null : this.lastError,
+      batchLimit: this.batchLimit,
     };
   }
 
@@ -228,7 +264,7 @@ export class WriteBuffer implements MetricStore {
       queue.refused += refused;
       queue.refusedInEpisode += refused;
     }
-    if (queue.items.length >= this.batchSize && this.failingSince === null) this.flushSoon();
+    if (queue.items.length >= this.batchLimit && this.failingSince === null) this.flushSoon();
     else this.schedule();
   }
 
@@ -274,7 +310,7 @@ export class WriteBuffer implements MetricStore {
   private async drain(): Promise<void> {
     for (const queue of this.queues) {
       while (queue.items.length > 0) {
-        const batch = queue.items.slice(0, this.batchSize);
+        const batch = queue.items.slice(0, this.batchLimit);
         const ok = await this.writeBatch(queue, batch);
         if (!ok) return;
       }
@@ -288,6 +324,22 @@ export class WriteBuffer implements MetricStore {
       this.written(queue, batch.length);
       return true;
     } catch (error) {
+      if (isDiskFull(error) && batch.length > 1) {
+        // Part of the batch may fit: halve it and go again now, instead of waiting to rewrite it whole.
+        this.batchLimit = Math.ceil(batch.length / 2);
+        if (this.failingSince === null) {
+          this.logger.error(
+            `store: disk full writing ${queue.kind}; keeping them, splitting batches to use the space left`,
+            {
+              code: (error as { code?: string }).code,
+              batch: batch.length,
+              pending: this.pendingCount(),
+            },
+          );
+        }
+        this.noteFailure(error);
+        return this.writeBatch(queue, queue.items.slice(0, this.batchLimit));
+      }
       if (isTransientStoreError(error)) {
         this.transientFailure(queue, batch.length, error);
         return false;
@@ -331,7 +383,10 @@ export class WriteBuffer implements MetricStore {
   private written<T>(queue: Queue<T>, count: number): void {
     queue.items.splice(0, count);
     queue.written += count;
-    if (this.failingSince !== null) {
+    if (this.batchLimit < this.batchSize) this.batchLimit = Math.min(this.batchSize, this.batchLimit * 2);
+    // While batches are split for a full disk, small writes succeeding do not end the outage.
+    const constrained = this.batchLimit < this.batchSize && this.pendingCount() > this.batchLimit;
+    if (this.failingSince !== null && !constrained) {
       this.logger.info('store: writes succeed again', {
         failingFor: `${this.clock.now() - this.failingSince}ms`,
         retries: this.retries,
@@ -350,8 +405,8 @@ export class WriteBuffer implements MetricStore {
     const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);
     const firstOfStreak = this.failingSince === null;
-    if (firstOfStreak) this.failingSince = this.clock.now();
-    else this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.retryMaxMs);
+    this.noteFailure(error);
+    if (!firstOfStreak) this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.retryMaxMs);
     this.retries++;
     const fields = {
       code,
@@ -375,4 +430,20 @@ export class WriteBuffer implements MetricStore {
       void this.flushOnce().then(() => this.schedule());
     }, this.retryDelayMs);
   }
+
+  private noteFailure(error: unknown): void {
+    this.failingSince ??= this.clock.now();
+    this.lastError = describeError(error);
+  }
+}
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_FULL(_|$)/.test(code);
+}
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `${code}: ${message}` : message;
 }
