@@ -1,49 +1,143 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV, EVENT_ATTRIBUTES } from '../lambdas/shared/environment.js';
+import type { ChannelDefinition, DeploymentConfig } from '../src/domain/config/model.js';
+import type { FunctionDefaults } from './function-defaults.js';
+import type { Storage } from './storage.js';
+
+/** The deliver function's timeout; a queue's visibility timeout is 6× it (the Lambda guidance for SQS sources). */
+export const DELIVER_TIMEOUT = Duration.seconds(30);
+/** Concurrent deliveries per channel; Slack's webhook takes about one message a second, so it gets SQS's floor. */
+export const CHANNEL_MAX_CONCURRENCY: Readonly<Record<string, number>> = { slack: 2 };
+export const DEFAULT_CHANNEL_MAX_CONCURRENCY = 5;
 
 export interface NotificationsProps {
-  /** Receives for a notification before it moves to the dead-letter queue (DeliverySettings.maxAttempts). */
-  readonly maxReceiveCount?: number;
+  readonly config: DeploymentConfig;
+  readonly functions: FunctionDefaults;
+  readonly storage: Storage;
+}
+
+/** One configured channel's delivery path in AWS. */
+export interface ChannelPipeline {
+  readonly channel: ChannelDefinition;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly deliver: LambdaFunction;
 }
 
 /**
- * The event bus and the delivery pipeline's durable parts in AWS: the SNS topic alert events are
- * published on (routed by message attributes site/severity/state/rule), and the retry queue with its
- * dead-letter queue that sit behind the DeliveryQueue and DeadLetterStore ports.
+ * Alert events in AWS: one KMS-encrypted SNS topic the rule and meta-alarm functions publish on.
+ * Routing stays the domain's — the publisher puts the chosen channel ids in the `channels`
+ * String.Array attribute — so each channel's subscription filter is just its own id. Per channel:
+ * an encrypted, TLS-only queue with raw delivery and a dead-letter queue after
+ * `delivery.max_attempts` receives, consumed by that channel's deliver function with partial batch
+ * responses and a maximum concurrency.
  */
 export class Notifications extends Construct {
-  readonly alertTopic: Topic;
-  readonly deliveryQueue: Queue;
-  readonly deadLetterQueue: Queue;
   readonly key: Key;
+  readonly alertTopic: Topic;
+  readonly channels: readonly ChannelPipeline[];
 
-  constructor(scope: Construct, id: string, props: NotificationsProps = {}) {
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
+    const { config, functions, storage } = props;
     this.key = new Key(this, 'Key', { enableKeyRotation: true, description: 'PerformanceFlow alert events at rest' });
-
     this.alertTopic = new Topic(this, 'AlertEvents', {
       displayName: 'PerformanceFlow alert events',
       masterKey: this.key,
       enforceSSL: true,
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      // The longest SQS keeps a message: dead letters wait for a person (`pflow notify dead-letters`).
-      retentionPeriod: Duration.days(14),
-    });
+    this.channels = config.channels.map((channel) => {
+      const deadLetterQueue = new Queue(this, `${channel.id}-DeadLetters`, {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: this.key,
+        enforceSSL: true,
+        // The longest SQS keeps a message: dead letters wait for a person (`pflow notify dead-letters --aws`).
+        retentionPeriod: Duration.days(14),
+      });
+      const queue = new Queue(this, `${channel.id}-Queue`, {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: this.key,
+        enforceSSL: true,
+        visibilityTimeout: Duration.seconds(DELIVER_TIMEOUT.toSeconds() * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: config.delivery.maxAttempts },
+      });
+      this.alertTopic.addSubscription(
+        new SqsSubscription(queue, {
+          rawMessageDelivery: true,
+          filterPolicy: { [EVENT_ATTRIBUTES.channels]: SubscriptionFilter.stringFilter({ allowlist: [channel.id] }) },
+        }),
+      );
 
-    this.deliveryQueue = new Queue(this, 'DeliveryRetries', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      visibilityTimeout: Duration.minutes(1),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 10 },
+      const deliver = functions.create(this, `${channel.id}-Deliver`, 'deliver', {
+        description: `Delivers alert events to channel ${channel.id} (${channel.kind})`,
+        timeout: DELIVER_TIMEOUT,
+        memorySize: 256,
+        environment: {
+          [ENV.channelId]: channel.id,
+          [ENV.notificationLogTable]: storage.notificationLogTable.tableName,
+          [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
+          ...(isLogDrop(channel) ? { [ENV.logDropBucket]: storage.logDropBucket.bucketName } : {}),
+        },
+      });
+      deliver.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+          maxConcurrency: CHANNEL_MAX_CONCURRENCY[channel.kind] ?? DEFAULT_CHANNEL_MAX_CONCURRENCY,
+        }),
+      );
+      storage.notificationLogTable.grant(deliver, 'dynamodb:GetItem', 'dynamodb:PutItem');
+      storage.tableKey.grantEncryptDecrypt(deliver);
+      deadLetterQueue.grantSendMessages(deliver);
+      grantChannelKind(this, channel, deliver, storage);
+      return { channel, queue, deadLetterQueue, deliver };
     });
+  }
+
+  /** A publisher of alert events (the rule and meta-alarm functions). */
+  grantPublish(fn: LambdaFunction): void {
+    this.alertTopic.grantPublish(fn);
+  }
+}
+
+function isLogDrop(channel: ChannelDefinition): boolean {
+  return channel.kind === 'logdrop' && settingsOf(channel).target === 's3';
+}
+
+function settingsOf(channel: ChannelDefinition): Readonly<Record<string, unknown>> {
+  return typeof channel.settings === 'object' && channel.settings !== null
+    ? (channel.settings as Record<string, unknown>)
+    : {};
+}
+
+/** What a channel kind reaches besides the queue: SES, the log-drop bucket, another SNS topic. */
+function grantChannelKind(scope: Construct, channel: ChannelDefinition, fn: LambdaFunction, storage: Storage): void {
+  const settings = settingsOf(channel);
+  const { region, account, partition } = Stack.of(scope);
+  if (channel.kind === 'email' && settings.transport === 'ses' && typeof settings.from === 'string') {
+    const address = /<([^>]+)>/.exec(settings.from)?.[1] ?? settings.from;
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    const identity = (name: string) => `arn:${partition}:ses:${region}:${account}:identity/${name}`;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identity(address), identity(domain)],
+      }),
+    );
+  }
+  if (isLogDrop(channel)) {
+    storage.logDropBucket.grantPut(fn);
+  }
+  if (channel.kind === 'sns' && typeof settings.topic_arn === 'string') {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [settings.topic_arn] }));
   }
 }

@@ -1,20 +1,88 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/environment.js';
+import type { DeploymentConfig } from '../src/domain/config/model.js';
+import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
+import { MetaMonitoring } from './meta-monitoring.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
+import { Operations } from './operations.js';
+import { Probes } from './probes.js';
+import { Rules } from './rules.js';
+import { Secrets } from './secrets.js';
 import { Storage } from './storage.js';
 
 export interface PerformanceFlowStackProps extends StackProps {
+  /** The validated deployment config (secrets as stand-ins: only its shape is read here). */
+  readonly config: DeploymentConfig;
+  /** Every `${NAME}` the config references. */
+  readonly secretNames: readonly string[];
+  /** How the functions' code is built: `bundle` for deploys, `stub` for construct tests. */
+  readonly code: FunctionCode;
   readonly retainOnDelete?: boolean;
 }
 
 /** One deployment (many sites). Stacks only compose constructs; each construct owns one concern. */
 export class PerformanceFlowStack extends Stack {
+  readonly operations: Operations;
   readonly storage: Storage;
+  readonly secrets: Secrets;
+  readonly functions: FunctionDefaults;
   readonly notifications: Notifications;
+  readonly probes: Probes;
+  readonly rules: Rules;
+  readonly metaMonitoring: MetaMonitoring;
 
-  constructor(scope: Construct, id: string, props: PerformanceFlowStackProps = {}) {
+  constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
-    this.storage = new Storage(this, 'Storage', { retainOnDelete: props.retainOnDelete ?? true });
-    this.notifications = new Notifications(this, 'Notifications');
+    const aws = props.config.aws ?? { secretsPrefix: 'pflow/', secrets: {} };
+    this.operations = new Operations(this, 'Operations');
+    this.storage = new Storage(this, 'Storage', { config: props.config, retainOnDelete: props.retainOnDelete ?? true });
+    this.secrets = new Secrets(this, 'Secrets', { names: props.secretNames, aws });
+    this.functions = new FunctionDefaults(this, 'Functions', {
+      code: props.code,
+      logKey: this.operations.key,
+      failedInvocations: this.operations.failedInvocations,
+      environment: { [ENV.secretsPrefix]: aws.secretsPrefix, ...this.storage.metricStore.environment },
+    });
+    this.notifications = new Notifications(this, 'Notifications', {
+      config: props.config,
+      functions: this.functions,
+      storage: this.storage,
+    });
+    const common = {
+      config: props.config,
+      functions: this.functions,
+      metricStore: this.storage.metricStore,
+      operations: this.operations,
+    };
+    this.probes = new Probes(this, 'Probes', common);
+    this.rules = new Rules(this, 'Rules', { ...common, storage: this.storage, notifications: this.notifications });
+    this.metaMonitoring = new MetaMonitoring(this, 'MetaMonitoring', {
+      functions: this.functions,
+      notifications: this.notifications,
+      operations: this.operations,
+      ruleCycles: this.rules.cycles,
+    });
+    for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
+
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.notifications.alertTopic.topicArn,
+      description:
+        'Alert events (JSON, one AlertEvent per message; message attributes site, severity, state, rule, channels)',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.metaMonitoring.topic.topicArn,
+      description: 'CloudWatch alarm state changes of the deployment itself',
+    });
+    new CfnOutput(this, 'LogDropBucket', { value: this.storage.logDropBucket.bucketName });
+    new CfnOutput(this, 'NotificationLogTable', { value: this.storage.notificationLogTable.tableName });
+    for (const pipeline of this.notifications.channels) {
+      new CfnOutput(this, `DeadLetters-${pipeline.channel.id}`, {
+        value: pipeline.deadLetterQueue.queueUrl,
+        description: `Dead-letter queue of channel ${pipeline.channel.id}`,
+      });
+    }
+    acknowledgeFindings(this);
   }
 }

@@ -1,37 +1,71 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../lambdas/shared/environment.js';
+import type { DeploymentConfig } from '../src/domain/config/model.js';
+import { metricStoreFactory } from './metric-stores/registry.js';
+import type { MetricStoreConstruct } from './metric-stores/types.js';
 
 export interface StorageProps {
+  /** The deployment config: the metric store, its retention and the table TTLs come from it. */
+  readonly config: DeploymentConfig;
   /** Days a log-drop object is kept before S3 expires it; the agent syncs it on-prem long before. */
   readonly logDropRetentionDays?: number;
-  /** Keep tables and buckets when the stack is deleted (the default): alert history is evidence. */
+  /** Keep tables, the metric store and buckets when the stack is deleted (the default): alert history is evidence. */
   readonly retainOnDelete?: boolean;
 }
 
 /**
- * Durable state behind the domain's ports in AWS: alert instance state (AlertStateStore, written
- * with conditional writes) and the S3 log drop the on-prem agent syncs to the proprietary system.
- * The time-series store comes with the ingest work: Timestream for LiveAnalytics no longer takes
- * new accounts (shared/reference/aws-facts.md §1.1), so that choice is made there.
+ * Durable state behind the domain's ports in AWS: the metric store (chosen by
+ * `storage.metrics.backend` from the registry in `metric-stores/`), alert instance state
+ * (conditional writes), the notification log (the exactly-once record of each delivery, expired by
+ * TTL) and the S3 log drop the on-prem agent syncs to the proprietary system.
  */
 export class Storage extends Construct {
-  readonly alertStateTable: TableV2;
+  readonly metricStore: MetricStoreConstruct;
+  readonly alertStateTable: Table;
+  readonly notificationLogTable: Table;
+  readonly tableKey: Key;
   readonly logDropBucket: Bucket;
   readonly accessLogBucket: Bucket;
 
-  constructor(scope: Construct, id: string, props: StorageProps = {}) {
+  constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    const removalPolicy = props.retainOnDelete === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const retain = props.retainOnDelete !== false;
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.alertStateTable = new TableV2(this, 'AlertState', {
-      partitionKey: { name: 'key', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      encryption: TableEncryptionV2.awsManagedKey(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.retainOnDelete !== false,
+    this.metricStore = metricStoreFactory(props.config.storage.metrics.backend)(this, 'Metrics', {
+      config: props.config,
+      retainOnDelete: retain,
+    });
+
+    this.tableKey = new Key(this, 'TableKey', {
+      enableKeyRotation: true,
+      description: 'PerformanceFlow alert state and notification log',
       removalPolicy,
+    });
+    const tableDefaults = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // A customer managed key: the plain Table, as TableV2 cannot render one in a region-agnostic stack.
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.tableKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: retain,
+      removalPolicy,
+    };
+
+    this.alertStateTable = new Table(this, 'AlertState', {
+      ...tableDefaults,
+      partitionKey: { name: TABLE_KEYS.alertState.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.alertState.sortKey, type: AttributeType.STRING },
+    });
+
+    this.notificationLogTable = new Table(this, 'NotificationLog', {
+      ...tableDefaults,
+      partitionKey: { name: TABLE_KEYS.notificationLog.partitionKey, type: AttributeType.STRING },
+      timeToLiveAttribute: TABLE_KEYS.notificationLog.ttlAttribute,
     });
 
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {

@@ -1,20 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, it } from 'vitest';
-import { Notifications } from '../../lib/notifications.js';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
-function synth(props?: ConstructorParameters<typeof Notifications>[2]) {
-  const stack = new Stack(new App(), 'Test');
-  new Notifications(stack, 'Notifications', props);
-  return Template.fromStack(stack);
-}
+describe('Notifications', { timeout: 120_000 }, () => {
+  const { template } = stackFor();
 
-// Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
-describe('Notifications', { timeout: 60_000 }, () => {
-  it('publishes alert events on a KMS-encrypted topic that refuses plain HTTP', () => {
-    const template = synth();
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  it('publishes alert events on one KMS-encrypted, TLS-only topic', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -22,16 +13,68 @@ describe('Notifications', { timeout: 60_000 }, () => {
         ]),
       },
     });
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('retries deliveries through an encrypted queue that hands over to a dead-letter queue after maxReceiveCount', () => {
-    const template = synth({ maxReceiveCount: 7 });
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 7 },
-      KmsMasterKeyId: Match.anyValue(),
+  it('subscribes one raw-delivery queue per channel, filtered on its id in the channels attribute', () => {
+    const subscriptions = resourcesOf(template, 'AWS::SNS::Subscription').filter(([, s]) => s.Protocol === 'sqs');
+    expect(subscriptions.map(([, s]) => s.FilterPolicy)).toEqual([
+      { channels: ['ops-slack'] },
+      { channels: ['oncall-email'] },
+      { channels: ['proprietary-logdrop'] },
+    ]);
+    for (const [, subscription] of subscriptions) expect(subscription.RawMessageDelivery).toBe(true);
+  });
+
+  it('hands a notification to the channel dead-letter queue after delivery.max_attempts receives', () => {
+    const queues = resourcesOf(template, 'AWS::SQS::Queue').filter(([id]) => id.startsWith('Notifications'));
+    const withRedrive = queues.filter(([, queue]) => queue.RedrivePolicy !== undefined);
+    expect(withRedrive).toHaveLength(3);
+    for (const [, queue] of withRedrive) {
+      expect(queue).toMatchObject({
+        RedrivePolicy: { maxReceiveCount: 10 },
+        VisibilityTimeout: 180,
+        KmsMasterKeyId: expect.anything(),
+      });
+    }
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400 });
+  });
+
+  it('feeds each deliver function from its queue with partial batch responses; Slack at concurrency 2', () => {
+    const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m);
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings)
+      expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mappings.map((m) => (m.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency)).toEqual([
+      2, 5, 5,
+    ]);
+  });
+
+  it('grants a deliver function only its log table, its dead-letter queue and what its kind reaches', () => {
+    const email = statementsOfFunction(template, functionIdByPath(template, 'oncallemailDeliver'));
+    const actions = email.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail', 'ses:SendRawEmail']),
+    );
+    expect(actions).not.toContain('sns:Publish');
+    expect(actions).not.toContain('s3:PutObject');
+    expect(actions.filter((a) => String(a).startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    const ses = email.find((s) => [s.Action].flat().includes('ses:SendEmail'))!;
+    expect(JSON.stringify(ses.Resource)).toContain('identity/alerts@st-anna.example');
+    expect(JSON.stringify(ses.Resource)).toContain('identity/st-anna.example');
+
+    const slack = statementsOfFunction(template, functionIdByPath(template, 'opsslackDeliver')).flatMap((s) =>
+      [s.Action].flat(),
+    );
+    expect(slack.some((a) => String(a).startsWith('ses:') || String(a).startsWith('s3:'))).toBe(false);
+    const logdrop = statementsOfFunction(template, functionIdByPath(template, 'proprietarylogdropDeliver')).flatMap(
+      (s) => [s.Action].flat(),
+    );
+    expect(logdrop).toEqual(expect.arrayContaining(['s3:PutObject']));
   });
 });

@@ -1,32 +1,81 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { PerformanceFlowStack } from '../../lib/performance-flow-stack.js';
-
-function nagViolations(stack: PerformanceFlowStack) {
-  const report = new AwsSolutionsChecks(stack).validateScope(stack);
-  return report.violations.map((violation) => violation.ruleName);
-}
+import { AWS_EXAMPLE, nagFindings, resourcesOf, stackFor } from './stack-support.js';
 
 // Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
-describe('PerformanceFlowStack', { timeout: 60_000 }, () => {
-  it('composes storage and notifications, and passes cdk-nag AWS Solutions with no finding', () => {
-    const stack = new PerformanceFlowStack(new App(), 'PerformanceFlow');
-    const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::S3::Bucket', 2);
-    expect(nagViolations(stack)).toEqual([]);
+describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000 }, () => {
+  const { stack, template } = stackFor();
+
+  it('passes cdk-nag AwsSolutions and HIPAA Security with every kept finding acknowledged', () => {
+    expect(nagFindings(stack)).toEqual([]);
   });
 
   it('the cdk-nag check does catch a finding (a bucket without TLS enforcement or access logs)', () => {
-    const stack = new PerformanceFlowStack(new App(), 'PerformanceFlow');
-    new Bucket(stack, 'Careless');
-    expect(nagViolations(stack)).toEqual(
+    const careless = stackFor();
+    new Bucket(careless.stack, 'Careless');
+    expect(nagFindings(careless.stack)).toEqual(
       expect.arrayContaining([expect.stringMatching(/AwsSolutions-S1/), expect.stringMatching(/AwsSolutions-S10/)]),
     );
+  });
+
+  it('outputs the alert topic ARN, the alarm topic, the log drop and each channel dead-letter queue', () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'AlertTopicArn',
+        'AlarmTopicArn',
+        'LogDropBucket',
+        'NotificationLogTable',
+        'DeadLettersopsslack',
+        'DeadLettersoncallemail',
+        'DeadLettersproprietarylogdrop',
+      ]),
+    );
+  });
+
+  it('runs every function on nodejs24.x arm64 with its own encrypted log group, config file and async dead-letter queue', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    // probe, rule, meta-alarm and one deliver function per channel
+    expect(functions).toHaveLength(3 + 3);
+    for (const [, fn] of functions) {
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        DeadLetterConfig: { TargetArn: expect.anything() },
+        LoggingConfig: { LogGroup: expect.anything() },
+        Environment: {
+          Variables: expect.objectContaining({
+            PFLOW_CONFIG_FILE: 'pflow-config.json',
+            PFLOW_SECRETS_PREFIX: 'pflow/st-anna/',
+            PFLOW_METRICS_BACKEND: 'timestream',
+            POWERTOOLS_METRICS_NAMESPACE: 'PerformanceFlow',
+          }),
+        },
+      });
+    }
+    for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) {
+      expect(group).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: 90 });
+    }
+    expect(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+    for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) expect(role.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('puts KMS on every topic, queue, table, log group and secret', () => {
+    for (const [, topic] of resourcesOf(template, 'AWS::SNS::Topic')) expect(topic.KmsMasterKeyId).toBeDefined();
+    for (const [, queue] of resourcesOf(template, 'AWS::SQS::Queue')) expect(queue.KmsMasterKeyId).toBeDefined();
+    for (const [, table] of resourcesOf(template, 'AWS::DynamoDB::Table')) {
+      expect(table.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    }
+    for (const [, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret'))
+      expect(secret.KmsKeyId).toBeDefined();
+    for (const [, key] of resourcesOf(template, 'AWS::KMS::Key')) expect(key.EnableKeyRotation).toBe(true);
+  });
+
+  it('never puts a stand-in or secret value in the template', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toContain('secret.invalid');
+    expect(text).not.toContain('pflow-secret');
+    expect(readFileSync(AWS_EXAMPLE, 'utf8')).toContain('${SLACK_WEBHOOK_URL}');
   });
 });

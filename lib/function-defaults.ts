@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_CONFIG_FILE, ENV, LAMBDA_ENTRIES, METRICS, SERVICES } from '../lambdas/shared/environment.js';
+import type { LambdaName } from '../lambdas/shared/environment.js';
+import { lambdaBundling } from './function-bundling.js';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+/** How the functions' code is made: bundled from the handlers (deploy) or a stub (construct tests). */
+export type FunctionCode = { readonly kind: 'bundle'; readonly configJsonPath: string } | { readonly kind: 'stub' };
+
+export interface FunctionDefaultsProps {
+  readonly code: FunctionCode;
+  /** Encrypts every function's log group. */
+  readonly logKey: IKey;
+  readonly logRetention?: RetentionDays;
+  /** Where asynchronous invocations that failed every attempt go (Scheduler, SNS → Lambda). */
+  readonly failedInvocations: IQueue;
+  /** Environment every function gets (secrets prefix, metric store, …). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface FunctionOptions {
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+/**
+ * Every PerformanceFlow function is made here, the same way: `nodejs24.x` on arm64, bundled by
+ * local esbuild (no Docker) with the validated config copied in as PFLOW_CONFIG_FILE, its own
+ * KMS-encrypted log group with a retention, and its own role that starts with nothing but
+ * writing to that log group — each construct then grants exactly what its function needs.
+ */
+export class FunctionDefaults extends Construct {
+  private readonly props: FunctionDefaultsProps;
+  readonly functions: LambdaFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: FunctionDefaultsProps) {
+    super(scope, id);
+    this.props = props;
+  }
+
+  create(scope: Construct, id: string, name: LambdaName, options: FunctionOptions): LambdaFunction {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: this.props.logRetention ?? RetentionDays.THREE_MONTHS,
+      encryptionKey: this.props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: logs to this one group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${options.description} (PerformanceFlow)`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const common = {
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: options.timeout,
+      memorySize: options.memorySize,
+      description: options.description,
+      role,
+      logGroup,
+      deadLetterQueue: this.props.failedInvocations,
+      environment: {
+        ...this.props.environment,
+        [ENV.configFile]: DEFAULT_CONFIG_FILE,
+        POWERTOOLS_SERVICE_NAME: SERVICES[name],
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...options.environment,
+      },
+    };
+    const fn =
+      this.props.code.kind === 'bundle'
+        ? new NodejsFunction(scope, id, {
+            ...common,
+            entry: resolve(REPO_ROOT, LAMBDA_ENTRIES[name]),
+            handler: 'handler',
+            projectRoot: REPO_ROOT,
+            depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+            bundling: lambdaBundling(this.props.code.configJsonPath),
+          })
+        : new LambdaFunction(scope, id, {
+            ...common,
+            handler: 'index.handler',
+            code: Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(name)} });`),
+          });
+    this.functions.push(fn);
+    return fn;
+  }
+}

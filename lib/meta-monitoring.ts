@@ -1,0 +1,144 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, METRICS, SERVICES } from '../lambdas/shared/environment.js';
+import type { FunctionDefaults } from './function-defaults.js';
+import type { Notifications } from './notifications.js';
+import type { Operations } from './operations.js';
+import type { RuleCycle } from './rules.js';
+
+export interface MetaMonitoringProps {
+  readonly functions: FunctionDefaults;
+  readonly notifications: Notifications;
+  readonly operations: Operations;
+  readonly ruleCycles: readonly RuleCycle[];
+}
+
+/**
+ * Monitoring of the monitoring: CloudWatch alarms on function errors and throttles, dead-letter
+ * depth, schedule deliveries that failed, and rule cycles that stopped completing. Every alarm
+ * notifies one topic whose subscriber, the meta-alarm function, turns each state change into an
+ * ordinary alert event on the alert topic — so the hospital hears through its own channels.
+ */
+export class MetaMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly fn: LambdaFunction;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MetaMonitoringProps) {
+    super(scope, id);
+    const { operations, notifications } = props;
+    this.topic = new Topic(this, 'AlarmStateChanges', {
+      displayName: 'PerformanceFlow alarm state changes',
+      masterKey: operations.key,
+      enforceSSL: true,
+    });
+    // CloudWatch publishes to an encrypted topic only if the key lets it (a customer managed key).
+    operations.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    const deadLetterChannels = notifications.channels.map((pipeline) => ({
+      queueName: pipeline.deadLetterQueue.queueName,
+      channel: pipeline.channel.id,
+    }));
+    this.fn = props.functions.create(this, 'Function', 'metaAlarm', {
+      description: 'Turns CloudWatch alarm state changes into PerformanceFlow alert events',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: {
+        [ENV.alertTopicArn]: notifications.alertTopic.topicArn,
+        // Queue names are deploy-time tokens: the JSON object is joined by CloudFormation.
+        [ENV.deadLetterQueues]: Fn.join('', [
+          '{',
+          ...deadLetterChannels.flatMap((entry, index) => [
+            index === 0 ? '"' : ',"',
+            entry.queueName,
+            `":${JSON.stringify(entry.channel)}`,
+          ]),
+          '}',
+        ]),
+      },
+    });
+    this.topic.addSubscription(new LambdaSubscription(this.fn));
+    notifications.grantPublish(this.fn);
+
+    const action = new SnsAction(this.topic);
+    const alarm = (alarmId: string, metric: IMetric, description: string, options: Partial<AlarmOptions> = {}) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold: options.threshold ?? 1,
+        evaluationPeriods: options.evaluationPeriods ?? 1,
+        comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    props.functions.functions.forEach((fn, index) => {
+      alarm(`Errors${index}`, fn.metricErrors(fiveMinutes), `Function ${fn.node.path} fails`);
+      alarm(`Throttles${index}`, fn.metricThrottles(fiveMinutes), `Function ${fn.node.path} is throttled`);
+    });
+
+    const depth = (queue: Queue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    notifications.channels.forEach((pipeline) => {
+      alarm(
+        `DeadLetters-${pipeline.channel.id}`,
+        depth(pipeline.deadLetterQueue),
+        `Notifications to channel ${pipeline.channel.id} reached its dead-letter queue (pflow-delivery-failed)`,
+      );
+    });
+    alarm('FailedSchedules', depth(operations.failedSchedules), 'Scheduled probe or rule invocations were given up');
+    alarm('FailedInvocations', depth(operations.failedInvocations), 'Asynchronous invocations failed every attempt');
+    const group = operations.scheduleGroup;
+    alarm(
+      'SchedulesDropped',
+      group.metricDropped(fiveMinutes),
+      'EventBridge Scheduler dropped invocations after its retries',
+    );
+    alarm(
+      'SchedulesNotDeadLettered',
+      group.metricFailedToBeSentToDLQ(undefined, fiveMinutes),
+      'Failed schedule invocations could not even be dead-lettered',
+    );
+
+    props.ruleCycles.forEach((cycle, index) => {
+      const metric = new Metric({
+        namespace: METRICS.namespace,
+        metricName: METRICS.ruleGroupCompleted,
+        dimensionsMap: { service: SERVICES.rule, site: cycle.site, group: cycle.group },
+        period: Duration.millis(cycle.intervalMs),
+        statistic: 'Sum',
+      });
+      alarm(
+        `RuleGroupStalled${index}`,
+        metric,
+        `Rule group ${cycle.group} at site ${cycle.site} has not completed for 3 intervals`,
+        {
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          // No datapoint is exactly what a stalled group looks like.
+          treatMissingData: TreatMissingData.BREACHING,
+        },
+      );
+    });
+  }
+}
+
+interface AlarmOptions {
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly comparisonOperator: ComparisonOperator;
+  readonly treatMissingData: TreatMissingData;
+}

@@ -1,0 +1,82 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
+import { Construct } from 'constructs';
+import { ENV, TIMESTREAM_TABLES } from '../../lambdas/shared/environment.js';
+import type { MetricStoreConstruct, MetricStoreProps } from './types.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The tables: the handlers' three, and `tags` for series metadata (written by ingest, issue 7). */
+export const TIMESTREAM_TABLE_NAMES = [...Object.values(TIMESTREAM_TABLES), 'tags'] as const;
+
+/**
+ * Timestream for LiveAnalytics (only in accounts onboarded before 2025-06-20): one database
+ * encrypted with a customer managed key, a table per kind of record with the config's memory and
+ * magnetic retention, and magnetic-store writes on so late data (an agent catching up) is kept.
+ */
+export class TimestreamStore extends Construct implements MetricStoreConstruct {
+  readonly backend = 'timestream' as const;
+  readonly database: CfnDatabase;
+  readonly tables: Readonly<Record<string, CfnTable>>;
+  readonly key: Key;
+  readonly environment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: MetricStoreProps) {
+    super(scope, id);
+    const removalPolicy = props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const { memoryRetentionMs, magneticRetentionMs } = props.config.storage.metrics.timestream;
+
+    this.key = new Key(this, 'Key', {
+      enableKeyRotation: true,
+      description: 'PerformanceFlow metric store',
+      removalPolicy,
+    });
+    this.database = new CfnDatabase(this, 'Database', { kmsKeyId: this.key.keyArn });
+    this.database.applyRemovalPolicy(removalPolicy);
+
+    const tables: Record<string, CfnTable> = {};
+    for (const name of TIMESTREAM_TABLE_NAMES) {
+      const table = new CfnTable(this, `Table-${name}`, {
+        databaseName: this.database.ref,
+        tableName: name,
+        retentionProperties: {
+          MemoryStoreRetentionPeriodInHours: String(memoryRetentionMs / HOUR_MS),
+          MagneticStoreRetentionPeriodInDays: String(magneticRetentionMs / DAY_MS),
+        },
+        magneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+      });
+      table.applyRemovalPolicy(removalPolicy);
+      tables[name] = table;
+    }
+    this.tables = tables;
+    this.environment = { [ENV.metricsBackend]: 'timestream', [ENV.timestreamDatabase]: this.database.ref };
+  }
+
+  grantProbeWriter(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.probes]);
+  }
+
+  grantRuleEvaluator(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:Select'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);
+    this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.alerts]);
+  }
+
+  private grant(grantee: IGrantable, actions: string[], tableNames: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: tableNames.map((name) => this.tables[name]!.attrArn) }),
+    );
+  }
+
+  /** DescribeEndpoints has no resource type: the SDK calls it before any read or write. */
+  private grantEndpoints(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+    );
+  }
+}

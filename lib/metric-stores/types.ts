@@ -1,0 +1,27 @@
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { MetricsBackend } from '../../src/domain/config/cloud.js';
+import type { DeploymentConfig } from '../../src/domain/config/model.js';
+
+/**
+ * The AWS metric store behind the MetricStore port, as a construct. The stack picks one from the
+ * registry by `storage.metrics.backend` and knows nothing else about it: each store says what
+ * environment the functions need and grants each role what it does.
+ */
+export interface MetricStoreConstruct {
+  readonly backend: MetricsBackend;
+  /** Variables every function gets (`ENV.metricsBackend` and the store's address). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The probe function: write probe results. */
+  grantProbeWriter(grantee: IGrantable): void;
+  /** The rule function: read probe results and metrics, write alert state changes. */
+  grantRuleEvaluator(grantee: IGrantable): void;
+}
+
+export interface MetricStoreProps {
+  readonly config: DeploymentConfig;
+  /** Keep the data when the stack is deleted. */
+  readonly retainOnDelete: boolean;
+}
+
+export type MetricStoreFactory = (scope: Construct, id: string, props: MetricStoreProps) => MetricStoreConstruct;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+
+describe('MetaMonitoring', { timeout: 120_000 }, () => {
+  const { template } = stackFor();
+  const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => ({ id, alarm }));
+
+  it('alarms on errors and throttles of every function', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').length;
+    expect(alarms.filter(({ alarm }) => alarm.MetricName === 'Errors')).toHaveLength(functions);
+    expect(alarms.filter(({ alarm }) => alarm.MetricName === 'Throttles')).toHaveLength(functions);
+  });
+
+  it('alarms on every dead-letter queue, failed schedules and dropped schedule invocations', () => {
+    const depth = alarms.filter(({ alarm }) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depth).toHaveLength(3 + 2);
+    expect(
+      alarms.some(({ alarm }) => alarm.Namespace === 'AWS/Scheduler' && alarm.MetricName === 'InvocationDroppedCount'),
+    ).toBe(true);
+  });
+
+  it('alarms when a rule group has not completed for 3 intervals (missing data breaches)', () => {
+    const stalled = alarms.filter(({ alarm }) => alarm.MetricName === 'RuleGroupCompleted').map(({ alarm }) => alarm);
+    expect(stalled).toHaveLength(4);
+    expect(stalled[1]).toMatchObject({
+      Namespace: 'PerformanceFlow',
+      Dimensions: expect.arrayContaining([
+        { Name: 'service', Value: 'pflow-rule' },
+        { Name: 'site', Value: 'st-anna' },
+        { Name: 'group', Value: 'latency' },
+      ]),
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('sends every alarm and recovery to the alarm topic, which the meta-alarm function consumes', () => {
+    for (const { alarm } of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MetaMonitoringAlarmStateChanges/) }]);
+      expect(alarm.OKActions).toEqual(alarm.AlarmActions);
+    }
+    const lambdaSubscriptions = resourcesOf(template, 'AWS::SNS::Subscription').filter(
+      ([, s]) => s.Protocol === 'lambda',
+    );
+    expect(lambdaSubscriptions).toHaveLength(1);
+    const actions = statementsOfFunction(template, functionIdByPath(template, 'MetaMonitoringFunction')).flatMap((s) =>
+      [s.Action].flat(),
+    );
+    expect(actions).toContain('sns:Publish');
+    expect(actions.some((a) => /^(dynamodb|timestream|s3):/.test(String(a)))).toBe(false);
+  });
+});

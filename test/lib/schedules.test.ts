@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { PROBES_PER_SCHEDULE, probeGroups } from '../../lib/probes.js';
+import type { ProbeDefinition } from '../../src/domain/config/model.js';
+import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+
+const probe = (
+  id: string,
+  site: string,
+  intervalMs: number,
+  runsOn: ProbeDefinition['runsOn'] = 'cloud',
+): ProbeDefinition => ({
+  id,
+  site,
+  kind: 'http',
+  target: 'https://x.example',
+  intervalMs,
+  timeoutMs: 5_000,
+  labels: {},
+  settings: {},
+  runsOn,
+});
+
+describe('probeGroups', () => {
+  it('groups cloud probes by (site, interval), skips agent probes, and splits big groups', () => {
+    const many = Array.from({ length: PROBES_PER_SCHEDULE + 1 }, (_, i) => probe(`p${i}`, 'b', 60_000));
+    const groups = probeGroups([
+      probe('a1', 'a', 60_000),
+      probe('a2', 'a', 120_000),
+      probe('a3', 'a', 60_000),
+      probe('x', 'a', 60_000, 'agent:lab'),
+      ...many,
+    ]);
+    expect(groups.map((g) => [g.site, g.intervalMs, g.probeIds.length])).toEqual([
+      ['a', 60_000, 2],
+      ['a', 120_000, 1],
+      ['b', 60_000, PROBES_PER_SCHEDULE],
+      ['b', 60_000, 1],
+    ]);
+    expect(groups[0]!.probeIds).toEqual(['a1', 'a3']);
+  });
+});
+
+describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
+  const { template } = stackFor();
+  const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule').map(([id, s]) => ({
+    id,
+    expression: s.ScheduleExpression,
+    target: s.Target as { Arn: unknown; Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown },
+  }));
+
+  it('schedules one probe invocation per (site, interval) of cloud probes, never an agent probe', () => {
+    const probes = schedules.filter((s) => s.id.startsWith('Probes'));
+    expect(probes.map((s) => [s.expression, JSON.parse(s.target.Input)])).toEqual([
+      ['rate(1 minute)', { site: 'st-anna', probeIds: ['portal'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
+      ['rate(2 minutes)', { site: 'st-anna', probeIds: ['epd-api'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
+    ]);
+    expect(JSON.stringify(probes)).not.toContain('lab-analyser');
+  });
+
+  it('schedules every rule group at every site at its interval', () => {
+    const rules = schedules.filter((s) => s.id.startsWith('Rules'));
+    expect(rules.map((s) => [s.expression, JSON.parse(s.target.Input).site, JSON.parse(s.target.Input).group])).toEqual(
+      [
+        ['rate(1 minute)', 'st-anna', 'availability'],
+        ['rate(5 minutes)', 'st-anna', 'latency'],
+        ['rate(1 minute)', 'st-anna-lab', 'availability'],
+        ['rate(5 minutes)', 'st-anna-lab', 'latency'],
+      ],
+    );
+  });
+
+  it('retries a failed delivery only while the cycle is current, then dead-letters it', () => {
+    for (const schedule of schedules) {
+      const minutes = Number(/rate\((\d+)/.exec(String(schedule.expression))![1]);
+      expect(schedule.target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: minutes * 60 });
+      expect(schedule.target.DeadLetterConfig).toEqual({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^OperationsFailedSchedules/), 'Arn'] },
+      });
+    }
+  });
+
+  it('grants the probe function only writes to the probes table (plus endpoint discovery and secrets)', () => {
+    const statements = statementsOfFunction(template, functionIdByPath(template, 'ProbesFunction'));
+    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions.filter((a) => String(a).startsWith('timestream:'))).toEqual([
+      'timestream:DescribeEndpoints',
+      'timestream:WriteRecords',
+    ]);
+    expect(actions.some((a) => /^(dynamodb|sns|s3):/.test(String(a)))).toBe(false);
+    // Only its asynchronous-invocation dead-letter queue.
+    const sqs = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('sqs:')));
+    expect(sqs.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+      ['sqs:SendMessage', expect.stringContaining('OperationsFailedInvocations')],
+    ]);
+    const write = statements.find((s) => [s.Action].flat().includes('timestream:WriteRecords'))!;
+    expect(JSON.stringify(write.Resource)).toContain('Tableprobes');
+    expect(JSON.stringify(write.Resource)).not.toContain('Tablemetrics');
+  });
+
+  it('grants the rule function reads of probes and metrics, alert writes, its state table and publishing', () => {
+    const statements = statementsOfFunction(template, functionIdByPath(template, 'RulesFunction'));
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'timestream:Select',
+        'timestream:WriteRecords',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'sns:Publish',
+      ]),
+    );
+    expect(actions).not.toContain('dynamodb:Scan');
+    const select = statements.find((s) => [s.Action].flat().includes('timestream:Select'))!;
+    expect(JSON.stringify(select.Resource)).toMatch(/Tableprobes.*Tablemetrics|Tablemetrics.*Tableprobes/);
+    const write = statements.find((s) => [s.Action].flat().includes('timestream:WriteRecords'))!;
+    expect(JSON.stringify(write.Resource)).toContain('Tablealerts');
+    expect(JSON.stringify(write.Resource)).not.toContain('Tableprobes');
+  });
+});
