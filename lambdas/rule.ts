@@ -53,7 +53,11 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       const group = config.ruleGroups.find((candidate) => candidate.name === groupName);
       if (!group) throw new PflowError('unknown_rule_group', `rule group "${groupName}" is not in the config`);
 
-      store ??= metricStoreFromEnv(env, { logger: obs.port, onQuery: () => queries++ });
+      store ??= metricStoreFromEnv(env, {
+        logger: obs.port,
+        onQuery: () => queries++,
+        maxSamplesProcessed: config.storage.metrics.amp.maxSamplesProcessed,
+      });
       const metrics = store;
       ddb ??= new DynamoDBClient({});
       sns ??= new SNSClient({});

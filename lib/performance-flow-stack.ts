@@ -75,6 +75,9 @@ export class PerformanceFlowStack extends Stack {
       value: this.metaMonitoring.topic.topicArn,
       description: 'CloudWatch alarm state changes of the deployment itself',
     });
+    for (const [id, output] of Object.entries(this.storage.metricStore.outputs)) {
+      new CfnOutput(this, id, output);
+    }
     new CfnOutput(this, 'LogDropBucket', { value: this.storage.logDropBucket.bucketName });
     new CfnOutput(this, 'NotificationLogTable', { value: this.storage.notificationLogTable.tableName });
     for (const pipeline of this.notifications.channels) {

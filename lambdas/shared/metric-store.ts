@@ -15,6 +15,8 @@ export interface MetricStoreHooks {
   readonly onReport?: (report: WriteReport) => void;
   /** Each query statement sent (the rule cycle's query count). */
   readonly onQuery?: (statement: string) => void;
+  /** AMP: the query guard from `storage.metrics.amp.max_samples_processed` (the adapter's default otherwise). */
+  readonly maxSamplesProcessed?: number;
 }
 
 let timestreamClients: { write: TimestreamWriteClient; query: TimestreamQueryClient } | undefined;
@@ -46,6 +48,7 @@ export function metricStoreFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHoo
         // Signed with the function's role (the SDK's default credential chain).
         auth: { kind: 'sigv4', region: ampRegion(workspaceUrl) },
         logger: hooks.logger,
+        ...(hooks.maxSamplesProcessed !== undefined && { maxSamplesProcessed: hooks.maxSamplesProcessed }),
         ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
       });
     }

@@ -1,4 +1,5 @@
 import type { MetricsBackend } from '../../src/domain/config/cloud.js';
+import { ampMetricStore } from './amp.js';
 import { TimestreamStore } from './timestream.js';
 import type { MetricStoreFactory } from './types.js';
 
@@ -7,6 +8,7 @@ import type { MetricStoreFactory } from './types.js';
  * and synth says so instead of building half a stack.
  */
 export const metricStores: Readonly<Partial<Record<MetricsBackend, MetricStoreFactory>>> = {
+  amp: ampMetricStore,
   timestream: (scope, id, props) => new TimestreamStore(scope, id, props),
 };
 

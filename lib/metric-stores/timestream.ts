@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { ENV, TIMESTREAM_TABLES } from '../../lambdas/shared/environment.js';
-import type { MetricStoreConstruct, MetricStoreProps } from './types.js';
+import type { MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -24,6 +24,7 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
   readonly tables: Readonly<Record<string, CfnTable>>;
   readonly key: Key;
   readonly environment: Readonly<Record<string, string>>;
+  readonly outputs: Readonly<Record<string, MetricStoreOutput>>;
 
   constructor(scope: Construct, id: string, props: MetricStoreProps) {
     super(scope, id);
@@ -54,6 +55,12 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
     }
     this.tables = tables;
     this.environment = { [ENV.metricsBackend]: 'timestream', [ENV.timestreamDatabase]: this.database.ref };
+    this.outputs = {
+      MetricsDatabase: {
+        value: this.database.ref,
+        description: 'Timestream database (tables probes, metrics, alerts, tags): the Grafana Timestream data source',
+      },
+    };
   }
 
   grantProbeWriter(grantee: IGrantable): void {

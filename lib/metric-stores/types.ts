@@ -12,10 +12,17 @@ export interface MetricStoreConstruct {
   readonly backend: MetricsBackend;
   /** Variables every function gets (`ENV.metricsBackend` and the store's address). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Stack outputs by logical id: where to point Grafana and operators. */
+  readonly outputs: Readonly<Record<string, MetricStoreOutput>>;
   /** The probe function: write probe results. */
   grantProbeWriter(grantee: IGrantable): void;
   /** The rule function: read probe results and metrics, write alert state changes. */
   grantRuleEvaluator(grantee: IGrantable): void;
+}
+
+export interface MetricStoreOutput {
+  readonly value: string;
+  readonly description: string;
 }
 
 export interface MetricStoreProps {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { AWS_EXAMPLE, nagFindings, resourcesOf, stackFor } from './stack-support.js';
+import { AWS_EXAMPLE, nagFindings, resourcesOf, stackFor, timestreamExample } from './stack-support.js';
 
 // Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
 describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000 }, () => {
@@ -9,6 +9,10 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
 
   it('passes cdk-nag AwsSolutions and HIPAA Security with every kept finding acknowledged', () => {
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('passes cdk-nag on the Timestream backend too', () => {
+    expect(nagFindings(stackFor(timestreamExample()).stack)).toEqual([]);
   });
 
   it('the cdk-nag check does catch a finding (a bucket without TLS enforcement or access logs)', () => {
@@ -27,6 +31,8 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
         'AlarmTopicArn',
         'LogDropBucket',
         'NotificationLogTable',
+        'MetricsWorkspaceUrl',
+        'MetricsWorkspaceArn',
         'DeadLettersopsslack',
         'DeadLettersoncallemail',
         'DeadLettersproprietarylogdrop',
@@ -48,7 +54,10 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
           Variables: expect.objectContaining({
             PFLOW_CONFIG_FILE: 'pflow-config.json',
             PFLOW_SECRETS_PREFIX: 'pflow/st-anna/',
-            PFLOW_METRICS_BACKEND: 'timestream',
+            PFLOW_METRICS_BACKEND: 'amp',
+            PFLOW_AMP_WORKSPACE_URL: {
+              'Fn::GetAtt': [expect.stringMatching(/^StorageMetricsWorkspace/), 'PrometheusEndpoint'],
+            },
             POWERTOOLS_METRICS_NAMESPACE: 'PerformanceFlow',
           }),
         },

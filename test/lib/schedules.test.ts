@@ -79,31 +79,30 @@ describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
     }
   });
 
-  it('grants the probe function only writes to the probes table (plus endpoint discovery and secrets)', () => {
+  it('grants the probe function only remote write to the AMP workspace (plus secrets and its dead-letter queue)', () => {
     const statements = statementsOfFunction(template, functionIdByPath(template, 'ProbesFunction'));
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions.filter((a) => String(a).startsWith('timestream:'))).toEqual([
-      'timestream:DescribeEndpoints',
-      'timestream:WriteRecords',
-    ]);
-    expect(actions.some((a) => /^(dynamodb|sns|s3):/.test(String(a)))).toBe(false);
+    expect(actions.filter((a) => String(a).startsWith('aps:'))).toEqual(['aps:RemoteWrite']);
+    expect(actions.some((a) => /^(dynamodb|sns|s3|timestream):/.test(String(a)))).toBe(false);
     // Only its asynchronous-invocation dead-letter queue.
     const sqs = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('sqs:')));
     expect(sqs.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
       ['sqs:SendMessage', expect.stringContaining('OperationsFailedInvocations')],
     ]);
-    const write = statements.find((s) => [s.Action].flat().includes('timestream:WriteRecords'))!;
-    expect(JSON.stringify(write.Resource)).toContain('Tableprobes');
-    expect(JSON.stringify(write.Resource)).not.toContain('Tablemetrics');
+    const write = statements.find((s) => [s.Action].flat().includes('aps:RemoteWrite'))!;
+    expect(write.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StorageMetricsWorkspace/), 'Arn'] });
   });
 
-  it('grants the rule function reads of probes and metrics, alert writes, its state table and publishing', () => {
+  it('grants the rule function queries and alert-history writes on the workspace, its state table and publishing', () => {
     const statements = statementsOfFunction(template, functionIdByPath(template, 'RulesFunction'));
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(
       expect.arrayContaining([
-        'timestream:Select',
-        'timestream:WriteRecords',
+        'aps:QueryMetrics',
+        'aps:GetLabels',
+        'aps:GetSeries',
+        'aps:GetMetricMetadata',
+        'aps:RemoteWrite',
         'dynamodb:Query',
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
@@ -111,10 +110,10 @@ describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
       ]),
     );
     expect(actions).not.toContain('dynamodb:Scan');
-    const select = statements.find((s) => [s.Action].flat().includes('timestream:Select'))!;
-    expect(JSON.stringify(select.Resource)).toMatch(/Tableprobes.*Tablemetrics|Tablemetrics.*Tableprobes/);
-    const write = statements.find((s) => [s.Action].flat().includes('timestream:WriteRecords'))!;
-    expect(JSON.stringify(write.Resource)).toContain('Tablealerts');
-    expect(JSON.stringify(write.Resource)).not.toContain('Tableprobes');
+    expect(actions.some((a) => String(a).startsWith('timestream:'))).toBe(false);
+    const workspaceArn = { 'Fn::GetAtt': [expect.stringMatching(/^StorageMetricsWorkspace/), 'Arn'] };
+    for (const statement of statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('aps:')))) {
+      expect(statement.Resource).toEqual(workspaceArn);
+    }
   });
 });

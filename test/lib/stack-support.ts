@@ -8,6 +8,20 @@ import { parseConfigForDeployment } from '../../src/domain/config/deploy.js';
 
 export const AWS_EXAMPLE = join(import.meta.dirname, '../../config/aws-example.yaml');
 
+/**
+ * config/aws-example.yaml on the Timestream backend (for accounts onboarded before 2025-06-20):
+ * the example's `storage.metrics` block swapped for a timestream one.
+ */
+export function timestreamExample(memoryRetention = '24h', magneticRetention = '400d'): string {
+  const text = readFileSync(AWS_EXAMPLE, 'utf8');
+  const block = /\n {2}metrics:\n(?: {4}.*\n)+/.exec(text);
+  if (!block) throw new Error('config/aws-example.yaml has no storage.metrics block');
+  return text.replace(
+    block[0],
+    `\n  metrics:\n    backend: timestream\n    timestream:\n      memory_retention: ${memoryRetention}\n      magnetic_retention: ${magneticRetention}\n`,
+  );
+}
+
 /** The stack for a config text, with stub code (no bundling: synth stays offline and fast). */
 export function stackFor(text: string = readFileSync(AWS_EXAMPLE, 'utf8'), retainOnDelete = true) {
   const deployment = parseConfigForDeployment(text, 'test.yaml');

@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { metricStoreFactory } from '../../lib/metric-stores/registry.js';
-import { AWS_EXAMPLE, resourcesOf, stackFor } from './stack-support.js';
+import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction, timestreamExample } from './stack-support.js';
 
 describe('Storage', { timeout: 120_000 }, () => {
-  const { template } = stackFor(
-    readFileSync(AWS_EXAMPLE, 'utf8')
-      .replace('memory_retention: 24h', 'memory_retention: 12h')
-      .replace('magnetic_retention: 400d', 'magnetic_retention: 90d')
-      .replace('notification_log_ttl: 30d', 'notification_log_ttl: 7d'),
-  );
+  const timestream = timestreamExample('12h', '90d');
+  const { template } = stackFor(timestream.replace('notification_log_ttl: 30d', 'notification_log_ttl: 7d'));
 
   it('creates a KMS-encrypted Timestream database with four tables, retention from config, magnetic writes on', () => {
     template.hasResourceProperties('AWS::Timestream::Database', { KmsKeyId: Match.anyValue() });
@@ -51,7 +46,7 @@ describe('Storage', { timeout: 120_000 }, () => {
   it('retains data stores on delete by default and destroys them when asked', () => {
     template.hasResource('AWS::Timestream::Table', { DeletionPolicy: 'Retain' });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
-    const disposable = stackFor(undefined, false).template;
+    const disposable = stackFor(timestream, false).template;
     disposable.hasResource('AWS::Timestream::Table', { DeletionPolicy: 'Delete' });
     disposable.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
   });
@@ -69,8 +64,31 @@ describe('Storage', { timeout: 120_000 }, () => {
     });
   });
 
-  it('picks the metric store from a registry and says when a backend has no construct yet', () => {
+  it('picks the metric store from a registry and says when a backend has no construct', () => {
     expect(typeof metricStoreFactory('timestream')).toBe('function');
-    expect(() => metricStoreFactory('amp')).toThrow(/amp has no AWS construct/);
+    expect(typeof metricStoreFactory('amp')).toBe('function');
+    expect(() => metricStoreFactory('prometheus')).toThrow(
+      'storage.metrics.backend: prometheus has no AWS construct in this version (lib/metric-stores/registry.ts)',
+    );
+  });
+
+  it('on Timestream: grants the probe function writes to `probes` and the rule function reads plus `alerts` writes', () => {
+    const probe = statementsOfFunction(template, functionIdByPath(template, 'ProbesFunction'));
+    const rule = statementsOfFunction(template, functionIdByPath(template, 'RulesFunction'));
+    const tableArn = (name: string) => ({ 'Fn::GetAtt': [expect.stringMatching(`StorageMetricsTable${name}`), 'Arn'] });
+    expect(probe).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'timestream:WriteRecords', Resource: tableArn('probes') }),
+        expect.objectContaining({ Action: 'timestream:DescribeEndpoints', Resource: '*' }),
+      ]),
+    );
+    expect(rule).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'timestream:Select', Resource: [tableArn('probes'), tableArn('metrics')] }),
+        expect.objectContaining({ Action: 'timestream:WriteRecords', Resource: tableArn('alerts') }),
+      ]),
+    );
+    expect(JSON.stringify([probe, rule])).not.toContain('aps:');
+    expect(Object.keys(template.toJSON().Outputs as object)).toContain('MetricsDatabase');
   });
 });

@@ -31,7 +31,8 @@ export const runsOn = z
  */
 export const METRICS_BACKENDS = ['timestream', 'amp', 'prometheus'] as const;
 export type MetricsBackend = (typeof METRICS_BACKENDS)[number];
-export const DEFAULT_METRICS_BACKEND: MetricsBackend = 'timestream';
+/** New deployments get AMP: Timestream for LiveAnalytics takes no new accounts since 2025-06-20. */
+export const DEFAULT_METRICS_BACKEND: MetricsBackend = 'amp';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

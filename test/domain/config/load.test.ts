@@ -216,7 +216,7 @@ describe('defaults', () => {
     expect(config.storage).toEqual({
       retentionMs: 30 * 86_400_000,
       metrics: {
-        backend: 'timestream',
+        backend: 'amp',
         timestream: { memoryRetentionMs: 24 * 3_600_000, magneticRetentionMs: 400 * 86_400_000 },
         amp: {
           retentionDays: 400,

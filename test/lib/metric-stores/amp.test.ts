@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { AmpMetricStore } from '../../lib/metric-store-amp.js';
+import { AmpMetricStore } from '../../../lib/metric-stores/amp.js';
+import { metricStoreFactory } from '../../../lib/metric-stores/registry.js';
+import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
+import { AWS_EXAMPLE } from '../stack-support.js';
 
 const SETTINGS = {
   retentionDays: 400,
@@ -67,7 +71,7 @@ describe('AmpMetricStore', { timeout: 60_000 }, () => {
 
   it('hands the handlers the backend and workspace URL, keeps data on delete by default, and passes cdk-nag', () => {
     const { stack, store, template } = synth();
-    expect(stack.resolve(store.environment())).toEqual({
+    expect(stack.resolve(store.environment)).toEqual({
       PFLOW_METRICS_BACKEND: 'amp',
       PFLOW_AMP_WORKSPACE_URL: { 'Fn::GetAtt': [expect.stringMatching(/MetricsWorkspace/), 'PrometheusEndpoint'] },
     });
@@ -78,5 +82,39 @@ describe('AmpMetricStore', { timeout: 60_000 }, () => {
       Object.values(synth(false).template.findResources('AWS::APS::Workspace')).map((r) => r.DeletionPolicy),
     ).toEqual(['Delete']);
     expect(new AwsSolutionsChecks(stack).validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('is what storage.metrics.backend: amp builds from the config: its retention, window and limit, one limit per site', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8')
+      .replace('retention: 400d', 'retention: 90d')
+      .replace('series_limit_per_site: 200000', 'series_limit_per_site: 30000');
+    const { config } = parseConfigForDeployment(text, 'aws-example.yaml');
+    expect(config.storage.metrics.backend).toBe('amp');
+    const stack = new Stack(new App(), 'Test');
+    const store = metricStoreFactory(config.storage.metrics.backend)(stack, 'Metrics', {
+      config,
+      retainOnDelete: true,
+    });
+    expect(store).toBeInstanceOf(AmpMetricStore);
+    Template.fromStack(stack).hasResourceProperties('AWS::APS::Workspace', {
+      WorkspaceConfiguration: {
+        RetentionPeriodInDays: 90,
+        OutOfOrderTimeWindowInSeconds: 600,
+        LimitsPerLabelSets: [
+          { LabelSet: [{ Name: 'site', Value: 'st-anna' }], Limits: { MaxSeries: 30_000 } },
+          { LabelSet: [{ Name: 'site', Value: 'st-anna-lab' }], Limits: { MaxSeries: 30_000 } },
+        ],
+      },
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  it('warns at synth when the out-of-order window is wider than the documented 600 s, naming the field', () => {
+    const stack = new Stack(new App(), 'Test');
+    new AmpMetricStore(stack, 'Metrics', { settings: { ...SETTINGS, outOfOrderWindowMs: 601_000 }, sites: ['a'] });
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Metrics',
+      Match.stringLikeRegexp('storage.metrics.amp.out_of_order_window is 601 s.*at most 600 s'),
+    );
   });
 });

@@ -1,10 +1,11 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnWorkspace } from 'aws-cdk-lib/aws-aps';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { AmpStorageSettings } from '../src/domain/config/prometheus.js';
-import { ENV } from '../lambdas/shared/environment.js';
+import type { AmpStorageSettings } from '../../src/domain/config/prometheus.js';
+import { ENV } from '../../lambdas/shared/environment.js';
+import type { MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
 
 export interface AmpMetricStoreProps {
   readonly settings: AmpStorageSettings;
@@ -13,6 +14,13 @@ export interface AmpMetricStoreProps {
   /** Keep the workspace and its key when the stack is deleted (the default): metric history is evidence. */
   readonly retainOnDelete?: boolean;
 }
+
+/**
+ * The widest out-of-order window believed to deploy: Terraform's AMP documentation gives 0–600 s;
+ * AWS's API reference gives only a minimum. Above it synth warns rather than fails, so a workspace
+ * AWS would accept is not refused here.
+ */
+export const AMP_OUT_OF_ORDER_DOCUMENTED_MAX_S = 600;
 
 /** What writes samples (probe and ingest functions) and what reads them (rules, Grafana). */
 const REMOTE_WRITE_ACTIONS = ['aps:RemoteWrite'];
@@ -23,12 +31,18 @@ const QUERY_ACTIONS = ['aps:QueryMetrics', 'aps:GetLabels', 'aps:GetSeries', 'ap
  * a customer-managed key, retention from config, an out-of-order window long enough for an agent
  * to replay what it buffered through a WAN outage, and one active-series limit per site (workspace
  * `LimitsPerLabelSets` on `site`) so one noisy hospital cannot throttle the others.
+ *
+ * Callers in this account need no KMS permission of their own: AMP uses the key through the grant
+ * it creates when the workspace is made, and signs nothing with it on their behalf.
  */
-export class AmpMetricStore extends Construct {
+export class AmpMetricStore extends Construct implements MetricStoreConstruct {
+  readonly backend = 'amp' as const;
   readonly workspace: CfnWorkspace;
   readonly key: Key;
   /** https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>/ (PFLOW_AMP_WORKSPACE_URL). */
   readonly workspaceUrl: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly outputs: Readonly<Record<string, MetricStoreOutput>>;
 
   constructor(scope: Construct, id: string, props: AmpMetricStoreProps) {
     super(scope, id);
@@ -39,12 +53,19 @@ export class AmpMetricStore extends Construct {
       removalPolicy,
     });
     const { settings } = props;
+    const outOfOrderSeconds = Math.round(settings.outOfOrderWindowMs / 1000);
+    if (outOfOrderSeconds > AMP_OUT_OF_ORDER_DOCUMENTED_MAX_S) {
+      Annotations.of(this).addWarningV2(
+        'pflow:amp-out-of-order-window',
+        `storage.metrics.amp.out_of_order_window is ${outOfOrderSeconds} s; AMP is documented (Terraform's AMP docs) to accept at most ${AMP_OUT_OF_ORDER_DOCUMENTED_MAX_S} s, so the deploy may fail: set 10m or less`,
+      );
+    }
     this.workspace = new CfnWorkspace(this, 'Workspace', {
       alias: `${Stack.of(this).stackName}-metrics`,
       kmsKeyArn: this.key.keyArn,
       workspaceConfiguration: {
         retentionPeriodInDays: settings.retentionDays,
-        outOfOrderTimeWindowInSeconds: Math.round(settings.outOfOrderWindowMs / 1000),
+        outOfOrderTimeWindowInSeconds: outOfOrderSeconds,
         limitsPerLabelSets: [...new Set(props.sites)].sort().map((site) => ({
           labelSet: [{ name: 'site', value: site }],
           limits: { maxSeries: settings.seriesLimitPerSite },
@@ -53,6 +74,19 @@ export class AmpMetricStore extends Construct {
     });
     this.workspace.applyRemovalPolicy(removalPolicy);
     this.workspaceUrl = `${this.workspace.attrPrometheusEndpoint}`;
+    this.environment = { [ENV.metricsBackend]: 'amp', [ENV.ampWorkspaceUrl]: this.workspaceUrl };
+    this.outputs = {
+      MetricsWorkspaceUrl: {
+        value: this.workspaceUrl,
+        description:
+          'AMP workspace endpoint: Grafana data source URL (SigV4, service aps); remote write at api/v1/remote_write',
+      },
+      MetricsWorkspaceArn: {
+        value: this.workspace.attrArn,
+        description:
+          'AMP workspace ARN: grant aps:QueryMetrics, GetLabels, GetSeries, GetMetricMetadata on it to a Grafana role',
+      },
+    };
   }
 
   /** For the probe and ingest functions. */
@@ -65,8 +99,22 @@ export class AmpMetricStore extends Construct {
     return Grant.addToPrincipal({ grantee, actions: QUERY_ACTIONS, resourceArns: [this.workspace.attrArn] });
   }
 
-  /** The handler environment that selects this store (lambdas/shared/metric-store.ts). */
-  environment(): Record<string, string> {
-    return { [ENV.metricsBackend]: 'amp', [ENV.ampWorkspaceUrl]: this.workspaceUrl };
+  grantProbeWriter(grantee: IGrantable): void {
+    this.grantRemoteWrite(grantee);
   }
+
+  /** Rules query the windows and write the alert history (the ALERTS-style series) back. */
+  grantRuleEvaluator(grantee: IGrantable): void {
+    this.grantQuery(grantee);
+    this.grantRemoteWrite(grantee);
+  }
+}
+
+/** The registry's factory: the workspace for a deployment config. */
+export function ampMetricStore(scope: Construct, id: string, props: MetricStoreProps): AmpMetricStore {
+  return new AmpMetricStore(scope, id, {
+    settings: props.config.storage.metrics.amp,
+    sites: props.config.sites.map((site) => site.id),
+    retainOnDelete: props.retainOnDelete,
+  });
 }
