@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Semaphore } from '../src/delivery/rate-limiter.js';
 import { PflowError } from '../src/domain/errors.js';
 import { displayTarget, type ProbeResult } from '../src/domain/probe-result.js';

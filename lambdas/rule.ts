@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
 import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import { PflowError } from '../src/domain/errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelKindSettings } from '../types.js';
 
 export const consoleSettingsSchema = z.strictObject({

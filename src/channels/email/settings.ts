@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSetting } from '../common/settings.js';
 import type { ChannelKindSettings } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelKindSettings } from '../types.js';
 
 const MIB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The annotations that channels turn into link buttons (see collectLinks in channels/common/message.ts). */
 export const LINK_ANNOTATIONS = ['runbook', 'runbook_url', 'dashboard', 'dashboard_url'] as const;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatDuration } from '../duration.js';
 import { DEFAULT_RUNS_ON, isWholeMinutes } from './cloud.js';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { probeKindSettings } from '../../probes/settings.js';
 import { formatDuration } from '../duration.js';
 import { PROBE_MEASURES } from '../probe-result.js';

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { secretValues } from '../../channels/common/secrets.js';
 import { channelKindSettings } from '../../channels/settings.js';
 import { probeKindSettings } from '../../probes/settings.js';

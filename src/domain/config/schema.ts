@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ZodType } from 'zod';
 import { channelKindSettings } from '../../channels/settings.js';
 import { probeKindSettings } from '../../probes/settings.js';

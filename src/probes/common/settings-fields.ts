@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Settings fields shared by the probe kinds. Pure (zod only): the domain's config schema imports

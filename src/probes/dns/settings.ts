@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProbeKindSettings } from '../types.js';
 import { isIpAddress, parseHostPort, regexSource } from '../common/settings-fields.js';
 
