@@ -22,10 +22,15 @@ export async function loadConfigOrReport(
     return await loadConfigFile(file, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
-    out.stderr(`${refusal(file, error.issues.length)}\n`);
+    reportRefusal(file, error, out);
     return undefined;
   }
+}
+
+/** Prints a refused config the way every command does (see loadConfigOrReport). */
+export function reportRefusal(file: string, error: ConfigError, out: CliOutput): void {
+  for (const issue of error.issues) out.stderr(`${issue.path}: ${issue.message}\n`);
+  out.stderr(`${refusal(file, error.issues.length)}\n`);
 }
 
 /** `broken.yaml: 3 errors, config not loaded`. */

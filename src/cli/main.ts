@@ -4,7 +4,9 @@ import { consoleLogger } from '../adapters/local/console-logger.js';
 import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
 import { systemClock } from '../domain/ports.js';
 import { siteTimezones } from '../domain/config/model.js';
+import { PRICE_REGION } from '../domain/cost/prices.js';
 import { loadConfigOrReport } from './config.js';
+import { COST_FORMATS, runCost, type CostFormat } from './cost.js';
 import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
@@ -49,6 +51,16 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .action(async (options: { config: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; logJson: boolean }) =>
       exitWith(await runLocal(options, out)),
     );
+
+  program
+    .command('cost')
+    .description('monthly AWS estimate of a deployment config: both metric stores, and CloudWatch Synthetics beside it')
+    .requiredOption('-c, --config <file>', 'site config YAML (as deployed: ${NAME} is a secret)')
+    .addOption(
+      new Option('--region <region>', 'AWS region of the prices').choices([PRICE_REGION]).default(PRICE_REGION),
+    )
+    .addOption(new Option('--format <format>', 'output').choices(COST_FORMATS).default('text'))
+    .action(async (options: { config: string; format: CostFormat }) => exitWith(await runCost(options, out)));
 
   const notify = program.command('notify').description('notification channels: send a test, inspect dead letters');
   notify

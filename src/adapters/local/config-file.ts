@@ -11,6 +11,11 @@ import { ConfigError } from '../../domain/errors.js';
  * not UTF-8 text are refused before YAML sees them (its errors about them would be noise).
  */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<DeploymentConfig> {
+  return parseDeploymentConfig(await readConfigText(path), path, env);
+}
+
+/** The file's text, with the same refusals as loadConfigFile (for readers that parse it otherwise). */
+export async function readConfigText(path: string): Promise<string> {
   let bytes: Uint8Array;
   try {
     const file = await open(path, 'r');
@@ -35,7 +40,7 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   }
   const decoded = decodeConfigText(bytes);
   if ('issue' in decoded) throw new ConfigError(path, [decoded.issue]);
-  return parseDeploymentConfig(decoded.text, path, env);
+  return decoded.text;
 }
 
 async function readAtMost(file: FileHandle, limit: number): Promise<Uint8Array> {

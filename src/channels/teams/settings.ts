@@ -7,7 +7,8 @@ const LEGACY_CONNECTOR = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.co
 
 export const teamsSettingsSchema = z.strictObject({
   /** The Workflows "When a Teams webhook request is received" URL; its `sig=` makes it a secret. */
-  url: httpUrlSetting.refine((text) => !LEGACY_CONNECTOR.test(new URL(text).hostname), {
+  // zod runs the refinement even when the URL check failed (an unset `${NAME}` is ''): parse safely.
+  url: httpUrlSetting.refine((text) => !URL.canParse(text) || !LEGACY_CONNECTOR.test(new URL(text).hostname), {
     message:
       'is an Office 365 connector URL, which Microsoft retired; create a Workflows flow "When a Teams webhook request is received" and use its URL',
   }),

@@ -77,6 +77,14 @@ describe('teams channel', () => {
     if (!valid) expect(result.error?.issues[0]?.message).toMatch(/retired.*Workflows/);
   });
 
+  it('reports an empty or malformed url as an error, not a crash (an unset ${NAME} reads as "")', () => {
+    for (const url of ['', 'not a url']) {
+      const result = teamsSettingsSchema.safeParse({ url });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues).toHaveLength(1);
+    }
+  });
+
   it('sends one Adaptive Card in the message envelope, title coloured by state, facts and OpenUrl actions', () => {
     const payload = renderTeams(firingNotification, { timezoneFor });
     expect(payload.type).toBe('message');

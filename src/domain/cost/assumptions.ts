@@ -1,0 +1,256 @@
+/**
+ * What the estimate cannot read from the config: how much each agent sends, how long functions run,
+ * how many alerts a month brings, how records are sized. Each value says whether it was measured
+ * (and where: the README's Performance section), taken from the stack's code, or assumed; `pflow
+ * cost` prints them all beside the estimate so a reader can disagree with one and see what it moves.
+ */
+
+export type AssumptionBasis = 'measured' | 'stack' | 'assumed';
+
+export interface Assumption {
+  readonly value: number;
+  readonly unit: string;
+  readonly basis: AssumptionBasis;
+  readonly why: string;
+}
+
+export const ASSUMPTION_KEYS = [
+  'hoursPerMonth',
+  'agentSeries',
+  'agentPushIntervalSeconds',
+  'agentBytesPerSeries',
+  'probesPerSchedule',
+  'probeConcurrency',
+  'probeMemoryMb',
+  'probeWaveSeconds',
+  'probeOverheadSeconds',
+  'ruleMemoryMb',
+  'ruleSeconds',
+  'deliverMemoryMb',
+  'deliverSeconds',
+  'metaAlarmMemoryMb',
+  'ingestMemoryMb',
+  'ingestSeconds',
+  'authorizerMemoryMb',
+  'authorizerSeconds',
+  'authorizerCacheSeconds',
+  'alertEventsPerMonth',
+  'alarmStateChangesPerMonth',
+  'openAlertInstances',
+  'samplesPerProbeResult',
+  'timestreamWriteBytesPerProbeResult',
+  'timestreamWriteBytesPerSample',
+  'timestreamStoredBytesPerProbeResult',
+  'timestreamStoredBytesPerSample',
+  'timestreamQuerySeconds',
+  'timestreamMinimumTcu',
+  'timestreamMinimumBilledSeconds',
+  'ampStoredBytesPerSample',
+  'sqsPollersPerQueue',
+  'sqsLongPollSeconds',
+  'logBytesPerInvocation',
+  'secretCacheMinutes',
+  'kmsKeys',
+  'kmsDataKeyReuseMinutes',
+] as const;
+export type AssumptionKey = (typeof ASSUMPTION_KEYS)[number];
+export type CostAssumptions = Readonly<Record<AssumptionKey, Assumption>>;
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+  hoursPerMonth: {
+    value: 730,
+    unit: 'hours',
+    basis: 'assumed',
+    why: 'the month AWS prices by: 730 h = 43,800 minutes',
+  },
+  agentSeries: {
+    value: 2_000,
+    unit: 'series per agent',
+    basis: 'assumed',
+    why: "what each agent scrapes and pushes (the config does not list an agent's scrape targets)",
+  },
+  agentPushIntervalSeconds: {
+    value: 60,
+    unit: 's',
+    basis: 'assumed',
+    why: 'each agent pushes one sample per series, and its probe results, every 60 s',
+  },
+  agentBytesPerSeries: {
+    value: 150,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'one series in a push request (name, labels, value): sizes the 512 KB API Gateway units',
+  },
+  probesPerSchedule: {
+    value: 50,
+    unit: 'probes',
+    basis: 'stack',
+    why: 'lib/probes.ts PROBES_PER_SCHEDULE: a (site, interval) group is split into schedules of 50',
+  },
+  probeConcurrency: {
+    value: 64,
+    unit: 'probes in flight',
+    basis: 'stack',
+    why: 'the probe function runs its probes at bounded concurrency 64',
+  },
+  probeMemoryMb: {
+    value: 512,
+    unit: 'MB',
+    basis: 'stack',
+    why: 'lib/probes.ts; measured peak RSS 157 MB for 500 targets (README, Lambda functions)',
+  },
+  probeWaveSeconds: {
+    value: 1,
+    unit: 's',
+    basis: 'assumed',
+    why: 'one wave of up to 64 real endpoints; measured 2.7 s for 8 waves on loopback (README), real targets are slower',
+  },
+  probeOverheadSeconds: {
+    value: 0.5,
+    unit: 's',
+    basis: 'assumed',
+    why: 'per probe invocation: reading the config and writing the batched results',
+  },
+  ruleMemoryMb: { value: 512, unit: 'MB', basis: 'stack', why: 'lib/rules.ts' },
+  ruleSeconds: {
+    value: 1,
+    unit: 's',
+    basis: 'assumed',
+    why: 'one rule cycle: one query per table, one state query per rule, publishing',
+  },
+  deliverMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/notifications.ts' },
+  deliverSeconds: { value: 1, unit: 's', basis: 'assumed', why: 'one notification: log claim, send, log record' },
+  metaAlarmMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/meta-monitoring.ts' },
+  ingestMemoryMb: {
+    value: 512,
+    unit: 'MB',
+    basis: 'assumed',
+    why: 'the agent ingest function (not in the stack yet)',
+  },
+  ingestSeconds: {
+    value: 0.5,
+    unit: 's',
+    basis: 'assumed',
+    why: 'one agent push: validate, write the samples to the metric store',
+  },
+  authorizerMemoryMb: { value: 128, unit: 'MB', basis: 'assumed', why: 'the ingest token authorizer' },
+  authorizerSeconds: { value: 0.05, unit: 's', basis: 'assumed', why: 'one token check' },
+  authorizerCacheSeconds: {
+    value: 300,
+    unit: 's',
+    basis: 'assumed',
+    why: "HTTP API caches the authorizer's answer per token: one call per agent per 5 minutes",
+  },
+  alertEventsPerMonth: {
+    value: 3_000,
+    unit: 'events',
+    basis: 'assumed',
+    why: 'firing, resolved and repeat events of the whole deployment: about 100 a day',
+  },
+  alarmStateChangesPerMonth: {
+    value: 20,
+    unit: 'changes',
+    basis: 'assumed',
+    why: 'meta-monitoring alarms going to ALARM and back',
+  },
+  openAlertInstances: {
+    value: 20,
+    unit: 'instances',
+    basis: 'assumed',
+    why: 'alert instances not ok at any time: only those are written each cycle (ok ones are not stored)',
+  },
+  samplesPerProbeResult: {
+    value: 10,
+    unit: 'samples',
+    basis: 'stack',
+    why: 'an https result as Prometheus series: success, duration, 5 phases, status, cert expiry, TLS version',
+  },
+  timestreamWriteBytesPerProbeResult: {
+    value: 250,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'a multi-measure probe record with the shared dimensions hoisted into CommonAttributes',
+  },
+  timestreamWriteBytesPerSample: {
+    value: 60,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'a metric record with the shared dimensions hoisted (metering: sum of a request in 1 KiB units)',
+  },
+  timestreamStoredBytesPerProbeResult: {
+    value: 1_300,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'stored per measure: timestamp, dimensions, name, value, for about 12 measures',
+  },
+  timestreamStoredBytesPerSample: {
+    value: 140,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'timestamp, about 100 bytes of labels, name, value',
+  },
+  timestreamQuerySeconds: {
+    value: 2,
+    unit: 's',
+    basis: 'assumed',
+    why: "one cycle's query of a table",
+  },
+  timestreamMinimumTcu: {
+    value: 4,
+    unit: 'TCU',
+    basis: 'stack',
+    why: 'the least MaxQueryTCU a query runs with (Timestream docs, TCU page)',
+  },
+  timestreamMinimumBilledSeconds: {
+    value: 30,
+    unit: 's',
+    basis: 'assumed',
+    why: 'TCUs bill per second with a 30 s minimum (TCU page); assumed: the minimum 4 TCUs are held at least 30 s in every minute with a query',
+  },
+  ampStoredBytesPerSample: {
+    value: 2,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'AMP: "typically 1 or 2 bytes" per sample plus metadata (pricing page)',
+  },
+  sqsPollersPerQueue: {
+    value: 5,
+    unit: 'pollers',
+    basis: 'assumed',
+    why: "Lambda's SQS event source long-polls each queue with several pollers even when it is empty",
+  },
+  sqsLongPollSeconds: { value: 20, unit: 's', basis: 'assumed', why: 'one empty receive per poller per 20 s' },
+  logBytesPerInvocation: {
+    value: 2_048,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: 'JSON log lines, the EMF metrics line and START/END/REPORT of one invocation',
+  },
+  secretCacheMinutes: {
+    value: 5,
+    unit: 'minutes',
+    basis: 'stack',
+    why: 'each warm function re-reads its secrets every 5 minutes (Powertools Parameters cache)',
+  },
+  kmsKeys: {
+    value: 5,
+    unit: 'keys',
+    basis: 'stack',
+    why: 'customer managed keys: operations, secrets, tables, alert topic, metric store',
+  },
+  kmsDataKeyReuseMinutes: {
+    value: 5,
+    unit: 'minutes',
+    basis: 'assumed',
+    why: 'SNS, SQS and the stores ask KMS for a data key about every 5 minutes per queue, topic or store',
+  },
+};
+
+/** Defaults with some values replaced (tests, and a reader checking what one assumption moves). */
+export function withAssumptions(changes: Partial<Record<AssumptionKey, number>>): CostAssumptions {
+  const result = { ...DEFAULT_ASSUMPTIONS } as Record<AssumptionKey, Assumption>;
+  for (const [key, value] of Object.entries(changes) as [AssumptionKey, number][]) {
+    result[key] = { ...DEFAULT_ASSUMPTIONS[key], value };
+  }
+  return result;
+}

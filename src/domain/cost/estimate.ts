@@ -1,0 +1,433 @@
+import type { MetricsBackend } from '../config/cloud.js';
+import type { DeploymentConfig } from '../config/model.js';
+import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
+import { costOf, permanentAllowance, PRICE_REGION, PRICES, PRICES_READ_ON, type PriceId } from './prices.js';
+import { formatDuration } from '../duration.js';
+import { deploymentUsage, type DeploymentUsage } from './usage.js';
+
+/**
+ * `pflow cost`: a monthly estimate of the AWS bill of a deployment config. Pure arithmetic on the
+ * usage the config implies, the assumptions and the unit-price table; every figure can be redone by
+ * hand from the printed quantities and prices.
+ */
+
+export const COST_GOAL_USD = 60;
+
+export interface LineItem {
+  readonly service: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly priceId: PriceId;
+  /** Without any free tier. */
+  readonly usd: number;
+  /** With the price's permanent free tier taken off the quantity. */
+  readonly usdAfterFreeTier: number;
+  /** How the quantity was derived. */
+  readonly basis: string;
+}
+
+export type StoreBackend = 'timestream' | 'amp';
+export const STORE_BACKENDS: readonly StoreBackend[] = ['amp', 'timestream'];
+
+export interface BackendTotal {
+  readonly usd: number;
+  readonly usdAfterFreeTiers: number;
+  readonly meetsGoal: boolean;
+}
+
+export interface CostEstimate {
+  readonly region: string;
+  readonly pricesReadOn: string;
+  readonly hoursPerMonth: number;
+  readonly configuredBackend: MetricsBackend;
+  readonly usage: UsageSummary;
+  /** Everything but the metric store. */
+  readonly common: readonly LineItem[];
+  readonly stores: Readonly<Record<StoreBackend, readonly LineItem[]>>;
+  readonly totals: Readonly<Record<StoreBackend, BackendTotal>>;
+  readonly goalUsd: number;
+  /** CloudWatch Synthetics running the same cloud probes, one canary run per probe run. */
+  readonly synthetics: LineItem;
+}
+
+export interface UsageSummary {
+  readonly sites: number;
+  readonly cloudProbes: number;
+  readonly probeSchedules: number;
+  readonly cloudProbeRunsPerMonth: number;
+  readonly agents: number;
+  readonly agentPushesPerMonth: number;
+  readonly metricSamplesPerMonth: number;
+  readonly probeResultsPerMonth: number;
+  readonly ruleCycles: number;
+  readonly rules: number;
+  readonly channels: number;
+  readonly alertEventsPerMonth: number;
+  readonly secrets: number;
+}
+
+const GB = 2 ** 30;
+
+export function estimateCost(
+  config: DeploymentConfig,
+  secretNames: readonly string[],
+  assumptions: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): CostEstimate {
+  const usage = deploymentUsage(config, secretNames, assumptions);
+  const a = (key: keyof CostAssumptions) => assumptions[key].value;
+  const hoursPerMonth = a('hoursPerMonth');
+  const monthMs = hoursPerMonth * 3_600_000;
+
+  // --- volumes shared by several services -------------------------------------------------------
+  const agents = usage.agents.length;
+  const pushesPerAgent = usage.secondsPerMonth / a('agentPushIntervalSeconds');
+  const agentPushes = agents * pushesPerAgent;
+  const metricSamples = agentPushes * a('agentSeries');
+  const probeResults = usage.cloudProbeRunsPerMonth + usage.agentProbeRunsPerMonth;
+  const events = a('alertEventsPerMonth');
+  const channels = usage.channels.length;
+  /** Upper bound: every event reaches every channel (routes usually send fewer). */
+  const deliveries = events * channels;
+  const probeInvocations = sum(usage.probeSchedules.map((s) => s.invocationsPerMonth));
+  const ruleInvocations = sum(usage.ruleCycles.map((c) => c.invocationsPerMonth));
+  const authorizerCalls = agents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
+
+  // --- Lambda -------------------------------------------------------------------------------------
+  const probeGbSeconds = sum(
+    usage.probeSchedules.map((s) => {
+      const waves = Math.ceil(s.probes / a('probeConcurrency'));
+      const seconds = waves * a('probeWaveSeconds') + a('probeOverheadSeconds');
+      return s.invocationsPerMonth * seconds * (a('probeMemoryMb') / 1024);
+    }),
+  );
+  const functions = [
+    { name: 'probe', invocations: probeInvocations, gbSeconds: probeGbSeconds },
+    {
+      name: 'rule',
+      invocations: ruleInvocations,
+      gbSeconds: ruleInvocations * a('ruleSeconds') * (a('ruleMemoryMb') / 1024),
+    },
+    {
+      name: 'deliver',
+      invocations: deliveries,
+      gbSeconds: deliveries * a('deliverSeconds') * (a('deliverMemoryMb') / 1024),
+    },
+    {
+      name: 'meta-alarm',
+      invocations: a('alarmStateChangesPerMonth'),
+      gbSeconds: a('alarmStateChangesPerMonth') * 1 * (a('metaAlarmMemoryMb') / 1024),
+    },
+    {
+      name: 'ingest',
+      invocations: agentPushes,
+      gbSeconds: agentPushes * a('ingestSeconds') * (a('ingestMemoryMb') / 1024),
+    },
+    {
+      name: 'authorizer',
+      invocations: authorizerCalls,
+      gbSeconds: authorizerCalls * a('authorizerSeconds') * (a('authorizerMemoryMb') / 1024),
+    },
+  ].filter((fn) => fn.invocations > 0);
+  const invocations = sum(functions.map((fn) => fn.invocations));
+  const perFunction = (field: 'invocations' | 'gbSeconds') =>
+    functions.map((fn) => `${fn.name} ${formatCount(fn[field])}`).join(', ');
+
+  const common: LineItem[] = [
+    item('lambda.requests', invocations, `invocations: ${perFunction('invocations')}`),
+    item('lambda.arm64.duration', sum(functions.map((fn) => fn.gbSeconds)), `GB-s: ${perFunction('gbSeconds')}`),
+    item(
+      'scheduler.invocations',
+      probeInvocations + ruleInvocations,
+      `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)`,
+    ),
+  ];
+
+  // --- notifications --------------------------------------------------------------------------
+  const alarmChanges = a('alarmStateChangesPerMonth');
+  common.push(
+    item(
+      'sns.publish',
+      events + 2 * alarmChanges,
+      'alert events, plus each alarm state change published twice (alarm topic, then as an event)',
+    ),
+  );
+  const snsChannels = usage.channels.filter((channel) => channel.kind === 'sns').length;
+  if (snsChannels > 0) {
+    common.push(item('sns.email', events * snsChannels, 'every event to every sns channel, one email subscriber each'));
+  }
+  const channelQueues = channels;
+  const emptyReceives = channelQueues * a('sqsPollersPerQueue') * (usage.secondsPerMonth / a('sqsLongPollSeconds'));
+  common.push(
+    item(
+      'sqs.requests',
+      emptyReceives + deliveries * 3,
+      `${channelQueues} channel queues: long polls of the delivery functions (${formatCount(emptyReceives)}), send + receive + delete per delivery`,
+    ),
+  );
+
+  // --- state --------------------------------------------------------------------------------------
+  const ruleEvaluations = sum(usage.ruleCycles.map((c) => c.rules * c.invocationsPerMonth));
+  const averageCycleRuns = usage.ruleCycles.length === 0 ? 0 : ruleInvocations / usage.ruleCycles.length;
+  common.push(
+    item(
+      'dynamodb.reads',
+      ruleEvaluations + deliveries,
+      'one consistent state query per rule per cycle, one notification-log read per delivery',
+    ),
+    item(
+      'dynamodb.writes',
+      a('openAlertInstances') * averageCycleRuns + deliveries * 2,
+      'open alert instances written each cycle (ok ones are not stored), log claim + record per delivery',
+    ),
+  );
+  const s3Channels = usage.channels.filter((channel) => channel.s3).length;
+  if (s3Channels > 0) {
+    common.push(item('s3.put', events * s3Channels, 'one object per event per S3 log-drop channel'));
+  }
+
+  // --- secrets and keys -------------------------------------------------------------------------
+  const warmFunctions = usage.probeSchedules.length + usage.ruleCycles.length + (agents > 0 ? 1 : 0);
+  const secretReads = usage.secrets * (warmFunctions * (usage.minutesPerMonth / a('secretCacheMinutes')) + deliveries);
+  if (usage.secrets > 0) {
+    common.push(
+      item('secrets.secret', usage.secrets, 'one secret per ${NAME} in the config'),
+      item(
+        'secrets.api',
+        secretReads,
+        `every secret re-read every ${a('secretCacheMinutes')} min by each of ${warmFunctions} warm functions, and once per delivery`,
+      ),
+    );
+  }
+  const encryptedThings = channelQueues * 2 + 2 + 2 + 3;
+  const kmsRequests = encryptedThings * 2 * (usage.minutesPerMonth / a('kmsDataKeyReuseMinutes')) + secretReads;
+  common.push(
+    item('kms.key', a('kmsKeys'), 'customer managed keys the stack creates'),
+    item(
+      'kms.requests',
+      kmsRequests,
+      `${encryptedThings} encrypted queues, topics and stores asking for and opening a data key every ${a('kmsDataKeyReuseMinutes')} min, one decrypt per secret read`,
+    ),
+  );
+
+  // --- CloudWatch ---------------------------------------------------------------------------------
+  const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels;
+  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length;
+  const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
+  const customMetrics =
+    (probeInvocations > 0 ? 4 : 0) + 5 * groups + usage.ruleCycles.length + 4 * channels + (agents > 0 ? 2 : 0);
+  common.push(
+    item(
+      'cloudwatch.alarm',
+      alarms,
+      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms`,
+    ),
+    item(
+      'cloudwatch.metric',
+      customMetrics,
+      'EMF metrics × their dimension values (rule metrics per group, delivery per channel)',
+    ),
+    item(
+      'cloudwatch.logs.ingest',
+      (invocations * a('logBytesPerInvocation')) / GB,
+      `${formatCount(invocations)} invocations × ${a('logBytesPerInvocation')} bytes`,
+    ),
+  );
+  if (agents > 0) {
+    const units = Math.max(1, Math.ceil((a('agentSeries') * a('agentBytesPerSeries')) / (512 * 1024)));
+    common.push(
+      item(
+        'apigateway.http',
+        agentPushes * units,
+        `${agents} agents pushing every ${a('agentPushIntervalSeconds')} s, ${units} × 512 KB unit per push`,
+      ),
+    );
+  }
+
+  // --- the metric store, both backends --------------------------------------------------------
+  const stores: Record<StoreBackend, LineItem[]> = {
+    timestream: timestreamItems(),
+    amp: ampItems(),
+  };
+
+  function timestreamItems(): LineItem[] {
+    const probeWrites = sum(
+      usage.probeSchedules.map(
+        (s) => s.invocationsPerMonth * writeUnits(s.probes, a('timestreamWriteBytesPerProbeResult')),
+      ),
+    );
+    const agentWrites =
+      pushesPerAgent *
+      sum(
+        usage.agents.map(
+          (agent) =>
+            writeUnits(a('agentSeries'), a('timestreamWriteBytesPerSample')) +
+            writeUnits(Math.ceil(agent.probeResultsPerPush), a('timestreamWriteBytesPerProbeResult')),
+        ),
+      );
+    const storedPerMonth =
+      probeResults * a('timestreamStoredBytesPerProbeResult') + metricSamples * a('timestreamStoredBytesPerSample');
+    const memoryGb = (storedPerMonth * (usage.timestreamMemoryRetentionMs / monthMs)) / GB;
+    const magneticGb = (storedPerMonth * (usage.timestreamMagneticRetentionMs / monthMs)) / GB;
+
+    const queriedCycles = usage.ruleCycles.filter((c) => c.tables.length > 0);
+    const queries = sum(queriedCycles.map((c) => c.tables.length * c.invocationsPerMonth));
+    const shortest = Math.min(...queriedCycles.map((c) => c.intervalMs));
+    const activeMinutes = queriedCycles.length === 0 ? 0 : usage.minutesPerMonth / (shortest / 60_000);
+    const queriesPerActiveMinute = activeMinutes === 0 ? 0 : queries / activeMinutes;
+    const busySeconds = Math.min(
+      60,
+      Math.max(a('timestreamMinimumBilledSeconds'), queriesPerActiveMinute * a('timestreamQuerySeconds')),
+    );
+    const tcuHours = (activeMinutes * a('timestreamMinimumTcu') * busySeconds) / 3600;
+    return [
+      item(
+        'timestream.writes',
+        probeWrites + agentWrites + events,
+        'WriteRecords of ≤ 100 records, each request metered in 1 KiB units; one unit per alert history record',
+      ),
+      item(
+        'timestream.memory',
+        memoryGb * hoursPerMonth,
+        `${formatGb(memoryGb)} held for ${formatDuration(usage.timestreamMemoryRetentionMs)}, all month`,
+      ),
+      item(
+        'timestream.magnetic',
+        magneticGb,
+        `${formatGb(magneticGb)} once ${formatDuration(usage.timestreamMagneticRetentionMs)} of data is kept (steady state)`,
+      ),
+      item(
+        'timestream.query',
+        tcuHours,
+        `${formatCount(queries)} queries (one per table per cycle); ${a('timestreamMinimumTcu')} TCUs for ${busySeconds} s in each of ${formatCount(activeMinutes)} minutes`,
+      ),
+    ];
+  }
+
+  function ampItems(): LineItem[] {
+    const samples = probeResults * a('samplesPerProbeResult') + metricSamples + events;
+    const retentionMonths = (usage.ampRetentionDays * 86_400_000) / monthMs;
+    const storedGb = (samples * retentionMonths * a('ampStoredBytesPerSample')) / GB;
+    const qsp = sum(
+      usage.ruleCycles.map((cycle) => {
+        const perCycle = sum(
+          cycle.tables.map(({ table, windowMs }) =>
+            table === 'probes'
+              ? sum(
+                  config.probes
+                    .filter((probe) => probe.site === cycle.site)
+                    .map((probe) => a('samplesPerProbeResult') * Math.max(1, Math.ceil(windowMs / probe.intervalMs))),
+                )
+              : usage.agents.filter((agent) => agent.sites.includes(cycle.site)).length *
+                a('agentSeries') *
+                Math.max(1, Math.ceil(windowMs / (a('agentPushIntervalSeconds') * 1000))),
+          ),
+        );
+        return perCycle * cycle.invocationsPerMonth;
+      }),
+    );
+    return [
+      item(
+        'amp.ingest',
+        samples,
+        `${formatCount(probeResults)} probe results × ${a('samplesPerProbeResult')} series, ${formatCount(metricSamples)} agent samples, ALERTS samples`,
+      ),
+      item(
+        'amp.storage',
+        storedGb,
+        `${a('ampStoredBytesPerSample')} bytes per sample for ${usage.ampRetentionDays} days (steady state)`,
+      ),
+      item(
+        'amp.query',
+        qsp,
+        'upper bound: each cycle query reads every series of its table at the site over the longest window',
+      ),
+    ];
+  }
+
+  const totals = Object.fromEntries(
+    STORE_BACKENDS.map((backend) => {
+      const items = [...common, ...stores[backend]];
+      const usd = sum(items.map((i) => i.usd));
+      return [
+        backend,
+        { usd, usdAfterFreeTiers: sum(items.map((i) => i.usdAfterFreeTier)), meetsGoal: usd < COST_GOAL_USD },
+      ];
+    }),
+  ) as Record<StoreBackend, BackendTotal>;
+
+  return {
+    region: PRICE_REGION,
+    pricesReadOn: PRICES_READ_ON,
+    hoursPerMonth,
+    configuredBackend: usage.backend,
+    usage: summarise(usage, {
+      agentPushes,
+      metricSamples,
+      probeResults,
+      events,
+    }),
+    common,
+    stores,
+    totals,
+    goalUsd: COST_GOAL_USD,
+    synthetics: item(
+      'synthetics.run',
+      usage.cloudProbeRunsPerMonth,
+      `one canary run per cloud probe run: ${usage.cloudProbes} probes`,
+    ),
+  };
+}
+
+function summarise(
+  usage: DeploymentUsage,
+  volumes: { agentPushes: number; metricSamples: number; probeResults: number; events: number },
+): UsageSummary {
+  return {
+    sites: usage.sites.length,
+    cloudProbes: usage.cloudProbes,
+    probeSchedules: usage.probeSchedules.length,
+    cloudProbeRunsPerMonth: usage.cloudProbeRunsPerMonth,
+    agents: usage.agents.length,
+    agentPushesPerMonth: volumes.agentPushes,
+    metricSamplesPerMonth: volumes.metricSamples,
+    probeResultsPerMonth: volumes.probeResults,
+    ruleCycles: usage.ruleCycles.length,
+    rules: sum(usage.ruleCycles.map((c) => c.rules)),
+    channels: usage.channels.length,
+    alertEventsPerMonth: volumes.events,
+    secrets: usage.secrets,
+  };
+}
+
+function item(priceId: PriceId, quantity: number, basis: string): LineItem {
+  return {
+    service: PRICES[priceId].service,
+    item: PRICES[priceId].item,
+    quantity,
+    unit: PRICES[priceId].unit,
+    priceId,
+    usd: costOf(priceId, quantity),
+    usdAfterFreeTier: costOf(priceId, Math.max(0, quantity - permanentAllowance(priceId))),
+    basis,
+  };
+}
+
+/** Write units of `records` records written in requests of at most 100, each metered in 1 KiB units. */
+export function writeUnits(records: number, bytesPerRecord: number): number {
+  const full = Math.floor(records / 100);
+  const rest = records - full * 100;
+  return full * Math.ceil((100 * bytesPerRecord) / 1024) + Math.ceil((rest * bytesPerRecord) / 1024);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function formatGb(gb: number): string {
+  return `${gb.toFixed(2)} GB`;
+}

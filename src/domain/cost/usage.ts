@@ -1,0 +1,132 @@
+import type { DeploymentConfig } from '../config/model.js';
+import type { MetricsBackend } from '../config/cloud.js';
+import type { CostAssumptions } from './assumptions.js';
+
+/** What a deployment does in a month, as far as the config says; the rest comes from assumptions. */
+export interface DeploymentUsage {
+  readonly minutesPerMonth: number;
+  readonly secondsPerMonth: number;
+  readonly sites: readonly string[];
+  /** One EventBridge schedule each: cloud probes of one (site, interval), at most probesPerSchedule. */
+  readonly probeSchedules: readonly ProbeSchedule[];
+  readonly cloudProbes: number;
+  readonly cloudProbeRunsPerMonth: number;
+  readonly agents: readonly AgentUsage[];
+  readonly agentProbeRunsPerMonth: number;
+  /** One schedule each: a rule group at a site. */
+  readonly ruleCycles: readonly RuleCycleUsage[];
+  readonly channels: readonly { readonly id: string; readonly kind: string; readonly s3: boolean }[];
+  readonly secrets: number;
+  readonly backend: MetricsBackend;
+  readonly timestreamMemoryRetentionMs: number;
+  readonly timestreamMagneticRetentionMs: number;
+  readonly ampRetentionDays: number;
+}
+
+export interface ProbeSchedule {
+  readonly site: string;
+  readonly intervalMs: number;
+  readonly probes: number;
+  readonly invocationsPerMonth: number;
+}
+
+export interface AgentUsage {
+  readonly id: string;
+  readonly sites: readonly string[];
+  /** Probe results the agent sends per push (its probes × push interval / probe interval). */
+  readonly probeResultsPerPush: number;
+}
+
+export interface RuleCycleUsage {
+  readonly site: string;
+  readonly group: string;
+  readonly intervalMs: number;
+  readonly rules: number;
+  readonly invocationsPerMonth: number;
+  /** Tables the cycle queries (one query each), with the longest window a rule reads from it. */
+  readonly tables: readonly { readonly table: 'probes' | 'metrics'; readonly windowMs: number }[];
+}
+
+const MINUTE_MS = 60_000;
+
+export function deploymentUsage(
+  config: DeploymentConfig,
+  secretNames: readonly string[],
+  assumptions: CostAssumptions,
+): DeploymentUsage {
+  const minutesPerMonth = assumptions.hoursPerMonth.value * 60;
+  const secondsPerMonth = minutesPerMonth * 60;
+  const runsPerMonth = (intervalMs: number) => (minutesPerMonth * MINUTE_MS) / intervalMs;
+
+  const grouped = new Map<string, { site: string; intervalMs: number; probes: number }>();
+  for (const probe of config.probes) {
+    if (probe.runsOn !== 'cloud') continue;
+    const key = `${probe.site}\u0000${probe.intervalMs}`;
+    const group = grouped.get(key) ?? { site: probe.site, intervalMs: probe.intervalMs, probes: 0 };
+    grouped.set(key, { ...group, probes: group.probes + 1 });
+  }
+  const perSchedule = assumptions.probesPerSchedule.value;
+  const probeSchedules = [...grouped.values()].flatMap((group) => {
+    const schedules: ProbeSchedule[] = [];
+    for (let start = 0; start < group.probes; start += perSchedule) {
+      schedules.push({
+        site: group.site,
+        intervalMs: group.intervalMs,
+        probes: Math.min(perSchedule, group.probes - start),
+        invocationsPerMonth: runsPerMonth(group.intervalMs),
+      });
+    }
+    return schedules;
+  });
+
+  const cloudProbes = config.probes.filter((probe) => probe.runsOn === 'cloud');
+  const agentProbes = config.probes.filter((probe) => probe.runsOn !== 'cloud');
+  const pushMs = assumptions.agentPushIntervalSeconds.value * 1000;
+  const agentIds = [...new Set(agentProbes.map((probe) => probe.runsOn.slice('agent:'.length)))].sort();
+  const agents = agentIds.map((id) => {
+    const own = agentProbes.filter((probe) => probe.runsOn === `agent:${id}`);
+    return {
+      id,
+      sites: [...new Set(own.map((probe) => probe.site))].sort(),
+      probeResultsPerPush: own.reduce((sum, probe) => sum + pushMs / probe.intervalMs, 0),
+    };
+  });
+
+  const ruleCycles = config.sites.flatMap((site) =>
+    config.ruleGroups.map((group) => {
+      const windows = new Map<'probes' | 'metrics', number>();
+      for (const rule of group.rules) windows.set(rule.table, Math.max(windows.get(rule.table) ?? 0, rule.windowMs));
+      return {
+        site: site.id,
+        group: group.name,
+        intervalMs: group.intervalMs,
+        rules: group.rules.length,
+        invocationsPerMonth: runsPerMonth(group.intervalMs),
+        tables: [...windows].map(([table, windowMs]) => ({ table, windowMs })),
+      };
+    }),
+  );
+
+  const metrics = config.storage.metrics;
+  return {
+    minutesPerMonth,
+    secondsPerMonth,
+    sites: config.sites.map((site) => site.id),
+    probeSchedules,
+    cloudProbes: cloudProbes.length,
+    cloudProbeRunsPerMonth: cloudProbes.reduce((sum, probe) => sum + runsPerMonth(probe.intervalMs), 0),
+    agents,
+    agentProbeRunsPerMonth: agentProbes.reduce((sum, probe) => sum + runsPerMonth(probe.intervalMs), 0),
+    ruleCycles,
+    channels: config.channels.map((channel) => ({
+      id: channel.id,
+      kind: channel.kind,
+      s3: channel.kind === 'logdrop' && (channel.settings as { target?: string }).target === 's3',
+    })),
+    secrets: secretNames.length,
+    backend: metrics.backend,
+    timestreamMemoryRetentionMs: metrics.timestream.memoryRetentionMs,
+    timestreamMagneticRetentionMs: metrics.timestream.magneticRetentionMs,
+    ampRetentionDays: metrics.amp.retentionDays,
+  };
+}

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCost } from '../../src/cli/cost.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { PRICES } from '../../src/domain/cost/prices.js';
+
+const REFERENCE = relative(process.cwd(), join(import.meta.dirname, '../../config/reference-site.yaml'));
+const scratch = mkdtempSync(join(tmpdir(), 'pflow-cost-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function capture() {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { out: { stdout: (s: string) => stdout.push(s), stderr: (s: string) => stderr.push(s) }, stdout, stderr };
+}
+
+describe('pflow cost --config FILE', () => {
+  it('estimates the reference site as text: both stores, the goal, and Synthetics beside it', async () => {
+    const { out, stdout, stderr } = capture();
+    expect(await runCost({ config: REFERENCE, format: 'text' }, out)).toBe(0);
+    expect(stderr).toEqual([]);
+    const text = stdout.join('');
+    expect(text).toContain(
+      'Usage: 1 site; 100 cloud probes in 2 schedules (4,380,000 runs); 5 agents (219,000 pushes, 438,000,000 samples); 200 rules in 3 rule schedules; 3 channels; 3,000 alert events (assumed); 2 secrets.',
+    );
+    expect(text).toContain('Metric store: Amazon Managed Service for Prometheus (amp), the configured backend');
+    expect(text).toContain('Metric store: Timestream for LiveAnalytics (timestream)\n');
+    expect(text).toMatch(/^Total with amp +\$71\.01 a month \(\$63\.25 after permanent free tiers\)$/m);
+    expect(text).toMatch(/^Total with timestream +\$875\.82 a month/m);
+    expect(text).toContain(
+      'Goal: under $60 a month, Grafana aside (judged without free tiers): NOT met with amp, NOT met with timestream.',
+    );
+    expect(text).toContain(
+      'CloudWatch Synthetics for the same 100 cloud probes: 4,380,000 canary runs × $0.0012 = $5,256.00 a month',
+    );
+    // Every unit price is printed with its source, and the unconfirmed ones say so.
+    for (const price of Object.values(PRICES)) expect(text).toContain(`${price.id}: $${price.usd} per`);
+    expect(text).toContain('timestream.query: $0.518 per TCU-hours [unconfirmed]');
+    expect(text).toContain('Not included: Grafana');
+  });
+
+  it('prints the same estimate as JSON', async () => {
+    const { out, stdout } = capture();
+    expect(await runCost({ config: REFERENCE, format: 'json' }, out)).toBe(0);
+    const doc = JSON.parse(stdout.join(''));
+    expect(doc.config).toBe(REFERENCE);
+    expect(doc.region).toBe('us-east-1');
+    expect(doc.hoursPerMonth).toBe(730);
+    expect(doc.usage).toMatchObject({ cloudProbes: 100, agents: 5, rules: 200, cloudProbeRunsPerMonth: 4_380_000 });
+    expect(doc.totals.amp.usd).toBeCloseTo(71.01, 2);
+    expect(doc.totals.amp.meetsGoal).toBe(false);
+    expect(doc.totals.timestream.usd).toBeCloseTo(875.82, 2);
+    expect(doc.synthetics).toMatchObject({ quantity: 4_380_000, usd: 5256 });
+    expect(doc.prices.find((p: any) => p.id === 'lambda.arm64.duration').usd).toBe(0.0000133334);
+    for (const price of doc.prices) expect(price.source).toMatch(/^https:\/\//);
+    expect(doc.assumptions.agentSeries.value).toBe(2_000);
+    expect(doc.notIncluded[0]).toMatch(/^Grafana/);
+  });
+
+  it('refuses an invalid config with the words every command uses, and prints no estimate', async () => {
+    const file = join(scratch, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'sites: [{ id: s1 }]',
+        "probes: [{ id: p1, site: s1, kind: http, target: 'https://a.example/', interval: 30s }]",
+        'aws: {}',
+        '',
+      ].join('\n'),
+    );
+    const { out, stdout, stderr } = capture();
+    expect(await runCost({ config: file, format: 'text' }, out)).toBe(1);
+    expect(stdout).toEqual([]);
+    const lines = stderr.join('').trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^probes\[0\]\.interval: a cloud probe runs on whole minutes/);
+    expect(lines.at(-1)).toBe(`${file}: 1 error, config not loaded`);
+  });
+
+  it('refuses a missing file the same way', async () => {
+    const file = join(scratch, 'absent.yaml');
+    const { out, stdout, stderr } = capture();
+    expect(await runCost({ config: file, format: 'json' }, out)).toBe(1);
+    expect(stdout).toEqual([]);
+    expect(stderr.join('')).toBe(`(file): no such file: ${file}\n${file}: 1 error, config not loaded\n`);
+  });
+
+  it('is a registered command that knows only us-east-1 prices', async () => {
+    const { out, stdout } = capture();
+    const program = buildProgram(out).exitOverride();
+    program.commands
+      .find((c) => c.name() === 'cost')!
+      .exitOverride()
+      .configureOutput({ writeErr: () => {} });
+    await expect(
+      program.parseAsync(['cost', '--config', REFERENCE, '--region', 'eu-west-1'], { from: 'user' }),
+    ).rejects.toThrow(/Allowed choices are us-east-1/);
+    expect(stdout).toEqual([]);
+    await program.parseAsync(['cost', '--config', REFERENCE, '--format', 'json'], { from: 'user' });
+    expect(JSON.parse(stdout.join('')).usage.rules).toBe(200);
+  });
+});

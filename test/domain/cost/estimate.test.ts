@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
+import { DEFAULT_ASSUMPTIONS, withAssumptions } from '../../../src/domain/cost/assumptions.js';
+import { estimateCost, writeUnits, type CostEstimate, type LineItem } from '../../../src/domain/cost/estimate.js';
+import type { PriceId } from '../../../src/domain/cost/prices.js';
+
+// Figures below are worked by hand with a 730-hour month: 43,800 minutes, 2,628,000 seconds.
+
+function estimate(yaml: string, changes: Parameters<typeof withAssumptions>[0] = {}): CostEstimate {
+  const deployment = parseConfigForDeployment(yaml, 'test.yaml');
+  return estimateCost(deployment.config, deployment.secretNames, withAssumptions(changes));
+}
+
+function line(e: CostEstimate, id: PriceId): LineItem {
+  const found = [...e.common, ...e.stores.amp, ...e.stores.timestream, e.synthetics].find((i) => i.priceId === id);
+  if (!found) throw new Error(`no line ${id}`);
+  return found;
+}
+
+const header = ['version: 1', 'defaults: { probe_interval: 1m, evaluation_interval: 1m }', 'sites: [{ id: s1 }]'];
+const oneProbe = (interval = '1m') => [
+  ...header,
+  `probes: [{ id: p1, site: s1, kind: http, target: 'https://a.example/', interval: ${interval} }]`,
+];
+const noEvents = { alertEventsPerMonth: 0, alarmStateChangesPerMonth: 0 };
+
+describe('pflow cost: usage derived from the config', () => {
+  it('one cloud probe every minute is 43,800 invocations, scheduler runs and canary runs a month', () => {
+    const e = estimate(oneProbe().join('\n'), noEvents);
+    expect(line(e, 'scheduler.invocations').quantity).toBe(43_800);
+    expect(line(e, 'lambda.requests').quantity).toBe(43_800);
+    // 1 wave × 1 s + 0.5 s overhead at 512 MB: 43,800 × 1.5 × 0.5 = 32,850 GB-s.
+    expect(line(e, 'lambda.arm64.duration').quantity).toBe(32_850);
+    expect(line(e, 'lambda.arm64.duration').usd).toBeCloseTo(32_850 * 0.0000133334, 10);
+    expect(line(e, 'synthetics.run').quantity).toBe(43_800);
+    expect(line(e, 'synthetics.run').usd).toBeCloseTo(52.56, 10);
+    // The 100 free canary runs: (43,800 − 100) × $0.0012.
+    expect(line(e, 'synthetics.run').usdAfterFreeTier).toBeCloseTo(52.44, 10);
+  });
+
+  it('a 2-minute probe runs half as often; 51 probes of one interval need two schedules', () => {
+    expect(line(estimate(oneProbe('2m').join('\n'), noEvents), 'scheduler.invocations').quantity).toBe(21_900);
+    const many = [
+      ...header,
+      'probes:',
+      ...Array.from({ length: 51 }, (_, i) => `  - { id: p${i}, site: s1, kind: http, target: 'https://a.example/' }`),
+    ].join('\n');
+    const e = estimate(many, noEvents);
+    expect(e.usage.probeSchedules).toBe(2);
+    expect(line(e, 'scheduler.invocations').quantity).toBe(87_600);
+    expect(line(e, 'synthetics.run').quantity).toBe(51 * 43_800);
+  });
+
+  it('prices the probe results in both metric stores', () => {
+    const e = estimate(oneProbe().join('\n'), noEvents);
+    // AMP: 10 series per result.
+    expect(line(e, 'amp.ingest').quantity).toBe(438_000);
+    expect(line(e, 'amp.ingest').usd).toBeCloseTo(0.03942, 10);
+    // Timestream: one 250-byte record per request: one 1 KiB unit.
+    expect(line(e, 'timestream.writes').quantity).toBe(43_800);
+    expect(line(e, 'timestream.writes').usd).toBeCloseTo(0.0219, 10);
+    // 43,800 × 1,300 bytes a month, a day (24 h of 730 h) of it in memory, all month.
+    const memoryGb = (43_800 * 1_300 * (24 / 730)) / 2 ** 30;
+    expect(line(e, 'timestream.memory').quantity).toBeCloseTo(memoryGb * 730, 9);
+    // No rules: no queries.
+    expect(line(e, 'timestream.query').quantity).toBe(0);
+    expect(line(e, 'amp.query').quantity).toBe(0);
+  });
+
+  it('an agent pushes every 60 s: API Gateway requests, ingest invocations and its samples', () => {
+    const yaml = [
+      ...header,
+      "probes: [{ id: p1, site: s1, kind: tcp, target: 'db.local:5432', interval: 15s, runs_on: 'agent:ward-a' }]",
+    ].join('\n');
+    const e = estimate(yaml, noEvents);
+    expect(e.usage.agents).toBe(1);
+    expect(e.usage.cloudProbes).toBe(0);
+    expect(line(e, 'apigateway.http').quantity).toBe(43_800);
+    expect(e.usage.metricSamplesPerMonth).toBe(43_800 * 2_000);
+    // 2,000 series + 4 probe results a minute (15 s) × 10 series = 2,040 samples a push.
+    expect(line(e, 'amp.ingest').quantity).toBe(43_800 * 2_040);
+    // 2,000 samples = 20 requests × ceil(100 × 60 / 1024) = 6 units; 4 probe results = 1 unit.
+    expect(line(e, 'timestream.writes').quantity).toBe(43_800 * 121);
+    // No cloud probe: no probe schedule, no canary.
+    expect(line(e, 'scheduler.invocations').quantity).toBe(0);
+    expect(line(e, 'synthetics.run').quantity).toBe(0);
+  });
+
+  it('a rule group queries each table once per cycle and reads each rule state once', () => {
+    const yaml = [
+      ...oneProbe(),
+      'rule_groups:',
+      '  - name: g',
+      '    rules:',
+      "      - { id: r1, measure: success, window: 3m, threshold: { op: '<', value: 1 } }",
+      "      - { id: r2, measure: duration_ms, window: 5m, threshold: { op: '>', value: 100 } }",
+      'channels: [{ id: c1, kind: console }]',
+      'routes: [{ channels: [c1] }]',
+    ].join('\n');
+    const e = estimate(yaml, { ...noEvents, alertEventsPerMonth: 1_000, openAlertInstances: 2 });
+    expect(line(e, 'scheduler.invocations').quantity).toBe(2 * 43_800);
+    // 2 rules × 43,800 cycles + one log read per delivery (1,000 events × 1 channel).
+    expect(line(e, 'dynamodb.reads').quantity).toBe(87_600 + 1_000);
+    // 2 open instances × 43,800 cycles + claim and record per delivery.
+    expect(line(e, 'dynamodb.writes').quantity).toBe(87_600 + 2_000);
+    // The 4-TCU minimum for 30 s in each of 43,800 minutes: 1,460 TCU-hours.
+    expect(line(e, 'timestream.query').quantity).toBeCloseTo(1_460, 9);
+    // AMP: one probe × 10 series × 5 samples (5m window at 1m) per cycle.
+    expect(line(e, 'amp.query').quantity).toBe(50 * 43_800);
+    // SNS: one publish per event.
+    expect(line(e, 'sns.publish').quantity).toBe(1_000);
+  });
+
+  it('counts ${NAME} secrets and keeps prices of the free tiers apart', () => {
+    const yaml = [
+      ...oneProbe(),
+      'channels: [{ id: s, kind: slack, slack: { url: "${SLACK_URL}" } }]',
+      'routes: [{ channels: [s] }]',
+    ].join('\n');
+    const e = estimate(yaml, noEvents);
+    expect(line(e, 'secrets.secret').quantity).toBe(1);
+    expect(line(e, 'secrets.secret').usd).toBeCloseTo(0.4, 10);
+    // 43,800 Lambda requests are inside the permanent 1M: nothing after the free tier.
+    expect(line(e, 'lambda.requests').usd).toBeGreaterThan(0);
+    expect(line(e, 'lambda.requests').usdAfterFreeTier).toBe(0);
+    for (const backend of ['amp', 'timestream'] as const) {
+      expect(e.totals[backend].usdAfterFreeTiers).toBeLessThan(e.totals[backend].usd);
+    }
+  });
+
+  it('judges the $60 goal per backend on the total without free tiers', () => {
+    const e = estimate(oneProbe().join('\n'));
+    expect(e.goalUsd).toBe(60);
+    expect(e.totals.amp.meetsGoal).toBe(e.totals.amp.usd < 60);
+    expect(e.totals.timestream.meetsGoal).toBe(e.totals.timestream.usd < 60);
+    // One rule-less probe: no Timestream queries, so both stay far under the goal.
+    expect(e.totals.amp.meetsGoal).toBe(true);
+  });
+
+  it('meters Timestream writes per request of at most 100 records in 1 KiB units', () => {
+    expect(writeUnits(1, 250)).toBe(1);
+    expect(writeUnits(100, 60)).toBe(6);
+    // 2 full requests × ceil(25,000 / 1024) = 25, and 50 records: ceil(12,500 / 1024) = 13.
+    expect(writeUnits(250, 250)).toBe(63);
+    expect(writeUnits(0, 250)).toBe(0);
+  });
+
+  it('every assumption says what it rests on', () => {
+    for (const [key, assumption] of Object.entries(DEFAULT_ASSUMPTIONS)) {
+      expect(assumption.why.length, key).toBeGreaterThan(10);
+      expect(['measured', 'stack', 'assumed']).toContain(assumption.basis);
+    }
+    expect(DEFAULT_ASSUMPTIONS.hoursPerMonth.value).toBe(730);
+  });
+});
