@@ -284,6 +284,18 @@ describe('kinds come from the settings maps', () => {
   });
 });
 
+describe('a URL setting that is not a URL', () => {
+  // Regression: the Teams URL's own check parsed the text again and threw "Invalid URL".
+  it.each([
+    ["'not a url'", {}],
+    ["'${TEAMS_URL}'", {}],
+  ])('is refused with a message, never a crash: teams url %s', (url, env) => {
+    const text = `${MINIMAL}channels: [{ id: c, kind: teams, teams: { url: ${url} } }]\n`;
+    const issue = issuesOf(text, env).find((i) => i.path === 'channels[0].teams.url');
+    expect(issue?.message).toMatch(/must be an absolute http\(s\) URL|TEAMS_URL/);
+  });
+});
+
 describe('${NAME} expansion', () => {
   const siteName = (name: string, env: Env) =>
     parseDeploymentConfig(`version: 1\nsites: [{ id: site-a, name: '${name}' }]\n`, 'env', env).sites[0]!.name;
