@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readSecrets, type SecretReader } from '../../src/adapters/aws/secrets-manager.js';
 import { expandEnv } from '../../src/domain/config/env.js';
-import { parseDeploymentConfig } from '../../src/domain/config/load.js';
+import { parseDeploymentConfigJson } from '../../src/domain/config/document.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
 import { DEFAULT_CONFIG_FILE, ENV } from './environment.js';
 
@@ -63,8 +63,8 @@ export function configLoader(options: {
     const values = reader ? await readSecrets(reader, names) : {};
     const key = JSON.stringify(values);
     if (cached?.key === key) return cached.loaded;
-    // JSON is YAML, so the bundled document goes through the very parser `pflow validate` uses.
-    const config = parseDeploymentConfig(text, path, values);
+    // The same schema and messages as `pflow validate`, without the YAML reader the JSON needs not.
+    const config = parseDeploymentConfigJson(text, path, values);
     cached = { key, loaded: { config, secretValues: Object.values(values) } };
     return cached.loaded;
   };
