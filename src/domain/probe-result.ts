@@ -49,6 +49,12 @@ export interface ProbeResult extends ProbeOutcome {
   readonly time: number;
 }
 
+/**
+ * Grace past a probe's own timeout before the runner gives up on a prober that failed to cut itself:
+ * a result is stored at the latest this long after its timeout.
+ */
+export const PROBE_RUNNER_GRACE_MS = 1_000;
+
 /** The numeric measures of a probe result, as rules see them. */
 export const PROBE_MEASURES = [
   'success',

@@ -75,6 +75,8 @@ export class LocalRuntime {
   private readonly api: ApiServer;
   private readonly demoTarget?: DemoTarget;
   private readonly dispatches = new Set<Promise<void>>();
+  /** When the probes were scheduled: rules judge a lack of data only after their probes had time to report. */
+  private probingSince?: number;
   /** One keep-alive HTTP client for every webhook-style channel (Node 20's fetch is several times slower here). */
   private readonly fetch = keepAliveFetch();
   readonly dataDir: string;
@@ -164,6 +166,7 @@ export class LocalRuntime {
             logger,
             silences: () => config.silences,
             maintenanceWindows: () => config.maintenanceWindows,
+            watchingSince: () => this.probingSince,
           });
         },
       });
@@ -230,6 +233,7 @@ export class LocalRuntime {
     const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
     const api = await this.api.start();
     await this.probes.start();
+    this.probingSince = this.deps.clock.now();
     this.scheduler.start();
     return {
       api,

@@ -1,5 +1,5 @@
 import type { ProbeDefinition } from '../domain/config/model.js';
-import { displayTarget, type ProbeOutcome, type ProbeResult } from '../domain/probe-result.js';
+import { displayTarget, PROBE_RUNNER_GRACE_MS, type ProbeOutcome, type ProbeResult } from '../domain/probe-result.js';
 import type { Clock } from '../domain/ports.js';
 
 export type ProbeAttempt = (
@@ -7,9 +7,6 @@ export type ProbeAttempt = (
   settings: unknown,
   context: { timeoutMs: number; signal?: AbortSignal },
 ) => Promise<ProbeOutcome>;
-
-/** Grace past a probe's own timeout before the runner gives up on a prober that failed to cut itself. */
-const RUNNER_GRACE_MS = 1_000;
 
 /**
  * Runs one attempt of a probe and turns its outcome into a stored result. Probers cut themselves at
@@ -29,7 +26,7 @@ export async function runProbe(definition: ProbeDefinition, attempt: ProbeAttemp
         durationMs: clock.now() - startedAt,
         phases: {},
       });
-    }, definition.timeoutMs + RUNNER_GRACE_MS);
+    }, definition.timeoutMs + PROBE_RUNNER_GRACE_MS);
   });
   let outcome: ProbeOutcome;
   try {

@@ -13,6 +13,8 @@ export interface RuleGroupDeps {
   readonly logger: Logger;
   readonly silences: () => readonly Silence[];
   readonly maintenanceWindows: () => readonly MaintenanceWindow[];
+  /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
+  readonly watchingSince?: () => number | undefined;
 }
 
 export interface RuleGroupReport {
@@ -67,6 +69,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     silences: deps.silences(),
     maintenanceWindows: deps.maintenanceWindows(),
     fetchErrors,
+    watchingSince: deps.watchingSince?.(),
   });
 
   const cas = await deps.states.compareAndSet(output.writes);

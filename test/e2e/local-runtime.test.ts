@@ -58,9 +58,14 @@ function logDropEvents(): any[] {
 }
 
 beforeAll(async () => {
-  target = createServer((_request, response) => {
-    response.statusCode = targetUp ? 200 : 503;
+  target = createServer((request, response) => {
     response.setHeader('connection', 'close');
+    if (request.url === '/slow') {
+      // Healthy but slow: its first result arrives after the first rule cycles have run.
+      setTimeout(() => response.end('ok'), 1_000);
+      return;
+    }
+    response.statusCode = targetUp ? 200 : 503;
     response.end(targetUp ? 'ok' : 'down');
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
@@ -78,6 +83,12 @@ probes:
     target: http://127.0.0.1:${port}/health
     interval: 500ms
     timeout: 450ms
+  - id: e2e-slow
+    site: site-e2e
+    kind: http
+    target: http://127.0.0.1:${port}/slow
+    interval: 2s
+    timeout: 1500ms
 rule_groups:
   - name: availability
     interval: 500ms
@@ -91,6 +102,17 @@ rule_groups:
         reducer: last
         threshold: { op: '<', value: 1 }
         annotations: { summary: 'The portal answers {{ $value }}' }
+      - id: e2e-slow-down
+        measure: success
+        matchers: ['probe="e2e-slow"']
+        window: 4s
+        threshold: { op: '<', value: 1 }
+      # A plain-http probe has no certificate: this rule's data never comes, a real no-data.
+      - id: e2e-portal-cert
+        measure: cert_days_left
+        matchers: ['probe="e2e-portal"']
+        window: 2s
+        threshold: { op: '<', value: 14 }
 channels:
   - id: drop
     kind: logdrop
@@ -161,8 +183,22 @@ describe('local runtime, end to end', () => {
       return seen.includes('firing') && seen.includes('resolved') ? seen : undefined;
     });
     expect(states).toEqual(expect.arrayContaining(['firing', 'resolved']));
-    // Rules start one interval after the probes, so a fresh start raises no spurious no-data alert.
-    expect(logDropEvents().filter((e) => e.state === 'nodata')).toEqual([]);
+    // A fresh start raises no no-data alert for healthy probes, even one whose first result comes
+    // after the first rule cycles; the one real no-data names its site and probe.
+    await until('the no-data event of e2e-portal-cert', () =>
+      logDropEvents().find((e) => e.rule.id === 'e2e-portal-cert' && e.state === 'nodata'),
+    );
+    const nodata = logDropEvents().filter((e) => e.state === 'nodata');
+    expect(nodata.map((e) => e.rule.id)).toEqual(['e2e-portal-cert']);
+    expect(nodata[0]).toMatchObject({
+      site: 'site-e2e',
+      labels: {
+        probe: 'e2e-portal',
+        kind: 'http',
+        target: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/health$/),
+      },
+    });
+    expect(logDropEvents().filter((e) => e.rule.id === 'e2e-slow-down')).toEqual([]);
     // Each state change is delivered once per channel: no duplicates in the log drop.
     const ids = logDropEvents().map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);

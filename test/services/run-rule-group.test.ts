@@ -129,4 +129,22 @@ describe('runRuleGroup', () => {
     expect(report.conflicts).toBe(1);
     expect(published).toEqual([]);
   });
+
+  it('judges no data only once the probes had time to report since the process started probing', async () => {
+    const one: RuleGroupDefinition = {
+      name: 'one',
+      intervalMs: 30_000,
+      rules: [rule({ id: 'portal-down', match: ['probe="portal"'], noDataGraceMs: 41_000 })],
+    };
+    const started = T0;
+    const watching = { ...deps, watchingSince: () => started };
+
+    now = T0 + 30_000;
+    await runRuleGroup(one, watching);
+    expect(published).toEqual([]);
+
+    now = T0 + 41_000;
+    await runRuleGroup(one, watching);
+    expect(published.map((event) => event.state)).toEqual(['nodata']);
+  });
 });

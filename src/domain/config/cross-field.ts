@@ -3,7 +3,16 @@ import { probeKindSettings } from '../../probes/settings.js';
 import { formatDuration } from '../duration.js';
 import { PROBE_MEASURES } from '../probe-result.js';
 import type { ProbeKindSettings } from '../../probes/types.js';
+import type { LabelMatcher } from '../labels.js';
+import { REDUCERS, type Reducer } from '../rules/types.js';
 import { checkCloudRules } from './cloud-checks.js';
+import {
+  probesReadBy,
+  shortestWindowMs,
+  slowestProbe,
+  type ProbeCadence,
+  type ProbeSeriesSource,
+} from './rule-probes.js';
 
 /**
  * Rules that span fields: references between sections, unique ids, and limits that depend on
@@ -60,6 +69,7 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
   checkDefaults(defaults, report);
   probes.forEach((probe, index) => checkProbe(probe, ['probes', index], { siteIds, defaults }, report));
   checkRules(groups, value.storage, report);
+  checkRuleWindows(groups, probeCadences(probes, defaults), report);
   checkRoutes(itemsOf(value.routes), channelIds, report);
   checkDelivery(value.delivery, report);
   checkCloudRules(value, ctx);
@@ -163,6 +173,58 @@ function checkRules(groups: Loose[], storage: unknown, report: Report): void {
           `must not be longer than storage.retention (${formatDuration(window)} is longer than ${formatDuration(retention)})`,
         );
       }
+    });
+  });
+}
+
+type KnownProbe = ProbeSeriesSource & ProbeCadence;
+
+/** The probes whose identity and interval parsed; others cannot be matched against rules. */
+function probeCadences(probes: Loose[], defaults: Loose): KnownProbe[] {
+  const known: KnownProbe[] = [];
+  for (const probe of probes) {
+    const [id, site, kind, target] = [text(probe.id), text(probe.site), text(probe.kind), text(probe.target)];
+    const intervalMs = probe.interval === undefined ? ms(defaults.probe_interval) : ms(probe.interval);
+    const timeoutMs = probe.timeout === undefined ? ms(defaults.probe_timeout) : ms(probe.timeout);
+    const labels = isRecord(probe.labels) ? probe.labels : {};
+    if (id === undefined || site === undefined || kind === undefined || target === undefined) continue;
+    if (intervalMs === undefined || timeoutMs === undefined) continue;
+    if (!Object.values(labels).every((value) => typeof value === 'string')) continue;
+    known.push({ id, site, kind, target, labels: labels as Record<string, string>, intervalMs, timeoutMs });
+  }
+  return known;
+}
+
+function isMatcher(value: unknown): value is LabelMatcher {
+  return isRecord(value) && typeof value.name === 'string' && typeof value.op === 'string';
+}
+
+/**
+ * A probe rule's window must be long enough to always hold what its reducer needs from a healthy
+ * probe (shortestWindowMs says why): a shorter one raises nodata and resolves it again every few
+ * cycles. Refused rather than warned about, as a timeout longer than its interval is: the config
+ * would make the monitor page about targets that are fine.
+ */
+function checkRuleWindows(groups: Loose[], probes: readonly KnownProbe[], report: Report): void {
+  groups.forEach((group, groupIndex) => {
+    itemsOf(group.rules).forEach((rule, ruleIndex) => {
+      const window = ms(rule.window);
+      const reducer = text(rule.reducer);
+      const matchers: unknown[] = Array.isArray(rule.matchers) ? rule.matchers : [];
+      if (text(rule.table) !== 'probes' || window === undefined) return;
+      if (reducer === undefined || !(REDUCERS as readonly string[]).includes(reducer)) return;
+      // A matcher that did not parse leaves unknown which probes the rule reads.
+      if (!matchers.every(isMatcher)) return;
+      const slowest = slowestProbe(probesReadBy(matchers, probes));
+      if (slowest === undefined) return;
+      const needed = shortestWindowMs(reducer as Reducer, slowest.intervalMs);
+      if (window >= needed) return;
+      const times = needed / slowest.intervalMs;
+      const what = times === 2 ? '' : ` (${reducer} needs two results in its window)`;
+      report(
+        ['rule_groups', groupIndex, 'rules', ruleIndex, 'window'],
+        `rule ${JSON.stringify(text(rule.id) ?? '?')}: window ${formatDuration(window)} is shorter than ${times}× the ${formatDuration(slowest.intervalMs)} interval of probe ${JSON.stringify(slowest.id)}${what}, so it would raise nodata for a healthy target; use window: ${formatDuration(needed)} or more`,
+      );
     });
   });
 }

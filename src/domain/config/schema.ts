@@ -3,14 +3,15 @@ import type { ZodType } from 'zod';
 import { channelKindSettings } from '../../channels/settings.js';
 import { probeKindSettings } from '../../probes/settings.js';
 import { SEVERITIES } from '../alerts/event.js';
-import type { Labels } from '../labels.js';
-import { REDUCERS } from '../rules/types.js';
+import type { LabelMatcher, Labels } from '../labels.js';
+import { REDUCERS, type Reducer } from '../rules/types.js';
 import { annotationsSchema } from './annotations.js';
 import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
 import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
 import { ampSettings, prometheusSettings } from './prometheus.js';
 import { checkCrossFieldRules } from './cross-field.js';
+import { noDataGraceMs, probesReadBy, sharedProbeLabels } from './rule-probes.js';
 import {
   clockTime,
   duration,
@@ -265,6 +266,19 @@ const DAY_MINUTES = 24 * 60;
 
 function normalise(shape: DeploymentShape): DeploymentConfig {
   const { defaults } = shape;
+  const cadences = shape.probes.map((probe) => ({
+    ...probe,
+    intervalMs: probe.interval ?? defaults.probe_interval,
+    timeoutMs: probe.timeout ?? defaults.probe_timeout,
+  }));
+  // What a probe rule knows from the probes it reads: the labels a no-data alert can name, and how
+  // long after a start their data is due.
+  const fromProbes = (rule: { table: string; matchers: readonly LabelMatcher[]; reducer: Reducer }) => {
+    if (rule.table !== 'probes') return {};
+    const read = probesReadBy(rule.matchers, cadences);
+    const grace = noDataGraceMs(rule.reducer, read);
+    return { absentLabels: sharedProbeLabels(read), ...(grace === undefined ? {} : { noDataGraceMs: grace }) };
+  };
   const siteRunsOn = new Map(shape.sites.map((site) => [site.id, site.runs_on]));
   return {
     version: 1,
@@ -308,6 +322,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
         labels: rule.labels,
         annotations: rule.annotations,
         links: rule.links,
+        ...fromProbes(rule),
       })),
     })),
     channels: shape.channels.map((channel) => {

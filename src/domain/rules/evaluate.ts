@@ -29,6 +29,13 @@ export interface EvaluationInput {
   readonly fetchErrors?: ReadonlyMap<string, string>;
   /** One fetch error for every rule of this evaluation (e.g. the store was unreachable). */
   readonly fetchError?: string;
+  /**
+   * Epoch ms since when the evaluator's own probes have been running (the local runtime's start).
+   * Until a rule's noDataGraceMs (default: its window) has passed since then, a lack of data is not
+   * judged and the instance keeps its state: healthy probes may not have reported yet, and a window
+   * that reaches back before the start was not watched. Absent: data is judged from the first cycle.
+   */
+  readonly watchingSince?: number;
 }
 
 export interface EvaluationOutput {
@@ -103,6 +110,7 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     const fetchError = input.fetchErrors?.get(rule.id) ?? input.fetchError;
     const errorVerdict: Verdict | undefined =
       fetchError === undefined ? undefined : applyErrorPolicy(rule, `fetch failed: ${fetchError}`);
+    const noDataVerdict = settling(rule, input) ? KEEP : applyNoDataPolicy(rule);
     const seen = known === undefined ? undefined : new Set<AlertInstanceState>();
     const matched = index.select(rule);
 
@@ -111,7 +119,7 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
       let value = 0;
       if (verdict === undefined) {
         const reduced = series.reduce(rule.reducer, input.now, rule.windowMs);
-        if (reduced === undefined) verdict = applyNoDataPolicy(rule);
+        if (reduced === undefined) verdict = noDataVerdict;
         else if (!Number.isFinite(reduced)) verdict = applyErrorPolicy(rule, `${rule.reducer} produced ${reduced}`);
         else if (conditionHolds(rule.threshold, reduced)) verdict = { kind: 'active', value: reduced };
         else value = reduced;
@@ -137,12 +145,12 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
       if (matched.length === 0) {
         const prior = known?.get(ruleLevel.fingerprint);
         if (prior !== undefined) seen!.add(prior);
-        step(context, rule, ruleLevel, prior, errorVerdict ?? applyNoDataPolicy(rule));
+        step(context, rule, ruleLevel, prior, errorVerdict ?? noDataVerdict);
       }
       for (const prior of known?.values() ?? []) {
         if (seen!.has(prior)) continue;
         // The rule-level instance ends once series match again; a vanished series has no data.
-        const verdict = prior.key === ruleLevel.key ? INACTIVE_NO_VALUE : (errorVerdict ?? applyNoDataPolicy(rule));
+        const verdict = prior.key === ruleLevel.key ? INACTIVE_NO_VALUE : (errorVerdict ?? noDataVerdict);
         step(
           context,
           rule,
@@ -162,6 +170,12 @@ interface CycleContext {
   readonly silences: readonly Silence[];
   readonly maintenanceWindows: readonly MaintenanceWindow[];
   readonly output: EvaluationOutput;
+}
+
+/** Whether it is too early after the start to judge a lack of data for this rule. */
+function settling(rule: RuleDefinition, input: EvaluationInput): boolean {
+  if (input.watchingSince === undefined) return false;
+  return input.now - input.watchingSince < (rule.noDataGraceMs ?? rule.windowMs);
 }
 
 function applyNoDataPolicy(rule: RuleDefinition): Verdict {
@@ -191,12 +205,13 @@ function applyErrorPolicy(rule: RuleDefinition, message: string): Verdict {
 }
 
 /**
- * The instance that stands for a rule none of whose series exist. Its labels are the rule's `=`
- * matchers (so `probe="x", site="a"` gives the labels that series would have had); its site is the
- * `site="…"` matcher's value, or `unknown` when the rule names none.
+ * The instance that stands for a rule none of whose series exist. Its labels are the rule's
+ * absentLabels and `=` matchers (so `probe="x"` gives the labels that series would have had, and
+ * the very same fingerprint when the rule reads one probe, so the instance continues when data
+ * returns); its site is their `site`, or `unknown` when nothing names one.
  */
 function ruleLevelInstance(rule: RuleDefinition): Instance {
-  const labels: Record<string, string> = {};
+  const labels: Record<string, string> = { ...rule.absentLabels };
   for (const matcher of rule.matchers) if (matcher.op === '=') labels[matcher.name] = matcher.value;
   const instanceFingerprint = fingerprint(labels);
   return {

@@ -4,6 +4,7 @@ export { IndexedSeries, SeriesIndex } from './series-index.js';
 export { expandTemplate, formatValue } from './templates.js';
 export {
   REDUCERS,
+  samplesNeeded,
   type AlertInstanceState,
   type ErrorPolicy,
   type NoDataPolicy,

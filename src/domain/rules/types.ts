@@ -5,6 +5,14 @@ import type { SeriesTable } from '../records.js';
 export const REDUCERS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'increase', 'rate'] as const;
 export type Reducer = (typeof REDUCERS)[number];
 
+/**
+ * Points a reducer needs in its window to give a value: `delta`, `increase` and `rate` measure a
+ * change, so they need two (PromQL's rule too); the others read one.
+ */
+export function samplesNeeded(reducer: Reducer): 1 | 2 {
+  return reducer === 'delta' || reducer === 'increase' || reducer === 'rate' ? 2 : 1;
+}
+
 /** What a rule does when its series have no points in the window. */
 export type NoDataPolicy = 'nodata' | 'alerting' | 'ok' | 'keep_last';
 /** What a rule does when it cannot be evaluated. */
@@ -32,6 +40,18 @@ export interface RuleDefinition {
   readonly labels: Labels;
   readonly annotations: Readonly<Record<string, string>>;
   readonly links: readonly AlertLink[];
+  /**
+   * Labels known to belong to the series the rule reads (for a probe rule: those all its probes'
+   * series share, site included when they share one). When no series has data, the rule-level
+   * no-data instance carries them, so the alert says which site and probe went missing.
+   */
+  readonly absentLabels?: Labels;
+  /**
+   * How long after probing starts the probes this rule reads, if healthy, have put what its reducer
+   * needs in its window. Until then a lack of data is not judged (see EvaluationInput.watchingSince);
+   * when absent (no probe known to feed the rule), a whole window.
+   */
+  readonly noDataGraceMs?: number;
 }
 
 export interface RuleGroupDefinition {

@@ -50,7 +50,7 @@ describe('runs_on', () => {
   });
 
   it('accepts whole-minute cloud probes and rule groups in an AWS config', () => {
-    const text = `${SITES}defaults: { probe_interval: 1m, evaluation_interval: 1m }\nprobes:\n  - { id: a, site: site-a, kind: tcp, target: 'h.example:22', interval: 5m }\nrule_groups: [{ name: g, rules: [{ id: r, measure: success, threshold: { op: '<', value: 1 } }] }]\naws: {}\n`;
+    const text = `${SITES}defaults: { probe_interval: 1m, evaluation_interval: 1m }\nprobes:\n  - { id: a, site: site-a, kind: tcp, target: 'h.example:22', interval: 2m }\nrule_groups: [{ name: g, rules: [{ id: r, measure: success, threshold: { op: '<', value: 1 } }] }]\naws: {}\n`;
     expect(issues(text)).toEqual([]);
   });
 });

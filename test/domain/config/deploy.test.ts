@@ -73,6 +73,15 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     ]);
   });
 
+  it('refuses a rule window too short for the cloud probes it reads, even when their target holds a secret', () => {
+    const text = BASE.concat(
+      "rule_groups: [{ name: g, rules: [{ id: portal-flaky, measure: success, matchers: ['probe=\"portal\"'], window: 2m, reducer: rate, threshold: { op: '>', value: 0 } }] }]\n",
+    );
+    expect(refusal(text)).toEqual([
+      'rule_groups[0].rules[0].window: rule "portal-flaky": window 2m is shorter than 3× the 1m interval of probe "portal" (rate needs two results in its window), so it would raise nodata for a healthy target; use window: 3m or more',
+    ]);
+  });
+
   it('still reports a malformed reference', () => {
     expect(refusal(BASE.replace('${SMTP_PASSWORD}', '${SMTP_PASSWORD'))).toEqual([
       'channels[1].email.password: unterminated ${ (write $${ for a literal ${)',

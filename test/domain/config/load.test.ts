@@ -112,6 +112,31 @@ describe('a valid hospital config, normalised', () => {
     expect(rule('epd-latency-out-of-band').threshold).toEqual({ op: 'outside_range', min: 1, max: 2000 });
   });
 
+  it('gives each probe rule the labels its probes share, for a no-data alert, and when their data is due', () => {
+    // pfsw-login: one probe, 30s interval, 5s timeout, `last` needs one result: 30s + 5s + 1s runner grace.
+    expect(rule('pfsw-login-down')).toMatchObject({
+      absentLabels: {
+        site: 'st-anna-main',
+        probe: 'pfsw-login',
+        kind: 'http',
+        target: 'https://pfsw.example/login',
+        service: 'pfsw',
+        team: 'applications',
+      },
+      noDataGraceMs: 36_000,
+    });
+    // epd-api (http) and epd-db (tcp) share their site and labels; the slowest interval is 1m, timeout 10s.
+    expect(rule('epd-latency-out-of-band')).toMatchObject({
+      absentLabels: { site: 'st-anna-main', service: 'epd' },
+      noDataGraceMs: 71_000,
+    });
+    // Every probe, over both sites: nothing names one site.
+    expect(rule('certificate-expiring').absentLabels).toEqual({});
+    const battery = rule('tag-battery-low');
+    expect(battery).not.toHaveProperty('absentLabels');
+    expect(battery).not.toHaveProperty('noDataGraceMs');
+  });
+
   it("expands secrets from the environment and takes a channel kind's default rate limit", () => {
     expect(channel('ops-slack').settings).toMatchObject({ url: env.SLACK_WEBHOOK_URL });
     expect(channel('ops-slack').rateLimitPerSecond).toBe(1);

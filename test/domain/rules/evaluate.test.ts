@@ -166,6 +166,36 @@ describe('evaluate: no data', () => {
     expect(cycles.states.size).toBe(0);
   });
 
+  it("names the site and labels of the probe a rule reads when none of its series has data, and continues as that series' instance", () => {
+    // Arrange: what config normalisation gives a rule that reads one probe.
+    const absentLabels = { ...LOGIN_A, kind: 'http' };
+    const cycles = new Cycles({ rules: [rule({ absentLabels })] });
+
+    // Act: no series at all, then the probe's series with a failure.
+    const missing = cycles.run(T0, []);
+    const down = cycles.run(T0 + MINUTE, [seriesAt(absentLabels, T0 + MINUTE, 0)]);
+
+    // Assert: the no-data alert says where; the series takes the same instance over.
+    expect(missing.notifications).toHaveLength(1);
+    expect(missing.notifications[0]).toMatchObject({
+      state: 'nodata',
+      site: 'site-a',
+      labels: { probe: 'pfsw-login', kind: 'http', target: 'https://a.example/login' },
+    });
+    expect(missing.notifications[0]!.labels).not.toHaveProperty('site');
+    expect(down.notifications.map((event) => [event.state, event.previousState])).toEqual([['firing', 'nodata']]);
+    expect([...cycles.states.keys()]).toEqual([keyOf('api-login-down', absentLabels)]);
+  });
+
+  it('lets a site="…" matcher name the site when the probes read share none', () => {
+    const cycles = new Cycles({ rules: [rule({ absentLabels: { kind: 'http' }, match: ['site="site-b"'] })] });
+    expect(cycles.run(T0, []).notifications[0]).toMatchObject({
+      state: 'nodata',
+      site: 'site-b',
+      labels: { kind: 'http' },
+    });
+  });
+
   it('gives a vanished firing series no data while its siblings still report', () => {
     const cycles = new Cycles({ rules: [rule({ noData: 'nodata' })] });
     cycles.run(T0, [seriesAt(LOGIN_A, T0, 0), seriesAt(LOGIN_B, T0, 1)]);
@@ -185,6 +215,57 @@ describe('evaluate: no data', () => {
     expect(sent(output)).toEqual(['resolved']);
     expect(output.deletes).toEqual([keyOf('api-login-down', LOGIN_A)]);
     expect(cycles.states.size).toBe(0);
+  });
+});
+
+describe('evaluate: no data right after a start', () => {
+  const grace = 20 * SECOND;
+  const started = T0;
+
+  it.each<NoDataPolicy>(['nodata', 'alerting', 'ok'])(
+    'judges no lack of data (policy %s) until the grace since the start has passed',
+    (noData) => {
+      const cycles = new Cycles({ rules: [rule({ noData, noDataGraceMs: grace })], watchingSince: started });
+      expect(cycles.run(started + SECOND, []).notifications).toEqual([]);
+      expect(cycles.run(started + grace - 1, []).notifications).toEqual([]);
+      expect(cycles.states.size).toBe(0);
+      const judged = cycles.run(started + grace, []);
+      expect(sent(judged)).toEqual(noData === 'nodata' ? ['nodata'] : noData === 'alerting' ? ['firing'] : []);
+    },
+  );
+
+  it('keeps a state found at the start instead of judging it on a window the runtime did not watch', () => {
+    // Arrange: a series was firing before a restart; its points are not in the window yet.
+    const cycles = new Cycles({ rules: [rule({ noDataGraceMs: grace })] });
+    cycles.run(T0 - MINUTE, [seriesAt(LOGIN_A, T0 - MINUTE, 0)]);
+
+    // Act
+    const early = cycles.run(T0 + SECOND, [seriesAt(LOGIN_A, T0 - 2 * MINUTE, 0)], { watchingSince: started });
+
+    // Assert: kept until the grace has passed, then judged.
+    expect(early.notifications).toEqual([]);
+    expect(early.writes.map((write) => write.next.state)).toEqual(['firing']);
+    const later = cycles.run(T0 + grace, [seriesAt(LOGIN_A, T0 - 2 * MINUTE, 0)], { watchingSince: started });
+    expect(sent(later)).toEqual(['nodata']);
+  });
+
+  it("waits a whole window when the rule's probes are unknown", () => {
+    const cycles = new Cycles({ rules: [rule({ windowMs: MINUTE })], watchingSince: started });
+    expect(cycles.run(started + MINUTE - 1, []).notifications).toEqual([]);
+    expect(sent(cycles.run(started + MINUTE, []))).toEqual(['nodata']);
+  });
+
+  it('still evaluates data and fetch errors during the grace', () => {
+    const cycles = new Cycles({ rules: [rule({ noDataGraceMs: grace })], watchingSince: started });
+    expect(sent(cycles.run(started + SECOND, [seriesAt(LOGIN_A, started + SECOND, 0)]))).toEqual(['firing']);
+    const failed = cycles.run(started + 2 * SECOND, [], { fetchErrors: new Map([['api-login-down', 'locked']]) });
+    // The series' instance and the rule-level one both say so.
+    expect([...new Set(sent(failed))]).toEqual(['error']);
+  });
+
+  it('judges from the first cycle where nothing says when watching began (the AWS rule function)', () => {
+    const cycles = new Cycles({ rules: [rule({ noDataGraceMs: grace })] });
+    expect(sent(cycles.run(started + SECOND, []))).toEqual(['nodata']);
   });
 });
 
