@@ -34,17 +34,24 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     return 1;
   }
   // Listen for the stop signal before saying we are up: a signal sent on seeing the banner must stop cleanly.
+  // A second signal exits at once: safe, because every notification is durable by then (see abort()).
+  let signals = 0;
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      logger.info('stopping', { signal });
-      resolve();
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        logger.info('stopping (a second signal exits at once; nothing undelivered is lost)', { signal });
+        resolve();
+        return;
+      }
+      logger.warn('second stop signal: exiting now; undelivered notifications are sent at the next start', {
+        signal,
+      });
+      runtime.abort();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   out.stdout(localBanner(config, urls));
   await stopped;

@@ -5,6 +5,7 @@ import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
 import { systemClock } from '../domain/ports.js';
 import { siteTimezones } from '../domain/config/model.js';
 import { PRICE_REGION } from '../domain/cost/prices.js';
+import { loadDataDirOrReport } from './data-dir.js';
 import { loadConfigOrReport } from './config.js';
 import { COST_FORMATS, runCost, type CostFormat } from './cost.js';
 import { runLocal } from './local.js';
@@ -49,7 +50,8 @@ export function buildProgram(out: CliOutput = terminal): Command {
     )
     .option('--log-json', 'log JSON lines instead of text', false)
     .action(async (options: { config: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; logJson: boolean }) =>
-      exitWith(await runLocal(options, out)),
+      // Exit explicitly: a send abandoned at the shutdown grace may still hold a timer or socket.
+      process.exit(await runLocal(options, out)),
     );
 
   program
@@ -106,9 +108,12 @@ export function buildProgram(out: CliOutput = terminal): Command {
         );
         return;
       }
-      const config = await loadConfigOrReport(options.config, out);
-      if (!config) return exitWith(1);
-      exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(config.local.dataDir), retry: options.retry, out }));
+      // Listing reads local files only, so it needs no channel secrets; --retry checks the whole config.
+      const dataDir = options.retry
+        ? (await loadConfigOrReport(options.config, out))?.local.dataDir
+        : await loadDataDirOrReport(options.config, out);
+      if (dataDir === undefined) return exitWith(1);
+      exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(dataDir), retry: options.retry, out }));
     });
 
   return program;

@@ -4,9 +4,15 @@ import { backoffDelay, queueRetryDelay } from '../domain/notification/backoff.js
 import { buildNotification, deliveredKeys, eventKey, groupKey, needsSend } from '../domain/notification/dedup.js';
 import { deliveryFailedEvent, isDeliveryFailedEvent } from '../domain/notification/delivery-failed.js';
 import type { DeliveryOutcome, Notification } from '../domain/notification/outcome.js';
-import type { DeadLetterStore, DeliveryQueue, NotificationLog } from '../domain/notification/ports.js';
+import type {
+  DeadLetterStore,
+  DeliveryFailureAlerts,
+  DeliveryQueue,
+  NotificationLog,
+} from '../domain/notification/ports.js';
 import { systemClock, type ChannelSender, type Clock, type Logger } from '../domain/ports.js';
-import { routeEvent } from '../domain/routing/route.js';
+import { routeEvent, type RouteTarget } from '../domain/routing/route.js';
+import { ProgressLog } from './progress-log.js';
 import { RateLimiter, Semaphore } from './rate-limiter.js';
 import { realTimers, type DeliveryTimers } from './timers.js';
 
@@ -30,6 +36,17 @@ export interface NotificationDispatcherProps {
   readonly ungroupedKinds?: readonly string[];
   /** Queue items retried per drainQueue call; default 100. */
   readonly drainBatchSize?: number;
+  /**
+   * Told (in batches) which dispatched events are settled: every channel they route to has them
+   * delivered, queued or dead-lettered, durably. The local runtime lets go of an event's outbox row
+   * then; an event whose handling failed (a store port threw) is never reported, so it stays.
+   */
+  readonly onSettled?: (eventIds: readonly string[]) => void;
+  /**
+   * Where the `pflow-delivery-failed` alert is raised and resolved as an alert of its own (state,
+   * history, outbox). Without it, the alert is sent straight to the other channels, as before.
+   */
+  readonly failureAlerts?: DeliveryFailureAlerts;
 }
 
 export interface DeliveryStats {
@@ -37,7 +54,11 @@ export interface DeliveryStats {
   delivered: number;
   /** Events inside delivered notifications. */
   eventsDelivered: number;
-  /** Attempts that failed and were retried in-run. */
+  /** Send attempts made, first ones and retries, in-run and from the queue. */
+  attempts: number;
+  /** Attempts that did not deliver (temporary or permanent failures, and sends cut off at shutdown). */
+  failedAttempts: number;
+  /** Attempts that were not a notification's first: in-run retries and queued retries. */
   retries: number;
   /** Notifications handed to the durable queue. */
   queued: number;
@@ -67,10 +88,31 @@ interface ChannelLane {
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** What an attempt cut off by the shutdown grace counts as: a temporary failure, queued for the next start. */
+const INTERRUPTED: DeliveryOutcome = {
+  status: 'retryable',
+  reason: 'shutdown',
+  detail: 'the send was still in flight when the shutdown grace ended',
+};
+const STOPPING: DeliveryOutcome = {
+  status: 'retryable',
+  reason: 'shutdown',
+  detail: 'not attempted: the runtime was stopping',
+};
+
+export interface ShutdownReport {
+  /** Sends still in flight when the stop began. */
+  readonly inFlightAtStop: number;
+  /** Sends cut off when the grace ended; their notifications are in the durable queue. */
+  readonly interrupted: number;
+  /** Notifications handed to the durable queue without another attempt (buffered, backing off, new). */
+  readonly handedOver: number;
+}
+
 /**
  * The delivery pipeline: routes alert events to channels, optionally groups them, shapes each
  * channel's rate, retries with bounded backoff, hands what still fails to the durable queue and,
- * after the last attempt, to the dead-letter store — raising a `pflow-delivery-failed` event to
+ * after the last attempt, to the dead-letter store — raising a `pflow-delivery-failed` alert for
  * the other channels. Exactly once per event per channel: the notification log is read before
  * and written after every send, and an event already being handled here is not taken twice.
  */
@@ -79,19 +121,31 @@ export class NotificationDispatcher {
   private readonly timers: DeliveryTimers;
   private readonly random: () => number;
   private readonly logger: Logger;
+  private readonly progress: ProgressLog;
   private readonly lanes = new Map<string, ChannelLane>();
   private readonly channelKinds: Map<string, string>;
   private readonly ungroupedKinds: ReadonlySet<string>;
   private readonly groups = new Map<string, PendingGroup>();
   /** Event keys (channel|event id) buffered, in flight or being retried in this process. */
   private readonly claimed = new Set<string>();
+  /** Dispatched events → channels still to settle; `failed` once a port failed for one of them. */
+  private readonly unsettled = new Map<string, { remaining: number; failed: boolean }>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Wakes every backoff sleep at once when a stop begins. */
+  private readonly sleepers = new Set<() => void>();
+  /** Cuts every send in flight when the shutdown grace ends. */
+  private readonly sends = new Set<() => void>();
   private draining: Promise<DrainReport> | undefined;
   private stopDrainLoop: (() => void) | undefined;
   private closed = false;
+  private stopping = false;
+  private handedOver = 0;
+  private interrupted = 0;
   readonly stats: DeliveryStats = {
     delivered: 0,
     eventsDelivered: 0,
+    attempts: 0,
+    failedAttempts: 0,
     retries: 0,
     queued: 0,
     deadLettered: 0,
@@ -103,6 +157,7 @@ export class NotificationDispatcher {
     this.timers = props.timers ?? realTimers;
     this.random = props.random ?? Math.random;
     this.logger = props.logger ?? silentLogger;
+    this.progress = new ProgressLog({ logger: this.logger, clock: this.clock });
     this.channelKinds = new Map(props.channels.map((channel) => [channel.id, channel.kind]));
     this.ungroupedKinds = new Set(props.ungroupedKinds ?? ['logdrop']);
     for (const channel of props.channels) {
@@ -119,20 +174,33 @@ export class NotificationDispatcher {
   /**
    * Routes and delivers events. Resolves when every ungrouped notification has been delivered,
    * queued or dead-lettered; grouped ones are buffered and go out when their group_wait ends.
+   * While a shutdown is under way, events are handed to the durable queue without an attempt.
    */
   async dispatch(events: readonly AlertEvent[]): Promise<void> {
     if (this.closed) throw new Error('NotificationDispatcher is closed');
     const deliveries: Promise<void>[] = [];
+    const settledNow: string[] = [];
     for (const event of events) {
-      for (const target of routeEvent(event, this.props.routes, this.props.channels)) {
+      const targets = this.targetsOf(event).filter((target) => {
         const key = eventKey(target.channel, event.id);
         if (this.claimed.has(key)) {
           this.stats.duplicatesSkipped++;
-          continue;
+          return false;
         }
         this.claimed.add(key);
+        return true;
+      });
+      // Counted before any delivery starts, so a fast one cannot settle the event early.
+      if (targets.length > 0) {
+        const entry = this.unsettled.get(event.id);
+        if (entry) entry.remaining += targets.length;
+        else this.unsettled.set(event.id, { remaining: targets.length, failed: false });
+      } else if (!this.unsettled.has(event.id)) {
+        settledNow.push(event.id);
+      }
+      for (const target of targets) {
         const kind = this.channelKinds.get(target.channel) ?? '';
-        if (target.groupWaitMs > 0 && !this.ungroupedKinds.has(kind)) {
+        if (target.groupWaitMs > 0 && !this.ungroupedKinds.has(kind) && !this.stopping) {
           this.addToGroup(
             groupKey(target.routeIndex, target.channel, event),
             target.channel,
@@ -144,7 +212,13 @@ export class NotificationDispatcher {
         }
       }
     }
+    if (settledNow.length > 0) this.props.onSettled?.(settledNow);
     await Promise.all(deliveries);
+  }
+
+  /** True while a dispatched event still has a channel to settle in this process. */
+  isUnsettled(eventId: string): boolean {
+    return this.unsettled.has(eventId);
   }
 
   /**
@@ -152,6 +226,7 @@ export class NotificationDispatcher {
    * periodically (or uses drainEvery); concurrent calls share one drain.
    */
   drainQueue(): Promise<DrainReport> {
+    if (this.stopping) return Promise.resolve({ attempted: 0, delivered: 0, rescheduled: 0, deadLettered: 0 });
     this.draining ??= this.track(this.drainOnce()).finally(() => {
       this.draining = undefined;
     });
@@ -166,7 +241,7 @@ export class NotificationDispatcher {
         this.drainQueue()
           .catch((error: unknown) => this.logger.error('delivery queue drain failed', { error: String(error) }))
           .finally(() => {
-            if (!this.closed) tick();
+            if (!this.closed && !this.stopping) tick();
           });
       }, intervalMs);
     };
@@ -184,6 +259,48 @@ export class NotificationDispatcher {
     this.stopDrainLoop?.();
     for (const key of [...this.groups.keys()]) this.flushGroup(key);
     await this.whenIdle();
+  }
+
+  /**
+   * The stop the runtime makes on SIGTERM/SIGINT: no attempt starts from now on. Buffered groups,
+   * notifications backing off and events that still arrive go to the durable queue at once; sends
+   * already in flight get `graceMs` to finish, and those still going are then cut off and queued
+   * (a receiver that does answer 2xx after that gets the notification once more at the next start).
+   * Dispatch is refused once this resolves.
+   */
+  async shutdown(graceMs: number): Promise<ShutdownReport> {
+    this.stopping = true;
+    this.stopDrainLoop?.();
+    const inFlightAtStop = this.sends.size;
+    for (const key of [...this.groups.keys()]) this.flushGroup(key);
+    for (const wake of [...this.sleepers]) wake();
+    let cancelGrace: (() => void) | undefined;
+    const grace = new Promise<void>((resolve) => {
+      cancelGrace = this.timers.setTimer(resolve, graceMs);
+    });
+    await Promise.race([this.whenIdle(), grace]);
+    cancelGrace?.();
+    for (const cut of [...this.sends]) cut();
+    await this.whenIdle();
+    this.closed = true;
+    return { inFlightAtStop, interrupted: this.interrupted, handedOver: this.handedOver };
+  }
+
+  /** Sends still in flight; the runtime reports it when a stop begins. */
+  get sendsInFlight(): number {
+    return this.sends.size;
+  }
+
+  private targetsOf(event: AlertEvent): RouteTarget[] {
+    // The pipeline's own alert goes to the channels that can still be heard, never the failing one.
+    if (isDeliveryFailedEvent(event) && event.labels.channel !== undefined) {
+      return this.otherChannelsFor(event, event.labels.channel).map((channel) => ({
+        channel,
+        routeIndex: -1,
+        groupWaitMs: 0,
+      }));
+    }
+    return routeEvent(event, this.props.routes, this.props.channels);
   }
 
   private addToGroup(key: string, channel: string, groupWaitMs: number, event: AlertEvent): void {
@@ -215,13 +332,15 @@ export class NotificationDispatcher {
 
   /** Delivers a notification whose event keys this dispatcher has claimed; releases them after. */
   private async deliverClaimed(notification: Notification): Promise<void> {
+    let settled = false;
     try {
       const pending = await this.undelivered(notification);
       if (!pending) {
         this.stats.duplicatesSkipped++;
-        return;
+      } else {
+        await this.deliverWithRetries(pending);
       }
-      await this.deliverWithRetries(pending);
+      settled = true;
     } catch (error) {
       // Only a failing port (queue, log, dead-letter store) lands here; the event is not lost
       // silently, but it cannot be stored either, so say so loudly.
@@ -232,14 +351,25 @@ export class NotificationDispatcher {
       });
     } finally {
       this.release(notification);
+      this.settle(notification, settled);
     }
   }
 
   private async deliverWithRetries(notification: Notification): Promise<void> {
     const { immediateAttempts, maxAttempts, initialBackoffMs, maxBackoffMs } = this.props.delivery;
     for (let attempts = 1; ; attempts++) {
-      const outcome = await this.attempt(notification);
-      if (outcome.status === 'delivered') return this.markDelivered(notification);
+      if (this.stopping) return this.handOver(notification, attempts - 1);
+      const outcome = await this.attempt(notification, attempts);
+      if (outcome === STOPPING) return this.handOver(notification, attempts - 1);
+      if (outcome.status === 'delivered') {
+        if (attempts > 1)
+          this.progress.info(notification.channel, 'notification delivered after retrying', {
+            key: notification.key,
+            attempts,
+          });
+        return this.markDelivered(notification);
+      }
+      if (outcome === INTERRUPTED) return this.enqueue(notification, outcome, attempts, 0);
       if (outcome.status === 'permanent' || attempts >= maxAttempts) {
         return this.deadLetter(notification, outcome, attempts);
       }
@@ -254,8 +384,14 @@ export class NotificationDispatcher {
       if (attempts >= immediateAttempts || delay > maxBackoffMs) {
         return this.enqueue(notification, outcome, attempts);
       }
-      this.stats.retries++;
-      await this.timers.sleep(delay);
+      this.progress.info(notification.channel, 'delivery attempt failed; retrying', {
+        key: notification.key,
+        attempt: attempts,
+        of: maxAttempts,
+        reason: describe(outcome),
+        retryInMs: delay,
+      });
+      await this.sleep(delay);
     }
   }
 
@@ -271,29 +407,45 @@ export class NotificationDispatcher {
         const keys = item.notification.events.map((event) => eventKey(item.notification.channel, event.id));
         // Being sent right now by dispatch: leave it due, the log decides on the next drain.
         if (keys.some((key) => this.claimed.has(key))) return;
+        // A stop began while this drain was reading: the item simply stays queued.
+        if (this.stopping) return;
         for (const key of keys) this.claimed.add(key);
         try {
           const pending = await this.undelivered(item.notification);
           if (!pending) {
             this.stats.duplicatesSkipped++;
             await this.props.queue.complete(item.id);
+            await this.props.failureAlerts?.delivered(item.notification);
             return;
           }
           attempted++;
           const attempts = item.attempts + 1;
-          const outcome = await this.attempt(pending);
+          const outcome = await this.attempt(pending, attempts);
           if (outcome.status === 'delivered') {
             await this.markDelivered(pending);
             await this.props.queue.complete(item.id);
             delivered++;
+            this.progress.info(pending.channel, 'queued notification delivered', { key: pending.key, attempts });
+            await this.props.failureAlerts?.delivered(item.notification);
+          } else if (outcome === STOPPING) {
+            // Not attempted: the item stays queued exactly as it was.
+          } else if (outcome === INTERRUPTED) {
+            await this.props.queue.reschedule(item.id, attempts, this.clock.now(), describe(outcome));
+            rescheduled++;
           } else if (outcome.status === 'permanent' || attempts >= this.props.delivery.maxAttempts) {
-            await this.deadLetter(pending, outcome, attempts);
-            await this.props.queue.complete(item.id);
+            await this.deadLetter(pending, outcome, attempts, item.id);
             deadLettered++;
           } else {
             const delay = queueRetryDelay(this.props.delivery, attempts, this.random, outcome.retryAfterMs);
             await this.props.queue.reschedule(item.id, attempts, this.clock.now() + delay, describe(outcome));
             rescheduled++;
+            this.progress.info(pending.channel, 'queued retry failed; rescheduled', {
+              key: pending.key,
+              attempt: attempts,
+              of: this.props.delivery.maxAttempts,
+              reason: describe(outcome),
+              retryInMs: delay,
+            });
           }
         } finally {
           this.release(item.notification);
@@ -303,8 +455,11 @@ export class NotificationDispatcher {
     return { attempted, delivered, rescheduled, deadLettered };
   }
 
-  /** One send through the channel's lane: bounded concurrency, rate shaping, Retry-After pause. */
-  private async attempt(notification: Notification): Promise<DeliveryOutcome> {
+  /**
+   * One send through the channel's lane: bounded concurrency, rate shaping, Retry-After pause.
+   * `number` is the notification's attempt count including this one (for the figures in /api/health).
+   */
+  private async attempt(notification: Notification, number: number): Promise<DeliveryOutcome> {
     const lane = this.lanes.get(notification.channel);
     if (!lane)
       return {
@@ -313,23 +468,72 @@ export class NotificationDispatcher {
         detail: `no channel ${notification.channel} is configured`,
       };
     return lane.inFlight.run(async () => {
-      await lane.limiter.acquire();
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await lane.sender.send(notification);
-      } catch (error) {
-        // A channel should classify its own failures; one that throws is treated as transient.
-        // Only the error's name is kept: its message may carry a webhook URL.
-        outcome = {
-          status: 'retryable',
-          reason: 'send_threw',
-          detail: error instanceof Error ? error.name : 'unknown',
-        };
-      }
+      // A stop that begins while this waits for its lane or its rate slot: no new attempt.
+      if (this.stopping || !(await this.unlessStopped(lane.limiter.acquire())) || this.stopping) return STOPPING;
+      this.stats.attempts++;
+      if (number > 1) this.stats.retries++;
+      const outcome = await this.cutOffAtGraceEnd(this.sendOnce(lane, notification));
+      if (outcome === INTERRUPTED) this.interrupted++;
+      if (outcome.status !== 'delivered') this.stats.failedAttempts++;
       if (outcome.status === 'retryable' && outcome.retryAfterMs) {
         lane.limiter.pauseFor(outcome.retryAfterMs);
       }
       return outcome;
+    });
+  }
+
+  private async sendOnce(lane: ChannelLane, notification: Notification): Promise<DeliveryOutcome> {
+    try {
+      return await lane.sender.send(notification);
+    } catch (error) {
+      // A channel should classify its own failures; one that throws is treated as transient.
+      // Only the error's name is kept: its message may carry a webhook URL.
+      return {
+        status: 'retryable',
+        reason: 'send_threw',
+        detail: error instanceof Error ? error.name : 'unknown',
+      };
+    }
+  }
+
+  /** The send's outcome, or INTERRUPTED if the shutdown grace ends first (the send is abandoned). */
+  private cutOffAtGraceEnd(send: Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
+    return new Promise((resolve) => {
+      const cut = (): void => resolve(INTERRUPTED);
+      this.sends.add(cut);
+      void send.then((outcome) => {
+        this.sends.delete(cut);
+        resolve(outcome);
+      });
+    });
+  }
+
+  /** True once `work` resolves; false as soon as a stop begins, leaving `work` to itself. */
+  private unlessStopped(work: Promise<void>): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleepers.delete(wake);
+        resolve(false);
+      };
+      this.sleepers.add(wake);
+      void work.then(() => {
+        this.sleepers.delete(wake);
+        resolve(true);
+      });
+    });
+  }
+
+  /** A backoff wait that a stop ends early (the notification is then handed to the queue). */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleepers.delete(wake);
+        cancel();
+        resolve();
+      };
+      const cancel = this.timers.setTimer(wake, ms);
+      this.sleepers.add(wake);
     });
   }
 
@@ -346,23 +550,44 @@ export class NotificationDispatcher {
     this.stats.eventsDelivered += notification.events.length;
   }
 
-  private async enqueue(notification: Notification, outcome: DeliveryOutcome, attempts: number): Promise<void> {
+  /** Queues a notification without (another) attempt because a stop is under way; due at once. */
+  private async handOver(notification: Notification, attempts: number): Promise<void> {
+    this.handedOver++;
+    await this.enqueue(notification, STOPPING, attempts, 0);
+  }
+
+  private async enqueue(
+    notification: Notification,
+    outcome: DeliveryOutcome,
+    attempts: number,
+    delayMs?: number,
+  ): Promise<void> {
     const retryAfterMs = outcome.status === 'retryable' ? outcome.retryAfterMs : undefined;
-    const delay = queueRetryDelay(this.props.delivery, attempts, this.random, retryAfterMs);
+    const delay = delayMs ?? queueRetryDelay(this.props.delivery, attempts, this.random, retryAfterMs);
     await this.props.queue.enqueue(notification, attempts, this.clock.now() + delay, describe(outcome));
     this.stats.queued++;
+    // A stop's hand-over is reported once, in total, by the runtime; a warning per item would flood.
+    if (outcome === STOPPING || outcome === INTERRUPTED) return;
     this.logger.warn('notification queued for retry', {
       channel: notification.channel,
       key: notification.key,
       attempts,
       reason: describe(outcome),
+      retryInMs: delay,
     });
   }
 
-  private async deadLetter(notification: Notification, outcome: DeliveryOutcome, attempts: number): Promise<void> {
+  /** Dead-letters a notification (completing its queue item, if it came from the queue) and raises the alert. */
+  private async deadLetter(
+    notification: Notification,
+    outcome: DeliveryOutcome,
+    attempts: number,
+    queueItemId?: string,
+  ): Promise<void> {
     const reason = describe(outcome);
     const at = this.clock.now();
     await this.props.deadLetters.add(notification, reason, attempts, at);
+    if (queueItemId !== undefined) await this.props.queue.complete(queueItemId);
     this.stats.deadLettered++;
     this.logger.error('notification dead-lettered', {
       channel: notification.channel,
@@ -379,6 +604,11 @@ export class NotificationDispatcher {
       attempts,
       at,
     });
+    if (this.props.failureAlerts) {
+      // Recorded as an alert of its own (and published back into dispatch from there).
+      await this.props.failureAlerts.raise(notification, alert);
+      return;
+    }
     for (const channel of this.otherChannelsFor(alert, notification.channel)) {
       const key = eventKey(channel, alert.id);
       if (this.claimed.has(key)) continue;
@@ -396,11 +626,30 @@ export class NotificationDispatcher {
       .map((target) => target.channel)
       .filter((channel) => channel !== failing && this.lanes.has(channel));
     if (routed.length > 0) return routed;
-    return [...this.lanes.keys()].filter((channel) => channel !== failing);
+    const quiet = new Set(
+      alert.state === 'resolved'
+        ? this.props.channels.filter((channel) => !channel.sendResolved).map((channel) => channel.id)
+        : [],
+    );
+    return [...this.lanes.keys()].filter((channel) => channel !== failing && !quiet.has(channel));
   }
 
   private release(notification: Notification): void {
     for (const event of notification.events) this.claimed.delete(eventKey(notification.channel, event.id));
+  }
+
+  /** One channel of each of the notification's events is settled; reports the events now fully settled. */
+  private settle(notification: Notification, ok: boolean): void {
+    const done: string[] = [];
+    for (const event of notification.events) {
+      const entry = this.unsettled.get(event.id);
+      if (!entry) continue;
+      if (!ok) entry.failed = true;
+      if (--entry.remaining > 0) continue;
+      this.unsettled.delete(event.id);
+      if (!entry.failed) done.push(event.id);
+    }
+    if (done.length > 0) this.props.onSettled?.(done);
   }
 }
 

@@ -58,6 +58,12 @@ export interface CasWrite {
   readonly next: AlertInstanceState;
   /** The version the writer read; 0 when the instance did not exist. */
   readonly expectedVersion: number;
+  /**
+   * The notifications this transition announces. A store with an outbox commits them together
+   * with the state — both or neither — so a crash can never leave a state that says "notified"
+   * without the notification's intent durable somewhere (see NotificationOutbox).
+   */
+  readonly announces?: readonly AlertEvent[];
 }
 
 export interface CasResult {
@@ -66,11 +72,34 @@ export interface CasResult {
   readonly conflicts: readonly string[];
 }
 
-/** Alert instance state: SQLite locally, DynamoDB (conditional writes) in AWS. */
+/**
+ * Alert instance state: SQLite locally, DynamoDB (conditional writes) in AWS.
+ *
+ * The outbox (`announces`) is part of this port because only the state's own write can make a
+ * notification atomic with the transition. Locally the SQLite store stages them in the same
+ * transaction (NotificationOutbox). In AWS the state write is a conditional PutItem and the SNS
+ * publish comes after it; the adapter can keep the events on the state item itself (one item:
+ * atomic) for a DynamoDB stream — or the next cycle — to publish, or use TransactWriteItems.
+ * An adapter without an outbox may ignore `announces`: the caller still publishes after the write.
+ */
 export interface AlertStateStore {
   loadStates(ruleIds: readonly string[]): Promise<Map<string, AlertInstanceState>>;
   compareAndSet(writes: readonly CasWrite[]): Promise<CasResult>;
-  deleteStates(keys: readonly string[]): Promise<void>;
+  /** Deletes states; `announces` (a `resolved` that ends them) are committed with the delete. */
+  deleteStates(keys: readonly string[], announces?: readonly AlertEvent[]): Promise<void>;
+}
+
+/**
+ * Notifications committed with their alert state and not yet settled by the delivery pipeline
+ * (delivered, queued or dead-lettered, durably). Whatever is here after a crash is dispatched again
+ * at the next start; the notification log makes that replay send nothing twice.
+ */
+export interface NotificationOutbox {
+  /** Staged events, oldest first. */
+  pending(limit: number): Promise<AlertEvent[]>;
+  /** Forgets settled events. */
+  settle(eventIds: readonly string[]): Promise<void>;
+  size(): Promise<number>;
 }
 
 /** Publishes alert events: in-process fan-out locally, SNS in AWS. */

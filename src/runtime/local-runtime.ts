@@ -6,14 +6,18 @@ import { SqliteStore } from '../adapters/local/sqlite-store.js';
 import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { WriteBuffer } from '../adapters/local/write-buffer.js';
 import { createChannelSender } from '../channels/registry.js';
+import type { AlertEvent } from '../domain/alerts/event.js';
 import { siteTimezones, type DeploymentConfig } from '../domain/config/model.js';
 import { systemTimers, type ChannelSender, type Clock, type Logger } from '../domain/ports.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
 import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
+import { DeliveryFailedAlerts } from '../services/delivery-failed-alerts.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { ApiServer } from './api-server.js';
 import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
+import { presentHealth } from './health.js';
+import { OutboxRelay } from './outbox-relay.js';
 import { createProbeRunner, type ProbeIsolation, type ProbeRunner } from './probe-runner.js';
 import { localMetricStore } from './metric-backend.js';
 import { LiveReadModel } from './read-model.js';
@@ -45,6 +49,8 @@ const RETENTION_EVERY_MS = 10 * 60_000;
 /** How long the notification log remembers a delivery: far longer than any retry can arrive. */
 const NOTIFICATION_LOG_KEEP_MS = 30 * 86_400_000;
 const QUEUE_DRAIN_EVERY_MS = 5_000;
+/** How often staged events the delivery pipeline could not take are offered to it again. */
+const OUTBOX_SWEEP_EVERY_MS = 60_000;
 /** /api/health reports `degraded` this long after a wall-clock jump: results around it carry shifted times. */
 const CLOCK_JUMP_DEGRADED_MS = 10 * 60_000;
 /**
@@ -71,6 +77,8 @@ export class LocalRuntime {
   private readonly storeHealth: StoreHealth;
   private readonly delivery: SqliteDelivery;
   private readonly dispatcher: NotificationDispatcher;
+  private readonly relay: OutboxRelay;
+  private readonly failureAlerts: DeliveryFailedAlerts;
   private readonly senders = new Map<string, ChannelSender>();
   private readonly api: ApiServer;
   private readonly demoTarget?: DemoTarget;
@@ -80,6 +88,10 @@ export class LocalRuntime {
   /** One keep-alive HTTP client for every webhook-style channel (Node 20's fetch is several times slower here). */
   private readonly fetch = keepAliveFetch();
   readonly dataDir: string;
+  /** Set once start() got everything running; a start that failed stops without delivery talk. */
+  private running = false;
+  /** stop() runs once; a second call (a test's cleanup after its own stop) waits for the first. */
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly config: DeploymentConfig,
@@ -111,6 +123,9 @@ export class LocalRuntime {
         }),
       );
     }
+    const bus = new InProcessEventBus(logger);
+    // The delivery-failed alert is stored and published like a rule's (state, history, outbox).
+    this.failureAlerts = new DeliveryFailedAlerts({ states: this.states, history: this.buffer, bus, clock, logger });
     this.dispatcher = new NotificationDispatcher({
       routes: config.routes,
       channels: config.channels,
@@ -121,14 +136,20 @@ export class LocalRuntime {
       deadLetters: this.delivery.deadLetters,
       clock,
       logger,
+      onSettled: (eventIds) => void this.store.outbox.settle(eventIds),
+      failureAlerts: this.failureAlerts,
+    });
+    this.relay = new OutboxRelay({
+      outbox: this.store.outbox,
+      dispatch: (events) => this.dispatcher.dispatch(events),
+      inHand: (eventId) => this.dispatcher.isUnsettled(eventId),
+      logger,
     });
 
-    const bus = new InProcessEventBus(logger);
     // Like SNS, publishing returns once the event is accepted: deliveries (and their retries) go on
     // without holding up the next evaluation; stop() waits for them.
     bus.subscribe(async (events) => {
-      const dispatch = this.dispatcher
-        .dispatch(events)
+      const dispatch = this.stageThenDispatch(events)
         .catch((error: unknown) => logger.error('dispatch failed', { error: String(error) }))
         .finally(() => this.dispatches.delete(dispatch));
       this.dispatches.add(dispatch);
@@ -198,19 +219,42 @@ export class LocalRuntime {
         logger.debug('retention applied', { ...report, notificationLogPruned: pruned });
       },
     });
+    // Never slower than the configured queue retry interval, or retries would come late.
+    const drainEveryMs = Math.min(QUEUE_DRAIN_EVERY_MS, config.delivery.queueRetryMs);
     this.scheduler.add({
       name: 'delivery-queue',
-      intervalMs: QUEUE_DRAIN_EVERY_MS,
-      initialDelayMs: QUEUE_DRAIN_EVERY_MS,
+      intervalMs: drainEveryMs,
+      initialDelayMs: drainEveryMs,
       run: async () => {
         await this.dispatcher.drainQueue();
       },
     });
+    this.scheduler.add({
+      name: 'outbox-sweep',
+      intervalMs: OUTBOX_SWEEP_EVERY_MS,
+      initialDelayMs: OUTBOX_SWEEP_EVERY_MS,
+      run: async () => {
+        await this.relay.sweep();
+      },
+    });
 
     this.api = new ApiServer(config.local.apiListen, new LiveReadModel(this.store, this.buffer, this.states), () =>
-      this.health(),
+      presentHealth(this.health()),
     );
     if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
+  }
+
+  /**
+   * The outbox rule: a notification's first attempt starts only once it is committed with its
+   * alert state (see AlertStateCache for what happens while the database cannot be written).
+   */
+  private async stageThenDispatch(events: readonly AlertEvent[]): Promise<void> {
+    if (!(await this.states.commitAnnouncements())) {
+      this.deps.logger.warn('store unavailable: notifications are sent from memory and enter the outbox later', {
+        notifications: events.length,
+      });
+    }
+    await this.dispatcher.dispatch(events);
   }
 
   /** What /api/health shows. */
@@ -225,16 +269,39 @@ export class LocalRuntime {
       tasks: { ...this.probes.stats().tasks, ...this.scheduler.stats() },
       probeRunner: (({ tasks: _tasks, ...runner }) => runner)(this.probes.stats()),
       storeBuffer: this.buffer.stats(),
-      delivery: this.dispatcher.stats,
+      delivery: { ...this.dispatcher.stats, backlog: this.deliveryBacklog() },
+    };
+  }
+
+  /**
+   * Where undelivered notifications are: sending now, committed but not yet settled (the outbox),
+   * waiting for a retry, given up. Null for a count the database would not give (locked, closed).
+   */
+  private deliveryBacklog() {
+    const read = <T>(count: () => T): T | null => {
+      try {
+        return count();
+      } catch {
+        return null;
+      }
+    };
+    const queue = read(() => this.delivery.backlog());
+    return {
+      sendsInFlight: this.dispatcher.sendsInFlight,
+      outbox: read(() => this.store.outbox.sizeNow()),
+      retryQueue: queue?.retryQueue ?? null,
+      deadLetters: queue?.deadLetters ?? null,
     };
   }
 
   async start(): Promise<LocalRuntimeUrls> {
     const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
     const api = await this.api.start();
+    await this.recoverDeliveries();
     await this.probes.start();
     this.probingSince = this.deps.clock.now();
     this.scheduler.start();
+    this.running = true;
     return {
       api,
       dataDir: this.dataDir,
@@ -243,11 +310,50 @@ export class LocalRuntime {
     };
   }
 
-  /** Stops probing and evaluating, delivers what is in flight, flushes the store, closes files. */
-  async stop(): Promise<void> {
-    await Promise.all([this.probes.stop(), this.scheduler.stop()]);
+  /**
+   * What a crash or a hard stop left undelivered goes out first: dead letters whose alert was not
+   * raised, events still in the outbox, and the retry queue (drained at once, not 5 s later).
+   */
+  private async recoverDeliveries(): Promise<void> {
+    const raised = await this.failureAlerts.reconcile(await this.delivery.deadLetters.list());
+    if (raised > 0) this.deps.logger.warn('raised delivery-failed alerts missing for dead letters', { raised });
+    await this.relay.replay();
+    void this.dispatcher
+      .drainQueue()
+      .catch((error: unknown) => this.deps.logger.error('delivery queue drain failed', { error: String(error) }));
+  }
+
+  /**
+   * Stops probing and evaluating and starts no new delivery attempt: sends in flight get the
+   * configured grace, then everything undelivered is in the durable queue (or still in the
+   * outbox). Then flushes the store and closes files.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
+    const { logger } = this.deps;
+    const graceMs = this.config.local.shutdownGraceMs;
+    const running = this.running;
+    if (running)
+      logger.info('stopping: no new probes, evaluations or delivery attempts', {
+        sendsInFlight: this.dispatcher.sendsInFlight,
+        graceSeconds: graceMs / 1000,
+      });
+    const [handOver] = await Promise.all([
+      this.dispatcher.shutdown(graceMs),
+      this.probes.stop(),
+      this.scheduler.stop(),
+    ]);
     await Promise.allSettled([...this.dispatches]);
-    await this.dispatcher.close();
+    if (running)
+      logger.info('deliveries stopped; what is undelivered is sent at the next start', {
+        ...handOver,
+        retryQueue: await this.delivery.queue.size(),
+        outbox: await this.store.outbox.size(),
+      });
     const report = await this.buffer.close({ deadlineMs: 5_000 });
     const unsavedStates = await this.states.flush();
     await this.api.stop();
@@ -255,11 +361,23 @@ export class LocalRuntime {
     await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
     this.fetch.close();
     this.delivery.close();
+    this.store.close();
     this.db.close();
     const unwritten = Object.values(report.unwritten).reduce((sum, n) => sum + n, 0);
     if (unwritten > 0)
       this.deps.logger.error('store flush at shutdown left records unwritten', { ...report.unwritten });
     if (unsavedStates > 0)
       this.deps.logger.error('store flush at shutdown left alert states unsaved', { unsaved: unsavedStates });
+  }
+
+  /**
+   * A second stop signal: exit now without waiting for anything. Safe because every notification
+   * is already durable (outbox, retry queue or notification log); this writes what the log and
+   * the outbox are batching and closes the files. Probe results still buffered are not written.
+   */
+  abort(): void {
+    this.delivery.close();
+    this.store.close();
+    if (this.db.open) this.db.close();
   }
 }

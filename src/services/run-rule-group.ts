@@ -3,6 +3,7 @@ import type { MaintenanceWindow, Silence } from '../domain/silences.js';
 import type { AlertStateStore, Clock, EventBus, Logger, MetricStore } from '../domain/ports.js';
 import type { SeriesTable, SeriesWindow } from '../domain/records.js';
 import { evaluate } from '../domain/rules/evaluate.js';
+import { attachAnnouncements, instanceKeyOf } from './announcements.js';
 import type { RuleGroupDefinition } from '../domain/rules/types.js';
 
 export interface RuleGroupDeps {
@@ -72,7 +73,9 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     watchingSince: deps.watchingSince?.(),
   });
 
-  const cas = await deps.states.compareAndSet(output.writes);
+  // Each notification commits with its instance's state (the store's outbox, where it has one).
+  const staged = attachAnnouncements(output.writes, output.notifications);
+  const cas = await deps.states.compareAndSet(staged.writes);
   const lost = new Set(cas.conflicts);
   if (lost.size > 0) {
     // Another evaluator wrote these instances first; its events are the ones that count.
@@ -82,7 +85,12 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     });
   }
   const owned = (event: AlertEvent) => !lost.has(instanceKeyOf(event));
-  if (output.deletes.length > 0) await deps.states.deleteStates(output.deletes.filter((key) => !lost.has(key)));
+  if (output.deletes.length > 0 || staged.withDeletes.length > 0) {
+    await deps.states.deleteStates(
+      output.deletes.filter((key) => !lost.has(key)),
+      staged.withDeletes.filter(owned),
+    );
+  }
   const history = output.history.filter(owned);
   const notifications = output.notifications.filter(owned);
   if (history.length > 0) {
@@ -100,10 +108,4 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
   }
   if (notifications.length > 0) await deps.bus.publish(notifications);
   return { queries: byTable.size, series: windows.length, notifications: notifications.length, conflicts: lost.size };
-}
-
-/** An event id is `site/rule/fingerprint/evaluatedAt/state`; the state key is `rule/fingerprint`. */
-function instanceKeyOf(event: AlertEvent): string {
-  const [, ruleId, fingerprint] = event.id.split('/');
-  return `${ruleId}/${fingerprint}`;
 }

@@ -82,7 +82,8 @@ describe('delivery reliability against a flaky, throttling receiver', () => {
     expect(await store.deadLetters.list()).toEqual([]);
     expect(receiver.problems()).toEqual([]);
     expect(logger.text()).not.toContain('pflow-token-secret');
-  });
+    // About 15 s of real retries and throttling; room for a shared machine under load.
+  }, 40_000);
 });
 
 /** Drains the retry queue as the runtime does, waiting for each item's own notBefore. */

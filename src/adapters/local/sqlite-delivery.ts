@@ -69,6 +69,7 @@ export class SqliteDelivery {
   readonly log: NotificationLog;
   readonly deadLetters: DeadLetterStore;
   private readonly notificationLog: SqliteNotificationLog;
+  private readonly backlogQuery: Statement;
 
   private constructor(
     readonly db: SqliteDatabase,
@@ -78,6 +79,9 @@ export class SqliteDelivery {
     this.queue = sqliteQueue(db);
     this.log = this.notificationLog = new SqliteNotificationLog(db);
     this.deadLetters = sqliteDeadLetters(db);
+    this.backlogQuery = db.prepare(
+      'SELECT (SELECT count(*) FROM delivery_queue) AS retryQueue, (SELECT count(*) FROM delivery_dead_letters) AS deadLetters',
+    );
   }
 
   /** Opens (creating) the file at `path`. */
@@ -88,6 +92,11 @@ export class SqliteDelivery {
   /** Adds the delivery tables to a database opened elsewhere (which stays the caller's to close). */
   static on(db: SqliteDatabase): SqliteDelivery {
     return new SqliteDelivery(db, false);
+  }
+
+  /** Queue and dead-letter counts for /api/health, which is synchronous. */
+  backlog(): { retryQueue: number; deadLetters: number } {
+    return this.backlogQuery.get() as { retryQueue: number; deadLetters: number };
   }
 
   /** Writes what the notification log is batching (if the database is still open), then closes it if it is ours. */

@@ -10,6 +10,7 @@ import {
 } from '../../domain/probe-result.js';
 import type { MetricSample, SeriesPoint, SeriesWindow, WindowQuery } from '../../domain/records.js';
 import type { AlertInstanceState } from '../../domain/rules/types.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { openDatabase, type SqliteDatabase } from './sqlite.js';
 
 /**
@@ -209,6 +210,8 @@ export class SqliteStore implements MetricStore, AlertStateStore {
   /** `name\0labelsJson` → series id. Only committed ids enter it (see writeMetricSamples). */
   private readonly seriesIds = new Map<string, number>();
   private readonly statements: ReturnType<SqliteStore['prepareStatements']>;
+  /** Notifications committed with their alert states (see SqliteOutbox for why in this file). */
+  readonly outbox: SqliteOutbox;
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options.database === 'string') {
@@ -222,9 +225,11 @@ export class SqliteStore implements MetricStore, AlertStateStore {
     this.retentionMs = options.retentionMs;
     this.migrate();
     this.statements = this.prepareStatements();
+    this.outbox = new SqliteOutbox(this.db, () => this.clock.now());
   }
 
   close(): void {
+    if (this.db.open) this.outbox.flush();
     if (this.ownsDatabase && this.db.open) this.db.close();
   }
 
@@ -511,7 +516,7 @@ export class SqliteStore implements MetricStore, AlertStateStore {
     const conflicts: string[] = [];
     const { insertState, updateState } = this.statements;
     this.db.transaction(() => {
-      for (const { next, expectedVersion } of writes) {
+      for (const { next, expectedVersion, announces } of writes) {
         const version = expectedVersion + 1;
         const json = JSON.stringify({ ...next, version });
         const changes =
@@ -519,27 +524,39 @@ export class SqliteStore implements MetricStore, AlertStateStore {
             ? insertState.run(next.key, next.ruleId, next.site, version, json).changes
             : updateState.run(next.ruleId, next.site, version, json, next.key, expectedVersion).changes;
         (changes === 1 ? written : conflicts).push(next.key);
+        // The outbox: the announcement commits with the state, or (conflict, rollback) not at all.
+        if (changes === 1 && announces !== undefined) this.outbox.stage(announces);
       }
     })();
     return { written, conflicts };
   }
 
-  async deleteStates(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    this.statements.deleteStates.run(placeholders(keys));
+  async deleteStates(keys: readonly string[], announces: readonly AlertEvent[] = []): Promise<void> {
+    if (keys.length === 0 && announces.length === 0) return;
+    this.db.transaction(() => {
+      if (keys.length > 0) this.statements.deleteStates.run(placeholders(keys));
+      this.outbox.stage(announces);
+    })();
   }
 
   /**
    * Writes states as they are, versions included, and deletes keys, in one transaction: how a caller
    * that holds the authoritative copy in memory (the local runtime's AlertStateCache) persists it.
+   * `announces` are the notifications those changes made: staged in the outbox in the same
+   * transaction, so the file never holds a state that says "notified" without the notification.
    */
-  async saveStates(states: readonly AlertInstanceState[], deletes: readonly string[]): Promise<void> {
-    if (states.length === 0 && deletes.length === 0) return;
+  async saveStates(
+    states: readonly AlertInstanceState[],
+    deletes: readonly string[],
+    announces: readonly AlertEvent[] = [],
+  ): Promise<void> {
+    if (states.length === 0 && deletes.length === 0 && announces.length === 0) return;
     const { putState, deleteStates } = this.statements;
     this.db.transaction(() => {
       for (const state of states)
         putState.run(state.key, state.ruleId, state.site, state.version, JSON.stringify(state));
       if (deletes.length > 0) deleteStates.run(placeholders(deletes));
+      this.outbox.stage(announces);
     })();
   }
 

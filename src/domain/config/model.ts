@@ -90,6 +90,8 @@ export interface LocalRuntimeSettings {
   readonly dataDir: string;
   /** `host:port` of the read-only JSON API; port 0 picks a free one. */
   readonly apiListen: string;
+  /** How long sends in flight may finish at a stop before they are handed to the durable queue. */
+  readonly shutdownGraceMs: number;
   readonly demoTarget?: DemoTargetSettings;
 }
 

@@ -213,6 +213,9 @@ const deliverySchema = z.strictObject({
 const localSchema = z.strictObject({
   data_dir: z.string().min(1).default('.pflow'),
   api_listen: listenAddress.default('127.0.0.1:8080'),
+  shutdown_grace: duration({ positive: true, atMost: '60s' })
+    .prefault('5s')
+    .describe('How long sends in flight may finish after SIGTERM/SIGINT before they are queued for the next start'),
   demo_target: z
     .strictObject({
       listen: listenAddress,
@@ -390,6 +393,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
     local: {
       dataDir: shape.local.data_dir,
       apiListen: shape.local.api_listen,
+      shutdownGraceMs: shape.local.shutdown_grace,
       ...(shape.local.demo_target === undefined
         ? {}
         : {

@@ -58,3 +58,40 @@ export function deliveryFailedEvent(
     evaluatedAt: at,
   };
 }
+
+/** The state key of the delivery-failed alert for a notification: one alert per failed notification. */
+export function deliveryFailedKey(failed: Pick<Notification, 'channel' | 'key'>): string {
+  return `${DELIVERY_FAILED_RULE.id}/${fingerprint({ channel: failed.channel, notification: failed.key })}`;
+}
+
+/** The `resolved` event of a delivery-failed alert, sent once the dead letter was delivered after all. */
+export function deliveryRecoveredEvent(
+  firing: Pick<AlertEvent, 'site' | 'labels' | 'startsAt'> & { readonly fingerprint: string },
+  at: number,
+): AlertEvent {
+  const when = new Date(at).toISOString();
+  const channel = firing.labels.channel ?? 'unknown';
+  return {
+    schema: ALERT_EVENT_SCHEMA,
+    id: eventId({
+      site: firing.site,
+      ruleId: DELIVERY_FAILED_RULE.id,
+      fingerprint: firing.fingerprint,
+      evaluatedAt: when,
+      state: 'resolved',
+    }),
+    site: firing.site,
+    rule: DELIVERY_FAILED_RULE,
+    state: 'resolved',
+    previousState: 'firing',
+    value: null,
+    threshold: { op: '>=', value: 1 },
+    labels: firing.labels,
+    annotations: {
+      summary: `The notification that could not be delivered to channel ${channel} has now been delivered`,
+    },
+    startsAt: firing.startsAt,
+    endsAt: when,
+    evaluatedAt: when,
+  };
+}

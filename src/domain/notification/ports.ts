@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../alerts/event.js';
 import type { Notification } from './outcome.js';
 
 /**
@@ -63,4 +64,19 @@ export interface DeadLetterStore {
    * (all of them when `ids` is omitted); returns how many moved.
    */
   requeue(now: number, ids?: readonly string[]): Promise<number>;
+}
+
+/**
+ * Where the pipeline's own `pflow-delivery-failed` alert lives as an alert like any other: an
+ * alert state (so it shows among current alerts), history (so it shows among events), and the
+ * outbox that gets it delivered. Locally the SQLite store; in AWS the DynamoDB state table.
+ */
+export interface DeliveryFailureAlerts {
+  /**
+   * Fires the alert for a dead-lettered notification, unless one is already firing for it, and
+   * publishes it; resolves once it is durable. `alert` is the firing event to record.
+   */
+  raise(failed: Notification, alert: AlertEvent): Promise<void>;
+  /** A notification was delivered from the retry queue: resolves its alert, if one is firing. */
+  delivered(notification: Notification): Promise<void>;
 }

@@ -175,7 +175,7 @@ describe('a valid hospital config, normalised', () => {
       maxAttempts: 10,
       queueRetryMs: 60_000,
     });
-    expect(config.local).toEqual({ dataDir: '/var/lib/pflow', apiListen: '0.0.0.0:0' });
+    expect(config.local).toEqual({ dataDir: '/var/lib/pflow', apiListen: '0.0.0.0:0', shutdownGraceMs: 5_000 });
   });
 });
 
@@ -190,6 +190,7 @@ describe('config/example.yaml', () => {
     expect(config.local).toEqual({
       dataDir: '.pflow',
       apiListen: '127.0.0.1:8080',
+      shutdownGraceMs: 5_000,
       demoTarget: { listen: '127.0.0.1:8099', upForMs: 45_000, downForMs: 45_000 },
     });
     expect(config.probes.map((p) => [p.id, p.kind, p.target, p.intervalMs, p.timeoutMs])).toEqual([
@@ -254,7 +255,7 @@ describe('defaults', () => {
     });
     expect(config.probes[0]!.runsOn).toBe('cloud');
     expect(config.aws).toBeUndefined();
-    expect(config.local).toEqual({ dataDir: '.pflow', apiListen: '127.0.0.1:8080' });
+    expect(config.local).toEqual({ dataDir: '.pflow', apiListen: '127.0.0.1:8080', shutdownGraceMs: 5_000 });
   });
 
   it.each([
