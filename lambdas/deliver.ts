@@ -10,7 +10,7 @@ import type { ChannelDeps } from '../src/channels/types.js';
 import { keepAliveFetch } from '../src/delivery/keep-alive-fetch.js';
 import { QueueConsumer, RetryLater } from '../src/delivery/queue-consumer.js';
 import { RateLimiter } from '../src/delivery/rate-limiter.js';
-import { siteTimezones } from '../src/domain/config/model.js';
+import { siteTimezones, type ChannelDefinition } from '../src/domain/config/model.js';
 import { PflowError } from '../src/domain/errors.js';
 import { systemClock, type Clock } from '../src/domain/ports.js';
 import { realTimers } from '../src/delivery/timers.js';
@@ -61,7 +61,7 @@ export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
     ddb ??= new DynamoDBClient({});
     sqs ??= new SQSClient({});
     limiter ??= new RateLimiter(channel.rateLimitPerSecond, clock, realTimers);
-    const sender = createChannelSender(channel, {
+    const sender = createChannelSender(withStackTopic(channel, env), {
       clock,
       logger: obs.port,
       dataDir: '/tmp',
@@ -113,3 +113,11 @@ export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
 }
 
 export const handler = createDeliverHandler();
+
+/** An `sns` channel without `topic_arn` publishes to the topic the stack made for it (PFLOW_CHANNEL_TOPIC_ARN). */
+export function withStackTopic(channel: ChannelDefinition, env: NodeJS.ProcessEnv): ChannelDefinition {
+  if (channel.kind !== 'sns') return channel;
+  const settings = (channel.settings ?? {}) as Readonly<Record<string, unknown>>;
+  if (settings.topic_arn !== undefined) return channel;
+  return { ...channel, settings: { ...settings, topic_arn: requireEnv(env, ENV.channelTopicArn) } };
+}

@@ -30,6 +30,8 @@ export interface ChannelPipeline {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly deliver: LambdaFunction;
+  /** An `sns` channel without `topic_arn`: the topic the stack made for its subscribers. */
+  readonly topic?: Topic;
 }
 
 /**
@@ -77,6 +79,15 @@ export class Notifications extends Construct {
         }),
       );
 
+      // An sns channel without its own topic gets one here; people subscribe to it (stack output).
+      const topic =
+        channel.kind === 'sns' && settingsOf(channel).topic_arn === undefined
+          ? new Topic(this, `${channel.id}-Topic`, {
+              displayName: `PerformanceFlow alerts (${channel.id})`,
+              masterKey: this.key,
+              enforceSSL: true,
+            })
+          : undefined;
       const deliver = functions.create(this, `${channel.id}-Deliver`, 'deliver', {
         description: `Delivers alert events to channel ${channel.id} (${channel.kind})`,
         timeout: DELIVER_TIMEOUT,
@@ -86,6 +97,7 @@ export class Notifications extends Construct {
           [ENV.notificationLogTable]: storage.notificationLogTable.tableName,
           [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
           ...(isLogDrop(channel) ? { [ENV.logDropBucket]: storage.logDropBucket.bucketName } : {}),
+          ...(topic ? { [ENV.channelTopicArn]: topic.topicArn } : {}),
         },
       });
       deliver.addEventSource(
@@ -99,7 +111,8 @@ export class Notifications extends Construct {
       storage.tableKey.grantEncryptDecrypt(deliver);
       deadLetterQueue.grantSendMessages(deliver);
       grantChannelKind(this, channel, deliver, storage);
-      return { channel, queue, deadLetterQueue, deliver };
+      topic?.grantPublish(deliver);
+      return { channel, queue, deadLetterQueue, deliver, ...(topic ? { topic } : {}) };
     });
   }
 

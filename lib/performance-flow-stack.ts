@@ -85,6 +85,12 @@ export class PerformanceFlowStack extends Stack {
         value: pipeline.deadLetterQueue.queueUrl,
         description: `Dead-letter queue of channel ${pipeline.channel.id}`,
       });
+      if (pipeline.topic) {
+        new CfnOutput(this, `ChannelTopic-${pipeline.channel.id}`, {
+          value: pipeline.topic.topicArn,
+          description: `SNS topic of channel ${pipeline.channel.id}: subscribe email, SMS or a queue to it (aws sns subscribe)`,
+        });
+      }
     }
     acknowledgeFindings(this);
   }

@@ -21,6 +21,8 @@ export const ENV = {
   alertTopicArn: 'PFLOW_ALERT_TOPIC_ARN',
   /** For a channel consumer: the config channel id this function delivers. */
   channelId: 'PFLOW_CHANNEL_ID',
+  /** For an `sns` channel consumer without `topic_arn` in the config: the topic the stack made for it. */
+  channelTopicArn: 'PFLOW_CHANNEL_TOPIC_ARN',
   /** For a channel consumer: its dead-letter queue, where permanent failures and malformed messages go at once. */
   deadLetterQueueUrl: 'PFLOW_DEAD_LETTER_QUEUE_URL',
   /** For the meta-alarm function: JSON object mapping each dead-letter queue's name to its channel id. */

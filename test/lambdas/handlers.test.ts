@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, SNSEvent, SQSEvent } from 'aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -85,9 +85,11 @@ beforeAll(async () => {
         { id: 'hook', kind: 'webhook', webhook: { url: '${HOOK_URL}' } },
         { id: 'mail', kind: 'console' },
         { id: 'drop', kind: 'console' },
+        { id: 'pager', kind: 'sns', sns: {} },
       ],
       routes: [{ channels: ['hook'] }],
       delivery: { max_attempts: 3 },
+      aws: {},
     }),
   );
   env = {
@@ -183,6 +185,29 @@ describe('deliver handler (SQS batch)', () => {
   });
 });
 
+describe('deliver handler for an sns channel without topic_arn', () => {
+  it('publishes to the topic the stack made for it (PFLOW_CHANNEL_TOPIC_ARN), and names the variable when it is missing', async () => {
+    sns.resetHistory();
+    sns.on(PublishCommand).resolves({ MessageId: 'sms-1' });
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:pflow-pager';
+    const deliver = createDeliverHandler({
+      env: { ...env, PFLOW_CHANNEL_ID: 'pager', PFLOW_CHANNEL_TOPIC_ARN: topic },
+    });
+    const response = await deliver(sqsEvent([JSON.stringify(alertEvent({ id: 'sms-evt-1' }))]), context());
+    expect(response.batchItemFailures).toEqual([]);
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ TopicArn: topic, Subject: expect.any(String), Message: expect.any(String) });
+
+    await expect(
+      createDeliverHandler({ env: { ...env, PFLOW_CHANNEL_ID: 'pager' } })(
+        sqsEvent([JSON.stringify(alertEvent({ id: 'sms-evt-2' }))]),
+        context(),
+      ),
+    ).rejects.toThrow(/PFLOW_CHANNEL_TOPIC_ARN/);
+  });
+});
+
 describe('meta-alarm handler (CloudWatch alarm via SNS)', () => {
   const alarm = (message: Record<string, unknown>): SNSEvent => ({
     Records: [
@@ -246,7 +271,7 @@ describe('meta-alarm handler (CloudWatch alarm via SNS)', () => {
     // The only route names the failing channel, so every other channel hears of it.
     expect(entries[0]!.MessageAttributes?.channels).toEqual({
       DataType: 'String.Array',
-      StringValue: '["mail","drop"]',
+      StringValue: '["mail","drop","pager"]',
     });
   });
 

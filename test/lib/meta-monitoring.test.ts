@@ -13,7 +13,7 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
 
   it('alarms on every dead-letter queue, failed schedules and dropped schedule invocations', () => {
     const depth = alarms.filter(({ alarm }) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(depth).toHaveLength(3 + 2);
+    expect(depth).toHaveLength(4 + 2);
     expect(
       alarms.some(({ alarm }) => alarm.Namespace === 'AWS/Scheduler' && alarm.MetricName === 'InvocationDroppedCount'),
     ).toBe(true);

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
 describe('Notifications', { timeout: 120_000 }, () => {
   const { template } = stackFor();
@@ -20,6 +21,7 @@ describe('Notifications', { timeout: 120_000 }, () => {
     expect(subscriptions.map(([, s]) => s.FilterPolicy)).toEqual([
       { channels: ['ops-slack'] },
       { channels: ['oncall-email'] },
+      { channels: ['oncall-sms'] },
       { channels: ['proprietary-logdrop'] },
     ]);
     for (const [, subscription] of subscriptions) expect(subscription.RawMessageDelivery).toBe(true);
@@ -28,7 +30,7 @@ describe('Notifications', { timeout: 120_000 }, () => {
   it('hands a notification to the channel dead-letter queue after delivery.max_attempts receives', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue').filter(([id]) => id.startsWith('Notifications'));
     const withRedrive = queues.filter(([, queue]) => queue.RedrivePolicy !== undefined);
-    expect(withRedrive).toHaveLength(3);
+    expect(withRedrive).toHaveLength(4);
     for (const [, queue] of withRedrive) {
       expect(queue).toMatchObject({
         RedrivePolicy: { maxReceiveCount: 10 },
@@ -47,11 +49,11 @@ describe('Notifications', { timeout: 120_000 }, () => {
 
   it('feeds each deliver function from its queue with partial batch responses; Slack at concurrency 2', () => {
     const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m);
-    expect(mappings).toHaveLength(3);
+    expect(mappings).toHaveLength(4);
     for (const mapping of mappings)
       expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     expect(mappings.map((m) => (m.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency)).toEqual([
-      2, 5, 5,
+      2, 5, 5, 5,
     ]);
   });
 
@@ -76,5 +78,40 @@ describe('Notifications', { timeout: 120_000 }, () => {
       (s) => [s.Action].flat(),
     );
     expect(logdrop).toEqual(expect.arrayContaining(['s3:PutObject']));
+  });
+
+  it('gives an sns channel without topic_arn its own KMS-encrypted topic that only its deliver function may publish to', () => {
+    const topics = resourcesOf(template, 'AWS::SNS::Topic').filter(([id]) => id.includes('oncallsmsTopic'));
+    expect(topics).toHaveLength(1);
+    const [topicId, topic] = topics[0]!;
+    expect(topic).toMatchObject({
+      DisplayName: 'PerformanceFlow alerts (oncall-sms)',
+      KmsMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^NotificationsKey/), 'Arn'] },
+    });
+    const smsId = functionIdByPath(template, 'oncallsmsDeliver');
+    const fn = (template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[smsId]!;
+    expect(fn.Properties.Environment).toMatchObject({
+      Variables: { PFLOW_CHANNEL_ID: 'oncall-sms', PFLOW_CHANNEL_TOPIC_ARN: { Ref: topicId } },
+    });
+    const publish = statementsOfFunction(template, smsId).filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publish.map((s) => s.Resource)).toEqual([{ Ref: topicId }]);
+    // No other function may publish to it.
+    for (const [id] of resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id !== smsId)) {
+      const resources = statementsOfFunction(template, id).flatMap((s) => [s.Resource].flat());
+      expect(resources).not.toContainEqual({ Ref: topicId });
+    }
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).ChannelTopiconcallsms!.Value).toEqual({
+      Ref: topicId,
+    });
+  });
+
+  it('makes no topic for an sns channel that names its own, and grants publishing on that ARN', () => {
+    const arn = 'arn:aws:sns:eu-central-1:123456789012:hospital-pager';
+    const own = stackFor(readFileSync(AWS_EXAMPLE, 'utf8').replace('sns: {}', `sns: { topic_arn: '${arn}' }`)).template;
+    expect(resourcesOf(own, 'AWS::SNS::Topic').filter(([id]) => id.includes('oncallsms'))).toEqual([]);
+    const smsId = functionIdByPath(own, 'oncallsmsDeliver');
+    const publish = statementsOfFunction(own, smsId).filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publish.map((s) => s.Resource)).toEqual([arn]);
+    expect(Object.keys(own.toJSON().Outputs as object)).not.toContain('ChannelTopiconcallsms');
   });
 });

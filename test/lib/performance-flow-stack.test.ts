@@ -36,6 +36,8 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
         'DeadLettersopsslack',
         'DeadLettersoncallemail',
         'DeadLettersproprietarylogdrop',
+        'DeadLettersoncallsms',
+        'ChannelTopiconcallsms',
       ]),
     );
   });
@@ -43,7 +45,7 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
   it('runs every function on nodejs24.x arm64 with its own encrypted log group, config file and async dead-letter queue', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     // probe, rule, meta-alarm and one deliver function per channel
-    expect(functions).toHaveLength(3 + 3);
+    expect(functions).toHaveLength(3 + 4);
     for (const [, fn] of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -17,7 +17,10 @@ function isSnsPublisher(value: unknown): value is SnsPublisher {
  * a human-readable text. One Publish per notification; the pipeline owns retries (maxAttempts 1).
  */
 export const createSnsSender: ChannelFactory<SnsSettings> = (id, settings, deps) => {
-  const region = settings.topic_arn.split(':')[3];
+  const topicArn = settings.topic_arn;
+  // Validation requires it outside AWS; in AWS the deliver function fills in the stack's topic.
+  if (topicArn === undefined) throw new Error(`channel "${id}": sns.topic_arn is not set`);
+  const region = topicArn.split(':')[3];
   const injected = deps.aws?.sns;
   const client = isSnsPublisher(injected) ? injected : new SNSClient({ region, maxAttempts: 1 });
   return {
@@ -27,7 +30,7 @@ export const createSnsSender: ChannelFactory<SnsSettings> = (id, settings, deps)
       const { subject, message } = renderSnsMessage(notification, { timezoneFor: deps.timezoneFor });
       try {
         const result = await client.send(
-          new PublishCommand({ TopicArn: settings.topic_arn, Subject: subject, Message: message }),
+          new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }),
         );
         return { status: 'delivered', detail: `SNS message ${result.MessageId ?? '(no id)'}` };
       } catch (error) {

@@ -24,8 +24,11 @@ function ms(value: unknown): number | undefined {
 }
 
 export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
-  if (value.aws === undefined) return;
   const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  if (value.aws === undefined) {
+    checkOutsideAws(value, report);
+    return;
+  }
   const defaults = isRecord(value.defaults) ? value.defaults : {};
   const siteRunsOn = new Map(
     itemsOf(value.sites).map((site) => [site.id, typeof site.runs_on === 'string' ? site.runs_on : undefined]),
@@ -63,6 +66,20 @@ export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
       report(
         ['rule_groups', index, 'interval'],
         `in AWS a rule group is evaluated on whole minutes (EventBridge Scheduler's floor): ${formatDuration(interval)}${from} is not; use 1m, 2m, …`,
+      );
+    }
+  });
+}
+
+/** What only the AWS stack can fill in: an `sns` channel without a topic gets the stack's own. */
+function checkOutsideAws(value: Loose, report: Report): void {
+  itemsOf(value.channels).forEach((channel, index) => {
+    if (channel.kind !== 'sns') return;
+    const settings = isRecord(channel.sns) ? channel.sns : undefined;
+    if (settings !== undefined && settings.topic_arn === undefined) {
+      report(
+        ['channels', index, 'sns', 'topic_arn'],
+        'required outside an AWS deployment (only the AWS stack creates a topic for an sns channel without one)',
       );
     }
   });

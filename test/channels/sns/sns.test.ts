@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDeploymentConfig } from '../../../src/domain/config/load.js';
 import { renderSnsMessage } from '../../../src/channels/sns/render.js';
 import { snsSettingsSchema } from '../../../src/channels/sns/settings.js';
 import { createSnsSender } from '../../../src/channels/sns/sns.js';
@@ -67,5 +68,23 @@ describe('sns channel', () => {
   it('accepts only a topic ARN', () => {
     expect(snsSettingsSchema.safeParse({ topic_arn: TOPIC }).success).toBe(true);
     expect(snsSettingsSchema.safeParse({ topic_arn: 'https://sns.example/topic' }).success).toBe(false);
+  });
+});
+
+describe('sns channel without topic_arn', () => {
+  it('is valid only in an AWS deployment, where the stack makes the topic', () => {
+    const base =
+      'version: 1\nsites: [{ id: site-a }]\nprobes: [{ id: p, site: site-a, kind: http, target: "https://x.example", interval: 1m }]\nchannels: [{ id: pager, kind: sns, sns: {} }]\nroutes: [{ channels: [pager] }]\n';
+    expect(() => parseDeploymentConfig(base, 'local.yaml', {})).toThrow(
+      'channels[0].sns.topic_arn: required outside an AWS deployment (only the AWS stack creates a topic for an sns channel without one)',
+    );
+    const config = parseDeploymentConfig(`${base}aws: {}\n`, 'aws.yaml', {});
+    expect(config.channels[0]!.settings).toEqual({});
+  });
+
+  it('refuses to build a sender with no topic rather than publish nowhere', () => {
+    expect(() => createSnsSender('pager', {}, contractDeps(captureLogger()))).toThrow(
+      'channel "pager": sns.topic_arn is not set',
+    );
   });
 });
