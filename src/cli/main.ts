@@ -62,7 +62,10 @@ export function buildProgram(out: CliOutput = terminal): Command {
       new Option('--region <region>', 'AWS region of the prices').choices([PRICE_REGION]).default(PRICE_REGION),
     )
     .addOption(new Option('--format <format>', 'output').choices(COST_FORMATS).default('text'))
-    .action(async (options: { config: string; format: CostFormat }) => exitWith(await runCost(options, out)));
+    .option('--assume <key=value...>', 'replace an assumption, e.g. agentSeries=1000 (the output lists them)')
+    .action(async (options: { config: string; format: CostFormat; assume?: string[] }) =>
+      exitWith(await runCost(options, out)),
+    );
 
   const notify = program.command('notify').description('notification channels: send a test, inspect dead letters');
   notify

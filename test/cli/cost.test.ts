@@ -59,6 +59,28 @@ describe('pflow cost --config FILE', () => {
     expect(doc.notIncluded[0]).toMatch(/^Grafana/);
   });
 
+  it('--assume replaces an assumption, and the output shows the new value', async () => {
+    const { out, stdout } = capture();
+    const code = await runCost({ config: REFERENCE, format: 'json', assume: ['agentPushIntervalSeconds=120'] }, out);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout.join(''));
+    expect(doc.assumptions.agentPushIntervalSeconds).toMatchObject({ value: 120, basis: 'assumed' });
+    expect(doc.usage.metricSamplesPerMonth).toBe(219_000_000);
+    // Half the agent samples: 219M × $0.90 / 10M = $19.71 less ingestion; the rest moves a little too.
+    expect(doc.totals.amp.usd).toBeLessThan(71.01 - 19.71);
+  });
+
+  it('refuses an --assume it does not understand, naming each one', async () => {
+    const { out, stdout, stderr } = capture();
+    const code = await runCost({ config: REFERENCE, format: 'text', assume: ['nope=1', 'agentSeries=-3'] }, out);
+    expect(code).toBe(1);
+    expect(stdout).toEqual([]);
+    const lines = stderr.join('').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^--assume nope=1: expected KEY=NUMBER with KEY one of hoursPerMonth, agentSeries, /);
+    expect(lines[1]).toBe('--assume agentSeries=-3: agentSeries must be a number, 0 or more');
+  });
+
   it('refuses an invalid config with the words every command uses, and prints no estimate', async () => {
     const file = join(scratch, 'bad.yaml');
     writeFileSync(
@@ -98,7 +120,11 @@ describe('pflow cost --config FILE', () => {
       program.parseAsync(['cost', '--config', REFERENCE, '--region', 'eu-west-1'], { from: 'user' }),
     ).rejects.toThrow(/Allowed choices are us-east-1/);
     expect(stdout).toEqual([]);
-    await program.parseAsync(['cost', '--config', REFERENCE, '--format', 'json'], { from: 'user' });
-    expect(JSON.parse(stdout.join('')).usage.rules).toBe(200);
+    await program.parseAsync(['cost', '--config', REFERENCE, '--format', 'json', '--assume', 'agentSeries=1000'], {
+      from: 'user',
+    });
+    const doc = JSON.parse(stdout.join(''));
+    expect(doc.usage.rules).toBe(200);
+    expect(doc.usage.metricSamplesPerMonth).toBe(219_000_000);
   });
 });

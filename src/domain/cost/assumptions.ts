@@ -250,7 +250,36 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
 export function withAssumptions(changes: Partial<Record<AssumptionKey, number>>): CostAssumptions {
   const result = { ...DEFAULT_ASSUMPTIONS } as Record<AssumptionKey, Assumption>;
   for (const [key, value] of Object.entries(changes) as [AssumptionKey, number][]) {
-    result[key] = { ...DEFAULT_ASSUMPTIONS[key], value };
+    const prior = DEFAULT_ASSUMPTIONS[key];
+    if (value !== prior.value) {
+      result[key] = { ...prior, value, basis: 'assumed', why: `replaced (default ${prior.value}): ${prior.why}` };
+    }
   }
   return result;
+}
+
+/**
+ * `--assume KEY=VALUE` arguments as changes for withAssumptions, or every problem with them (an
+ * unknown key, a value that is not a non-negative number), one line each.
+ */
+export function parseAssumptionArgs(
+  args: readonly string[],
+): { readonly changes: Partial<Record<AssumptionKey, number>> } | { readonly errors: readonly string[] } {
+  const changes: Partial<Record<AssumptionKey, number>> = {};
+  const errors: string[] = [];
+  for (const arg of args) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(arg);
+    const key = match?.[1];
+    if (!match || !(ASSUMPTION_KEYS as readonly string[]).includes(key!)) {
+      errors.push(`--assume ${arg}: expected KEY=NUMBER with KEY one of ${ASSUMPTION_KEYS.join(', ')}`);
+      continue;
+    }
+    const value = Number(match[2]);
+    if (match[2]!.trim() === '' || !Number.isFinite(value) || value < 0) {
+      errors.push(`--assume ${arg}: ${key} must be a number, 0 or more`);
+      continue;
+    }
+    changes[key as AssumptionKey] = value;
+  }
+  return errors.length > 0 ? { errors } : { changes };
 }

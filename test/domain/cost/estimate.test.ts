@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
-import { DEFAULT_ASSUMPTIONS, withAssumptions } from '../../../src/domain/cost/assumptions.js';
+import { DEFAULT_ASSUMPTIONS, parseAssumptionArgs, withAssumptions } from '../../../src/domain/cost/assumptions.js';
 import { estimateCost, writeUnits, type CostEstimate, type LineItem } from '../../../src/domain/cost/estimate.js';
 import type { PriceId } from '../../../src/domain/cost/prices.js';
 
@@ -151,5 +151,27 @@ describe('pflow cost: usage derived from the config', () => {
       expect(['measured', 'stack', 'assumed']).toContain(assumption.basis);
     }
     expect(DEFAULT_ASSUMPTIONS.hoursPerMonth.value).toBe(730);
+  });
+});
+
+describe('pflow cost: replacing assumptions', () => {
+  it('parses KEY=NUMBER arguments and marks a replaced value as assumed', () => {
+    const parsed = parseAssumptionArgs(['probeMemoryMb=1024', 'alertEventsPerMonth=0']);
+    expect(parsed).toEqual({ changes: { probeMemoryMb: 1024, alertEventsPerMonth: 0 } });
+    const replaced = withAssumptions({ probeMemoryMb: 1024 });
+    expect(replaced.probeMemoryMb).toMatchObject({ value: 1024, basis: 'assumed' });
+    expect(replaced.probeMemoryMb.why).toMatch(/^replaced \(default 512\): /);
+    expect(replaced.ruleMemoryMb).toBe(DEFAULT_ASSUMPTIONS.ruleMemoryMb);
+  });
+
+  it('names every argument it cannot use', () => {
+    const parsed = parseAssumptionArgs(['agentSeries', 'agentSeries=', 'agentSeries=x', 'agentSeries=-1', 'foo=2']);
+    expect('errors' in parsed && parsed.errors).toHaveLength(5);
+  });
+
+  it('doubling the probe memory doubles the probe GB-s', () => {
+    const yaml = oneProbe().join('\n');
+    const base = line(estimate(yaml, noEvents), 'lambda.arm64.duration').quantity;
+    expect(line(estimate(yaml, { ...noEvents, probeMemoryMb: 1024 }), 'lambda.arm64.duration').quantity).toBe(2 * base);
   });
 });

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
+import { estimateCost, type CostEstimate } from '../../../src/domain/cost/estimate.js';
+import type { PriceId } from '../../../src/domain/cost/prices.js';
+import { resourcesOf, stackFor } from '../../lib/stack-support.js';
+
+const REFERENCE = readFileSync(join(import.meta.dirname, '../../../config/reference-site.yaml'), 'utf8');
+
+function quantity(estimate: CostEstimate, id: PriceId): number {
+  return [...estimate.common, ...estimate.stores.amp].find((i) => i.priceId === id)!.quantity;
+}
+
+// The estimate counts what the stack creates without loading the CDK (the domain cannot); this keeps
+// the two in step. Loading aws-cdk-lib takes seconds on a busy 2-core machine: a roomier timeout.
+describe('pflow cost counts what the stack synthesizes for the same config', { timeout: 120_000 }, () => {
+  it('schedules, alarms, KMS keys, secrets and channel queues of the reference site', () => {
+    const deployment = parseConfigForDeployment(REFERENCE, 'reference-site.yaml');
+    const estimate = estimateCost(deployment.config, deployment.secretNames);
+    const { template } = stackFor(REFERENCE);
+    const count = (type: string) => resourcesOf(template, type).length;
+
+    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles).toBe(count('AWS::Scheduler::Schedule'));
+    expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
+    expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
+    // One long-polled queue per channel: the delivery functions' event sources.
+    expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
+    // The agent ingest and its authorizer are priced but not in the stack yet: 2 alarms each.
+    expect(estimate.usage.agents).toBeGreaterThan(0);
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm') + 2 * 2);
+  });
+});
