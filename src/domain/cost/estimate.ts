@@ -145,14 +145,14 @@ export function estimateCost(
 
   // --- notifications --------------------------------------------------------------------------
   const alarmChanges = a('alarmStateChangesPerMonth');
+  const snsChannels = usage.channels.filter((channel) => channel.kind === 'sns').length;
   common.push(
     item(
       'sns.publish',
-      events + 2 * alarmChanges,
-      'alert events, plus each alarm state change published twice (alarm topic, then as an event)',
+      events * (1 + snsChannels) + 2 * alarmChanges,
+      'alert events (and again to each sns channel topic), each alarm state change twice (alarm topic, then as an event)',
     ),
   );
-  const snsChannels = usage.channels.filter((channel) => channel.kind === 'sns').length;
   if (snsChannels > 0) {
     common.push(item('sns.email', events * snsChannels, 'every event to every sns channel, one email subscriber each'));
   }

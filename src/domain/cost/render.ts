@@ -7,7 +7,7 @@ export const NOT_INCLUDED: readonly string[] = [
   'Grafana (Amazon Managed Grafana: $9 per editor, $5 per viewer a month)',
   'data transfer out (probe requests, notifications to Slack/Teams/webhooks, API responses)',
   'CloudWatch log storage (3 months kept), DynamoDB and S3 storage (well under 1 GB each)',
-  'SES email sending',
+  'SES email sending, and SMS from sns channel topics (priced per country)',
   "the canaries' own Lambda and S3 costs on the Synthetics side",
   'taxes',
 ];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
 import { estimateCost, type CostEstimate } from '../../../src/domain/cost/estimate.js';
 import type { PriceId } from '../../../src/domain/cost/prices.js';
-import { resourcesOf, stackFor } from '../../lib/stack-support.js';
+import { AWS_EXAMPLE, resourcesOf, stackFor } from '../../lib/stack-support.js';
 
 const REFERENCE = readFileSync(join(import.meta.dirname, '../../../config/reference-site.yaml'), 'utf8');
 
@@ -29,5 +29,20 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     // The agent ingest and its authorizer are priced but not in the stack yet: 2 alarms each.
     expect(estimate.usage.agents).toBeGreaterThan(0);
     expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm') + 2 * 2);
+  });
+
+  it('the same for config/aws-example.yaml (two sites, an agent, an sns channel)', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8');
+    const deployment = parseConfigForDeployment(text, 'aws-example.yaml');
+    const estimate = estimateCost(deployment.config, deployment.secretNames);
+    const { template } = stackFor(text);
+    const count = (type: string) => resourcesOf(template, type).length;
+
+    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles).toBe(count('AWS::Scheduler::Schedule'));
+    expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
+    expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
+    expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
+    const planned = estimate.usage.agents > 0 ? 2 * 2 : 0;
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm') + planned);
   });
 });
