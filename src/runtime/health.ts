@@ -1,6 +1,6 @@
 /**
- * /api/health as a person reads it: every instant (a field named `…At` holding epoch
- * milliseconds) becomes ISO 8601 UTC, as /api/probes and /api/alerts show theirs. Durations
+ * /api/health as a person reads it: every instant — a field named `…At` or `…Since` holding epoch
+ * milliseconds — becomes ISO 8601 UTC, as /api/probes and /api/alerts show theirs. Durations
  * (`…Ms`) and counters stay numbers. Done by name so new figures follow the rule by themselves.
  */
 export function presentHealth(value: unknown): unknown {
@@ -9,7 +9,7 @@ export function presentHealth(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([key, field]) => [
       key,
-      key.endsWith('At') && typeof field === 'number' && Number.isFinite(field)
+      /(At|Since)$/.test(key) && typeof field === 'number' && Number.isFinite(field)
         ? new Date(field).toISOString()
         : presentHealth(field),
     ]),

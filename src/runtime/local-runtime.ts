@@ -60,6 +60,14 @@ const CLOCK_JUMP_DEGRADED_MS = 10 * 60_000;
  */
 const STORE_BUSY_TIMEOUT_MS = 0;
 const STORE_HEALTH_EVERY_MS = 1_000;
+/**
+ * delivery.db gets a short wait rather than none or 2 s. Its only other writer is `pflow notify
+ * dead-letters --retry`, one transaction of a few milliseconds, which 50 ms rides over without
+ * an error. A longer lock (say, an sqlite3 shell holding a transaction) stalls the loop at most
+ * 50 ms per write, not 2 s: the write then fails, the dispatcher logs the failing port and leaves
+ * the event in the outbox (pflow.db), and the outbox sweep offers it again a minute later.
+ */
+const DELIVERY_BUSY_TIMEOUT_MS = 50;
 
 /**
  * The whole monitoring loop on one machine: the same services the Lambdas run, composed with
@@ -107,7 +115,9 @@ export class LocalRuntime {
       clock,
     });
     this.states = new AlertStateCache(this.store, { clock, logger });
-    this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir));
+    this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir), {
+      busyTimeoutMs: DELIVERY_BUSY_TIMEOUT_MS,
+    });
 
     const timezoneFor = siteTimezones(config.sites);
     for (const channel of config.channels) {

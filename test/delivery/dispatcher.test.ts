@@ -8,6 +8,7 @@ import type { ChannelDefinition, RouteDefinition } from '../../src/domain/config
 import { eventKey } from '../../src/domain/notification/dedup.js';
 import type { DeliveryOutcome, Notification } from '../../src/domain/notification/outcome.js';
 import type { ChannelSender } from '../../src/domain/ports.js';
+import { captureLogger } from '../support/logger.js';
 import { alertEvent, channel, fastDelivery, route } from './fixtures.js';
 
 /**
@@ -402,5 +403,115 @@ describe('NotificationDispatcher grouping and shaping', () => {
 
     const [queued] = await store.queue.due(Number.MAX_SAFE_INTEGER, 1);
     expect(queued!.lastError).toBe('send_threw: TypeError');
+  });
+});
+
+/** A channel whose sends never answer until the test says so (a receiver hanging for 20 s or more). */
+class HangingChannel implements ChannelSender {
+  readonly kind = 'webhook';
+  readonly calls: Notification[] = [];
+  constructor(
+    readonly id: string,
+    private readonly answer: (call: number) => DeliveryOutcome | 'hang' = () => 'hang',
+  ) {}
+  send(notification: Notification): Promise<DeliveryOutcome> {
+    const call = this.calls.push(notification);
+    const outcome = this.answer(call);
+    return outcome === 'hang' ? new Promise(() => {}) : Promise.resolve(outcome);
+  }
+}
+
+describe('NotificationDispatcher shutdown', () => {
+  it('starts no attempt after the stop, cuts the hanging send at the grace and queues everything undelivered', async () => {
+    // Call 1 hangs; call 2 fails, so its notification is backing off when the stop begins.
+    const hook = new HangingChannel('hook', (call) => (call === 1 ? 'hang' : failing()));
+    const { dispatcher, store } = dispatcherFor([hook as unknown as ScriptedChannel]);
+    const hanging = dispatcher.dispatch([alertEvent({ n: 1 })]);
+    const backingOff = dispatcher.dispatch([alertEvent({ n: 2 })]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(hook.calls).toHaveLength(2);
+    expect(dispatcher.sendsInFlight).toBe(1);
+
+    let stopped = false;
+    const shutdown = dispatcher.shutdown(3_000).then((report) => {
+      stopped = true;
+      return report;
+    });
+    // An event arriving during the stop is queued without an attempt.
+    const late = dispatcher.dispatch([alertEvent({ n: 3 })]);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const report = await shutdown;
+    await Promise.all([hanging, backingOff, late]);
+
+    expect(hook.calls).toHaveLength(2);
+    expect(report).toEqual({ inFlightAtStop: 1, interrupted: 1, handedOver: 2 });
+    const queued = await store.queue.due(Number.MAX_SAFE_INTEGER, 10);
+    expect(queued.map((item) => item.notification.events[0]!.id).sort()).toEqual(
+      [1, 2, 3].map((n) => alertEvent({ n }).id).sort(),
+    );
+    // Due at once: the next start sends them first.
+    for (const item of queued) expect(item.notBefore).toBeLessThanOrEqual(T0 + 3_010);
+    expect(queued.find((item) => item.notification.events[0]!.id === alertEvent({ n: 1 }).id)?.lastError).toMatch(
+      /^shutdown: the send was still in flight/,
+    );
+    expect(dispatcher.stats).toMatchObject({ attempts: 2, failedAttempts: 2, delivered: 0 });
+    await expect(dispatcher.dispatch([alertEvent({ n: 4 })])).rejects.toThrow(/closed/);
+    expect(await dispatcher.drainQueue()).toMatchObject({ attempted: 0 });
+  });
+
+  it('returns as soon as the sends in flight finish, well before the grace', async () => {
+    const hook = new ScriptedChannel('hook', () => ({ status: 'delivered' }), 200);
+    const { dispatcher, store } = dispatcherFor([hook]);
+    const sending = dispatcher.dispatch([alertEvent()]);
+    await vi.advanceTimersByTimeAsync(10);
+    const shutdown = dispatcher.shutdown(30_000);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await shutdown).toEqual({ inFlightAtStop: 1, interrupted: 0, handedOver: 0 });
+    await sending;
+    expect(await store.log.has(eventKey('hook', alertEvent().id))).toBe(true);
+    expect(await store.queue.size()).toBe(0);
+  });
+});
+
+describe('NotificationDispatcher figures and progress', () => {
+  it('counts every attempt: 7 failed attempts show as 7, the first one not as a retry', async () => {
+    const hook = new ScriptedChannel('hook', () => failing());
+    const { dispatcher, store } = dispatcherFor([hook], {
+      extra: { delivery: { ...fastDelivery, immediateAttempts: 3, maxAttempts: 7 } },
+    });
+    await run(dispatcher.dispatch([alertEvent()]), 1_000);
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(60_000);
+      await run(dispatcher.drainQueue(), 0);
+    }
+    await run(dispatcher.whenIdle());
+
+    expect(hook.calls).toHaveLength(7);
+    expect(await store.deadLetters.list()).toMatchObject([{ attempts: 7 }]);
+    expect(dispatcher.stats).toMatchObject({ attempts: 7, failedAttempts: 7, retries: 6, deadLettered: 1 });
+  });
+
+  it('logs each retry outcome at info, then the delivery, without the URL', async () => {
+    const logger = captureLogger();
+    const hook = new ScriptedChannel('hook', (call) => (call < 3 ? failing() : { status: 'delivered' }));
+    const { dispatcher } = dispatcherFor([hook], { extra: { logger } });
+    await run(dispatcher.dispatch([alertEvent()]));
+
+    const info = logger.entries.filter((entry) => entry.level === 'info');
+    expect(info.map((entry) => entry.message)).toEqual([
+      'delivery attempt failed; retrying',
+      'delivery attempt failed; retrying',
+      'notification delivered after retrying',
+    ]);
+    expect(info[0]!.fields).toMatchObject({
+      channel: 'hook',
+      attempt: 1,
+      of: fastDelivery.maxAttempts,
+      reason: 'http_500: HTTP 500: oops',
+      retryInMs: 50,
+    });
+    expect(info[2]!.fields).toMatchObject({ channel: 'hook', attempts: 3 });
   });
 });

@@ -84,9 +84,9 @@ export class SqliteDelivery {
     );
   }
 
-  /** Opens (creating) the file at `path`. */
-  static open(path: string): SqliteDelivery {
-    return new SqliteDelivery(openDatabase(path), true);
+  /** Opens (creating) the file at `path`; `busyTimeoutMs` as openDatabase (default 2 s, for the CLI). */
+  static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteDelivery {
+    return new SqliteDelivery(openDatabase(path, options), true);
   }
 
   /** Adds the delivery tables to a database opened elsewhere (which stays the caller's to close). */
