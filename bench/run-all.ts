@@ -14,6 +14,7 @@ const QUICK = [
   'rules',
   'validate',
   'store',
+  'store-hold',
   'probes',
   'probe-timing',
   'notify',
