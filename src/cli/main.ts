@@ -1,4 +1,5 @@
 import { runAwsDeadLetters } from './dead-letters-aws.js';
+import { runAwsNotifyTest } from './notify-test-aws.js';
 import { Command, Option } from 'commander';
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { deliveryDatabasePath } from '../adapters/local/sqlite-delivery.js';
@@ -73,7 +74,19 @@ export function buildProgram(out: CliOutput = terminal): Command {
     .description('send a clearly marked test notification through one configured channel and print the outcome')
     .option('-c, --config <file>', 'site config YAML', DEFAULT_CONFIG)
     .requiredOption('--channel <id>', 'channel id from the config')
-    .action(async (options: { config: string; channel: string }) => {
+    .option('--aws', 'through the deployed stack: publish on its alert topic, routed to this channel only', false)
+    .option('--topic-arn <arn>', "with --aws: the stack's AlertTopicArn output")
+    .action(async (options: { config: string; channel: string; aws: boolean; topicArn?: string }) => {
+      if (options.aws) {
+        return exitWith(
+          await runAwsNotifyTest({
+            configPath: options.config,
+            channelId: options.channel,
+            topicArn: options.topicArn,
+            out,
+          }),
+        );
+      }
       const config = await loadConfigOrReport(options.config, out);
       if (!config) return exitWith(1);
       exitWith(
