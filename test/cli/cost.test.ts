@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,36 @@ describe('pflow cost --config FILE', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^--assume nope=1: expected KEY=NUMBER with KEY one of hoursPerMonth, agentSeries, /);
     expect(lines[1]).toBe('--assume agentSeries=-3: agentSeries must be a number, 0 or more');
+  });
+
+  it("the README's reference-site figures are what the command prints", async () => {
+    const { out, stdout } = capture();
+    await runCost({ config: REFERENCE, format: 'json' }, out);
+    const doc = JSON.parse(stdout.join(''));
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## What it costs'), readme.indexOf('## Development'));
+    const usd = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    // A table row's two figures, whatever padding prettier gives the cells.
+    const row = (label: string, a: string, b: string) =>
+      new RegExp(`^\\| ${label} +\\| ${a.replace(/[.*]/g, '\\$&')} +\\| ${b.replace(/[.*]/g, '\\$&')} +\\|$`, 'm');
+    expect(section).toMatch(
+      row('\\*\\*total\\*\\*', `**${usd(doc.totals.amp.usd)}**`, `**${usd(doc.totals.timestream.usd)}**`),
+    );
+    expect(section).toMatch(
+      row(
+        'after the permanent free tiers',
+        usd(doc.totals.amp.usdAfterFreeTiers),
+        usd(doc.totals.timestream.usdAfterFreeTiers),
+      ),
+    );
+    expect(section).toMatch(
+      row(
+        'CloudWatch Synthetics instead of the probe function, same probes',
+        usd(doc.synthetics.usd),
+        usd(doc.synthetics.usd),
+      ),
+    );
+    expect(section).toContain(`read\n${doc.pricesReadOn}`);
   });
 
   it('refuses an invalid config with the words every command uses, and prints no estimate', async () => {
