@@ -22,6 +22,7 @@ const QUICK = [
   'remote-write',
   'prometheus-rules',
   'lambdas',
+  'exposition',
 ] as const;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
