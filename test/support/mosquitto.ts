@@ -1,0 +1,103 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closedPort } from './closed-port.js';
+
+/**
+ * A real MQTT broker (Debian's `mosquitto`) on 127.0.0.1, anonymous, in memory. CI installs the
+ * package (.ci/run); when it is missing the tests fail with this message rather than skip.
+ */
+export interface MosquittoBroker {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the broker; `start` again on the same port (a broker restart). */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+function mosquittoBinary(): string {
+  for (const candidate of ['/usr/sbin/mosquitto', 'mosquitto']) {
+    const found = spawnSync('sh', ['-c', `command -v ${candidate}`], { encoding: 'utf8' });
+    if (found.status === 0 && found.stdout.trim() !== '') return found.stdout.trim();
+  }
+  throw new Error(
+    'the mosquitto binary is not installed: these tests need a real MQTT broker ' +
+      '(apt-get install -y --no-install-recommends mosquitto; .ci/run does it)',
+  );
+}
+
+export async function startMosquitto(): Promise<MosquittoBroker> {
+  const binary = mosquittoBinary();
+  const dir = mkdtempSync(join(tmpdir(), 'pflow-mosquitto-'));
+  const port = await closedPort();
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const launch = async () => {
+    child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+    });
+    await waitListening(port, child, () => stderr);
+  };
+  await launch();
+  const stop = async () => {
+    if (child) await stopChild(child);
+  };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+    stop: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls the port until the broker accepts connections (startup readiness, not a timing assumption). */
+async function waitListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}: ${stderr()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`mosquitto did not listen within 10 s: ${stderr()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
