@@ -17,6 +17,7 @@ export function localBanner(config: DeploymentConfig, urls: LocalRuntimeUrls): s
   });
   return [
     `PerformanceFlow local runtime — ${summarise(config)}`,
+    `  console      ${urls.api}/console/ (status, probes, alerts)`,
     `  API          ${urls.api}/api/probes  ${urls.api}/api/alerts  ${urls.api}/api/events`,
     `  health       ${urls.api}/api/health`,
     ...(urls.demoTarget ? [`  demo target  ${urls.demoTarget}/health (up, then down, on a fixed cycle)`] : []),

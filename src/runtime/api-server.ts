@@ -13,6 +13,19 @@ export interface RuntimeReadModel {
 
 const MAX_EVENTS = 1_000;
 
+/** An answer from a route beside the API's own (the web console): JSON `body`, or `raw` bytes. */
+export type ApiReply =
+  | { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly status: number;
+      readonly raw: string | Buffer;
+      readonly contentType?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
+
+/** More routes on the same listener: answers its paths, undefined for the rest. */
+export type ApiRoutes = (url: URL) => ApiReply | undefined;
+
 /**
  * The local runtime's small read-only JSON API:
  * `/api/probes` latest result per probe, `/api/alerts` current alert states, `/api/events` recent
@@ -25,6 +38,7 @@ export class ApiServer {
     private readonly listen: string,
     private readonly readModel: RuntimeReadModel,
     private readonly health: () => unknown,
+    private readonly routes: readonly ApiRoutes[] = [],
   ) {}
 
   async start(): Promise<string> {
@@ -42,9 +56,27 @@ export class ApiServer {
         return;
       }
       try {
+        for (const route of this.routes) {
+          const reply = route(url);
+          if (reply === undefined) continue;
+          for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+          if ('raw' in reply) {
+            response.statusCode = reply.status;
+            if (reply.contentType !== undefined) response.setHeader('content-type', reply.contentType);
+            response.end(request.method === 'HEAD' ? undefined : reply.raw);
+          } else send(reply.status, reply.body);
+          return;
+        }
         switch (url.pathname) {
           case '/':
           case '/api':
+            // A person's browser asks for HTML: the web console (when served) is what they want.
+            if (url.pathname === '/' && this.routes.length > 0 && /text\/html/.test(request.headers.accept ?? '')) {
+              response.statusCode = 303;
+              response.setHeader('location', '/console/');
+              response.end();
+              return;
+            }
             send(200, { endpoints: ['/api/probes', '/api/alerts', '/api/events?limit=100', '/api/health'] });
             return;
           case '/api/probes':

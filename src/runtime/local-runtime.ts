@@ -13,7 +13,10 @@ import { NotificationDispatcher } from '../delivery/dispatcher.js';
 import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
 import { DeliveryFailedAlerts } from '../services/delivery-failed-alerts.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
+import { SqliteConsoleQueries } from '../adapters/local/sqlite-console.js';
 import { ApiServer } from './api-server.js';
+import { ConsoleApi } from './console-api.js';
+import { ConsoleAssets } from './console-assets.js';
 import { ClockWatch } from './clock-watch.js';
 import { DemoTarget } from './demo-target.js';
 import { presentHealth } from './health.js';
@@ -84,6 +87,7 @@ export class LocalRuntime {
   private readonly states: AlertStateCache;
   private readonly storeHealth: StoreHealth;
   private readonly delivery: SqliteDelivery;
+  private readonly consoleQueries: SqliteConsoleQueries;
   private readonly dispatcher: NotificationDispatcher;
   private readonly relay: OutboxRelay;
   private readonly failureAlerts: DeliveryFailedAlerts;
@@ -118,6 +122,7 @@ export class LocalRuntime {
     this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir), {
       busyTimeoutMs: DELIVERY_BUSY_TIMEOUT_MS,
     });
+    this.consoleQueries = new SqliteConsoleQueries(this.db, this.delivery.db);
 
     const timezoneFor = siteTimezones(config.sites);
     for (const channel of config.channels) {
@@ -225,6 +230,7 @@ export class LocalRuntime {
       intervalMs: RETENTION_EVERY_MS,
       run: async () => {
         const report = this.store.applyRetention();
+        this.consoleQueries.applyRetention(report.cutoff);
         const pruned = await this.delivery.log.prune(clock.now() - NOTIFICATION_LOG_KEEP_MS);
         logger.debug('retention applied', { ...report, notificationLogPruned: pruned });
       },
@@ -248,9 +254,13 @@ export class LocalRuntime {
       },
     });
 
-    this.api = new ApiServer(config.local.apiListen, new LiveReadModel(this.store, this.buffer, this.states), () =>
-      presentHealth(this.health()),
-    );
+    const readModel = new LiveReadModel(this.store, this.buffer, this.states);
+    const consoleApi = new ConsoleApi({ config, queries: this.consoleQueries, readModel, clock });
+    const consoleAssets = new ConsoleAssets();
+    this.api = new ApiServer(config.local.apiListen, readModel, () => presentHealth(this.health()), [
+      (url) => consoleApi.handle(url),
+      (url) => consoleAssets.handle(url),
+    ]);
     if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
   }
 

@@ -60,4 +60,29 @@ describe('ApiServer', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });
+
+  it('serves extra routes (the web console) on the same listener, and sends a browser at / to it', async () => {
+    api = new ApiServer('127.0.0.1:0', readModel, () => ({}), [
+      (url) => (url.pathname === '/api/console/x' ? { status: 200, body: { x: 1 } } : undefined),
+      (url) =>
+        url.pathname === '/console/'
+          ? { status: 200, raw: '<!doctype html>', contentType: 'text/html', headers: { 'x-frame-options': 'DENY' } }
+          : undefined,
+    ]);
+    const url = await api.start();
+    expect(await (await fetch(`${url}/api/console/x`)).json()).toEqual({ x: 1 });
+    const page = await fetch(`${url}/console/`);
+    expect([page.status, page.headers.get('content-type'), page.headers.get('x-frame-options')]).toEqual([
+      200,
+      'text/html',
+      'DENY',
+    ]);
+    expect(await page.text()).toBe('<!doctype html>');
+    const head = await fetch(`${url}/console/`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    const browser = await fetch(`${url}/`, { headers: { accept: 'text/html,*/*' }, redirect: 'manual' });
+    expect([browser.status, browser.headers.get('location')]).toEqual([303, '/console/']);
+    expect((await (await fetch(`${url}/`)).json()).endpoints).toContain('/api/probes');
+    expect((await fetch(`${url}/api/probes`)).status).toBe(200);
+  });
 });
