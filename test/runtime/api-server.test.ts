@@ -82,7 +82,7 @@ describe('ApiServer', () => {
     expect([head.status, await head.text()]).toEqual([200, '']);
     const browser = await fetch(`${url}/`, { headers: { accept: 'text/html,*/*' }, redirect: 'manual' });
     expect([browser.status, browser.headers.get('location')]).toEqual([303, '/console/']);
-    expect((await (await fetch(`${url}/`)).json()).endpoints).toContain('/api/probes');
+    expect(((await (await fetch(`${url}/`)).json()) as any).endpoints).toContain('/api/probes');
     expect((await fetch(`${url}/api/probes`)).status).toBe(200);
   });
 });

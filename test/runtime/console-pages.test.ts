@@ -144,7 +144,7 @@ describe('web console in Chromium', () => {
     // Event data is text: the label's markup is shown, never parsed or run.
     expect(text).toContain(`team="${INJECTED}"`);
     expect(await page.locator('#main img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await screenshot(page, 'console-alerts.png');
     expect(errors).toEqual([]);
     await page.close();
