@@ -134,6 +134,58 @@ describe('PrometheusStore against a real Prometheus', () => {
     });
   });
 
+  it('writes dns and tcp probe phases under their own blackbox_exporter names, and reads them back as measures', async () => {
+    const { store } = storeFor(server.url);
+    const t = BASE + 101 * DAY;
+    await store.writeProbeResults([
+      probeResult({
+        site: 'site-kinds',
+        probe: 'resolver',
+        kind: 'dns',
+        target: '10.0.0.53',
+        time: t,
+        phases: { dnsMs: 4 },
+      }),
+      probeResult({
+        site: 'site-kinds',
+        probe: 'analyser',
+        kind: 'tcp',
+        target: 'analyser01.lab:4000',
+        time: t,
+        phases: { dnsMs: 2, connectMs: 7, tlsMs: 11 },
+      }),
+    ]);
+
+    const series = await instant(server.url, '{site="site-kinds"}', t);
+    const names = series
+      .map((s) => `${s.metric.probe} ${s.metric.__name__}${s.metric.phase ? `/${s.metric.phase}` : ''}`)
+      .sort();
+    expect(names).toEqual([
+      'analyser probe_dns_lookup_time_seconds',
+      'analyser probe_duration_seconds',
+      'analyser probe_success',
+      'analyser probe_tcp_duration_seconds/connect',
+      'analyser probe_tcp_duration_seconds/tls',
+      'resolver probe_dns_duration_seconds/request',
+      'resolver probe_duration_seconds',
+      'resolver probe_success',
+    ]);
+
+    const windows = await store.fetchWindows({
+      table: 'probes',
+      measures: ['dns_ms', 'connect_ms', 'tls_ms'],
+      since: t,
+      until: t,
+      sites: ['site-kinds'],
+    });
+    expect(windows.map((w) => `${w.labels.probe} ${w.measure}=${w.points[0]!.v}`).sort()).toEqual([
+      'analyser connect_ms=7',
+      'analyser dns_ms=2',
+      'analyser tls_ms=11',
+      'resolver dns_ms=4',
+    ]);
+  });
+
   it('writes alert transitions as ALERTS series: 1 for the state entered, 0 for the state left', async () => {
     const { store } = storeFor(server.url);
     const t = BASE + 102 * DAY;
