@@ -12,6 +12,7 @@ import { COST_FORMATS, runCost, type CostFormat } from './cost.js';
 import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
+import { registerAssetCommands } from './assets-commands.js';
 import { runValidate, type CliOutput } from './validate.js';
 
 const DEFAULT_CONFIG = 'config/example.yaml';
@@ -131,6 +132,8 @@ export function buildProgram(out: CliOutput = terminal): Command {
       if (dataDir === undefined) return exitWith(1);
       exitWith(await runDeadLetters({ dbPath: deliveryDatabasePath(dataDir), retry: options.retry, out }));
     });
+
+  registerAssetCommands(program, out, exitWith, DEFAULT_CONFIG);
 
   return program;
 }

@@ -47,6 +47,7 @@ export class MqttTagInput {
       clean: settings.client_id === undefined,
       reconnectPeriod: deps.reconnectPeriodMs ?? 1_000,
       connectTimeout: 10_000,
+      resubscribe: false,
       ...(settings.username !== undefined && { username: settings.username }),
       ...(settings.password !== undefined && { password: settings.password }),
     });
@@ -66,29 +67,41 @@ export class MqttTagInput {
         },
       );
     };
+    let subscribed: (() => void) | undefined;
+    let failed: ((error: Error) => void) | undefined;
+    // Subscribed on every connect, not once: a broker that restarted without persistence, or a
+    // first connect that failed, has no subscription of ours to resume.
     client.on('connect', () => {
       if (!this.connected) deps.logger.info('rtls mqtt input connected', { url: redactUrl(settings.url) });
       this.connected = true;
+      client.subscribe(settings.topics, { qos: settings.qos }, (error, granted) => {
+        const refused = (granted ?? []).filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+        if (error || refused.length > 0) {
+          const why = error
+            ? new Error(`cannot subscribe: ${error.message}`)
+            : new Error(`the broker refused the subscription to ${refused.join(', ')}`);
+          deps.logger.error('rtls mqtt input not subscribed', { error: why.message });
+          failed?.(why);
+        } else subscribed?.();
+      });
     });
     client.on('close', () => {
       if (this.connected)
         deps.logger.warn('rtls mqtt input disconnected; reconnecting', { url: redactUrl(settings.url) });
       this.connected = false;
     });
-    client.on('error', (error) => deps.logger.warn('rtls mqtt input error', { error: error.message }));
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error) =>
-        reject(new Error(`cannot connect to ${redactUrl(settings.url)}: ${error.message}`));
-      client.once('error', failed);
-      client.once('connect', () => {
-        client.off('error', failed);
-        resolve();
-      });
+    client.on('error', (error) => {
+      deps.logger.warn('rtls mqtt input error', { error: error.message });
+      failed?.(new Error(`cannot connect to ${redactUrl(settings.url)}: ${error.message}`));
     });
-    const granted = await client.subscribeAsync(settings.topics, { qos: settings.qos });
-    const refused = granted.filter((grant) => grant.qos === 128);
-    if (refused.length > 0)
-      throw new Error(`the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
+    // Resolves at the first subscription; rejects at the first failure, while the client goes on
+    // trying in the background until stop() (the local runtime starts anyway and logs it).
+    await new Promise<void>((resolve, reject) => {
+      subscribed = resolve;
+      failed = reject;
+    });
+    subscribed = undefined;
+    failed = undefined;
   }
 
   async stop(): Promise<void> {

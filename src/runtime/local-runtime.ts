@@ -15,6 +15,7 @@ import { DeliveryFailedAlerts } from '../services/delivery-failed-alerts.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { SqliteConsoleQueries } from '../adapters/local/sqlite-console.js';
 import { ApiServer } from './api-server.js';
+import { LocalAssets } from './local-assets.js';
 import { ConsoleApi } from './console-api.js';
 import { ConsoleAssets } from './console-assets.js';
 import { ClockWatch } from './clock-watch.js';
@@ -44,6 +45,8 @@ export interface LocalRuntimeDeps {
 export interface LocalRuntimeUrls {
   readonly api: string;
   readonly demoTarget?: string;
+  /** The RTLS HTTP inputs of `assets.inputs`. */
+  readonly rtlsInputs?: readonly string[];
   readonly dataDir: string;
   readonly database: string;
 }
@@ -94,6 +97,8 @@ export class LocalRuntime {
   private readonly senders = new Map<string, ChannelSender>();
   private readonly api: ApiServer;
   private readonly demoTarget?: DemoTarget;
+  /** RF-ID assets and patient flow, when the config has an `assets:` section. */
+  readonly assets?: LocalAssets;
   private readonly dispatches = new Set<Promise<void>>();
   /** When the probes were scheduled: rules judge a lack of data only after their probes had time to report. */
   private probingSince?: number;
@@ -254,12 +259,23 @@ export class LocalRuntime {
       },
     });
 
+    if (config.assets) {
+      this.assets = new LocalAssets(config.assets, {
+        db: this.db,
+        clock,
+        logger,
+        writeSamples: (samples) => this.buffer.writeMetricSamples(samples),
+        retentionMs: config.storage.retentionMs,
+      });
+      for (const task of this.assets.tasks()) this.scheduler.add(task);
+    }
     const readModel = new LiveReadModel(this.store, this.buffer, this.states);
     const consoleApi = new ConsoleApi({ config, queries: this.consoleQueries, readModel, clock });
     const consoleAssets = new ConsoleAssets();
     this.api = new ApiServer(config.local.apiListen, readModel, () => presentHealth(this.health()), [
       (url) => consoleApi.handle(url),
       (url) => consoleAssets.handle(url),
+      ...(this.assets ? [this.assets.routes()] : []),
     ]);
     if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
   }
@@ -290,6 +306,7 @@ export class LocalRuntime {
       probeRunner: (({ tasks: _tasks, ...runner }) => runner)(this.probes.stats()),
       storeBuffer: this.buffer.stats(),
       delivery: { ...this.dispatcher.stats, backlog: this.deliveryBacklog() },
+      ...(this.assets && { assets: this.assets.health() }),
     };
   }
 
@@ -318,6 +335,7 @@ export class LocalRuntime {
     const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
     const api = await this.api.start();
     await this.recoverDeliveries();
+    const rtlsInputs = (await this.assets?.start()) ?? [];
     await this.probes.start();
     this.probingSince = this.deps.clock.now();
     this.scheduler.start();
@@ -327,6 +345,7 @@ export class LocalRuntime {
       dataDir: this.dataDir,
       database: join(this.dataDir, 'pflow.db'),
       ...(demoTarget ? { demoTarget } : {}),
+      ...(rtlsInputs.length > 0 && { rtlsInputs }),
     };
   }
 
@@ -377,6 +396,7 @@ export class LocalRuntime {
     const report = await this.buffer.close({ deadlineMs: 5_000 });
     const unsavedStates = await this.states.flush();
     await this.api.stop();
+    await this.assets?.stop();
     await this.demoTarget?.stop();
     await Promise.allSettled([...this.senders.values()].map((sender) => sender.close?.()));
     this.fetch.close();

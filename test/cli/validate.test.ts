@@ -22,7 +22,7 @@ describe('pflow validate FILE', () => {
     expect(code).toBe(0);
     expect(stderr).toEqual([]);
     expect(stdout.join('')).toBe(
-      `${EXAMPLE}: OK — 1 site, 2 probes, 2 rules in 2 groups, 2 channels, 2 routes, 0 silences, 1 maintenance window\n`,
+      `${EXAMPLE}: OK — 1 site, 2 probes, 7 rules in 3 groups, 2 channels, 3 routes, 0 silences, 1 maintenance window\n`,
     );
   });
 

@@ -9,7 +9,7 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8181 or 0.0.0.0:8181');
 
-const httpInputSchema = z.strictObject({
+export const httpInputSchema = z.strictObject({
   kind: z.literal('http'),
   listen,
   path: z
@@ -30,7 +30,7 @@ const httpInputSchema = z.strictObject({
   mapping: tagMappingSchema.prefault({}),
 });
 
-const mqttInputSchema = z.strictObject({
+export const mqttInputSchema = z.strictObject({
   kind: z.literal('mqtt'),
   url: z
     .string()

@@ -1,6 +1,7 @@
 import type { LabelMatcher, Labels } from '../labels.js';
 import type { RuleGroupDefinition } from '../rules/types.js';
 import type { MaintenanceWindow, Silence } from '../silences.js';
+import type { AssetsConfig } from '../assets/config-schema.js';
 import type { AwsSettings, MetricsStorageSettings, RunsOn } from './cloud.js';
 
 /**
@@ -21,6 +22,8 @@ export interface DeploymentConfig {
   readonly local: LocalRuntimeSettings;
   /** Present when the config is deployed to AWS (the `aws:` section). */
   readonly aws?: AwsSettings;
+  /** RF-ID assets and patient flow (the `assets:` section). */
+  readonly assets?: AssetsConfig;
 }
 
 export interface SiteDefinition {

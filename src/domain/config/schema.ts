@@ -11,6 +11,7 @@ import type { DeploymentConfig } from './model.js';
 import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
 import { ampSettings, prometheusSettings } from './prometheus.js';
 import { checkCrossFieldRules } from './cross-field.js';
+import { assetsSchema, checkAssetsSection, normaliseAssets } from '../assets/config-schema.js';
 import { noDataGraceMs, probesReadBy, sharedProbeLabels } from './rule-probes.js';
 import {
   clockTime,
@@ -242,6 +243,7 @@ export const deploymentShape = z
     delivery: deliverySchema.prefault({}),
     local: localSchema.prefault({}),
     aws: awsSchema.optional(),
+    assets: assetsSchema.optional(),
   })
   .meta({
     title: 'PerformanceFlow site config',
@@ -254,6 +256,7 @@ export type DeploymentShape = z.output<typeof deploymentShape>;
 export const deploymentConfigSchema = deploymentShape
   // `when`: run the cross-field checks even when a field elsewhere is invalid, so one run lists every error.
   .superRefine(checkCrossFieldRules, { when: () => true })
+  .superRefine(checkAssetsSection, { when: () => true })
   .transform(normalise);
 
 const WEEKDAY_NUMBER: Readonly<Record<(typeof WEEKDAYS)[number], number>> = {
@@ -407,5 +410,6 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
     ...(shape.aws === undefined
       ? {}
       : { aws: { secretsPrefix: shape.aws.secrets_prefix, secrets: shape.aws.secrets } }),
+    ...(shape.assets && { assets: normaliseAssets(shape.assets) }),
   };
 }

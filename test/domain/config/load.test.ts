@@ -201,8 +201,9 @@ describe('config/example.yaml', () => {
     expect(down).toMatchObject({ id: 'demo-portal-down', group: 'availability', severity: 'critical', forMs: 10_000 });
     expect(config.ruleGroups[0]!.intervalMs).toBe(5_000);
     expect(config.channels.map((c) => c.kind)).toEqual(['console', 'logdrop']);
-    expect(config.routes[0]).toMatchObject({ channels: ['console', 'logdrop'], continue: true });
-    expect(config.routes[1]).toMatchObject({ matchers: [], channels: ['logdrop'] });
+    expect(config.routes[0]).toMatchObject({ channels: ['console', 'logdrop'], continue: false }); // asset alerts
+    expect(config.routes[1]).toMatchObject({ channels: ['console', 'logdrop'], continue: true });
+    expect(config.routes[2]).toMatchObject({ matchers: [], channels: ['logdrop'] });
     expect(config.maintenanceWindows[0]!.weekly).toEqual([{ weekdays: [7], startMinute: 180, durationMs: 3_600_000 }]);
   });
 });
