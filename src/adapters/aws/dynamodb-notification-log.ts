@@ -21,6 +21,17 @@ const DEFAULT_KEEP_MS = 30 * 86_400_000;
  * conditional put that succeeds only when nobody delivered it and nobody else holds a live claim —
  * so SQS's at-least-once redeliveries and two concurrent invocations never send the same event
  * twice. A claim whose holder died expires with its lease.
+ *
+ * Hand-written rather than Powertools Idempotency (`makeIdempotent` + DynamoDBPersistenceLayer),
+ * which would lose guarantees this log gives:
+ * - Powertools stores whatever the handler returns as COMPLETED. A message we dead-letter returns
+ *   normally, so its redrive from the dead-letter queue (`pflow notify dead-letters --aws`) would be
+ *   answered from the record and never sent. Here only a successful send writes `delivered`.
+ * - The keys are the domain's (`<channel>|<event id>`, from `deliveredKeys`), behind the same
+ *   NotificationLog port the local runtime uses, so the table says which event reached which
+ *   channel. Powertools keys are an MD5 of the payload, prefixed by default with the function name,
+ *   which CDK regenerates when a function is replaced (every delivery of that channel forgotten).
+ * - A duplicate is counted (NotificationsDuplicate); Powertools replays the saved result silently.
  */
 export class DynamoNotificationLog implements NotificationLog {
   private readonly semaphore: Semaphore;
