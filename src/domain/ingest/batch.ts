@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { checkTagEvents, type TagEvent } from '../assets/tag-event.js';
 import type { Labels } from '../labels.js';
 import { PROBE_FAILURE_REASONS, type ProbeResult } from '../probe-result.js';
 import type { MetricSample } from '../records.js';
@@ -22,6 +23,7 @@ export const INGEST_LIMITS = {
   maxDecompressedBytes: 16 * 1024 * 1024,
   maxSamples: 50_000,
   maxProbeResults: 5_000,
+  maxTagEvents: 50_000,
   maxLabelsPerSeries: 64,
   maxNameLength: 256,
   maxLabelValueLength: 4_096,
@@ -54,8 +56,8 @@ export interface WireBatch {
   readonly agent: BatchAgent;
   readonly samples?: readonly WireSample[];
   readonly probeResults?: readonly WireProbeResult[];
-  /** Reserved for RF-ID tag events (issue 11); must be empty or absent until their shape exists. */
-  readonly tagEvents?: readonly never[];
+  /** RF-ID tag events (the RTLS feed the agent reads); the site comes from the token here too. */
+  readonly tagEvents?: readonly TagEvent[];
 }
 
 /** A validated batch in the domain's own types; `site` is still whatever the payload said (or absent). */
@@ -64,7 +66,7 @@ export interface IngestBatch {
   readonly agent: BatchAgent;
   readonly samples: readonly MetricSample[];
   readonly probeResults: readonly WireProbeResult[];
-  readonly tagEvents: readonly never[];
+  readonly tagEvents: readonly TagEvent[];
 }
 
 /** A batch bound to the site its token belongs to: what the store receives. */
@@ -74,11 +76,18 @@ export interface SiteBatch {
   readonly agent: BatchAgent;
   readonly samples: readonly MetricSample[];
   readonly probeResults: readonly ProbeResult[];
-  readonly tagEvents: readonly never[];
+  readonly tagEvents: readonly TagEvent[];
 }
 
 export type BatchParse =
-  { readonly ok: true; readonly batch: IngestBatch } | { readonly ok: false; readonly error: string };
+  | { readonly ok: true; readonly batch: IngestBatch }
+  | {
+      readonly ok: false;
+      /** All problems in one line, for a log. */
+      readonly error: string;
+      /** One entry per problem (at most five, then "and N more"), as the 400 answer lists them. */
+      readonly problems: readonly string[];
+    };
 
 const BATCH_ID = /^[A-Za-z0-9._:-]+$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -173,9 +182,13 @@ const batchSchema = z.strictObject({
       `more than ${String(INGEST_LIMITS.maxProbeResults)} probe results in one batch; send smaller batches`,
     )
     .optional(),
+  // Elements are checked by checkTagEvent (the same check the RTLS inputs use), after the rest.
   tagEvents: z
     .array(z.unknown())
-    .max(0, 'not accepted yet: tag events are reserved for a later format; send [] or leave it out')
+    .max(
+      INGEST_LIMITS.maxTagEvents,
+      `more than ${String(INGEST_LIMITS.maxTagEvents)} tag events in one batch; send smaller batches`,
+    )
     .optional(),
 });
 
@@ -188,8 +201,10 @@ const MAX_REPORTED_ISSUES = 5;
  */
 export function parseBatch(body: unknown): BatchParse {
   const result = batchSchema.safeParse(body, { reportInput: false });
-  if (!result.success) return { ok: false, error: describeIssues(result.error.issues) };
+  if (!result.success) return refused(describeIssues(result.error.issues));
   const raw = result.data;
+  const tagEvents = checkTagEvents(raw.tagEvents);
+  if (!tagEvents.ok) return refused([tagEvents.error]);
   return {
     ok: true,
     batch: {
@@ -197,7 +212,7 @@ export function parseBatch(body: unknown): BatchParse {
       agent: raw.agent,
       samples: (raw.samples ?? []).map((s) => ({ name: s.name, labels: s.labels, time: s.t, value: fromWire(s.v) })),
       probeResults: raw.probeResults ?? [],
-      tagEvents: [],
+      tagEvents: tagEvents.events,
     },
   };
 }
@@ -208,7 +223,7 @@ export function parseBatchJson(text: string): BatchParse {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `body: not JSON (${(error as Error).message})` };
+    return refused([`body: not JSON (${(error as Error).message})`]);
   }
   return parseBatch(body);
 }
@@ -224,7 +239,7 @@ export function bindToSite(batch: IngestBatch, site: string): SiteBatch {
     agent: batch.agent,
     samples: batch.samples.map((s) => ({ ...s, labels: { ...s.labels, site } })),
     probeResults: batch.probeResults.map((r) => ({ ...r, site })),
-    tagEvents: [],
+    tagEvents: batch.tagEvents,
   };
 }
 
@@ -264,17 +279,21 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? 'batch' : out;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const lines = issues.slice(0, MAX_REPORTED_ISSUES).map(describeIssue);
-  const more = issues.length - lines.length;
-  return more > 0 ? `${lines.join('; ')}; and ${String(more)} more` : lines.join('; ');
+function refused(problems: readonly string[]): BatchParse {
+  return { ok: false, error: problems.join('; '), problems };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines = issues.slice(0, MAX_REPORTED_ISSUES).flatMap((issue) => describeIssue(issue));
+  const more = issues.length - Math.min(issues.length, MAX_REPORTED_ISSUES);
+  return more > 0 ? [...lines, `and ${String(more)} more`] : lines;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string | string[] {
   const where = formatPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`).join('; ');
+      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`);
     case 'invalid_type':
       // zod's own wording starts "Invalid input"; a message set on the schema is kept as written.
       if (!issue.message.startsWith('Invalid input')) return `${where}: ${issue.message}`;

@@ -126,7 +126,12 @@ describe('parseBatch', () => {
       'samples[0].labels.a: expected string',
     ],
     ['a missing value', { samples: [{ name: 'x', labels: {}, t: 1 }] }, 'samples[0].v: must be a number'],
-    ['tag events before their format exists', { tagEvents: [{ tag: 't' }] }, 'tagEvents: not accepted yet'],
+    ['a tag event without its time', { tagEvents: [{ tag: 'T-1' }] }, 'tagEvents[0].t: required'],
+    [
+      'a tag event with seconds for milliseconds',
+      { tagEvents: [{ tag: 'T-1', t: 1_796_120_000, zone: 'icu' }] },
+      'tagEvents[0].t: not an epoch time in milliseconds',
+    ],
     [
       'an unknown failure reason',
       { probeResults: [{ ...probeResult, failure: { reason: 'boom', message: '' } }] },
@@ -177,6 +182,24 @@ describe('parseBatch', () => {
     const long = 'x'.repeat(INGEST_LIMITS.maxLabelValueLength + 1);
     expect(refusal(batch({ samples: [{ name: 'x', labels: { a: long }, t: 1, v: 1 }] }))).toContain(
       'samples[0].labels.a: Too big',
+    );
+  });
+
+  it('accepts tag events as the RTLS inputs check them, and binds them to the token site', () => {
+    const events = [{ tag: 'T-1', t: 1_796_120_000_000, zone: 'icu-3', battery: 80 }];
+    const parsed = parseBatch(batch({ tagEvents: events }));
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.batch.tagEvents).toEqual(events);
+    expect(bindToSite(parsed.batch, 'site-a').tagEvents).toEqual(events);
+  });
+
+  it('refuses more tag events than the limit', () => {
+    const tagEvents = Array.from({ length: INGEST_LIMITS.maxTagEvents + 1 }, () => ({
+      tag: 'T',
+      t: 1_796_120_000_000,
+    }));
+    expect(refusal(batch({ tagEvents }))).toBe(
+      `tagEvents: more than ${String(INGEST_LIMITS.maxTagEvents)} tag events in one batch; send smaller batches`,
     );
   });
 
