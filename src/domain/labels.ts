@@ -132,7 +132,7 @@ const INLINE_FLAGS = /\(\?[-A-Za-z]+[:)]/;
  * inline flags (`(?i)`, `(?s)`, `(?m)`, `(?is)`, `(?i)(?s)`) become JS flags; Node 20's RegExp has
  * no inline flags, so flags anywhere else, and Go's `U` (ungreedy), are refused with the fix.
  */
-function compileAnchored(source: string, matcher: string): RegExp {
+export function compileAnchored(source: string, matcher: string): RegExp {
   let body = source;
   const flags = new Set<string>();
   for (let lead = LEADING_FLAGS.exec(body); lead !== null; lead = LEADING_FLAGS.exec(body)) {
