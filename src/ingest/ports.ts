@@ -37,3 +37,18 @@ export interface IngestSink extends Pick<MetricStore, 'writeMetricSamples' | 'wr
   /** Absent where the deployment keeps no tag events: a batch carrying some is then refused. */
   writeTagEvents?(site: string, events: readonly TagEvent[]): Promise<void>;
 }
+
+/** A page of a site's alert events, oldest first, and the cursor to ask from next time. */
+export interface AlertEventPage {
+  readonly events: readonly unknown[];
+  readonly next: string;
+}
+
+/**
+ * Reads a site's alert events back from the log drop (the local files, or S3). A cursor is
+ * opaque to the agent; one that is not this site's (or not this feed's) throws a `bad_cursor`
+ * PflowError.
+ */
+export interface AlertEventFeed {
+  read(site: string, after: string | undefined, limit: number): Promise<AlertEventPage>;
+}

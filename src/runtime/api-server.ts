@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ProbeResult } from '../domain/probe-result.js';
 import type { AlertInstanceState } from '../domain/rules/types.js';
@@ -27,6 +27,12 @@ export type ApiReply =
 export type ApiRoutes = (url: URL) => ApiReply | undefined;
 
 /**
+ * Routes that read the request itself (method, headers, body) — the agent's ingest API: a
+ * promise of the answer for its paths, undefined for the rest. Asked before the read-only API.
+ */
+export type RequestRoutes = (request: IncomingMessage, url: URL) => Promise<ApiReply> | undefined;
+
+/**
  * The local runtime's small read-only JSON API:
  * `/api/probes` latest result per probe, `/api/alerts` current alert states, `/api/events` recent
  * events (`?limit=`), `/api/health` scheduler figures.
@@ -39,6 +45,7 @@ export class ApiServer {
     private readonly readModel: RuntimeReadModel,
     private readonly health: () => unknown,
     private readonly routes: readonly ApiRoutes[] = [],
+    private readonly requestRoutes: readonly RequestRoutes[] = [],
   ) {}
 
   async start(): Promise<string> {
@@ -50,6 +57,21 @@ export class ApiServer {
         response.setHeader('cache-control', 'no-store');
         response.end(`${JSON.stringify(body, null, 2)}\n`);
       };
+      for (const route of this.requestRoutes) {
+        const pending = route(request, url);
+        if (pending === undefined) continue;
+        pending.then(
+          (reply) => {
+            for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+            if ('raw' in reply) {
+              response.statusCode = reply.status;
+              response.end(reply.raw);
+            } else send(reply.status, reply.body);
+          },
+          (error: unknown) => send(500, { error: error instanceof Error ? error.message : String(error) }),
+        );
+        return;
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.setHeader('allow', 'GET, HEAD');
         send(405, { error: 'this API is read-only: use GET' });

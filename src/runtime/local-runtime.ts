@@ -14,6 +14,13 @@ import { keepAliveFetch } from '../delivery/keep-alive-fetch.js';
 import { DeliveryFailedAlerts } from '../services/delivery-failed-alerts.js';
 import { runRuleGroup } from '../services/run-rule-group.js';
 import { SqliteConsoleQueries } from '../adapters/local/sqlite-console.js';
+import { INGEST_BATCH_KEEP_MS, SqliteIngestStore } from '../adapters/local/sqlite-ingest.js';
+import { DirectoryLogDropReader } from '../channels/logdrop/directory-reader.js';
+import { logDropRoot } from '../channels/logdrop/logdrop.js';
+import type { LogDropSettings } from '../channels/logdrop/settings.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import type { AlertEventFeed } from '../ingest/ports.js';
+import { ingestRoutes } from './ingest-routes.js';
 import { ApiServer } from './api-server.js';
 import { LocalAssets } from './local-assets.js';
 import { ConsoleApi } from './console-api.js';
@@ -87,6 +94,8 @@ export class LocalRuntime {
   private readonly db: SqliteDatabase;
   private readonly store: SqliteStore;
   private readonly buffer: WriteBuffer;
+  /** Agent tokens and the batches each site stored (the ingest API). */
+  readonly ingest: SqliteIngestStore;
   private readonly states: AlertStateCache;
   private readonly storeHealth: StoreHealth;
   private readonly delivery: SqliteDelivery;
@@ -118,11 +127,9 @@ export class LocalRuntime {
     this.dataDir = resolve(config.local.dataDir);
     this.db = openDatabase(join(this.dataDir, 'pflow.db'), { busyTimeoutMs: STORE_BUSY_TIMEOUT_MS });
     this.store = new SqliteStore({ database: this.db, clock, retentionMs: config.storage.retentionMs });
-    this.buffer = new WriteBuffer({
-      store: localMetricStore(config.storage.metrics, this.store, logger),
-      logger,
-      clock,
-    });
+    const metrics = localMetricStore(config.storage.metrics, this.store, logger);
+    this.buffer = new WriteBuffer({ store: metrics, logger, clock });
+    this.ingest = new SqliteIngestStore(this.db);
     this.states = new AlertStateCache(this.store, { clock, logger });
     this.delivery = SqliteDelivery.open(deliveryDatabasePath(this.dataDir), {
       busyTimeoutMs: DELIVERY_BUSY_TIMEOUT_MS,
@@ -236,6 +243,7 @@ export class LocalRuntime {
       run: async () => {
         const report = this.store.applyRetention();
         this.consoleQueries.applyRetention(report.cutoff);
+        this.ingest.pruneBatches(clock.now() - INGEST_BATCH_KEEP_MS);
         const pruned = await this.delivery.log.prune(clock.now() - NOTIFICATION_LOG_KEEP_MS);
         logger.debug('retention applied', { ...report, notificationLogPruned: pruned });
       },
@@ -269,15 +277,45 @@ export class LocalRuntime {
       });
       for (const task of this.assets.tasks()) this.scheduler.add(task);
     }
+    // An agent's batch goes straight to the store, not through the write buffer: its 200 must
+    // mean written, and a store that cannot write must answer 503 so the agent keeps the batch.
+    const assets = this.assets;
+    const ingestService = new IngestService({
+      ledger: this.ingest,
+      sink: {
+        writeMetricSamples: (samples) => metrics.writeMetricSamples(samples),
+        writeProbeResults: (results) => metrics.writeProbeResults(results),
+        ...(assets && { writeTagEvents: async (site, events) => void assets.ingest(site, events) }),
+      },
+      clock,
+      logger,
+    });
     const readModel = new LiveReadModel(this.store, this.buffer, this.states);
     const consoleApi = new ConsoleApi({ config, queries: this.consoleQueries, readModel, clock });
     const consoleAssets = new ConsoleAssets();
-    this.api = new ApiServer(config.local.apiListen, readModel, () => presentHealth(this.health()), [
-      (url) => consoleApi.handle(url),
-      (url) => consoleAssets.handle(url),
-      ...(this.assets ? [this.assets.routes()] : []),
-    ]);
+    this.api = new ApiServer(
+      config.local.apiListen,
+      readModel,
+      () => presentHealth(this.health()),
+      [
+        (url) => consoleApi.handle(url),
+        (url) => consoleAssets.handle(url),
+        ...(this.assets ? [this.assets.routes()] : []),
+      ],
+      [ingestRoutes({ tokens: this.ingest, service: ingestService, events: this.logDropFeed(), logger })],
+    );
     if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
+  }
+
+  /** The first directory log drop channel, read back for the agents' `GET /v1/events`. */
+  private logDropFeed(): AlertEventFeed | undefined {
+    for (const channel of this.config.channels) {
+      const settings = channel.settings as LogDropSettings;
+      if (channel.kind === 'logdrop' && settings.target === 'directory') {
+        return new DirectoryLogDropReader(logDropRoot(settings, this.dataDir));
+      }
+    }
+    return undefined;
   }
 
   /**
