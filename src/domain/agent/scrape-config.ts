@@ -37,16 +37,11 @@ const staticLabels = z
 
 const staticConfigSchema = z.strictObject({
   targets: z
-    .array(
-      z
-        .string()
-        .regex(
-          TARGET,
-          'must be host:port (or [ipv6]:port), without a scheme or a path: those are scheme and metrics_path',
-        ),
-    )
+    .array(z.string().regex(/^\S+$/, 'must not be empty or hold spaces'))
     .min(1)
-    .describe('Addresses to scrape, host:port'),
+    .describe(
+      'Addresses to scrape, host:port (anything relabel_configs turns into one, e.g. a URL for blackbox_exporter)',
+    ),
   labels: staticLabels.describe('Added to every series of these targets'),
 });
 
@@ -140,6 +135,23 @@ export const scrapeConfigSchema = z
         message: `must be at most scrape_interval (${formatDuration(timeout)} > ${formatDuration(interval)})`,
         input: config.scrape_timeout,
       });
+    }
+    // Without relabelling a target is the address itself, so a URL there is a mistake worth naming now;
+    // with relabelling (the blackbox_exporter pattern) it is checked once the rules have run.
+    if (config.relabel_configs.length === 0) {
+      config.static_configs.forEach((group, groupIndex) =>
+        group.targets.forEach((target, index) => {
+          if (!TARGET.test(target)) {
+            ctx.issues.push({
+              code: 'custom',
+              path: ['static_configs', groupIndex, 'targets', index],
+              message:
+                'must be host:port (or [ipv6]:port), without a scheme or a path: those are scheme and metrics_path',
+              input: target,
+            });
+          }
+        }),
+      );
     }
     return {
       ...config,

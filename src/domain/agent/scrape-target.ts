@@ -61,6 +61,9 @@ export function resolveTargets(job: ScrapeConfig): TargetSet {
 function targetFrom(job: ScrapeConfig, configured: string, labels: LabelBuilder): ScrapeTarget | string {
   const address = labels.get('__address__');
   if (address === undefined || address === '') return `target ${configured}: relabelling left no __address__`;
+  if (address.includes('/') || /\s/.test(address)) {
+    return `target ${configured}: __address__ ${JSON.stringify(address)} is not host:port (relabel it, e.g. into __param_target)`;
+  }
   if (!labels.get('instance')) labels.set('instance', address);
   const scheme = labels.get('__scheme__') ?? job.scheme;
   if (scheme !== 'http' && scheme !== 'https')

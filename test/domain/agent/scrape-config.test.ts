@@ -101,3 +101,14 @@ describe('byte sizes', () => {
     expect(() => parseByteSize(text)).toThrow(/not a size/);
   });
 });
+
+describe('README', () => {
+  it('the Scraping example is a valid scrape_configs list', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Scraping')))![1]!;
+    const jobs = scrapeConfigsSchema.parse((parse(block) as { scrape_configs: unknown }).scrape_configs);
+    expect(jobs.map((job) => job.job_name)).toEqual(['windows', 'blackbox']);
+  });
+});

@@ -120,3 +120,27 @@ describe('addTargetLabels', () => {
     expect(Object.fromEntries(series)).toEqual({ __name__: 'up', job: 'node', instance: 'a:1' });
   });
 });
+
+describe('targets that only relabelling makes addresses', () => {
+  it('a URL target is fine when relabelling moves it out of __address__, and named when it does not', () => {
+    const ok = resolveTargets(
+      job({
+        static_configs: [{ targets: ['https://pacs.ward.local/health'] }],
+        relabel_configs: [
+          { source_labels: ['__address__'], target_label: '__param_target' },
+          { target_label: '__address__', replacement: '127.0.0.1:9115' },
+        ],
+      }),
+    );
+    expect(ok.targets[0]!.url).toBe('http://127.0.0.1:9115/metrics?target=https%3A%2F%2Fpacs.ward.local%2Fhealth');
+    const left = resolveTargets(
+      job({
+        static_configs: [{ targets: ['https://pacs.ward.local/health'] }],
+        relabel_configs: [{ source_labels: ['__address__'], target_label: 'url' }],
+      }),
+    );
+    expect(left.problems).toEqual([
+      'target https://pacs.ward.local/health: __address__ "https://pacs.ward.local/health" is not host:port (relabel it, e.g. into __param_target)',
+    ]);
+  });
+});
