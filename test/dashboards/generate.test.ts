@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderAll } from '../../dashboards/src/generate.js';
+import { BACKENDS, DASHBOARDS, DATASOURCES } from '../../dashboards/src/index.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+interface PanelJson {
+  readonly id: number;
+  readonly type: string;
+  readonly title: string;
+  readonly datasource?: { type?: string; uid?: string };
+  readonly fieldConfig?: { defaults?: { unit?: string } };
+  readonly targets?: ReadonlyArray<{ datasource?: { type?: string; uid?: string } }>;
+}
+
+describe('the committed dashboards', () => {
+  it('are up to date with dashboards/src (regenerated in memory and compared as data)', async () => {
+    const rendered = await renderAll();
+    const committed = readdirSync(join(ROOT, 'dashboards'))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => `dashboards/${name}`)
+      .sort();
+    expect(committed, 'dashboards/*.json holds a file no dashboard renders, or misses one').toEqual(
+      [...rendered.keys()].sort(),
+    );
+    for (const [path, text] of rendered) {
+      expect(
+        JSON.parse(readFileSync(join(ROOT, path), 'utf8')),
+        `${path} is stale: regenerate with \`npm run dashboards\``,
+      ).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('give every panel a data source of its backend, on the panel and on each query, and a unit', () => {
+    for (const entry of DASHBOARDS) {
+      for (const backend of BACKENDS) {
+        const json = entry.json(backend) as unknown as { panels: PanelJson[] };
+        const panels = json.panels.filter((panel) => panel.type !== 'row');
+        expect(panels.length, entry.uid).toBeGreaterThan(0);
+        for (const panel of panels) {
+          const where = `${entry.uid} (${backend}) panel ${panel.id} "${panel.title}"`;
+          expect(panel.datasource, where).toEqual({ type: DATASOURCES[backend].type, uid: DATASOURCES[backend].uid });
+          expect(panel.targets?.length, where).toBeGreaterThan(0);
+          for (const target of panel.targets ?? []) expect(target.datasource, where).toEqual(panel.datasource);
+          expect(panel.fieldConfig?.defaults?.unit, where).toMatch(/^[a-z_]+$/);
+        }
+      }
+    }
+  });
+
+  it('keep panel ids unique within a dashboard and the same in both renderings (alert links use them)', () => {
+    for (const entry of DASHBOARDS) {
+      const ids = BACKENDS.map((backend) =>
+        (entry.json(backend) as unknown as { panels: PanelJson[] }).panels.map((panel) => panel.id),
+      );
+      expect(new Set(ids[0]).size, entry.uid).toBe(ids[0]!.length);
+      expect(ids[1], entry.uid).toEqual(ids[0]);
+    }
+  });
+
+  it("have unique uids within Grafana's 40-character limit, and no numeric id", () => {
+    const uids = DASHBOARDS.map((entry) => entry.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const entry of DASHBOARDS) {
+      expect(entry.uid).toMatch(/^pflow-[a-z0-9-]{1,34}$/);
+      for (const backend of BACKENDS) {
+        const json = entry.json(backend) as unknown as { uid: string; id: unknown; title: string };
+        expect(json.uid).toBe(entry.uid);
+        expect(json.id).toBeNull();
+        expect(json.title).toBe(entry.title);
+      }
+    }
+  });
+});
