@@ -2,6 +2,7 @@ import type { LabelMatcher, Labels } from '../labels.js';
 import type { RuleGroupDefinition } from '../rules/types.js';
 import type { MaintenanceWindow, Silence } from '../silences.js';
 import type { AssetsConfig } from '../assets/config-schema.js';
+import type { ReportDefinition } from '../report/config-schema.js';
 import type { AwsSettings, MetricsStorageSettings, RunsOn } from './cloud.js';
 
 /**
@@ -24,6 +25,8 @@ export interface DeploymentConfig {
   readonly aws?: AwsSettings;
   /** RF-ID assets and patient flow (the `assets:` section). */
   readonly assets?: AssetsConfig;
+  /** Daily reports (the `reports:` section). */
+  readonly reports?: readonly ReportDefinition[];
 }
 
 export interface SiteDefinition {

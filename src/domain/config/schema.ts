@@ -12,6 +12,7 @@ import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './clou
 import { ampSettings, prometheusSettings } from './prometheus.js';
 import { checkCrossFieldRules } from './cross-field.js';
 import { assetsSchema, checkAssetsSection, normaliseAssets } from '../assets/config-schema.js';
+import { checkReportsSection, normaliseReports, reportsSchema } from '../report/config-schema.js';
 import { noDataGraceMs, probesReadBy, sharedProbeLabels } from './rule-probes.js';
 import {
   clockTime,
@@ -244,6 +245,7 @@ export const deploymentShape = z
     local: localSchema.prefault({}),
     aws: awsSchema.optional(),
     assets: assetsSchema.optional(),
+    reports: reportsSchema.optional(),
   })
   .meta({
     title: 'PerformanceFlow site config',
@@ -257,6 +259,7 @@ export const deploymentConfigSchema = deploymentShape
   // `when`: run the cross-field checks even when a field elsewhere is invalid, so one run lists every error.
   .superRefine(checkCrossFieldRules, { when: () => true })
   .superRefine(checkAssetsSection, { when: () => true })
+  .superRefine(checkReportsSection, { when: () => true })
   .transform(normalise);
 
 const WEEKDAY_NUMBER: Readonly<Record<(typeof WEEKDAYS)[number], number>> = {
@@ -411,5 +414,11 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
       ? {}
       : { aws: { secretsPrefix: shape.aws.secrets_prefix, secrets: shape.aws.secrets } }),
     ...(shape.assets && { assets: normaliseAssets(shape.assets) }),
+    ...(shape.reports && {
+      reports: normaliseReports(
+        shape.reports,
+        shape.sites.map((site) => site.id),
+      ),
+    }),
   };
 }
