@@ -11,7 +11,7 @@ import { systemClock } from '../src/domain/ports.js';
 import { scopeGroupToSite } from '../src/domain/rules/site-scope.js';
 import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-group.js';
 import { requireEnv } from './shared/config.js';
-import { ENV, type RuleScheduleInput } from './shared/environment.js';
+import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 
@@ -103,9 +103,16 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
         silences: () => config.silences,
         maintenanceWindows: () => config.maintenanceWindows,
       });
+      // The stack's "rule group has not completed for 3 intervals" alarm reads this, in its own
+      // dimension set {service, site, group}; flushed at once so it never waits for the invocation's end.
+      const completed = obs.metrics.singleMetric();
+      completed.addDimensions({ site, group: groupName });
+      completed.addMetric(METRICS.ruleGroupCompleted, MetricUnit.Count, 1);
       obs.metrics.addDimension('group', groupName);
       obs.metrics.addMetric('RuleCycleDurationMs', MetricUnit.Milliseconds, Date.now() - startedAt);
       obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
+      // The cycle itself succeeds while the store is down (each rule applied on_error); this is what alarms on it.
+      obs.metrics.addMetric('RuleQueryFailures', MetricUnit.Count, report.failedQueries);
       obs.metrics.addMetric('RuleNotifications', MetricUnit.Count, report.notifications);
       obs.metrics.addMetric('RuleConflicts', MetricUnit.Count, report.conflicts);
       return { site, group: groupName, ...report };

@@ -20,6 +20,8 @@ export interface RuleGroupDeps {
 
 export interface RuleGroupReport {
   readonly queries: number;
+  /** Queries that failed (their rules applied `on_error`); the rule function reports them as a metric. */
+  readonly failedQueries: number;
   readonly series: number;
   readonly notifications: number;
   readonly conflicts: number;
@@ -43,6 +45,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
 
   const windows: SeriesWindow[] = [];
   const fetchErrors = new Map<string, string>();
+  let failedQueries = 0;
   for (const [table, need] of byTable) {
     try {
       windows.push(
@@ -57,6 +60,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
       // The rules still run: each applies its on_error policy instead of the cycle crashing.
       const message = `fetching ${table} windows failed: ${error instanceof Error ? error.message : String(error)}`;
       deps.logger.error('rule group fetch failed', { group: group.name, table, error: message });
+      failedQueries++;
       for (const ruleId of need.ruleIds) fetchErrors.set(ruleId, message);
     }
   }
@@ -107,5 +111,11 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     }
   }
   if (notifications.length > 0) await deps.bus.publish(notifications);
-  return { queries: byTable.size, series: windows.length, notifications: notifications.length, conflicts: lost.size };
+  return {
+    queries: byTable.size,
+    failedQueries,
+    series: windows.length,
+    notifications: notifications.length,
+    conflicts: lost.size,
+  };
 }

@@ -5,13 +5,14 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliverHandler } from '../../../lambdas/deliver.js';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/observability.js';
 import { alertEvent } from '../../support/alert-event.js';
 import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/http-receiver.js';
 import { startSmtpServer, type SmtpTestServer } from '../../support/smtp-server.js';
+import { emfOf, logsOf, outputOf } from '../lambda-output.js';
 
 /**
  * What a deliver function writes to stdout — CloudWatch Logs — when its config holds secrets and its
@@ -63,43 +64,6 @@ function sqsEvent(bodies: string[]): SQSEvent {
     })),
   };
 }
-
-/**
- * Runs one invocation and returns every line it wrote, parsed (each must be JSON). Lambda sends both
- * stdout and stderr (where Powertools writes warnings and errors) to CloudWatch Logs.
- */
-async function outputOf(run: () => Promise<unknown>): Promise<{ raw: string; lines: Record<string, unknown>[] }> {
-  const chunks: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    await run();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  const raw = chunks.join('');
-  const lines = raw
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { raw, lines };
-}
-
-interface EmfDocument {
-  _aws: {
-    Timestamp: number;
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
-  };
-  [key: string]: unknown;
-}
-
-const emfOf = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line) as EmfDocument[];
 
 beforeAll(async () => {
   ddb = await startDynamoLocal();
@@ -193,7 +157,7 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
     );
 
     // Log lines: Powertools JSON with the Lambda context, at the levels the README describes.
-    const logs = lines.filter((line) => !('_aws' in line));
+    const logs = logsOf(lines);
     const deadLettered = logs.filter((line) => line.message === 'notification dead-lettered');
     expect(deadLettered).toHaveLength(1);
     expect(deadLettered[0]).toMatchObject({
