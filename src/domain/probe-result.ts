@@ -11,6 +11,7 @@ export const PROBE_FAILURE_REASONS = [
   'body_mismatch',
   'answer_mismatch',
   'cert_expiring',
+  'packet_loss',
   'error',
 ] as const;
 export type ProbeFailureReason = (typeof PROBE_FAILURE_REASONS)[number];

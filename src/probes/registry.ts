@@ -1,5 +1,6 @@
 import { dnsProber } from './dns/probe.js';
 import { httpProber } from './http/probe.js';
+import { pingProber } from './ping/probe.js';
 import type { ProbeKindName, ProbeSettingsOf } from './settings.js';
 import { tcpProber } from './tcp/probe.js';
 import type { Prober } from './types.js';
@@ -12,6 +13,7 @@ export const probers = {
   http: httpProber,
   tcp: tcpProber,
   dns: dnsProber,
+  ping: pingProber,
 } satisfies { [Kind in ProbeKindName]: Prober<ProbeSettingsOf<Kind>> };
 
 /** Runs a probe whose settings were validated by its kind's schema (what the config gives the runtime). */

@@ -1,5 +1,6 @@
 import { dnsSettings } from './dns/settings.js';
 import { httpSettings } from './http/settings.js';
+import { pingSettings } from './ping/settings.js';
 import { tcpSettings } from './tcp/settings.js';
 import type { ProbeKindSettings } from './types.js';
 
@@ -11,6 +12,7 @@ export const probeKindSettings = {
   http: httpSettings,
   tcp: tcpSettings,
   dns: dnsSettings,
+  ping: pingSettings,
 } as const;
 
 export type ProbeKindName = keyof typeof probeKindSettings;

@@ -9,7 +9,7 @@ const issuesOf = (kind: ProbeKindName, block: unknown): string[] => {
 
 describe('probe kind registry', () => {
   it('pairs every kind that has settings with a prober, and nothing else', () => {
-    expect(PROBE_KINDS).toEqual(['http', 'tcp', 'dns']);
+    expect(PROBE_KINDS).toEqual(['http', 'tcp', 'dns', 'ping']);
     expect(Object.keys(probers).sort()).toEqual([...PROBE_KINDS].sort());
   });
 });

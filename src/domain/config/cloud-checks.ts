@@ -39,6 +39,12 @@ export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
       (typeof probe.runs_on === 'string' ? probe.runs_on : undefined) ?? siteRunsOn.get(probe.site) ?? DEFAULT_RUNS_ON;
     if (runsOn !== 'cloud') return;
     const path: Path = ['probes', index];
+    if (probe.kind === 'ping') {
+      report(
+        [...path, 'runs_on'],
+        'a ping probe sends ICMP, which a Lambda cannot: run it on an agent inside the network (runs_on: agent:<id>)',
+      );
+    }
     const own = ms(probe.interval);
     const interval = probe.interval === undefined ? ms(defaults.probe_interval) : own;
     if (interval !== undefined && !isWholeMinutes(interval)) {

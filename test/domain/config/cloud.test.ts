@@ -42,6 +42,15 @@ describe('runs_on', () => {
     ]);
   });
 
+  it('in an AWS config, a ping probe must run on an agent (ICMP cannot leave a Lambda); on an agent it is fine', () => {
+    const ping = (id: string, site: string) =>
+      `  - { id: ${id}, site: ${site}, kind: ping, target: 10.1.2.3, interval: 1m }\n`;
+    const text = `${SITES}defaults: { evaluation_interval: 1m }\nprobes:\n${ping('a', 'site-a')}${ping('b', 'ward-b')}aws: {}\n`;
+    expect(issues(text)).toEqual([
+      'probes[0].runs_on: a ping probe sends ICMP, which a Lambda cannot: run it on an agent inside the network (runs_on: agent:<id>)',
+    ]);
+  });
+
   it('in an AWS config, names defaults.probe_interval when the interval comes from there', () => {
     const text = `${SITES}defaults: { evaluation_interval: 2m }\nprobes:\n  - { id: a, site: site-a, kind: tcp, target: 'h.example:22' }\naws: {}\n`;
     expect(issues(text)).toEqual([
