@@ -134,7 +134,7 @@ function unknownKeyMessage(parentPath: (string | number)[], key: string, value: 
 }
 
 /** Zod's messages, reworded for people editing YAML; none of them shows the offending value. */
-function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
+export function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'required';

@@ -98,6 +98,28 @@ const probeSchema = kindUnion(probeKindSettings, {
   labels,
 }) as ZodType<ProbeItem>;
 
+/**
+ * A probe in an agent's config (agent.yaml): the site config's probe shape without `site` and
+ * `runs_on`, which the agent's token and the agent itself decide.
+ */
+export const agentProbeSchema = kindUnion(probeKindSettings, {
+  id,
+  target: z.string().min(1).describe('What to probe; its form depends on the kind (URL, host:port, DNS name)'),
+  interval: duration({ positive: true, atMost: BOUNDS.day }).optional().describe('default: 30s'),
+  timeout: duration({ positive: true, atMost: BOUNDS.timeout }).optional().describe('default: 10s'),
+  labels,
+}) as ZodType<AgentProbeItem>;
+
+export interface AgentProbeItem {
+  readonly id: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly interval?: number;
+  readonly timeout?: number;
+  readonly labels: Labels;
+  readonly [block: string]: unknown;
+}
+
 interface ChannelItem {
   readonly id: string;
   readonly kind: string;

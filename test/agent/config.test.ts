@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAgentConfig, parseAgentConfig } from '../../src/agent/config.js';
+import { eventsUrl } from '../../src/domain/agent/agent-config.js';
+import { ConfigError } from '../../src/domain/errors.js';
+
+const TOKEN = 'pfa_abc123_SECRETsecretSECRETsecret0123456789';
+
+const FULL = `agent: { id: ward-server-1 }
+ingest:
+  url: https://ingest.example/v1/ingest
+  token: \${PFLOW_AGENT_TOKEN}
+  ca_file: /etc/pflow/ca.pem
+  mode: push
+  batch_max_samples: 10000
+  batch_max_age: 10s
+  timeout: 10s
+buffer: { dir: /var/lib/pflow-agent, max_bytes: 1GiB, fsync: interval, fsync_interval: 1s }
+scrape_configs:
+  - job_name: node
+    static_configs: [ { targets: ["127.0.0.1:9100"] } ]
+probes:
+  - { id: web, kind: http, target: "https://intranet.local/" }
+log_drop: { path: /var/log/pflow/alerts.jsonl, max_bytes: 10MiB, keep: 10 }
+`;
+
+function errors(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseAgentConfig(text, 'agent.yaml', env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('agent.yaml', () => {
+  it('reads the documented example into durations in ms and sizes in bytes', () => {
+    const config = parseAgentConfig(FULL, 'agent.yaml', { PFLOW_AGENT_TOKEN: TOKEN });
+    expect(config.agentId).toBe('ward-server-1');
+    expect(config.ingest).toEqual({
+      url: 'https://ingest.example/v1/ingest',
+      token: TOKEN,
+      caFile: '/etc/pflow/ca.pem',
+      mode: 'push',
+      batchMaxSamples: 10_000,
+      batchMaxAgeMs: 10_000,
+      timeoutMs: 10_000,
+      gzipLevel: 1,
+    });
+    expect(config.buffer).toEqual({
+      dir: '/var/lib/pflow-agent',
+      maxBytes: 1024 ** 3,
+      fsync: 'interval',
+      fsyncIntervalMs: 1000,
+    });
+    expect(config.logDrop).toEqual({
+      path: '/var/log/pflow/alerts.jsonl',
+      maxBytes: 10 * 1024 ** 2,
+      keep: 10,
+      pollIntervalMs: 30_000,
+    });
+    expect(config.probes.map((probe) => [probe.id, probe.kind])).toEqual([['web', 'http']]);
+    expect(config.scrapeConfigs.map((job) => job.job_name)).toEqual(['node']);
+    expect(eventsUrl(config.ingest.url ?? '')).toBe('https://ingest.example/v1/events');
+  });
+
+  it('lists every problem with its line and path, in file order, unknown keys included', () => {
+    const text = `agent: { id: Ward_1 }
+ingest:
+  url: ftp://x
+  token: short
+  mode: pull
+  colour: red
+buffer: { dir: /b, max_bytes: 12 parsecs, fsync: sometimes }
+`;
+    expect(errors(text)).toEqual([
+      'line 1: agent.id: must be 1–63 lower-case letters, digits or hyphens, starting with a letter or digit',
+      'line 3: ingest.url: must be an absolute http(s) URL, e.g. https://ingest.example/v1/ingest',
+      'line 4: ingest.token: must be at least 16 characters (pflow agent token create prints one)',
+      'line 6: ingest.colour: unknown key',
+      'line 7: buffer.max_bytes: unknown unit "parsecs" in size "12 parsecs" (units: B, KiB, MiB, GiB, TiB)',
+      'line 7: buffer.fsync: must be one of: always, interval',
+    ]);
+  });
+
+  it('requires url and token in push mode, and pull settings in pull mode', () => {
+    expect(errors('agent: { id: a }\nbuffer: { dir: /b }\n')).toEqual([
+      'line 1: ingest.url: required in push mode',
+      'line 1: ingest.token: required in push mode',
+    ]);
+    expect(errors('agent: { id: a }\ningest: { mode: pull }\nbuffer: { dir: /b }\n')).toEqual([
+      'line 1: pull: required with ingest.mode: pull',
+    ]);
+  });
+
+  it('names a missing environment variable and never shows a substituted secret', () => {
+    expect(errors(FULL)).toEqual(['line 4: ingest.token: environment variable PFLOW_AGENT_TOKEN is not set']);
+    const leaky = FULL.replace('batch_max_samples: 10000', 'batch_max_samples: ${PFLOW_AGENT_TOKEN}');
+    const listed = errors(leaky, { PFLOW_AGENT_TOKEN: TOKEN }).join('\n');
+    expect(listed).toMatch(/batch_max_samples/);
+    expect(listed).not.toContain('SECRET');
+  });
+
+  it('refuses YAML errors by line and a missing file by name', async () => {
+    expect(errors('agent: { id: a\n')[0]).toMatch(/^line \d+:\d+: /);
+    expect(errors('agent: { id: a }\nagent: { id: b }\n')).toEqual(['line 2:1: duplicate key']);
+    const dir = mkdtempSync(join(tmpdir(), 'pflow-agent-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    await expect(loadAgentConfig(join(dir, 'missing.yaml'), {})).rejects.toThrow(/no such file/);
+    writeFileSync(join(dir, 'agent.yaml'), FULL);
+    expect((await loadAgentConfig(join(dir, 'agent.yaml'), { PFLOW_AGENT_TOKEN: TOKEN })).agentId).toBe(
+      'ward-server-1',
+    );
+  });
+});
