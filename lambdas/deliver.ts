@@ -13,7 +13,7 @@ import { RateLimiter } from '../src/delivery/rate-limiter.js';
 import { siteTimezones, type ChannelDefinition } from '../src/domain/config/model.js';
 import { PflowError } from '../src/domain/errors.js';
 import { systemClock, type Clock } from '../src/domain/ports.js';
-import { realTimers } from '../src/delivery/timers.js';
+import { realTimers, type DeliveryTimers } from '../src/delivery/timers.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -24,6 +24,8 @@ export interface DeliverHandlerOptions {
   /** Clients for AWS-backed channel kinds (tests point them at local servers). */
   readonly channelClients?: ChannelDeps['aws'];
   readonly fetch?: typeof fetch;
+  /** How the rate limiter waits (tests drive it with a manual clock). */
+  readonly timers?: DeliveryTimers;
 }
 
 /** A claim outlives the longest send (channels time out well within 30 s) and the function's timeout. */
@@ -60,7 +62,11 @@ export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
     if (consumer && consumerKey === key) return consumer;
     ddb ??= new DynamoDBClient({});
     sqs ??= new SQSClient({});
-    limiter ??= new RateLimiter(channel.rateLimitPerSecond, clock, realTimers);
+    limiter ??= new RateLimiter(
+      perInvocationRate(channel.rateLimitPerSecond, env),
+      clock,
+      options.timers ?? realTimers,
+    );
     const sender = createChannelSender(withStackTopic(channel, env), {
       clock,
       logger: obs.port,
@@ -113,6 +119,21 @@ export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
 }
 
 export const handler = createDeliverHandler();
+
+/**
+ * The channel's rate as one invocation may use it. The limiter lives in one container, and up to
+ * PFLOW_CHANNEL_MAX_CONCURRENCY containers send at once (the event source's maximum concurrency),
+ * so each gets its share: Slack's 1/s at concurrency 2 is one send every 2 s per invocation.
+ */
+export function perInvocationRate(perSecond: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[ENV.channelMaxConcurrency];
+  if (perSecond === undefined || raw === undefined || raw === '') return perSecond;
+  const concurrency = Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`${ENV.channelMaxConcurrency} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  }
+  return perSecond / concurrency;
+}
 
 /** An `sns` channel without `topic_arn` publishes to the topic the stack made for it (PFLOW_CHANNEL_TOPIC_ARN). */
 export function withStackTopic(channel: ChannelDefinition, env: NodeJS.ProcessEnv): ChannelDefinition {

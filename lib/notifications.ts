@@ -17,6 +17,19 @@ export const DELIVER_TIMEOUT = Duration.seconds(30);
 /** Concurrent deliveries per channel; Slack's webhook takes about one message a second, so it gets SQS's floor. */
 export const CHANNEL_MAX_CONCURRENCY: Readonly<Record<string, number>> = { slack: 2 };
 export const DEFAULT_CHANNEL_MAX_CONCURRENCY = 5;
+/** SQS's largest batch for a standard queue consumer that we use; smaller for a paced channel (see channelBatchSize). */
+export const CHANNEL_BATCH_SIZE = 10;
+
+/**
+ * A rate-limited channel's batch: each invocation sends at `rate ÷ maxConcurrency`, and a batch's
+ * records queue for their slots, so at most as many records as fit in half the function's timeout
+ * (the other half is for the sends themselves). Slack (1/s, concurrency 2, 30 s): 7 records.
+ */
+export function channelBatchSize(rateLimitPerSecond: number | undefined, maxConcurrency: number): number {
+  if (rateLimitPerSecond === undefined) return CHANNEL_BATCH_SIZE;
+  const fits = Math.floor((DELIVER_TIMEOUT.toSeconds() / 2) * (rateLimitPerSecond / maxConcurrency));
+  return Math.max(1, Math.min(CHANNEL_BATCH_SIZE, fits));
+}
 
 export interface NotificationsProps {
   readonly config: DeploymentConfig;
@@ -88,12 +101,14 @@ export class Notifications extends Construct {
               enforceSSL: true,
             })
           : undefined;
+      const maxConcurrency = CHANNEL_MAX_CONCURRENCY[channel.kind] ?? DEFAULT_CHANNEL_MAX_CONCURRENCY;
       const deliver = functions.create(this, `${channel.id}-Deliver`, 'deliver', {
         description: `Delivers alert events to channel ${channel.id} (${channel.kind})`,
         timeout: DELIVER_TIMEOUT,
         memorySize: 256,
         environment: {
           [ENV.channelId]: channel.id,
+          [ENV.channelMaxConcurrency]: String(maxConcurrency),
           [ENV.notificationLogTable]: storage.notificationLogTable.tableName,
           [ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
           ...(isLogDrop(channel) ? { [ENV.logDropBucket]: storage.logDropBucket.bucketName } : {}),
@@ -102,9 +117,10 @@ export class Notifications extends Construct {
       });
       deliver.addEventSource(
         new SqsEventSource(queue, {
-          batchSize: 10,
+          batchSize: channelBatchSize(channel.rateLimitPerSecond, maxConcurrency),
           reportBatchItemFailures: true,
-          maxConcurrency: CHANNEL_MAX_CONCURRENCY[channel.kind] ?? DEFAULT_CHANNEL_MAX_CONCURRENCY,
+          // With the handler's limiter at rate ÷ maxConcurrency, all invocations together keep the channel's rate.
+          maxConcurrency,
         }),
       );
       storage.notificationLogTable.grant(deliver, 'dynamodb:GetItem', 'dynamodb:PutItem');

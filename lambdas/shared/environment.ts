@@ -23,6 +23,11 @@ export const ENV = {
   channelId: 'PFLOW_CHANNEL_ID',
   /** For an `sns` channel consumer without `topic_arn` in the config: the topic the stack made for it. */
   channelTopicArn: 'PFLOW_CHANNEL_TOPIC_ARN',
+  /**
+   * For a channel consumer: the event source's maximum concurrency. The channel's rate limit is divided
+   * by it, so that many invocations at once stay within the receiver's rate (default 1).
+   */
+  channelMaxConcurrency: 'PFLOW_CHANNEL_MAX_CONCURRENCY',
   /** For a channel consumer: its dead-letter queue, where permanent failures and malformed messages go at once. */
   deadLetterQueueUrl: 'PFLOW_DEAD_LETTER_QUEUE_URL',
   /** For the meta-alarm function: JSON object mapping each dead-letter queue's name to its channel id. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { channelBatchSize } from '../../lib/notifications.js';
 import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
 describe('Notifications', { timeout: 120_000 }, () => {
@@ -51,10 +52,34 @@ describe('Notifications', { timeout: 120_000 }, () => {
     const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m);
     expect(mappings).toHaveLength(4);
     for (const mapping of mappings)
-      expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'] });
     expect(mappings.map((m) => (m.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency)).toEqual([
       2, 5, 5, 5,
     ]);
+    // Slack's records wait for 2 s slots (1/s ÷ 2 invocations): 7 fit in half the 30 s timeout.
+    expect(mappings.map((m) => m.BatchSize)).toEqual([7, 10, 10, 10]);
+  });
+
+  it('tells each deliver function its maximum concurrency, so its rate limiter takes its share of the channel rate', () => {
+    const variables = (id: string) =>
+      (
+        (template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[id]!.Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(variables(functionIdByPath(template, 'opsslackDeliver'))).toMatchObject({
+      PFLOW_CHANNEL_ID: 'ops-slack',
+      PFLOW_CHANNEL_MAX_CONCURRENCY: '2',
+    });
+    expect(variables(functionIdByPath(template, 'oncallemailDeliver'))).toMatchObject({
+      PFLOW_CHANNEL_MAX_CONCURRENCY: '5',
+    });
+  });
+
+  it('sizes a paced channel’s batch to fit its slots in half the timeout', () => {
+    expect(channelBatchSize(undefined, 5)).toBe(10);
+    expect(channelBatchSize(1, 2)).toBe(7);
+    expect(channelBatchSize(4, 5)).toBe(10);
+    expect(channelBatchSize(0.1, 2)).toBe(1);
   });
 
   it('grants a deliver function only its log table, its dead-letter queue and what its kind reaches', () => {

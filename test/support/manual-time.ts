@@ -33,6 +33,12 @@ export class ManualTime {
     },
   };
 
+  /** How far off the earliest pending timer is, or undefined when none is pending. */
+  nextDueIn(): number | undefined {
+    if (this.pending.length === 0) return undefined;
+    return Math.max(0, Math.min(...this.pending.map((p) => p.at)) - this.mono);
+  }
+
   jumpWall(byMs: number): void {
     this.wall += byMs;
   }
