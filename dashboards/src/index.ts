@@ -2,15 +2,32 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCES } from './datasources.js';
 import { renderDashboard } from './render.js';
 import { BACKENDS, type Backend, type DashboardSpec } from './spec.js';
+import { alertHistoryDashboard } from './views/alert-history.js';
+import { apiEndpointsDashboard } from './views/api-endpoints.js';
 import { apiDashboard } from './views/api.js';
+import { containersDashboard } from './views/containers.js';
+import { databasesDashboard } from './views/databases.js';
 import { overviewDashboard } from './views/overview.js';
+import { rfidTagsDashboard } from './views/rfid-tags.js';
+import { systemResourcesDashboard } from './views/system-resources.js';
+import { windowsProcessesDashboard } from './views/windows-processes.js';
 
 /**
  * The registry of dashboards: the single list `npm run dashboards` renders, the tests check and the
  * provisioning custom resource upserts. Each one exists for both metric stores under the same uid,
  * so an alert's link works whichever store a deployment uses.
  */
-export const DASHBOARD_SPECS: readonly DashboardSpec[] = [overviewDashboard, apiDashboard];
+export const DASHBOARD_SPECS: readonly DashboardSpec[] = [
+  overviewDashboard,
+  systemResourcesDashboard,
+  apiDashboard,
+  containersDashboard,
+  databasesDashboard,
+  windowsProcessesDashboard,
+  apiEndpointsDashboard,
+  rfidTagsDashboard,
+  alertHistoryDashboard,
+];
 
 export interface DashboardEntry {
   readonly uid: string;

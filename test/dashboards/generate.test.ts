@@ -44,7 +44,7 @@ describe('the committed dashboards', () => {
           expect(panel.datasource, where).toEqual({ type: DATASOURCES[backend].type, uid: DATASOURCES[backend].uid });
           expect(panel.targets?.length, where).toBeGreaterThan(0);
           for (const target of panel.targets ?? []) expect(target.datasource, where).toEqual(panel.datasource);
-          expect(panel.fieldConfig?.defaults?.unit, where).toMatch(/^[a-z_]+$/);
+          expect(panel.fieldConfig?.defaults?.unit, where).toMatch(/^[A-Za-z_]+$/);
         }
       }
     }

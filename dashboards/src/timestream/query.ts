@@ -91,6 +91,8 @@ export interface ValueSpec<T extends TableName> {
   readonly as: string;
   /** Scales the aggregate (e.g. 1/1000 to turn ms into s); kept as a plain factor. */
   readonly times?: number;
+  /** Added after scaling: `times: -1, plus: 1` turns a success ratio into a failure ratio. */
+  readonly plus?: number;
 }
 
 function valueSql<T extends TableName>(value: ValueSpec<T>): string {
@@ -113,6 +115,7 @@ function valueSql<T extends TableName>(value: ValueSpec<T>): string {
       expr = `${value.agg}(${column})`;
   }
   if (value.times !== undefined) expr = `${expr} * ${value.times}`;
+  if (value.plus !== undefined) expr = `${expr} + ${value.plus}`;
   if (!/^[a-z_][a-z0-9_]*$/.test(value.as)) throw new Error(`alias must be lower-case snake case: ${value.as}`);
   return `${expr} AS ${value.as}`;
 }
@@ -153,6 +156,8 @@ export interface SelectSpec<T extends TableName> {
   /** Order by a value alias (table panels), e.g. soonest certificates first. */
   readonly orderBy?: { readonly alias: string; readonly direction: 'ASC' | 'DESC' };
   readonly limit?: number;
+  /** Raw rows (no aggregate): `time` and the `by` columns, newest first. */
+  readonly rows?: true;
 }
 
 /** Builds one SELECT over one table. */
@@ -161,7 +166,7 @@ export function select<T extends TableName>(spec: SelectSpec<T>): TimestreamQuer
   const by = (spec.by ?? []).map((column) => ident(column));
   const bin =
     spec.bin === undefined ? undefined : spec.bin === true ? 'bin(time, ${__interval_ms}ms)' : `bin(time, ${spec.bin})`;
-  const columns = [...(bin ? [`${bin} AS time`] : []), ...by, ...spec.values.map(valueSql)];
+  const columns = [...(bin ? [`${bin} AS time`] : spec.rows ? ['time'] : []), ...by, ...spec.values.map(valueSql)];
   const measureFilter =
     spec.measureNames.length === 1
       ? `measure_name = ${literal(spec.measureNames[0]!)}`
@@ -192,6 +197,7 @@ export function select<T extends TableName>(spec: SelectSpec<T>): TimestreamQuer
     );
   }
   if (bin) lines.push('ORDER BY time');
+  else if (spec.rows) lines.push('ORDER BY time DESC');
   else if (spec.orderBy) lines.push(`ORDER BY ${spec.orderBy.alias} ${spec.orderBy.direction}`);
   if (spec.limit !== undefined) lines.push(`LIMIT ${spec.limit}`);
   const referenced = new Set<string>([

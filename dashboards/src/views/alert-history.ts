@@ -1,0 +1,140 @@
+import { sel } from '../promql.js';
+import { higherIsWorse, type DashboardSpec } from '../spec.js';
+import { rollup, select } from '../timestream/query.js';
+import { ALERT_LOOKBACK } from './overview.js';
+
+const S = ['site'] as const;
+const bySite = [{ column: 'site', variable: 'site' }] as const;
+const STATES = [
+  { value: 'firing', text: 'firing', color: 'red' },
+  { value: 'pending', text: 'pending', color: 'orange' },
+  { value: 'nodata', text: 'no data', color: 'purple' },
+  { value: 'error', text: 'error', color: 'dark-red' },
+  { value: 'resolved', text: 'resolved', color: 'green' },
+] as const;
+
+export const ALERT_HISTORY_PANELS = { firingNow: 1, timeline: 2, entries: 3, changes: 4 } as const;
+
+/**
+ * Alert state history (the `alerts` table; `ALERTS` on Prometheus). Notifications delivered and
+ * dead-lettered per channel are not in either metric store: the deliver function reports them as
+ * CloudWatch EMF metrics (`NotificationsDelivered`, `NotificationsDeadLettered`) and the local
+ * runtime in /api/health, so this dashboard shows the state changes that cause notifications.
+ */
+export const alertHistoryDashboard: DashboardSpec = {
+  uid: 'pflow-alert-history',
+  title: 'PerformanceFlow / Alert history',
+  description: 'Alert state changes: firing now, state over time, how often each rule entered each state.',
+  seedView: 'Alert history (issue 10); 4.12–4.14 showed the notifications these changes send',
+  tags: ['alerts'],
+  variables: ['site'],
+  time: { from: 'now-7d', to: 'now' },
+  items: [
+    {
+      id: ALERT_HISTORY_PANELS.firingNow,
+      title: 'Firing now',
+      kind: 'table',
+      unit: 'none',
+      mappings: [{ value: '1', text: 'FIRING', color: 'red' }],
+      grid: { x: 0, y: 0, w: 24, h: 7 },
+      prom: [
+        {
+          expr: `last_over_time(${sel('ALERTS', S, ['alertstate="firing"'])}[${ALERT_LOOKBACK}]) == 1`,
+          legend: '{{alertname}}',
+        },
+      ],
+      timestream: [
+        rollup(
+          {
+            table: 'alerts',
+            measureNames: ['alert'],
+            by: ['site', 'rule', 'severity', 'fingerprint'],
+            values: [
+              { agg: 'last', column: 'state', as: 'state' },
+              { agg: 'last', column: 'summary', as: 'summary' },
+            ],
+            where: bySite,
+            lastWindow: ALERT_LOOKBACK,
+          },
+          {
+            by: ['site', 'rule', 'severity', 'fingerprint'],
+            values: [{ agg: 'max', of: 'summary', as: 'last_summary' }],
+            where: [{ alias: 'state', equals: 'firing' }],
+          },
+        ),
+      ],
+    },
+    {
+      id: ALERT_HISTORY_PANELS.timeline,
+      title: 'Alert states over time',
+      kind: 'state-timeline',
+      unit: 'none',
+      mappings: [{ value: '1', text: 'active', color: 'red' }, ...STATES],
+      grid: { x: 0, y: 7, w: 24, h: 9 },
+      prom: [
+        {
+          expr: `${sel('ALERTS', S)} == 1`,
+          legend: '{{alertname}} {{alertstate}} {{instance}}',
+        },
+      ],
+      timestream: [
+        select({
+          table: 'alerts',
+          measureNames: ['alert'],
+          by: ['rule', 'fingerprint'],
+          values: [{ agg: 'last', column: 'state', as: 'state' }],
+          where: bySite,
+          bin: true,
+        }),
+      ],
+    },
+    {
+      id: ALERT_HISTORY_PANELS.entries,
+      title: 'Times each rule entered a state',
+      kind: 'table',
+      unit: 'short',
+      thresholds: higherIsWorse(1),
+      grid: { x: 0, y: 16, w: 12, h: 9 },
+      prom: [
+        {
+          expr: `sum by (alertname, severity, alertstate) (sum_over_time(${sel('ALERTS', S)}[$__range]))`,
+          legend: '{{alertname}}',
+        },
+      ],
+      timestream: [
+        select({
+          table: 'alerts',
+          measureNames: ['alert'],
+          by: ['rule', 'severity', 'state'],
+          values: [{ agg: 'count', column: 'event_id', as: 'changes' }],
+          where: bySite,
+        }),
+      ],
+    },
+    {
+      id: ALERT_HISTORY_PANELS.changes,
+      title: 'State changes',
+      description: 'Newest first, with the value the rule saw.',
+      kind: 'table',
+      unit: 'none',
+      grid: { x: 12, y: 16, w: 12, h: 9 },
+      prom: [
+        {
+          expr: `changes(${sel('ALERTS', S)}[$__range]) > 0`,
+          legend: '{{alertname}}',
+        },
+      ],
+      timestream: [
+        select({
+          table: 'alerts',
+          measureNames: ['alert'],
+          by: ['rule', 'severity', 'previous_state', 'state', 'value', 'summary'],
+          values: [],
+          where: bySite,
+          rows: true,
+          limit: 200,
+        }),
+      ],
+    },
+  ],
+};
