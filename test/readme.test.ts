@@ -45,4 +45,18 @@ describe('README examples', () => {
       'email',
     ]);
   });
+
+  it('the acknowledge and escalation examples are valid', () => {
+    const acknowledge = yamlBlockAfter('### Acknowledging');
+    const escalation = yamlBlockAfter('### Escalation');
+    const config = parseDeploymentConfig(
+      `version: 1\nsites: [{ id: site-a }]\nchannels:\n${['ward-email', 'oncall-slack', 'it-manager-email']
+        .map((id) => `  - { id: ${id}, kind: console }`)
+        .join('\n')}\n${escalation}\n${acknowledge}`,
+      'README.md',
+      { ...env, PFLOW_ACK_LINK_KEY: 'k'.repeat(40) },
+    );
+    expect(config.routes[0]!.escalate?.map((tier) => tier.afterMs)).toEqual([600_000, 1_800_000]);
+    expect(config.acknowledge?.linkTtlMs).toBe(86_400_000);
+  });
 });

@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ZodType } from 'zod';
 import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
 
@@ -20,6 +21,8 @@ export interface ChannelDeps {
   readonly dataDir: string;
   /** IANA zone of the site, for times shown to people. */
   readonly timezoneFor: (site: string) => string;
+  /** A signed Acknowledge link for a firing event (email, Slack and Teams show it); see SummariseOptions. */
+  readonly ackLinkFor?: (event: AlertEvent) => string | undefined;
   /** Writes a line to the terminal, for the console channel. */
   readonly stdout?: (line: string) => void;
   /** Clients for AWS-backed transports, injected so tests point them at local servers. */

@@ -13,6 +13,7 @@ import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
 import { registerAssetCommands } from './assets-commands.js';
+import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { runValidate, type CliOutput } from './validate.js';
 
 const DEFAULT_CONFIG = 'config/example.yaml';
@@ -134,6 +135,7 @@ export function buildProgram(out: CliOutput = terminal): Command {
     });
 
   registerAssetCommands(program, out, exitWith, DEFAULT_CONFIG);
+  registerLifecycleCommands(program, out, exitWith, DEFAULT_CONFIG);
 
   return program;
 }

@@ -300,7 +300,19 @@ export class NotificationDispatcher {
         groupWaitMs: 0,
       }));
     }
-    return routeEvent(event, this.props.routes, this.props.channels);
+    // An escalation tier's message goes to that tier's channels only.
+    if (event.escalation !== undefined) {
+      return event.escalation.channels.map((channel) => ({ channel, routeIndex: -1, groupWaitMs: 0 }));
+    }
+    const targets = routeEvent(event, this.props.routes, this.props.channels);
+    const lifecycle = event.acknowledgement !== undefined;
+    const routed = lifecycle ? targets.map((target) => ({ ...target, groupWaitMs: 0 })) : targets;
+    // Whoever escalation told hears the acknowledgement and the resolution too.
+    for (const channel of event.alsoNotify ?? []) {
+      if (routed.some((target) => target.channel === channel) || !this.lanes.has(channel)) continue;
+      routed.push({ channel, routeIndex: -1, groupWaitMs: 0 });
+    }
+    return routed;
   }
 
   private addToGroup(key: string, channel: string, groupWaitMs: number, event: AlertEvent): void {

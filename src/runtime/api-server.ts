@@ -26,6 +26,22 @@ export type ApiReply =
 /** More routes on the same listener: answers its paths, undefined for the rest. */
 export type ApiRoutes = (url: URL) => ApiReply | undefined;
 
+/** A changing request (POST, DELETE) as the action handlers see it, body read whole. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+  /** The peer's address, for audit records. */
+  readonly remote: string;
+}
+
+/** Handlers of changing calls: answers its paths, undefined for the rest (which get 405). */
+export type ApiActions = (request: ApiRequest) => Promise<ApiReply | undefined>;
+
+/** Changing calls carry small JSON bodies; anything larger is refused unread. */
+const MAX_ACTION_BODY_BYTES = 64 * 1024;
+
 /**
  * Routes that read the request itself (method, headers, body) — the agent's ingest API: a
  * promise of the answer for its paths, undefined for the rest. Asked before the read-only API.
@@ -46,6 +62,7 @@ export class ApiServer {
     private readonly health: () => unknown,
     private readonly routes: readonly ApiRoutes[] = [],
     private readonly requestRoutes: readonly RequestRoutes[] = [],
+    private readonly actions: readonly ApiActions[] = [],
   ) {}
 
   async start(): Promise<string> {
@@ -72,21 +89,28 @@ export class ApiServer {
         );
         return;
       }
+      const reply = (answer: ApiReply) => {
+        for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+        if ('raw' in answer) {
+          response.statusCode = answer.status;
+          if (answer.contentType !== undefined) response.setHeader('content-type', answer.contentType);
+          response.end(request.method === 'HEAD' ? undefined : answer.raw);
+        } else send(answer.status, answer.body);
+      };
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        response.setHeader('allow', 'GET, HEAD');
-        send(405, { error: 'this API is read-only: use GET' });
+        if (this.actions.length === 0 || request.method !== 'POST') {
+          response.setHeader('allow', 'GET, HEAD');
+          send(405, { error: 'this API is read-only: use GET' });
+          return;
+        }
+        void this.act(request, url, reply, send);
         return;
       }
       try {
         for (const route of this.routes) {
-          const reply = route(url);
-          if (reply === undefined) continue;
-          for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
-          if ('raw' in reply) {
-            response.statusCode = reply.status;
-            if (reply.contentType !== undefined) response.setHeader('content-type', reply.contentType);
-            response.end(request.method === 'HEAD' ? undefined : reply.raw);
-          } else send(reply.status, reply.body);
+          const answer = route(url);
+          if (answer === undefined) continue;
+          reply(answer);
           return;
         }
         switch (url.pathname) {
@@ -131,6 +155,42 @@ export class ApiServer {
     });
     this.server = server;
     return listenOn(server, this.listen, 'local.api_listen');
+  }
+
+  /** A POST: read the body (bounded), then the first action that answers it; 404 when none does. */
+  private async act(
+    request: IncomingMessage,
+    url: URL,
+    reply: (answer: ApiReply) => void,
+    send: (status: number, body: unknown) => void,
+  ): Promise<void> {
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of request as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > MAX_ACTION_BODY_BYTES) {
+          send(413, { error: `request body over ${MAX_ACTION_BODY_BYTES} bytes` });
+          request.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      }
+      const apiRequest: ApiRequest = {
+        method: request.method ?? 'POST',
+        url,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        remote: request.socket.remoteAddress ?? 'unknown',
+      };
+      for (const action of this.actions) {
+        const answer = await action(apiRequest);
+        if (answer !== undefined) return reply(answer);
+      }
+      send(404, { error: `no such endpoint: POST ${url.pathname}` });
+    } catch (error) {
+      send(500, { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   async stop(): Promise<void> {

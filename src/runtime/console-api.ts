@@ -9,7 +9,7 @@ import {
   type RuleInfo,
 } from '../domain/console/views.js';
 import type { Clock } from '../domain/ports.js';
-import { isMuted } from '../domain/silences.js';
+import { isMuted, type Silence } from '../domain/silences.js';
 import type { ApiReply, RuntimeReadModel } from './api-server.js';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +31,8 @@ export class ConsoleApi {
       readonly queries: SqliteConsoleQueries;
       readonly readModel: RuntimeReadModel;
       readonly clock: Clock;
+      /** Config and run-time silences; the config's alone when absent. */
+      readonly silences?: () => readonly Silence[];
     },
   ) {
     this.probes = deps.config.probes.map((p) => ({
@@ -126,6 +128,7 @@ export class ConsoleApi {
     }
     const now = this.deps.clock.now();
     const { config, queries, readModel } = this.deps;
+    const silences = this.deps.silences?.() ?? config.silences;
     const events = readModel.recentAlertEvents(limit);
     return {
       status: 200,
@@ -133,7 +136,7 @@ export class ConsoleApi {
         now,
         states: readModel.listAlertStates(),
         rules: this.rules,
-        muted: (labels) => isMuted(labels, now, config.silences, config.maintenanceWindows),
+        muted: (labels) => isMuted(labels, now, silences, config.maintenanceWindows),
         events,
         deliveries: queries.deliveries(
           events.map((e) => e.id),

@@ -26,6 +26,15 @@ import { LocalAssets } from './local-assets.js';
 import { ConsoleApi } from './console-api.js';
 import { ConsoleAssets } from './console-assets.js';
 import { ClockWatch } from './clock-watch.js';
+import { randomBytes } from 'node:crypto';
+import { SqliteLifecycleStore } from '../adapters/local/sqlite-lifecycle.js';
+import { SilenceService } from '../services/silences.js';
+import { ensureApiToken } from './api-token.js';
+import { silenceActions, silenceRoutes } from './silence-routes.js';
+import { escalationOf } from '../domain/routing/route.js';
+import { AckService } from '../services/acknowledge.js';
+import type { AckAuditRecord } from '../domain/lifecycle/ack.js';
+import { ackActions, ackLinkMaker, ackRoutes, type AckLinkSettings } from './ack-routes.js';
 import { DemoTarget } from './demo-target.js';
 import { presentHealth } from './health.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -100,6 +109,12 @@ export class LocalRuntime {
   private readonly storeHealth: StoreHealth;
   private readonly delivery: SqliteDelivery;
   private readonly consoleQueries: SqliteConsoleQueries;
+  /** Run-time silences and acknowledgements (pflow.db, component `lifecycle`). */
+  readonly lifecycle: SqliteLifecycleStore;
+  readonly silences: SilenceService;
+  readonly acks: AckService;
+  /** The API's URL once listening: the default origin of Acknowledge links. */
+  private apiUrl?: string;
   private readonly dispatcher: NotificationDispatcher;
   private readonly relay: OutboxRelay;
   private readonly failureAlerts: DeliveryFailedAlerts;
@@ -135,8 +150,21 @@ export class LocalRuntime {
       busyTimeoutMs: DELIVERY_BUSY_TIMEOUT_MS,
     });
     this.consoleQueries = new SqliteConsoleQueries(this.db, this.delivery.db);
+    this.lifecycle = new SqliteLifecycleStore(this.db);
+    this.silences = new SilenceService(this.lifecycle, clock, newSilenceId);
+    const silences = () => [...config.silences, ...this.silences.active()];
 
     const timezoneFor = siteTimezones(config.sites);
+    const ackLinkSettings = (): AckLinkSettings | undefined => {
+      const ack = config.acknowledge;
+      const baseUrl = ack?.linkBaseUrl ?? this.apiUrl;
+      if (ack?.linkKey === undefined || baseUrl === undefined) return undefined;
+      return { key: ack.linkKey, baseUrl, ttlMs: ack.linkTtlMs };
+    };
+    const ackLinkFor = (event: AlertEvent) => {
+      const settings = ackLinkSettings();
+      return settings === undefined ? undefined : ackLinkMaker(settings, clock)(event);
+    };
     for (const channel of config.channels) {
       this.senders.set(
         channel.id,
@@ -147,6 +175,7 @@ export class LocalRuntime {
           timezoneFor,
           stdout: deps.stdout,
           fetch: this.fetch,
+          ackLinkFor,
         }),
       );
     }
@@ -212,8 +241,10 @@ export class LocalRuntime {
             bus,
             clock,
             logger,
-            silences: () => config.silences,
+            silences,
             maintenanceWindows: () => config.maintenanceWindows,
+            acks: () => this.lifecycle.currentAcks(),
+            escalationFor: (event) => escalationOf(event, config.routes),
             watchingSince: () => this.probingSince,
           });
         },
@@ -242,6 +273,7 @@ export class LocalRuntime {
       intervalMs: RETENTION_EVERY_MS,
       run: async () => {
         const report = this.store.applyRetention();
+        this.lifecycle.pruneSilences(report.cutoff);
         this.consoleQueries.applyRetention(report.cutoff);
         this.ingest.pruneBatches(clock.now() - INGEST_BATCH_KEEP_MS);
         const pruned = await this.delivery.log.prune(clock.now() - NOTIFICATION_LOG_KEEP_MS);
@@ -291,7 +323,17 @@ export class LocalRuntime {
       logger,
     });
     const readModel = new LiveReadModel(this.store, this.buffer, this.states);
-    const consoleApi = new ConsoleApi({ config, queries: this.consoleQueries, readModel, clock });
+    const consoleApi = new ConsoleApi({ config, queries: this.consoleQueries, readModel, clock, silences });
+    const apiToken = ensureApiToken(this.dataDir);
+    this.acks = new AckService({
+      store: this.lifecycle,
+      states: () => this.states.listAlertStates(),
+      rules: new Map(config.ruleGroups.flatMap((group) => group.rules.map((rule) => [rule.id, rule] as const))),
+      publish: (events) => bus.publish(events),
+      clock,
+      logger,
+    });
+
     const consoleAssets = new ConsoleAssets();
     this.api = new ApiServer(
       config.local.apiListen,
@@ -301,8 +343,15 @@ export class LocalRuntime {
         (url) => consoleApi.handle(url),
         (url) => consoleAssets.handle(url),
         ...(this.assets ? [this.assets.routes()] : []),
+        silenceRoutes(this.silences, clock),
+        (url) =>
+          ackRoutes(this.acks, (alert) => this.lifecycle.audit(alert).map(presentAudit), ackLinkSettings(), clock)(url),
       ],
       [ingestRoutes({ tokens: this.ingest, service: ingestService, events: this.logDropFeed(), logger })],
+      [
+        silenceActions(this.silences, clock, apiToken),
+        (request) => ackActions(this.acks, ackLinkSettings(), clock, apiToken)(request),
+      ],
     );
     if (config.local.demoTarget) this.demoTarget = new DemoTarget(config.local.demoTarget, clock);
   }
@@ -372,6 +421,7 @@ export class LocalRuntime {
   async start(): Promise<LocalRuntimeUrls> {
     const demoTarget = this.demoTarget ? await this.demoTarget.start() : undefined;
     const api = await this.api.start();
+    this.apiUrl = api;
     await this.recoverDeliveries();
     const rtlsInputs = (await this.assets?.start()) ?? [];
     await this.probes.start();
@@ -458,4 +508,17 @@ export class LocalRuntime {
     this.store.close();
     if (this.db.open) this.db.close();
   }
+}
+
+function presentAudit(record: AckAuditRecord) {
+  return {
+    ...record,
+    at: new Date(record.at).toISOString(),
+    incarnation: new Date(record.incarnation).toISOString(),
+    ...(record.expiresAt !== undefined && { expiresAt: new Date(record.expiresAt).toISOString() }),
+  };
+}
+
+function newSilenceId(): string {
+  return `sil-${randomBytes(6).toString('hex')}`;
 }

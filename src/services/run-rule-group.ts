@@ -1,4 +1,6 @@
 import type { AlertEvent } from '../domain/alerts/event.js';
+import type { ActiveAck } from '../domain/lifecycle/ack.js';
+import type { EscalationPlan } from '../domain/routing/route.js';
 import type { MaintenanceWindow, Silence } from '../domain/silences.js';
 import type { AlertStateStore, Clock, EventBus, Logger, MetricStore } from '../domain/ports.js';
 import type { SeriesTable, SeriesWindow } from '../domain/records.js';
@@ -14,6 +16,10 @@ export interface RuleGroupDeps {
   readonly logger: Logger;
   readonly silences: () => readonly Silence[];
   readonly maintenanceWindows: () => readonly MaintenanceWindow[];
+  /** Current acknowledgements: no reminders and no escalation while one holds. */
+  readonly acks?: () => ReadonlyMap<string, ActiveAck>;
+  /** Which escalation a firing event falls under (the routes' `escalate`). */
+  readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
   readonly watchingSince?: () => number | undefined;
 }
@@ -73,6 +79,8 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     now,
     silences: deps.silences(),
     maintenanceWindows: deps.maintenanceWindows(),
+    ...(deps.acks !== undefined && { acks: deps.acks() }),
+    ...(deps.escalationFor !== undefined && { escalationFor: deps.escalationFor }),
     fetchErrors,
     watchingSince: deps.watchingSince?.(),
   });

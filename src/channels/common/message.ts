@@ -63,7 +63,7 @@ export interface LabelPair {
 }
 
 export interface MessageLink {
-  readonly kind: 'runbook' | 'dashboard' | 'link';
+  readonly kind: 'runbook' | 'dashboard' | 'link' | 'acknowledge';
   readonly title: string;
   readonly url: string;
 }
@@ -77,6 +77,11 @@ export interface MessageColour {
 export interface SummariseOptions {
   /** IANA zone of a site; an unknown zone falls back to UTC rather than failing the send. */
   readonly timezoneFor?: (site: string) => string;
+  /**
+   * A signed Acknowledge link for a firing alert, made at send time (never stored with the event);
+   * undefined when acknowledge links are not configured.
+   */
+  readonly ackLinkFor?: (event: AlertEvent) => string | undefined;
 }
 
 /** Most urgent first, like SEVERITIES: a mixed group's headline state and severity are the first present. */
@@ -114,12 +119,25 @@ export function summarise(notification: Notification, options: SummariseOptions 
   const reminder = events.every((event) => event.repeat === true);
 
   const common = commonLabels(events.map((event) => event.labels));
+  const ack = events.find((event) => event.acknowledgement !== undefined)?.acknowledgement;
+  const tier = events.find((event) => event.escalation !== undefined)?.escalation?.tier;
   const title = [
     test ? '[TEST] ' : '',
-    `[${countsText(counts)}] `,
+    ack ? '[ACKNOWLEDGED] ' : `[${countsText(counts)}] `,
     `${site} · ${first.rule.name}`,
     reminder ? ' (reminder)' : '',
+    tier !== undefined ? ` (escalated, tier ${tier})` : '',
+    ack ? ` — acknowledged by ${ack.by}: ${ack.reason}` : '',
   ].join('');
+  const links = collectLinks(events);
+  if (options.ackLinkFor !== undefined && ack === undefined) {
+    for (const event of events) {
+      if (event.state !== 'firing' || event.test === true) continue;
+      const url = options.ackLinkFor(event);
+      if (url !== undefined) links.unshift({ kind: 'acknowledge', title: 'Acknowledge', url });
+      break;
+    }
+  }
 
   const summary = firstAnnotation(events, 'summary');
   const description = firstAnnotation(events, 'description');
@@ -134,7 +152,7 @@ export function summarise(notification: Notification, options: SummariseOptions 
     ...(description !== undefined ? { description } : {}),
     commonLabels: pairs(common),
     alerts: events.map((event) => summariseAlert(event, common, zoneOf(event.site, options))),
-    links: collectLinks(events),
+    links,
     counts,
     test,
     reminder,

@@ -21,7 +21,7 @@ export const createEmailSender: ChannelFactory<EmailSettings> = (id, settings, d
     id,
     kind: 'email',
     async send(notification: Notification): Promise<DeliveryOutcome> {
-      const rendered = renderEmail(notification, { timezoneFor: deps.timezoneFor });
+      const rendered = renderEmail(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor });
       const mail = outgoingMail(notification, rendered, settings);
       return redactOutcome(await transport.send(mail), redact);
     },

@@ -12,7 +12,7 @@ export const createSlackSender: ChannelFactory<SlackSettings> = jsonPostSender({
   kind: 'slack',
   secretFields: slackSettings.secretFields,
   request: (notification, _settings, deps) => ({
-    body: JSON.stringify(renderSlack(notification, { timezoneFor: deps.timezoneFor })),
+    body: JSON.stringify(renderSlack(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor })),
   }),
   interpret: interpretSlackResponse,
 });

@@ -11,6 +11,6 @@ export const createTeamsSender: ChannelFactory<TeamsSettings> = jsonPostSender({
   kind: 'teams',
   secretFields: teamsSettings.secretFields,
   request: (notification, _settings, deps) => ({
-    body: JSON.stringify(renderTeams(notification, { timezoneFor: deps.timezoneFor })),
+    body: JSON.stringify(renderTeams(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor })),
   }),
 });

@@ -53,6 +53,12 @@ export interface AlertEvent {
   readonly test?: boolean;
   /** Set on the error message when state is `error`. */
   readonly error?: string;
+  /** Set on the update that says an alert was acknowledged (the alert still fires). */
+  readonly acknowledgement?: { readonly by: string; readonly reason: string; readonly at: string };
+  /** Set on a message to an escalation tier: which tier, and the channels it goes to (only those). */
+  readonly escalation?: { readonly tier: number; readonly channels: readonly string[] };
+  /** Channels told by escalation that must hear this too (the resolved, the acknowledgement). */
+  readonly alsoNotify?: readonly string[];
 }
 
 /** SNS message attributes / bus routing keys derived from an event. */

@@ -240,6 +240,17 @@ function checkRoutes(routes: Loose[], channelIds: ReadonlySet<string>, report: R
         );
       }
     });
+    itemsOf(route.escalate).forEach((tier, tierIndex) => {
+      const tierNames = Array.isArray(tier.channels) ? tier.channels : [];
+      tierNames.forEach((name: unknown, index) => {
+        if (typeof name === 'string' && !channelIds.has(name)) {
+          report(
+            ['routes', routeIndex, 'escalate', tierIndex, 'channels', index],
+            `no channel ${JSON.stringify(name)} (channels: ${quoteList(channelIds)})`,
+          );
+        }
+      });
+    });
   });
 }
 

@@ -21,6 +21,8 @@ export interface DeploymentConfig {
   readonly storage: StorageSettings;
   readonly delivery: DeliverySettings;
   readonly local: LocalRuntimeSettings;
+  /** Acknowledge links (the `acknowledge:` section); absent in configs built before it existed. */
+  readonly acknowledge?: AcknowledgeSettings;
   /** Present when the config is deployed to AWS (the `aws:` section). */
   readonly aws?: AwsSettings;
   /** RF-ID assets and patient flow (the `assets:` section). */
@@ -70,6 +72,20 @@ export interface RouteDefinition {
   readonly continue: boolean;
   /** Group events of one rule arriving within this window into one message; 0 = no grouping. */
   readonly groupWaitMs: number;
+  /** Escalation tiers, `afterMs` since the first notification, increasing; empty = none. */
+  readonly escalate?: readonly EscalationTier[];
+}
+
+export interface EscalationTier {
+  readonly afterMs: number;
+  readonly channels: readonly string[];
+}
+
+/** Acknowledging: the signed links' key, where they point and how long they last. */
+export interface AcknowledgeSettings {
+  readonly linkKey?: string;
+  readonly linkBaseUrl?: string;
+  readonly linkTtlMs: number;
 }
 
 export interface StorageSettings {

@@ -181,7 +181,40 @@ const routeSchema = z.strictObject({
   channels: z.array(z.string()).min(1).describe('Channel ids'),
   continue: z.boolean().default(false).describe('Keep matching later routes after this one matched'),
   group_wait: duration({ atMost: BOUNDS.hour }).prefault('0s'),
+  escalate: z
+    .array(
+      z.strictObject({
+        after: duration({ positive: true, atMost: BOUNDS.day }).describe(
+          'Time since the alert was first notified after which this tier is told, unless acknowledged',
+        ),
+        channels: z.array(z.string()).min(1).describe('Channel ids of this tier'),
+      }),
+    )
+    .default([])
+    .superRefine((tiers, ctx) => {
+      tiers.forEach((tier, index) => {
+        if (index > 0 && tier.after <= tiers[index - 1]!.after) {
+          ctx.addIssue({ code: 'custom', path: [index, 'after'], message: `must be later than tier ${index}'s after` });
+        }
+      });
+    })
+    .describe('Escalation tiers: each is told when nobody acknowledged in time; acknowledgement stops the chain'),
 });
+
+const acknowledgeSchema = z
+  .strictObject({
+    link_key: z
+      .string()
+      .min(32, 'must be at least 32 characters (a secret: use ${NAME} from the secret store)')
+      .optional()
+      .describe('HMAC key of the signed Acknowledge links; without it, messages carry no link'),
+    link_base_url: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://pflow.hospital.example' })
+      .optional()
+      .describe('Where people reach the Acknowledge page; default: the local API address'),
+    link_ttl: duration({ positive: true, atMost: '7d' }).prefault('24h').describe('How long a link is valid'),
+  })
+  .describe('Acknowledging alerts: signed links in email, Slack and Teams messages');
 
 const instantRange = z
   .strictObject({ starts_at: instant, ends_at: instant })
@@ -268,6 +301,7 @@ export const deploymentShape = z
     aws: awsSchema.optional(),
     assets: assetsSchema.optional(),
     reports: reportsSchema.optional(),
+    acknowledge: acknowledgeSchema.prefault({}),
   })
   .meta({
     title: 'PerformanceFlow site config',
@@ -374,7 +408,15 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
       channels: route.channels,
       continue: route.continue,
       groupWaitMs: route.group_wait,
+      ...(route.escalate.length > 0 && {
+        escalate: route.escalate.map((tier) => ({ afterMs: tier.after, channels: tier.channels })),
+      }),
     })),
+    acknowledge: {
+      ...(shape.acknowledge.link_key !== undefined && { linkKey: shape.acknowledge.link_key }),
+      ...(shape.acknowledge.link_base_url !== undefined && { linkBaseUrl: shape.acknowledge.link_base_url }),
+      linkTtlMs: shape.acknowledge.link_ttl,
+    },
     silences: shape.silences.map((silence) => ({
       id: silence.id,
       matchers: silence.matchers,

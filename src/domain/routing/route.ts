@@ -1,5 +1,5 @@
 import { routingLabels, type AlertEvent } from '../alerts/event.js';
-import type { ChannelDefinition, RouteDefinition } from '../config/model.js';
+import type { ChannelDefinition, EscalationTier, RouteDefinition } from '../config/model.js';
 import { matchesAll } from '../labels.js';
 
 /** Where one event goes: a channel, and the route that sent it there (its group_wait applies). */
@@ -44,4 +44,24 @@ export function routeChannelIds(
   channels: readonly Pick<ChannelDefinition, 'id' | 'sendResolved'>[] = [],
 ): string[] {
   return routeEvent(event, routes, channels).map((target) => target.channel);
+}
+
+/** The escalation an event falls under: the first route it matches that escalates, and its tiers. */
+export interface EscalationPlan {
+  readonly route: number;
+  readonly tiers: readonly EscalationTier[];
+}
+
+/**
+ * Finds which escalation applies to a firing event: routes are walked as routeEvent walks them
+ * (first match, on through `continue`), and the first of those with `escalate` tiers is the plan.
+ */
+export function escalationOf(event: AlertEvent, routes: readonly RouteDefinition[]): EscalationPlan | undefined {
+  const labels = routingLabels(event);
+  for (const [index, route] of routes.entries()) {
+    if (!matchesAll(route.matchers, labels)) continue;
+    if ((route.escalate?.length ?? 0) > 0) return { route: index, tiers: route.escalate! };
+    if (!route.continue) break;
+  }
+  return undefined;
 }

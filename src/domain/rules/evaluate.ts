@@ -10,6 +10,8 @@ import { fingerprint, type Labels } from '../labels.js';
 import type { CasWrite } from '../ports.js';
 import type { SeriesWindow } from '../records.js';
 import { isMuted, type MaintenanceWindow, type Silence } from '../silences.js';
+import { ackHolds, type ActiveAck } from '../lifecycle/ack.js';
+import type { EscalationPlan } from '../routing/route.js';
 import { conditionHolds } from './reducers.js';
 import { SeriesIndex } from './series-index.js';
 import { expandTemplate } from './templates.js';
@@ -25,6 +27,10 @@ export interface EvaluationInput {
   readonly now: number;
   readonly silences?: readonly Silence[];
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Current acknowledgements by alert key: an acknowledged alert gets no reminders. */
+  readonly acks?: ReadonlyMap<string, ActiveAck>;
+  /** The escalation a firing event falls under (its route's `escalate` tiers); none when absent. */
+  readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Rule id → why its windows could not be fetched; those rules are evaluated as errors. */
   readonly fetchErrors?: ReadonlyMap<string, string>;
   /** One fetch error for every rule of this evaluation (e.g. the store was unreachable). */
@@ -102,6 +108,8 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     evaluatedAt: new Date(input.now).toISOString(),
     silences: input.silences ?? [],
     maintenanceWindows: input.maintenanceWindows ?? [],
+    acks: input.acks ?? new Map(),
+    escalationFor: input.escalationFor,
     output,
   };
 
@@ -169,6 +177,8 @@ interface CycleContext {
   readonly evaluatedAt: string;
   readonly silences: readonly Silence[];
   readonly maintenanceWindows: readonly MaintenanceWindow[];
+  readonly acks: ReadonlyMap<string, ActiveAck>;
+  readonly escalationFor?: ((event: AlertEvent) => EscalationPlan | undefined) | undefined;
   readonly output: EvaluationOutput;
 }
 
@@ -303,7 +313,8 @@ function step(
     if (notifiedState !== after) candidate = changeEvent ?? buildEvent(context, rule, instance, after, false, parts);
     else if (
       rule.repeatIntervalMs > 0 &&
-      (lastNotifiedAt === undefined || now - lastNotifiedAt >= rule.repeatIntervalMs)
+      (lastNotifiedAt === undefined || now - lastNotifiedAt >= rule.repeatIntervalMs) &&
+      !ackHolds(context.acks.get(instance.key), { key: instance.key, ...core }, now)
     ) {
       candidate = buildEvent(context, rule, instance, after, true, parts);
     }
@@ -311,13 +322,32 @@ function step(
     if (rule.sendResolved) candidate = changeEvent ?? buildEvent(context, rule, instance, 'resolved', false, parts);
     else notifiedState = 'ok';
   }
+  // A resolved is only ever a candidate for an alert whose problem was announced: it goes out even
+  // under a silence, or the ticket the firing message opened would stay open until the silence ends.
+  let escalation = prior?.escalation;
+  let firstFiring: AlertEvent | undefined;
   if (
     candidate !== undefined &&
-    !isMuted(routingLabels(candidate), now, context.silences, context.maintenanceWindows)
+    (candidate.state === 'resolved' ||
+      !isMuted(routingLabels(candidate), now, context.silences, context.maintenanceWindows))
   ) {
+    // Whoever an escalation told hears the resolution too.
+    if (candidate.state === 'resolved' && escalation !== undefined && escalation.told.length > 0) {
+      candidate = { ...candidate, alsoNotify: escalation.told };
+    }
     output.notifications.push(candidate);
     notifiedState = after;
     lastNotifiedAt = now;
+    if (candidate.state === 'firing' && candidate.repeat !== true) firstFiring = candidate;
+  }
+  if (after !== 'firing' || notifiedState !== 'firing' || context.escalationFor === undefined) {
+    escalation = undefined;
+  } else if (escalation === undefined) {
+    // The escalation clock starts when the firing is first told to someone.
+    const plan = firstFiring === undefined ? undefined : context.escalationFor(firstFiring);
+    if (plan !== undefined) escalation = { route: plan.route, since: now, tiers: 0, told: [] };
+  } else if (!ackHolds(context.acks.get(instance.key), { key: instance.key, ...core }, now)) {
+    escalation = escalate(context, rule, instance, parts, escalation);
   }
 
   if (core.state === 'ok' && notifiedState === 'ok') {
@@ -340,9 +370,41 @@ function step(
     notifiedState,
     ...(lastNotifiedAt === undefined ? {} : { lastNotifiedAt }),
     lastEvaluatedAt: now,
+    ...(escalation === undefined ? {} : { escalation }),
     version: (prior?.version ?? 0) + 1,
   };
   output.writes.push({ next, expectedVersion: prior?.version ?? 0 });
+}
+
+/**
+ * Tells each tier whose time has come (since the first notification) and nobody acknowledged:
+ * one message per tier, to that tier's channels only. A silenced alert does not escalate; its
+ * tiers are told once the silence ends, if it still fires unacknowledged.
+ */
+function escalate(
+  context: CycleContext,
+  rule: RuleDefinition,
+  instance: Instance,
+  parts: { previousState: InstanceState; value: number | null; error: string | undefined; core: Core },
+  escalation: NonNullable<AlertInstanceState['escalation']>,
+): NonNullable<AlertInstanceState['escalation']> {
+  const probe = buildEvent(context, rule, instance, 'firing', false, parts);
+  const plan = context.escalationFor?.(probe);
+  if (plan === undefined || escalation.tiers >= plan.tiers.length) return escalation;
+  if (isMuted(routingLabels(probe), context.now, context.silences, context.maintenanceWindows)) return escalation;
+  let { tiers } = escalation;
+  const told = new Set(escalation.told);
+  while (tiers < plan.tiers.length && context.now - escalation.since >= plan.tiers[tiers]!.afterMs) {
+    const tier = plan.tiers[tiers]!;
+    tiers++;
+    context.output.notifications.push({
+      ...probe,
+      id: `${probe.id}/escalate-${tiers}`,
+      escalation: { tier: tiers, channels: tier.channels },
+    });
+    for (const channel of tier.channels) told.add(channel);
+  }
+  return { ...escalation, tiers, told: [...told] };
 }
 
 function buildEvent(
@@ -387,4 +449,35 @@ function buildEvent(
     ...(repeat ? { repeat: true } : {}),
     ...(parts.error === undefined ? {} : { error: parts.error }),
   };
+}
+
+/**
+ * An event about an alert's life rather than its condition (an acknowledgement, an escalation),
+ * built from the instance's stored state like the evaluator builds its own: same labels,
+ * annotations and links, the state it announces, and an id of its own (`…/<state>/<suffix>`).
+ */
+export function lifecycleEvent(
+  rule: RuleDefinition,
+  state: AlertInstanceState,
+  now: number,
+  suffix: string,
+  extra: Partial<Pick<AlertEvent, 'acknowledgement' | 'escalation' | 'alsoNotify'>> = {},
+): AlertEvent {
+  const context = {
+    now,
+    evaluatedAt: new Date(now).toISOString(),
+    silences: [],
+    maintenanceWindows: [],
+    acks: new Map(),
+    output: { writes: [], deletes: [], notifications: [], history: [] },
+  } satisfies CycleContext;
+  const instance: Instance = { key: state.key, fingerprint: state.fingerprint, site: state.site, labels: state.labels };
+  const after = announced(state.state);
+  const event = buildEvent(context, rule, instance, after === 'ok' ? 'resolved' : after, false, {
+    previousState: state.state,
+    value: state.lastValue,
+    error: undefined,
+    core: coreOf(state),
+  });
+  return { ...event, id: `${event.id}/${suffix}`, ...extra };
 }

@@ -86,5 +86,16 @@ export interface AlertInstanceState {
   readonly notifiedState?: InstanceState;
   readonly lastNotifiedAt?: number;
   readonly lastEvaluatedAt: number;
+  /**
+   * Escalation of the current firing, kept with the alert so it survives restarts: the route that
+   * escalates, when its clock started (the first firing notification), the tiers already told and
+   * their channels (who must hear the resolution).
+   */
+  readonly escalation?: {
+    readonly route: number;
+    readonly since: number;
+    readonly tiers: number;
+    readonly told: readonly string[];
+  };
   readonly version: number;
 }

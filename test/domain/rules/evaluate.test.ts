@@ -366,14 +366,28 @@ describe('evaluate: silences and maintenance windows mute notifications, not sta
     expect(cycles.states.size).toBe(0);
   });
 
-  it('sends a held resolved once the silence ends for an alert announced before it', () => {
-    const cycles = new Cycles({ rules: [rule()], silences: [silence(T0 + MINUTE, T0 + 3 * MINUTE)] });
+  it('sends the resolved of an alert announced before the silence when it resolves, silence or not', () => {
+    const cycles = new Cycles({ rules: [rule()], silences: [silence(T0 + MINUTE, T0 + 30 * MINUTE)] });
     expect(sent(cycles.run(T0, [seriesAt(LOGIN_A, T0, 0)]))).toEqual(['firing']);
-    expect(sent(cycles.run(T0 + 2 * MINUTE, [seriesAt(LOGIN_A, T0 + 2 * MINUTE, 1)]))).toEqual([]);
-    const after = cycles.run(T0 + 3 * MINUTE, [seriesAt(LOGIN_A, T0 + 3 * MINUTE, 1)]);
-    expect(sent(after)).toEqual(['resolved']);
-    expect(after.notifications[0]).toMatchObject({ startsAt: iso(T0), endsAt: iso(T0 + 2 * MINUTE) });
+    // Silenced while still firing: no reminder, nothing.
+    expect(sent(cycles.run(T0 + MINUTE, [seriesAt(LOGIN_A, T0 + MINUTE, 0)]))).toEqual([]);
+    const resolved = cycles.run(T0 + 2 * MINUTE, [seriesAt(LOGIN_A, T0 + 2 * MINUTE, 1)]);
+    expect(sent(resolved)).toEqual(['resolved']);
+    expect(resolved.notifications[0]).toMatchObject({ startsAt: iso(T0), endsAt: iso(T0 + 2 * MINUTE) });
     expect(cycles.states.size).toBe(0);
+    // Nothing more when the silence ends.
+    expect(sent(cycles.run(T0 + 31 * MINUTE, [seriesAt(LOGIN_A, T0 + 31 * MINUTE, 1)]))).toEqual([]);
+  });
+
+  it('still holds reminders of a silenced alert', () => {
+    const cycles = new Cycles({
+      rules: [rule({ repeatIntervalMs: MINUTE })],
+      silences: [silence(T0 + MINUTE, T0 + 30 * MINUTE)],
+    });
+    expect(sent(cycles.run(T0, [seriesAt(LOGIN_A, T0, 0)]))).toEqual(['firing']);
+    for (const m of [1, 2, 3]) {
+      expect(sent(cycles.run(T0 + m * MINUTE, [seriesAt(LOGIN_A, T0 + m * MINUTE, 0)]))).toEqual([]);
+    }
   });
 
   it('mutes only the series the silence matches', () => {
