@@ -1,0 +1,159 @@
+import { DiskBuffer } from './buffer/disk-buffer.js';
+import { Batcher, batchLimits, type SampleSink } from './forward/batcher.js';
+import { Forwarder } from './forward/forwarder.js';
+import { HttpTransport, type IngestTransport } from './forward/transport.js';
+import { scrapeTarget } from './scrape/scraper.js';
+import { ScrapeScheduler } from './scrape/scheduler.js';
+import type { AgentConfig } from '../domain/agent/agent-config.js';
+import { heartbeatSamples } from '../domain/agent/heartbeat.js';
+import type { WireProbeResult } from '../domain/ingest/batch.js';
+import type { Clock, Logger, Timers } from '../domain/ports.js';
+import type { MetricSample } from '../domain/records.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentDeps {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Default: HTTPS to ingest.url (tests and benches may pass their own). */
+  readonly transport?: IngestTransport;
+  /** Default: the config's scrape_configs; tests feed samples through `sink` instead. */
+  readonly scrape?: boolean;
+}
+
+/**
+ * One agent: scrapes into the batcher, the batcher into the disk buffer, and every forward cycle
+ * (batch_max_age) the heartbeat is added, aged batches are sealed and the forwarder sends what is
+ * sealed. A batch sealed by size is sent at once, without waiting for the cycle.
+ */
+export class Agent {
+  readonly buffer: DiskBuffer;
+  readonly batcher: Batcher;
+  readonly forwarder: Forwarder | undefined;
+  private readonly transport: IngestTransport | undefined;
+  private readonly scheduler: ScrapeScheduler | undefined;
+  private cycleTimer: unknown;
+  private syncTimer: unknown;
+  private stopped = false;
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    const limits = batchLimits(config.ingest.batchMaxSamples, config.ingest.gzipLevel);
+    this.buffer = DiskBuffer.open({
+      dir: config.buffer.dir,
+      maxBytes: config.buffer.maxBytes,
+      fsync: config.buffer.fsync,
+      ...limits,
+      now: () => deps.clock.now(),
+      log: deps.logger,
+    });
+    this.batcher = new Batcher(this.buffer, {
+      maxBatchSamples: limits.maxBatchSamples,
+      maxBatchAgeMs: config.ingest.batchMaxAgeMs,
+      maxBatchBytes: limits.maxBatchBytes,
+      now: () => deps.clock.now(),
+    });
+    if (config.ingest.mode === 'push') {
+      const { url, token } = config.ingest;
+      if (url === undefined || token === undefined) throw new Error('agent: push mode needs ingest.url and token');
+      this.transport =
+        deps.transport ??
+        new HttpTransport({
+          url,
+          token,
+          timeoutMs: config.ingest.timeoutMs,
+          ...(config.ingest.caFile !== undefined ? { caFile: config.ingest.caFile } : {}),
+          env: deps.env,
+          userAgent: `pflow-agent/${AGENT_VERSION}`,
+        });
+      this.forwarder = new Forwarder(
+        { agent: { id: config.agentId, version: AGENT_VERSION }, gzipLevel: config.ingest.gzipLevel },
+        { buffer: this.buffer, transport: this.transport, clock: deps.clock, timers: deps.timers, logger: deps.logger },
+      );
+    }
+    if (deps.scrape !== false && config.scrapeConfigs.length > 0) {
+      this.scheduler = new ScrapeScheduler(config.scrapeConfigs, {
+        clock: deps.clock,
+        timers: deps.timers,
+        logger: deps.logger,
+        scrape: (job, target) =>
+          scrapeTarget(job, target, { clock: deps.clock, userAgent: `pflow-agent/${AGENT_VERSION}` }),
+        onResult: (result) => this.sink.add([...result.samples, ...result.reportSamples]),
+      });
+    }
+  }
+
+  /** Where collected samples and probe results go; sends at once when that sealed a batch. */
+  readonly sink: SampleSink = {
+    add: (samples: readonly MetricSample[], probeResults: readonly WireProbeResult[] = []) => {
+      if (this.stopped) return;
+      this.batcher.add(samples, probeResults);
+      if (this.forwarder !== undefined && this.buffer.sealed(1).length > 0) void this.forwarder.kick();
+    },
+  };
+
+  start(): void {
+    this.scheduler?.start();
+    this.cycle();
+    if (this.config.buffer.fsync === 'interval') this.armSync();
+  }
+
+  /** One forward cycle: heartbeat in, aged batch sealed, sealed batches sent. */
+  cycle(): void {
+    if (this.stopped) return;
+    this.batcher.add(heartbeatSamples(this.health(), this.deps.clock.now()));
+    this.batcher.tick();
+    if (this.forwarder !== undefined) void this.forwarder.kick();
+    this.cycleTimer = this.deps.timers.setTimeout(() => this.cycle(), this.config.ingest.batchMaxAgeMs);
+  }
+
+  private armSync(): void {
+    this.syncTimer = this.deps.timers.setTimeout(() => {
+      if (this.stopped) return;
+      try {
+        this.buffer.sync();
+      } catch (error) {
+        this.deps.logger.error('buffer: fsync failed', { message: (error as Error).message });
+      }
+      this.armSync();
+    }, this.config.buffer.fsyncIntervalMs);
+  }
+
+  health() {
+    const stats = this.buffer.stats();
+    const sent = this.forwarder?.counters;
+    return {
+      agentId: this.config.agentId,
+      version: AGENT_VERSION,
+      bufferBytes: stats.pendingBytes,
+      bufferBatches: stats.pendingBatches,
+      oldestTime: stats.oldestTime,
+      droppedBatches: stats.droppedBatches + (sent?.rejectedBatches ?? 0),
+      droppedSamples: stats.droppedSamples + stats.refusedSamples + (sent?.rejectedSamples ?? 0),
+      rejectedBatches: sent?.rejectedBatches ?? 0,
+      scrapeErrors: this.scheduler?.scrapeErrorsTotal ?? 0,
+      lastForwardTime: sent?.lastForwardTime,
+    };
+  }
+
+  /**
+   * Stops cleanly (SIGTERM): no more scrapes, the open batch sealed, the send in flight answered
+   * (its acknowledgement recorded), the buffer fsynced and closed. Whatever was not sent is
+   * replayed at the next start.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.scheduler?.stop();
+    this.stopped = true;
+    this.deps.timers.clearTimeout(this.cycleTimer);
+    this.deps.timers.clearTimeout(this.syncTimer);
+    this.batcher.flush();
+    await this.forwarder?.stop();
+    await this.transport?.close();
+    this.buffer.close();
+  }
+}

@@ -1,0 +1,194 @@
+import type { DiskBuffer } from '../buffer/disk-buffer.js';
+import type { BatchAgent } from '../../domain/ingest/batch.js';
+import { monotonicNow, type Clock, type Logger, type Timers } from '../../domain/ports.js';
+import { encodeBatch, encodeBody, wireBatchId } from './encoder.js';
+import type { IngestTransport } from './transport.js';
+
+export interface ForwarderOptions {
+  readonly agent: BatchAgent;
+  readonly gzipLevel: number;
+  /** First retry waits up to this long (full jitter), doubling per failed attempt up to maxBackoffMs. */
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export interface ForwarderDeps {
+  readonly buffer: DiskBuffer;
+  readonly transport: IngestTransport;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** [0, 1); injected so tests see the exact backoff delays. */
+  readonly random?: () => number;
+}
+
+export interface ForwarderStats {
+  readonly sentBatches: number;
+  readonly sentSamples: number;
+  readonly sentBytes: number;
+  readonly rejectedBatches: number;
+  readonly rejectedSamples: number;
+  readonly rejectedProbeResults: number;
+  readonly failedAttempts: number;
+  /** Epoch ms of the last 2xx, if any. */
+  readonly lastForwardTime: number | undefined;
+}
+
+const DEFAULT_BASE_BACKOFF_MS = 1_000;
+const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Sends the buffer's sealed batches, oldest first, one at a time, and moves the acknowledged cursor
+ * only on the ingest's 2xx — so a batch leaves the buffer only once it is stored.
+ *
+ * - 2xx: the cursor moves past the batch (fsynced), its segment may go.
+ * - 400/413/415/422: the ingest refused the batch itself; it can never succeed, so it is acknowledged
+ *   too, counted (`pflow_agent_rejected_batches_total`) and logged with the ingest's problems.
+ * - anything else (5xx, a timeout, no connection, 401/403/404/429): the same batch is sent again after
+ *   an exponential backoff with full jitter (a random wait in [0, min(max, base·2ⁿ)]), so agents that
+ *   lost the ingest together do not come back in step.
+ *
+ * A batch is pinned while it is in flight, so the buffer's cap never drops a batch that may be
+ * stored: a batch is either delivered or counted as dropped, never both.
+ */
+export class Forwarder {
+  private readonly base: number;
+  private readonly max: number;
+  private readonly random: () => number;
+  private running: Promise<void> | undefined;
+  private wakeTimer: unknown;
+  private retryAt: number | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private kickAgain = false;
+  private stats: {
+    -readonly [K in keyof ForwarderStats]: ForwarderStats[K];
+  } = {
+    sentBatches: 0,
+    sentSamples: 0,
+    sentBytes: 0,
+    rejectedBatches: 0,
+    rejectedSamples: 0,
+    rejectedProbeResults: 0,
+    failedAttempts: 0,
+    lastForwardTime: undefined,
+  };
+
+  constructor(
+    private readonly opts: ForwarderOptions,
+    private readonly deps: ForwarderDeps,
+  ) {
+    this.base = opts.baseBackoffMs ?? DEFAULT_BASE_BACKOFF_MS;
+    this.max = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    this.random = deps.random ?? Math.random;
+  }
+
+  get counters(): ForwarderStats {
+    return { ...this.stats };
+  }
+
+  /** Whether a send is waiting out a backoff. */
+  get backingOff(): boolean {
+    return this.retryAt !== undefined;
+  }
+
+  /**
+   * Sends everything sealed, unless a backoff is running (its timer kicks again). Resolves when
+   * the buffer has nothing sealed left or a send failed; concurrent calls share one run.
+   */
+  kick(): Promise<void> {
+    if (this.stopped || this.retryAt !== undefined) return this.running ?? Promise.resolve();
+    if (this.running !== undefined) {
+      this.kickAgain = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.kickAgain && !this.stopped && this.retryAt === undefined) {
+        this.kickAgain = false;
+        void this.kick();
+      }
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      const ref = this.deps.buffer.sealed(1)[0];
+      if (ref === undefined) return;
+      const content = this.deps.buffer.read(ref.batch);
+      if (content === undefined) continue; // dropped by the cap meanwhile
+      this.deps.buffer.pin(ref.batch);
+      let outcome;
+      try {
+        const { body, gzipped } = await encodeBody(encodeBatch(content, this.opts.agent), this.opts.gzipLevel);
+        outcome = await this.deps.transport.send(body, gzipped);
+        if (outcome.kind === 'accepted') this.stats.sentBytes += body.length;
+      } finally {
+        this.deps.buffer.unpin(ref.batch);
+      }
+      if (this.stopped && outcome.kind !== 'accepted' && outcome.kind !== 'rejected') return;
+      const batchId = wireBatchId(this.opts.agent.id, ref.key);
+      switch (outcome.kind) {
+        case 'accepted':
+          this.deps.buffer.ack(ref.batch);
+          this.attempt = 0;
+          this.stats.sentBatches += 1;
+          this.stats.sentSamples += ref.samples;
+          this.stats.lastForwardTime = this.deps.clock.now();
+          break;
+        case 'rejected':
+          this.deps.buffer.ack(ref.batch);
+          this.attempt = 0;
+          this.stats.rejectedBatches += 1;
+          this.stats.rejectedSamples += ref.samples;
+          this.stats.rejectedProbeResults += ref.probeResults;
+          this.deps.logger.error('forward: the ingest refused a batch; it is dropped and never sent again', {
+            batchId,
+            status: outcome.status,
+            samples: ref.samples,
+            probeResults: ref.probeResults,
+            error: outcome.error,
+          });
+          break;
+        case 'retry': {
+          this.stats.failedAttempts += 1;
+          const delay = this.backoff();
+          this.attempt += 1;
+          const log = this.attempt === 1 || this.attempt % 10 === 0 ? 'warn' : 'debug';
+          this.deps.logger[log]('forward: sending failed; the batch stays in the buffer and is retried', {
+            batchId,
+            attempt: this.attempt,
+            retryInMs: Math.round(delay),
+            reason: outcome.reason,
+          });
+          this.scheduleRetry(delay);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Full jitter: uniform in [0, min(max, base·2^attempt)]. */
+  private backoff(): number {
+    const ceiling = Math.min(this.max, this.base * 2 ** Math.min(this.attempt, 30));
+    return this.random() * ceiling;
+  }
+
+  private scheduleRetry(delay: number): void {
+    this.retryAt = monotonicNow(this.deps.clock) + delay;
+    this.wakeTimer = this.deps.timers.setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.retryAt = undefined;
+      void this.kick();
+    }, delay);
+  }
+
+  /** Stops sending: waits for the batch in flight (its answer is still honoured), sends nothing more. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.wakeTimer !== undefined) this.deps.timers.clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    await this.running;
+  }
+}

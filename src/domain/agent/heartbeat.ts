@@ -1,0 +1,63 @@
+import type { MetricSample } from '../records.js';
+
+/**
+ * The agent's own health, sent every forward cycle with label `agent` (the ingest adds `site`).
+ * The stack's default rules alert on `pflow_agent_up` going silent and the buffer growing.
+ */
+export interface AgentHealth {
+  readonly agentId: string;
+  readonly version: string;
+  readonly bufferBytes: number;
+  readonly bufferBatches: number;
+  /** Append time of the oldest unacknowledged data, epoch ms. */
+  readonly oldestTime: number | undefined;
+  /** Batches that will never arrive: dropped by the buffer cap or refused by the ingest (4xx). */
+  readonly droppedBatches: number;
+  /** Samples that will never arrive: the cap, a full disk, or a refused batch. */
+  readonly droppedSamples: number;
+  readonly rejectedBatches: number;
+  readonly scrapeErrors: number;
+  /** Epoch ms of the last batch the ingest stored; undefined before the first. */
+  readonly lastForwardTime: number | undefined;
+}
+
+export const HEARTBEAT_SERIES = [
+  'pflow_agent_up',
+  'pflow_agent_info',
+  'pflow_agent_buffer_bytes',
+  'pflow_agent_buffer_batches',
+  'pflow_agent_buffer_oldest_age_seconds',
+  'pflow_agent_dropped_batches_total',
+  'pflow_agent_dropped_samples_total',
+  'pflow_agent_rejected_batches_total',
+  'pflow_agent_scrape_errors_total',
+  'pflow_agent_last_forward_timestamp_seconds',
+] as const;
+
+export function heartbeatSamples(health: AgentHealth, now: number): MetricSample[] {
+  const labels = { agent: health.agentId };
+  const sample = (name: (typeof HEARTBEAT_SERIES)[number], value: number, extra = {}): MetricSample => ({
+    name,
+    labels: { ...labels, ...extra },
+    time: now,
+    value,
+  });
+  const out = [
+    sample('pflow_agent_up', 1),
+    sample('pflow_agent_info', 1, { version: health.version }),
+    sample('pflow_agent_buffer_bytes', health.bufferBytes),
+    sample('pflow_agent_buffer_batches', health.bufferBatches),
+    sample(
+      'pflow_agent_buffer_oldest_age_seconds',
+      health.oldestTime === undefined ? 0 : Math.max(0, (now - health.oldestTime) / 1000),
+    ),
+    sample('pflow_agent_dropped_batches_total', health.droppedBatches),
+    sample('pflow_agent_dropped_samples_total', health.droppedSamples),
+    sample('pflow_agent_rejected_batches_total', health.rejectedBatches),
+    sample('pflow_agent_scrape_errors_total', health.scrapeErrors),
+  ];
+  if (health.lastForwardTime !== undefined) {
+    out.push(sample('pflow_agent_last_forward_timestamp_seconds', health.lastForwardTime / 1000));
+  }
+  return out;
+}

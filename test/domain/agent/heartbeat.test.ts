@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { HEARTBEAT_SERIES, heartbeatSamples } from '../../../src/domain/agent/heartbeat.js';
+
+const NOW = Date.parse('2026-12-01T08:00:00Z');
+
+describe('heartbeat samples', () => {
+  it('are the contract’s series with label agent, ages in seconds, the last forward as a timestamp', () => {
+    const samples = heartbeatSamples(
+      {
+        agentId: 'ward-1',
+        version: '0.1.0',
+        bufferBytes: 4096,
+        bufferBatches: 3,
+        oldestTime: NOW - 90_000,
+        droppedBatches: 2,
+        droppedSamples: 20,
+        rejectedBatches: 1,
+        scrapeErrors: 5,
+        lastForwardTime: NOW - 10_000,
+      },
+      NOW,
+    );
+    expect(samples.map((s) => [s.name, s.labels, s.value])).toEqual([
+      ['pflow_agent_up', { agent: 'ward-1' }, 1],
+      ['pflow_agent_info', { agent: 'ward-1', version: '0.1.0' }, 1],
+      ['pflow_agent_buffer_bytes', { agent: 'ward-1' }, 4096],
+      ['pflow_agent_buffer_batches', { agent: 'ward-1' }, 3],
+      ['pflow_agent_buffer_oldest_age_seconds', { agent: 'ward-1' }, 90],
+      ['pflow_agent_dropped_batches_total', { agent: 'ward-1' }, 2],
+      ['pflow_agent_dropped_samples_total', { agent: 'ward-1' }, 20],
+      ['pflow_agent_rejected_batches_total', { agent: 'ward-1' }, 1],
+      ['pflow_agent_scrape_errors_total', { agent: 'ward-1' }, 5],
+      ['pflow_agent_last_forward_timestamp_seconds', { agent: 'ward-1' }, (NOW - 10_000) / 1000],
+    ]);
+    expect(new Set(samples.map((s) => s.name))).toEqual(new Set(HEARTBEAT_SERIES));
+    expect(samples.every((s) => s.time === NOW)).toBe(true);
+  });
+
+  it('say 0 s of age for an empty buffer and leave out the last forward before the first', () => {
+    const samples = heartbeatSamples(
+      {
+        agentId: 'a',
+        version: 'v',
+        bufferBytes: 0,
+        bufferBatches: 0,
+        oldestTime: undefined,
+        droppedBatches: 0,
+        droppedSamples: 0,
+        rejectedBatches: 0,
+        scrapeErrors: 0,
+        lastForwardTime: undefined,
+      },
+      NOW,
+    );
+    expect(samples.find((s) => s.name === 'pflow_agent_buffer_oldest_age_seconds')?.value).toBe(0);
+    expect(samples.some((s) => s.name === 'pflow_agent_last_forward_timestamp_seconds')).toBe(false);
+  });
+});
