@@ -50,6 +50,20 @@ describe('the committed dashboards', () => {
     }
   });
 
+  it("send Timestream SQL in the plugin's query model: rawQuery, format 1 (time series) only when rows carry a time bucket", () => {
+    for (const entry of DASHBOARDS) {
+      const json = entry.json('timestream') as unknown as { panels: Array<PanelJson & { targets?: any[] }> };
+      for (const panel of json.panels.filter((p) => p.type !== 'row')) {
+        for (const target of panel.targets ?? []) {
+          expect(target.rawQuery, `${entry.uid} panel ${panel.id}`).toMatch(/^SELECT /);
+          expect(target.format).toBe(/ AS time,/.test(target.rawQuery) ? 1 : 0);
+          expect(target.waitForResult).toBe(true);
+          expect(target.expr).toBeUndefined();
+        }
+      }
+    }
+  });
+
   it('keep panel ids unique within a dashboard and the same in both renderings (alert links use them)', () => {
     for (const entry of DASHBOARDS) {
       const ids = BACKENDS.map((backend) =>

@@ -1,22 +1,28 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as common from '@grafana/grafana-foundation-sdk/common';
 
+/** The plugin's `FormatOptions` enum: 0 table, 1 time series (long rows turned into one series per group). */
+export const TIMESTREAM_FORMAT = { table: 0, time_series: 1 } as const;
+
 /**
  * The query model of Grafana's Timestream plugin (`grafana-timestream-datasource`), which the
- * Foundation SDK does not ship: raw SQL with macros, and the result format.
+ * Foundation SDK does not ship: raw SQL with macros, the result format, and `waitForResult` so a
+ * panel gets every page of a result rather than the first.
  */
 export interface TimestreamDataquery extends cog.Dataquery {
   refId: string;
   datasource?: common.DataSourceRef;
   rawQuery: string;
-  format: 'time_series' | 'table';
+  format: (typeof TIMESTREAM_FORMAT)[keyof typeof TIMESTREAM_FORMAT];
+  waitForResult: boolean;
 }
 
 export class TimestreamDataqueryBuilder implements cog.Builder<cog.Dataquery> {
   private readonly internal: Omit<TimestreamDataquery, '_implementsDataqueryVariant'> = {
     refId: 'A',
     rawQuery: '',
-    format: 'table',
+    format: TIMESTREAM_FORMAT.table,
+    waitForResult: true,
   };
 
   refId(refId: string): this {
@@ -35,7 +41,7 @@ export class TimestreamDataqueryBuilder implements cog.Builder<cog.Dataquery> {
   }
 
   format(format: 'time_series' | 'table'): this {
-    this.internal.format = format;
+    this.internal.format = TIMESTREAM_FORMAT[format];
     return this;
   }
 
