@@ -15,6 +15,7 @@ import { runSchema } from './schema.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerAssetCommands } from './assets-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
+import { REPORT_FORMATS, runReport, type ReportFormat } from './report.js';
 import { runValidate, type CliOutput } from './validate.js';
 
 const DEFAULT_CONFIG = 'config/example.yaml';
@@ -138,6 +139,47 @@ export function buildProgram(out: CliOutput = terminal): Command {
   registerAssetCommands(program, out, exitWith, DEFAULT_CONFIG);
   registerLifecycleCommands(program, out, exitWith, DEFAULT_CONFIG);
   registerAgentCommands(program, out);
+
+  program
+    .command('report')
+    .description("print (or --send) one site's daily report from the local store")
+    .requiredOption('--site <id>', 'site id')
+    .option('--day <date>', "YYYY-MM-DD; default: yesterday in the site's time zone")
+    .option('-c, --config <file>', 'site config YAML', DEFAULT_CONFIG)
+    .addOption(new Option('--format <format>', 'what to print').choices(REPORT_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option(
+      '--send',
+      "send it to the channels of the site's report (reports: section), once per day and channel",
+      false,
+    )
+    .action(
+      async (options: {
+        site: string;
+        day?: string;
+        config: string;
+        format: ReportFormat;
+        output?: string;
+        send: boolean;
+      }) => {
+        const config = await loadConfigOrReport(options.config, out);
+        if (!config) return exitWith(1);
+        exitWith(
+          await runReport(
+            {
+              config,
+              site: options.site,
+              format: options.format,
+              clock: systemClock,
+              send: options.send,
+              ...(options.day !== undefined && { day: options.day }),
+              ...(options.output !== undefined && { output: options.output }),
+            },
+            out,
+          ),
+        );
+      },
+    );
 
   return program;
 }

@@ -216,6 +216,25 @@ export class NotificationDispatcher {
     await Promise.all(deliveries);
   }
 
+  /**
+   * Delivers daily reports (notifications whose `report` is set, built by reportNotification):
+   * the same log, retries, queue and dead letters as alert events; a report whose key the log
+   * already holds is not sent again. Resolves when each is delivered, queued or dead-lettered.
+   */
+  async dispatchReports(notifications: readonly Notification[]): Promise<void> {
+    if (this.closed) throw new Error('NotificationDispatcher is closed');
+    const deliveries: Promise<void>[] = [];
+    for (const notification of notifications) {
+      if (this.claimed.has(notification.key)) {
+        this.stats.duplicatesSkipped++;
+        continue;
+      }
+      this.claimed.add(notification.key);
+      deliveries.push(this.track(this.deliverClaimed(notification)));
+    }
+    await Promise.all(deliveries);
+  }
+
   /** True while a dispatched event still has a channel to settle in this process. */
   isUnsettled(eventId: string): boolean {
     return this.unsettled.has(eventId);
@@ -416,7 +435,9 @@ export class NotificationDispatcher {
     let deadLettered = 0;
     await Promise.all(
       items.map(async (item) => {
-        const keys = item.notification.events.map((event) => eventKey(item.notification.channel, event.id));
+        const keys = item.notification.report
+          ? [item.notification.key]
+          : item.notification.events.map((event) => eventKey(item.notification.channel, event.id));
         // Being sent right now by dispatch: leave it due, the log decides on the next drain.
         if (keys.some((key) => this.claimed.has(key))) return;
         // A stop began while this drain was reading: the item simply stays queued.
@@ -647,6 +668,7 @@ export class NotificationDispatcher {
   }
 
   private release(notification: Notification): void {
+    if (notification.report) this.claimed.delete(notification.key);
     for (const event of notification.events) this.claimed.delete(eventKey(notification.channel, event.id));
   }
 

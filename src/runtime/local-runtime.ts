@@ -43,6 +43,9 @@ import { localMetricStore } from './metric-backend.js';
 import { LiveReadModel } from './read-model.js';
 import { IntervalScheduler } from './scheduler.js';
 import { StoreHealth } from './store-health.js';
+import { ReportScheduler } from './report-scheduler.js';
+import { SqliteReportReads } from '../adapters/local/sqlite-report-reads.js';
+import { DailyReportService } from '../services/daily-report.js';
 
 export interface LocalRuntimeDeps {
   readonly clock: Clock;
@@ -123,6 +126,8 @@ export class LocalRuntime {
   private readonly demoTarget?: DemoTarget;
   /** RF-ID assets and patient flow, when the config has an `assets:` section. */
   readonly assets?: LocalAssets;
+  /** Daily reports, when the config has a `reports:` section. */
+  private reports?: ReportScheduler;
   private readonly dispatches = new Set<Promise<void>>();
   /** When the probes were scheduled: rules judge a lack of data only after their probes had time to report. */
   private probingSince?: number;
@@ -309,6 +314,22 @@ export class LocalRuntime {
       });
       for (const task of this.assets.tasks()) this.scheduler.add(task);
     }
+    if (config.reports && config.reports.length > 0) {
+      const service = new DailyReportService({
+        config,
+        reads: new SqliteReportReads(this.store, this.consoleQueries),
+        clock,
+        ...(this.assets && { assets: this.assets.service }),
+      });
+      this.reports = new ReportScheduler({
+        config,
+        service,
+        dispatch: (notifications) => this.dispatcher.dispatchReports(notifications),
+        log: this.delivery.log,
+        clock,
+        logger,
+      });
+    }
     // An agent's batch goes straight to the store, not through the write buffer: its 200 must
     // mean written, and a store that cannot write must answer 503 so the agent keeps the batch.
     const assets = this.assets;
@@ -427,6 +448,7 @@ export class LocalRuntime {
     await this.probes.start();
     this.probingSince = this.deps.clock.now();
     this.scheduler.start();
+    await this.reports?.start();
     this.running = true;
     return {
       api,
@@ -473,6 +495,7 @@ export class LocalRuntime {
       this.dispatcher.shutdown(graceMs),
       this.probes.stop(),
       this.scheduler.stop(),
+      this.reports?.stop(),
     ]);
     await Promise.allSettled([...this.dispatches]);
     if (running)

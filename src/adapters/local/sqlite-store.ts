@@ -315,6 +315,9 @@ export class SqliteStore implements MetricStore, AlertStateStore {
       ),
       deleteLatestProbes: db.prepare('DELETE FROM probe_latest WHERE time < ?'),
       recentAlerts: db.prepare('SELECT event FROM alerts ORDER BY time DESC, rowid DESC LIMIT ?').pluck(),
+      alertsBetween: db
+        .prepare('SELECT event FROM alerts WHERE time BETWEEN ? AND ? AND site = ? ORDER BY time, rowid')
+        .pluck(),
       deleteProbes: db.prepare('DELETE FROM probes WHERE time < ?'),
       deleteMetrics: db.prepare('DELETE FROM metrics WHERE time < ?'),
       // One pass over the samples left (there is no series_id index to probe per series).
@@ -595,6 +598,13 @@ export class SqliteStore implements MetricStore, AlertStateStore {
   /** The most recent alert events, newest first. */
   recentAlertEvents(limit: number): AlertEvent[] {
     return (this.statements.recentAlerts.all(limit) as string[]).map((json) => JSON.parse(json) as AlertEvent);
+  }
+
+  /** A site's alert events evaluated between two instants (both inclusive), oldest first: the daily report's history. */
+  alertEventsBetween(site: string, since: number, until: number): AlertEvent[] {
+    return (this.statements.alertsBetween.all(since, until, site) as string[]).map(
+      (json) => JSON.parse(json) as AlertEvent,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import type { DeliveryOutcome, Notification } from '../../domain/notification/outcome.js';
 import type { ChannelFactory } from '../types.js';
+import { renderReportText } from '../../domain/report/render-text.js';
 import { renderConsoleLines } from './render.js';
 import type { ConsoleSettings } from './settings.js';
 
@@ -10,7 +11,9 @@ export const createConsoleSender: ChannelFactory<ConsoleSettings> = (id, setting
     id,
     kind: 'console',
     async send(notification: Notification): Promise<DeliveryOutcome> {
-      const lines = renderConsoleLines(notification.events, settings.format, deps.timezoneFor);
+      const lines = notification.report
+        ? renderReportText(notification.report).trimEnd().split('\n')
+        : renderConsoleLines(notification.events, settings.format, deps.timezoneFor);
       for (const line of lines) print(line);
       return { status: 'delivered', detail: `${lines.length} line(s)` };
     },

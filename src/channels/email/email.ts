@@ -5,6 +5,7 @@ import { parseDuration } from '../../domain/duration.js';
 import { redactOutcome } from '../common/http-post.js';
 import type { ChannelDeps, ChannelFactory } from '../types.js';
 import { outgoingMail, type OutgoingMail } from './mail.js';
+import { renderReportEmail } from '../../domain/report/render-html.js';
 import { renderEmail } from './render.js';
 import { isSesSender, sendViaSes, sesClientFor } from './ses.js';
 import type { EmailSettings, EmailSmtpSettings } from './settings.js';
@@ -21,7 +22,9 @@ export const createEmailSender: ChannelFactory<EmailSettings> = (id, settings, d
     id,
     kind: 'email',
     async send(notification: Notification): Promise<DeliveryOutcome> {
-      const rendered = renderEmail(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor });
+      const rendered = notification.report
+        ? renderReportEmail(notification.report)
+        : renderEmail(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor });
       const mail = outgoingMail(notification, rendered, settings);
       return redactOutcome(await transport.send(mail), redact);
     },

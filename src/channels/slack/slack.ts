@@ -2,6 +2,7 @@ import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
 import type { HttpResponseSummary } from '../common/http-post.js';
 import { jsonPostSender } from '../common/json-post-sender.js';
 import type { ChannelFactory } from '../types.js';
+import { renderReportSlack } from '../../domain/report/render-chat.js';
 import { renderSlack } from './render.js';
 import { slackSettings, type SlackSettings } from './settings.js';
 
@@ -12,7 +13,11 @@ export const createSlackSender: ChannelFactory<SlackSettings> = jsonPostSender({
   kind: 'slack',
   secretFields: slackSettings.secretFields,
   request: (notification, _settings, deps) => ({
-    body: JSON.stringify(renderSlack(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor })),
+    body: JSON.stringify(
+      notification.report
+        ? renderReportSlack(notification.report)
+        : renderSlack(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor }),
+    ),
   }),
   interpret: interpretSlackResponse,
 });

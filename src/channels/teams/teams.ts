@@ -1,5 +1,6 @@
 import { jsonPostSender } from '../common/json-post-sender.js';
 import type { ChannelFactory } from '../types.js';
+import { renderReportTeams } from '../../domain/report/render-chat.js';
 import { renderTeams } from './render.js';
 import { teamsSettings, type TeamsSettings } from './settings.js';
 
@@ -11,6 +12,10 @@ export const createTeamsSender: ChannelFactory<TeamsSettings> = jsonPostSender({
   kind: 'teams',
   secretFields: teamsSettings.secretFields,
   request: (notification, _settings, deps) => ({
-    body: JSON.stringify(renderTeams(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor })),
+    body: JSON.stringify(
+      notification.report
+        ? renderReportTeams(notification.report)
+        : renderTeams(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor }),
+    ),
   }),
 });

@@ -37,6 +37,8 @@ export function deliveredKeys(notification: Notification): string[] {
  */
 export function needsSend(notification: Notification, delivered: (key: string) => boolean): Notification | undefined {
   if (delivered(notification.key)) return undefined;
+  // A report has no events: its own key is the whole answer.
+  if (notification.report !== undefined) return notification;
   const remaining = notification.events.filter((event) => !delivered(eventKey(notification.channel, event.id)));
   if (remaining.length === 0) return undefined;
   if (remaining.length === notification.events.length) return notification;

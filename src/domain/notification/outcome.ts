@@ -1,4 +1,5 @@
 import type { AlertEvent } from '../alerts/event.js';
+import type { DailyDigest } from '../report/digest.js';
 
 /**
  * One message for one channel: a single event, or a group of events of one rule that fired
@@ -8,6 +9,11 @@ export interface Notification {
   readonly key: string;
   readonly channel: string;
   readonly events: readonly AlertEvent[];
+  /**
+   * A daily report instead of alert events (`events` is then empty): it goes through the same
+   * pipeline — notification log, retries, durable queue, dead letters — as plain JSON.
+   */
+  readonly report?: DailyDigest;
 }
 
 /** What a channel's send returns; a channel never retries by itself — the pipeline does. */

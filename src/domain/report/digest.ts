@@ -1,4 +1,5 @@
 import type { AlertEvent, Severity } from '../alerts/event.js';
+import type { Notification } from '../notification/outcome.js';
 import type { ReportWindow } from './window.js';
 
 /**
@@ -352,4 +353,12 @@ export function computeDigest(input: ReportInput): DailyDigest {
     agents: { known: knownAgents.length, silent },
     assets: input.assets ?? null,
   };
+}
+
+/**
+ * The notification that carries a report to one channel. Its key names the report, site and day,
+ * so the notification log sends each day's report once per channel, however often it is asked.
+ */
+export function reportNotification(channel: string, reportId: string, digest: DailyDigest): Notification {
+  return { key: `${channel}|report:${reportId}/${digest.site.id}/${digest.day}`, channel, events: [], report: digest };
 }
