@@ -19,6 +19,9 @@ export const LAMBDA_NODE_TARGET = 'node24';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __pflowCreateRequire } from 'node:module'; const require = __pflowCreateRequire(import.meta.url);";
 
+/** What `@aws-sdk/credential-provider-node` resolves to in a Lambda bundle. */
+export const LAMBDA_CREDENTIALS_MODULE = './lambdas/shared/lambda-credentials.ts';
+
 /** esbuild options (esbuild's names) matching `lambdaBundling()`. */
 export const ESBUILD_OPTIONS = {
   bundle: true,
@@ -34,6 +37,10 @@ export const ESBUILD_OPTIONS = {
   // (one file instead of the runtime's module resolution).
   external: [] as string[],
   legalComments: 'none',
+  // Lambda gives the role's credentials in environment variables; the SDK's full default chain is
+  // replaced by a small provider (see lambdas/shared/lambda-credentials.ts). Relative to the
+  // repository root, where esbuild runs.
+  alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS_MODULE },
 } as const;
 
 /**
@@ -55,6 +62,9 @@ export function lambdaBundling(configJsonPath: string, configFileName: string = 
     banner: ESM_REQUIRE_BANNER,
     bundleAwsSDK: true,
     externalModules: [],
+    esbuildArgs: {
+      '--alias': Object.entries(ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`),
+    },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,18 @@ beforeAll(async () => {
   );
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Lambda bundles', () => {
+  it("carry the Lambda credential provider, not the SDK's default chain", () => {
+    for (const bundle of built) {
+      const text = readFileSync(bundle.file, 'utf8');
+      // fromIni / fromSSO / the STS clients announce themselves in debug strings that survive minifying.
+      expect(text, bundle.name).not.toContain('credential-provider-ini');
+      expect(text, bundle.name).not.toContain('credential-provider-sso');
+      expect(text, bundle.name).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    }
+  });
+});
 
 // Skipped only where no Node 24 was unpacked (.ci/run does it; the package exists for linux-x64 only).
 describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
