@@ -2,6 +2,7 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCES } from './datasources.js';
 import { renderDashboard } from './render.js';
 import { BACKENDS, type Backend, type DashboardSpec } from './spec.js';
+import { agentsDashboard } from './views/agents.js';
 import { alertHistoryDashboard } from './views/alert-history.js';
 import { apiEndpointsDashboard } from './views/api-endpoints.js';
 import { apiDashboard } from './views/api.js';
@@ -27,6 +28,7 @@ export const DASHBOARD_SPECS: readonly DashboardSpec[] = [
   apiEndpointsDashboard,
   rfidTagsDashboard,
   alertHistoryDashboard,
+  agentsDashboard,
 ];
 
 export interface DashboardEntry {
