@@ -59,4 +59,13 @@ describe('README examples', () => {
     expect(config.routes[0]!.escalate?.map((tier) => tier.afterMs)).toEqual([600_000, 1_800_000]);
     expect(config.acknowledge?.linkTtlMs).toBe(86_400_000);
   });
+
+  it('the on-call example is valid', () => {
+    const config = parseDeploymentConfig(
+      `version: 1\nsites: [{ id: site-a, timezone: Europe/Amsterdam }]\n${yamlBlockAfter('### On-call')}`,
+      'README.md',
+      env,
+    );
+    expect(config.oncall?.[0]).toMatchObject({ team: 'ward-it', timezone: 'Europe/Amsterdam', handoverMinute: 540 });
+  });
 });

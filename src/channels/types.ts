@@ -1,3 +1,4 @@
+import type { OnCallMember } from '../domain/lifecycle/oncall.js';
 import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ZodType } from 'zod';
 import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
@@ -23,6 +24,8 @@ export interface ChannelDeps {
   readonly timezoneFor: (site: string) => string;
   /** A signed Acknowledge link for a firing event (email, Slack and Teams show it); see SummariseOptions. */
   readonly ackLinkFor?: (event: AlertEvent) => string | undefined;
+  /** Whoever is on call for a team now (`oncall:<team>` recipients), resolved at send time. */
+  readonly onCall?: (team: string) => OnCallMember | undefined;
   /** Writes a line to the terminal, for the console channel. */
   readonly stdout?: (line: string) => void;
   /** Clients for AWS-backed transports, injected so tests point them at local servers. */

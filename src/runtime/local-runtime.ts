@@ -34,6 +34,7 @@ import { silenceActions, silenceRoutes } from './silence-routes.js';
 import { escalationOf } from '../domain/routing/route.js';
 import { AckService } from '../services/acknowledge.js';
 import type { AckAuditRecord } from '../domain/lifecycle/ack.js';
+import { whoIsOnCall } from '../domain/lifecycle/oncall.js';
 import { ackActions, ackLinkMaker, ackRoutes, type AckLinkSettings } from './ack-routes.js';
 import { DemoTarget } from './demo-target.js';
 import { presentHealth } from './health.js';
@@ -181,6 +182,10 @@ export class LocalRuntime {
           stdout: deps.stdout,
           fetch: this.fetch,
           ackLinkFor,
+          onCall: (team) => {
+            const schedule = config.oncall?.find((candidate) => candidate.team === team);
+            return schedule === undefined ? undefined : whoIsOnCall(schedule, clock.now()).member;
+          },
         }),
       );
     }

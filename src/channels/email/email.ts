@@ -2,6 +2,7 @@ import type { DeliveryOutcome, Notification } from '../../domain/notification/ou
 import type { ChannelSender } from '../../domain/ports.js';
 import { redactorFor, type Redactor } from '../../domain/redact.js';
 import { parseDuration } from '../../domain/duration.js';
+import { ONCALL_RECIPIENT } from '../../domain/lifecycle/oncall.js';
 import { redactOutcome } from '../common/http-post.js';
 import type { ChannelDeps, ChannelFactory } from '../types.js';
 import { outgoingMail, type OutgoingMail } from './mail.js';
@@ -25,7 +26,16 @@ export const createEmailSender: ChannelFactory<EmailSettings> = (id, settings, d
       const rendered = notification.report
         ? renderReportEmail(notification.report)
         : renderEmail(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor });
-      const mail = outgoingMail(notification, rendered, settings);
+      const to = resolveRecipients(settings.to, deps);
+      const cc = resolveRecipients(settings.cc, deps);
+      if (to.unresolved.length > 0 && to.addresses.length === 0) {
+        return {
+          status: 'permanent',
+          reason: 'oncall_unresolved',
+          detail: `nobody with an email address is on call for ${to.unresolved.join(', ')}`,
+        };
+      }
+      const mail = outgoingMail(notification, rendered, { from: settings.from, to: to.addresses, cc: cc.addresses });
       return redactOutcome(await transport.send(mail), redact);
     },
     close: () => transport.close(),
@@ -63,4 +73,24 @@ function smtpRedactor(settings: EmailSmtpSettings): Redactor {
   if (password === undefined) return (text) => text;
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
   return redactorFor([password, base64(password), base64(`\u0000${username ?? ''}\u0000${password}`)]);
+}
+
+/** `oncall:<team>` becomes the address of whoever is on call for the team now; others stay as they are. */
+function resolveRecipients(
+  recipients: readonly string[],
+  deps: ChannelDeps,
+): { addresses: string[]; unresolved: string[] } {
+  const addresses: string[] = [];
+  const unresolved: string[] = [];
+  for (const recipient of recipients) {
+    const team = ONCALL_RECIPIENT.exec(recipient)?.[1];
+    if (team === undefined) {
+      addresses.push(recipient);
+      continue;
+    }
+    const email = deps.onCall?.(team)?.email;
+    if (email === undefined) unresolved.push(recipient);
+    else if (!addresses.includes(email)) addresses.push(email);
+  }
+  return { addresses, unresolved };
 }

@@ -7,7 +7,13 @@ const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 // `alerts@example.org` or `PerformanceFlow <alerts@example.org>`.
 const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+>|[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+)$/;
 
-const address = z.string().regex(ADDRESS, 'must be an email address such as oncall@example.org');
+/** An address, or `oncall:<team>`: whoever is on call for that team when the message is sent. */
+const recipient = z
+  .string()
+  .refine(
+    (text) => ADDRESS.test(text) || /^oncall:[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text),
+    'must be an email address such as oncall@example.org',
+  );
 const mailbox = z
   .string()
   .regex(MAILBOX, 'must be an email address, optionally with a name: "PerformanceFlow <alerts@example.org>"');
@@ -15,8 +21,8 @@ const mailbox = z
 const recipients = {
   /** The sender; SES requires it to be a verified identity. */
   from: mailbox,
-  to: z.array(address).min(1, 'needs at least one recipient'),
-  cc: z.array(address).default([]),
+  to: z.array(recipient).min(1, 'needs at least one recipient'),
+  cc: z.array(recipient).default([]),
 };
 
 /** SMTP, through nodemailer: the local runtime and on-prem relays. */

@@ -63,6 +63,28 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
   uniqueIds(probes, 'probes', 'id', 'probe id', report);
   const channelIds = uniqueIds(channels, 'channels', 'id', 'channel id', report);
   uniqueIds(itemsOf(value.silences), 'silences', 'id', 'silence id', report);
+  const teams = uniqueIds(itemsOf(value.oncall), 'oncall', 'team', 'on-call team', report);
+  itemsOf(value.oncall).forEach((schedule, index) => {
+    const site = text(schedule.site);
+    if (site !== undefined && !siteIds.has(site)) {
+      report(['oncall', index, 'site'], `no site ${JSON.stringify(site)} (sites: ${quoteList(siteIds)})`);
+    }
+  });
+  channels.forEach((channel, channelIndex) => {
+    const email = isRecord(channel.email) ? channel.email : {};
+    for (const field of ['to', 'cc'] as const) {
+      const list = Array.isArray(email[field]) ? (email[field] as unknown[]) : [];
+      list.forEach((recipient, index) => {
+        const team = typeof recipient === 'string' ? /^oncall:(.+)$/.exec(recipient)?.[1] : undefined;
+        if (team !== undefined && !teams.has(team)) {
+          report(
+            ['channels', channelIndex, 'email', field, index],
+            `no on-call schedule for team ${JSON.stringify(team)} (oncall teams: ${quoteList(teams)})`,
+          );
+        }
+      });
+    }
+  });
   uniqueIds(itemsOf(value.maintenance_windows), 'maintenance_windows', 'id', 'maintenance window id', report);
   uniqueIds(groups, 'rule_groups', 'name', 'rule group name', report);
 

@@ -1,3 +1,4 @@
+import type { OnCallSchedule } from '../lifecycle/oncall.js';
 import type { LabelMatcher, Labels } from '../labels.js';
 import type { RuleGroupDefinition } from '../rules/types.js';
 import type { MaintenanceWindow, Silence } from '../silences.js';
@@ -21,6 +22,8 @@ export interface DeploymentConfig {
   readonly storage: StorageSettings;
   readonly delivery: DeliverySettings;
   readonly local: LocalRuntimeSettings;
+  /** On-call schedules per team (the `oncall:` section). */
+  readonly oncall?: readonly OnCallSchedule[];
   /** Acknowledge links (the `acknowledge:` section); absent in configs built before it existed. */
   readonly acknowledge?: AcknowledgeSettings;
   /** Present when the config is deployed to AWS (the `aws:` section). */

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import * as z from 'zod';
 import type { ZodType } from 'zod';
 import { channelKindSettings } from '../../channels/settings.js';
@@ -201,6 +202,62 @@ const routeSchema = z.strictObject({
     .describe('Escalation tiers: each is told when nobody acknowledged in time; acknowledgement stops the chain'),
 });
 
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM, e.g. 09:00');
+const localDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), 'not a real date');
+/** A local date-time in the schedule's zone (`2026-12-24T18:00`), or an instant with an offset. */
+const scheduleTime = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$/,
+    'must be a date-time such as 2026-12-24T18:00 (local to the schedule) or with an offset',
+  );
+
+const oncallSchema = z
+  .strictObject({
+    team: id,
+    site: z.string().optional().describe('The site whose time zone the hand-overs follow; default: defaults.timezone'),
+    timezone: timezone.optional().describe('IANA time zone, instead of a site'),
+    rotation: z.enum(['daily', 'weekly']).describe('Hand over every day, or every week on the weekday of start'),
+    handover: localTime.describe('Local time of the hand-over, e.g. 09:00'),
+    start: localDate.describe("Local date of the first member's first shift"),
+    members: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          email: z
+            .string()
+            .regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an email address')
+            .optional(),
+          slack: z
+            .string()
+            .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack member id such as U012ABCDEF')
+            .optional(),
+        }),
+      )
+      .min(1, 'needs at least one member'),
+    overrides: z
+      .array(z.strictObject({ from: scheduleTime, until: scheduleTime, member: z.string().min(1) }))
+      .default([]),
+  })
+  .superRefine((schedule, ctx) => {
+    const names = new Set(schedule.members.map((member) => member.name));
+    schedule.overrides.forEach((override, index) => {
+      if (!names.has(override.member)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['overrides', index, 'member'],
+          message: `no member ${JSON.stringify(override.member)} in this schedule (members: ${[...names].join(', ')})`,
+        });
+      }
+      if (override.until <= override.from) {
+        ctx.addIssue({ code: 'custom', path: ['overrides', index, 'until'], message: 'must be after from' });
+      }
+    });
+  });
+
 const acknowledgeSchema = z
   .strictObject({
     link_key: z
@@ -302,6 +359,7 @@ export const deploymentShape = z
     assets: assetsSchema.optional(),
     reports: reportsSchema.optional(),
     acknowledge: acknowledgeSchema.prefault({}),
+    oncall: z.array(oncallSchema).default([]).describe('On-call schedules per team'),
   })
   .meta({
     title: 'PerformanceFlow site config',
@@ -412,6 +470,24 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
         escalate: route.escalate.map((tier) => ({ afterMs: tier.after, channels: tier.channels })),
       }),
     })),
+    oncall: shape.oncall.map((schedule) => {
+      const zone =
+        schedule.timezone ?? shape.sites.find((site) => site.id === schedule.site)?.timezone ?? defaults.timezone;
+      const [hours, minutes] = schedule.handover.split(':').map(Number) as [number, number];
+      return {
+        team: schedule.team,
+        timezone: zone,
+        every: schedule.rotation,
+        handoverMinute: hours * 60 + minutes,
+        start: schedule.start,
+        members: schedule.members,
+        overrides: schedule.overrides.map((override) => ({
+          startsAt: DateTime.fromISO(override.from, { zone }).toMillis(),
+          endsAt: DateTime.fromISO(override.until, { zone }).toMillis(),
+          member: override.member,
+        })),
+      };
+    }),
     acknowledge: {
       ...(shape.acknowledge.link_key !== undefined && { linkKey: shape.acknowledge.link_key }),
       ...(shape.acknowledge.link_base_url !== undefined && { linkBaseUrl: shape.acknowledge.link_base_url }),

@@ -61,3 +61,78 @@ acknowledge: { link_key: short, link_base_url: 'ftp://x', link_ttl: 30d }
     ]);
   });
 });
+
+describe('config: on-call schedules', () => {
+  it('reads a schedule in its site’s zone, with overrides in local time', () => {
+    const config = parseDeploymentConfig(
+      `
+version: 1
+sites: [{ id: site-a, timezone: Europe/Amsterdam }]
+channels:
+  - { id: mail, kind: email, email: { transport: smtp, host: 127.0.0.1, from: a@h.example, to: ['oncall:ward-it'] } }
+oncall:
+  - team: ward-it
+    site: site-a
+    rotation: weekly
+    handover: '09:00'
+    start: 2026-11-30
+    members: [{ name: Ana, email: ana@h.example, slack: U012ABCDEF }, { name: Bo }]
+    overrides: [{ from: '2026-12-24T18:00', until: '2026-12-27T09:00', member: Bo }]
+`,
+      'site.yaml',
+      {},
+    );
+    expect(config.oncall).toEqual([
+      {
+        team: 'ward-it',
+        timezone: 'Europe/Amsterdam',
+        every: 'weekly',
+        handoverMinute: 540,
+        start: '2026-11-30',
+        members: [{ name: 'Ana', email: 'ana@h.example', slack: 'U012ABCDEF' }, { name: 'Bo' }],
+        overrides: [
+          { startsAt: Date.parse('2026-12-24T17:00:00Z'), endsAt: Date.parse('2026-12-27T08:00:00Z'), member: 'Bo' },
+        ],
+      },
+    ]);
+  });
+
+  it('names each bad field', () => {
+    expect(
+      issues(`
+version: 1
+sites: [{ id: site-a }]
+channels:
+  - { id: mail, kind: email, email: { transport: smtp, host: 127.0.0.1, from: a@h.example, to: ['oncall:nurses'] } }
+oncall:
+  - team: ward-it
+    site: site-b
+    rotation: hourly
+    handover: '9am'
+    start: 2026-13-01
+    members: [{ name: Ana, slack: ana }]
+    overrides: [{ from: '2026-12-27T09:00', until: '2026-12-24T18:00', member: Dee }]
+`),
+    ).toEqual([
+      'channels[0].email.to[0]: no on-call schedule for team "nurses" (oncall teams: ward-it)',
+      'oncall[0].site: no site "site-b" (sites: site-a)',
+      expect.stringMatching(/^oncall\[0\]\.rotation: /),
+      'oncall[0].handover: must be a local time HH:MM, e.g. 09:00',
+      'oncall[0].start: not a real date',
+      'oncall[0].members[0].slack: must be a Slack member id such as U012ABCDEF',
+    ]);
+    // Overrides are checked against the members once the rest of the schedule is valid.
+    expect(
+      issues(`
+version: 1
+sites: [{ id: site-a }]
+oncall:
+  - { team: ward-it, rotation: daily, handover: '09:00', start: 2026-12-01, members: [{ name: Ana }],
+      overrides: [{ from: '2026-12-27T09:00', until: '2026-12-24T18:00', member: Dee }] }
+`),
+    ).toEqual([
+      'oncall[0].overrides[0].until: must be after from',
+      'oncall[0].overrides[0].member: no member "Dee" in this schedule (members: Ana)',
+    ]);
+  });
+});
