@@ -6,6 +6,7 @@ import { createChannelSender } from '../channels/registry.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
 import { siteTimezones } from '../domain/config/model.js';
 import { reportNotification } from '../domain/report/digest.js';
+import { SqliteLifecycleStore } from '../adapters/local/sqlite-lifecycle.js';
 import { SqliteReportReads } from '../adapters/local/sqlite-report-reads.js';
 import { SqliteStore } from '../adapters/local/sqlite-store.js';
 import { SqliteTagStore } from '../adapters/local/sqlite-tags.js';
@@ -74,7 +75,7 @@ export async function withLocalReportService<T>(
       : undefined;
     const service = new DailyReportService({
       config,
-      reads: new SqliteReportReads(store, queries),
+      reads: new SqliteReportReads(store, queries, new SqliteLifecycleStore(store.db)),
       clock,
       ...(assets && { assets }),
     });

@@ -322,7 +322,7 @@ export class LocalRuntime {
     if (config.reports && config.reports.length > 0) {
       const service = new DailyReportService({
         config,
-        reads: new SqliteReportReads(this.store, this.consoleQueries),
+        reads: new SqliteReportReads(this.store, this.consoleQueries, this.lifecycle),
         clock,
         ...(this.assets && { assets: this.assets.service }),
       });

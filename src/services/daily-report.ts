@@ -5,6 +5,7 @@ import type { ReportDefinition } from '../domain/report/config-schema.js';
 import {
   computeDigest,
   type AgentHeartbeats,
+  type AlertAck,
   type AssetFigures,
   type AssetLine,
   type CertReading,
@@ -33,6 +34,8 @@ export interface ReportReads {
   ): Promise<Map<string, ProbeBucket[]>>;
   /** Alert events of the site evaluated in the interval, any order. */
   alertEvents(site: string, since: number, until: number): Promise<AlertEvent[]>;
+  /** Acknowledgements made in the interval (`rule/fingerprint` keys); absent where there is no audit. */
+  acknowledgements?(since: number, until: number): Promise<AlertAck[]>;
   /** The metric store's window reads: certificates and agent heartbeats. */
   readonly metrics: Pick<MetricStore, 'fetchWindows'>;
 }
@@ -80,7 +83,7 @@ export class DailyReportService {
     const last = window.dayEnd - 1;
     const now = clock.now();
 
-    const [buckets, alertEvents, certWindows, heartbeatWindows] = await Promise.all([
+    const [buckets, alertEvents, certWindows, heartbeatWindows, acks] = await Promise.all([
       reads.probeBuckets(
         site.id,
         probes.map((p) => p.id),
@@ -103,6 +106,7 @@ export class DailyReportService {
         until: last,
         sites: [site.id],
       }),
+      reads.acknowledgements?.(window.dayStart, Math.max(last, now)) ?? Promise.resolve([]),
     ]);
 
     const certs: CertReading[] = [];
@@ -135,6 +139,7 @@ export class DailyReportService {
       buckets,
       certs,
       alertEvents,
+      acks,
       agents,
       ...(hasAssets && this.deps.assets ? { assets: assetFigures(this.deps.assets.overview(site.id), site.id) } : {}),
       settings,

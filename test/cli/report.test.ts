@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { SqliteConsoleQueries } from '../../src/adapters/local/sqlite-console.js';
+import { SqliteLifecycleStore } from '../../src/adapters/local/sqlite-lifecycle.js';
 import { runReport } from '../../src/cli/report.js';
 import { parseDeploymentConfig } from '../../src/domain/config/load.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
@@ -88,6 +89,14 @@ local: { data_dir: '${join(dir, 'data')}' }
       evaluatedAt: iso(FAIL_FROM + 35 * MIN),
     }),
   ]);
+  new SqliteLifecycleStore(store.db).acknowledge({
+    alertKey: 'api-down/f1',
+    incarnation: FAIL_FROM,
+    by: 'c.jones',
+    reason: 'looking at it',
+    at: FAIL_FROM + 10 * MIN,
+    source: 'cli',
+  });
   const beats = [];
   for (let t = WEEK_START; t < DAY_END; t += MIN) {
     if (t > DAY_START + 10 * HOUR && t < DAY_START + 10 * HOUR + 20 * MIN) continue;
@@ -116,7 +125,7 @@ describe('pflow report', () => {
     // 23 h × 12 results = 276 per probe; 6 api results failed: 270/276 = 97.826 %.
     expect(text).toMatch(/api\s+97\.82% day/);
     expect(text).toContain('Availability: 98.91% (6 of 552 failed) today');
-    expect(text).toContain('06:00–06:30 (30 min) critical API down {probe=api} · not acknowledged');
+    expect(text).toContain('06:00–06:30 (30 min) critical API down {probe=api} · c.jones at 06:10');
     // (270 × 100 + 6 × 2000) / 276 = 141.3 ms
     expect(text).toMatch(/api\s+141 ms\s+2000 ms/);
     expect(text).toContain('20 days left');

@@ -252,6 +252,14 @@ export class SqliteLifecycleStore {
     return rows.map(auditOf);
   }
 
+  /** Acknowledgements (not unacks) made between two instants, oldest first: the daily report's "who acknowledged". */
+  acksBetween(since: number, until: number): AckAuditRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM ack_audit WHERE action = 'ack' AND at BETWEEN ? AND ? ORDER BY at, id")
+      .all(since, until) as AuditRow[];
+    return rows.map(auditOf);
+  }
+
   private insertAudit(action: 'ack' | 'unack', request: Omit<AckRequest, 'linkNonce'>): AckAuditRecord {
     const result = this.db
       .prepare(

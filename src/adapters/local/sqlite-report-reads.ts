@@ -1,7 +1,8 @@
 import type { AlertEvent } from '../../domain/alerts/event.js';
-import type { ProbeBucket } from '../../domain/report/digest.js';
+import type { AlertAck, ProbeBucket } from '../../domain/report/digest.js';
 import type { ReportReads } from '../../services/daily-report.js';
 import { ROLLUP_BUCKET_MS, type SqliteConsoleQueries } from './sqlite-console.js';
+import type { SqliteLifecycleStore } from './sqlite-lifecycle.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /**
@@ -13,7 +14,12 @@ export class SqliteReportReads implements ReportReads {
   constructor(
     private readonly store: SqliteStore,
     private readonly queries: SqliteConsoleQueries,
+    private readonly lifecycle?: SqliteLifecycleStore,
   ) {}
+
+  async acknowledgements(since: number, until: number): Promise<AlertAck[]> {
+    return (this.lifecycle?.acksBetween(since, until) ?? []).map((a) => ({ alertKey: a.alertKey, by: a.by, at: a.at }));
+  }
 
   get metrics(): Pick<SqliteStore, 'fetchWindows'> {
     return this.store;

@@ -70,6 +70,14 @@ export interface ParShortage {
   readonly shortBy: number;
 }
 
+/** An acknowledgement of an alert instance (`rule/fingerprint`), from the acknowledgement audit. */
+export interface AlertAck {
+  readonly alertKey: string;
+  readonly by: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
 export interface ReportSettings {
   /** How many of the slowest probes to list. */
   readonly slowest: number;
@@ -96,6 +104,8 @@ export interface ReportInput {
   readonly certs: readonly CertReading[];
   /** The site's alert events from dayStart on (later ones tell when an alert of the day ended). */
   readonly alertEvents: readonly AlertEvent[];
+  /** Acknowledgements made from dayStart on; the first one inside an alert's span is who acknowledged it. */
+  readonly acks?: readonly AlertAck[];
   /** Heartbeats of every agent of the site over [weekStart, dayEnd). */
   readonly agents: readonly AgentHeartbeats[];
   /** Present when the site has assets; the state at the time the report is made. */
@@ -136,10 +146,7 @@ export interface ReportAlert {
   readonly endsAt: string | null;
   /** To endsAt, or to the end of the day while still firing. */
   readonly durationMs: number;
-  /**
-   * Who acknowledged it and when: acknowledgement is issue 12's work. Null until then (and for an
-   * alert nobody acknowledged); the renders already show the column.
-   */
+  /** Who acknowledged it first and when (ISO 8601 UTC); null when nobody did while it fired. */
   readonly acknowledgedBy: string | null;
   readonly acknowledgedAt: string | null;
 }
@@ -220,23 +227,26 @@ function sumAvailability(parts: readonly Availability[]): Availability {
   return { ratio: results > 0 ? (results - failed) / results : null, results, failed };
 }
 
-/** The instance an event belongs to: its id without the evaluation time and state. */
+/** The instance an event belongs to: `site/rule/fingerprint`, the start of its id (ids never hold a `/`). */
 function instanceOf(event: AlertEvent): string {
-  return event.id.split('/').slice(0, -2).join('/');
+  return event.id.split('/').slice(0, 3).join('/');
 }
 
-function reportAlerts(events: readonly AlertEvent[], window: ReportWindow): ReportAlert[] {
+function reportAlerts(events: readonly AlertEvent[], acks: readonly AlertAck[], window: ReportWindow): ReportAlert[] {
   const sorted = [...events].sort((a, b) => Date.parse(a.evaluatedAt) - Date.parse(b.evaluatedAt));
   const out: ReportAlert[] = [];
   for (const [i, event] of sorted.entries()) {
     // Reminders and test notifications announce nothing new; nodata/error are not "fired".
-    if (event.state !== 'firing' || event.repeat || event.test) continue;
+    // Acknowledgement and escalation updates are about an alert already counted.
+    if (event.state !== 'firing' || event.repeat || event.test || event.acknowledgement || event.escalation) continue;
     const at = Date.parse(event.evaluatedAt);
     if (at < window.dayStart || at >= window.dayEnd) continue;
     const instance = instanceOf(event);
     const resolved = sorted.slice(i + 1).find((later) => later.state === 'resolved' && instanceOf(later) === instance);
     const start = Date.parse(event.startsAt);
     const end = resolved ? Date.parse(resolved.endsAt ?? resolved.evaluatedAt) : null;
+    const alertKey = `${event.rule.id}/${instance.split('/')[2]}`;
+    const ack = acks.find((a) => a.alertKey === alertKey && a.at >= start && (end === null || a.at <= end));
     out.push({
       rule: event.rule,
       labels: event.labels,
@@ -244,8 +254,8 @@ function reportAlerts(events: readonly AlertEvent[], window: ReportWindow): Repo
       startsAt: event.startsAt,
       endsAt: end === null ? null : iso(end),
       durationMs: Math.max(0, (end ?? window.dayEnd) - start),
-      acknowledgedBy: null,
-      acknowledgedAt: null,
+      acknowledgedBy: ack?.by ?? null,
+      acknowledgedAt: ack === undefined ? null : iso(ack.at),
     });
   }
   return out;
@@ -347,7 +357,11 @@ export function computeDigest(input: ReportInput): DailyDigest {
     },
     availability: availabilityRows,
     hourly,
-    alerts: reportAlerts(input.alertEvents, window),
+    alerts: reportAlerts(
+      input.alertEvents,
+      [...(input.acks ?? [])].sort((a, b) => a.at - b.at),
+      window,
+    ),
     slowest: slowest.slice(0, settings.slowest),
     certificates,
     agents: { known: knownAgents.length, silent },

@@ -33,7 +33,7 @@ describe('computeDigest on the hand-checked spring-forward day (23 hours)', () =
     expect(digest.hourly.filter((p) => p.availability !== 1)).toHaveLength(1);
   });
 
-  it('lists alerts that fired during the day with their durations; reminders and the day before are not alerts', () => {
+  it('lists alerts that fired during the day with durations and who acknowledged them first; reminders, ack updates and the day before are not alerts', () => {
     expect(
       digest.alerts.map((a) => [
         a.rule.id,
@@ -44,7 +44,7 @@ describe('computeDigest on the hand-checked spring-forward day (23 hours)', () =
         a.acknowledgedAt,
       ]),
     ).toEqual([
-      ['api-down', '2026-03-29T04:01:00.000Z', '2026-03-29T04:31:00.000Z', 30, null, null],
+      ['api-down', '2026-03-29T04:01:00.000Z', '2026-03-29T04:31:00.000Z', 30, 'c.jones', '2026-03-29T04:10:00.000Z'],
       ['cert-soon', '2026-03-29T19:00:00.000Z', null, 180, null, null],
     ]);
   });

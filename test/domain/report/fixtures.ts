@@ -76,6 +76,11 @@ export const alertEvents: AlertEvent[] = [
   event(apiDown, 'f1', 'resolved', dayStart - 3 * HOUR, dayStart + HOUR),
   event(apiDown, 'f2', 'firing', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 2 * MIN),
   event(apiDown, 'f2', 'firing', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 12 * MIN, { repeat: true }),
+  {
+    ...event(apiDown, 'f2', 'firing', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 10 * MIN),
+    id: `ward-a/api-down/f2/${iso(dayStart + 5 * HOUR + 10 * MIN)}/firing/ack-1`,
+    acknowledgement: { by: 'c.jones', reason: 'on it', at: iso(dayStart + 5 * HOUR + 10 * MIN) },
+  },
   event(apiDown, 'f2', 'resolved', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 32 * MIN),
   event(certSoon, 'c1', 'firing', dayStart + 20 * HOUR, dayStart + 20 * HOUR),
 ];
@@ -122,6 +127,14 @@ export const springInput: ReportInput = {
     { probe: 'dns', t: dayEnd - 2 * HOUR, daysLeft: -2.2 },
   ],
   alertEvents,
+  // api-down f2 was acknowledged 9 minutes after it fired (and again later: the first one counts);
+  // an acknowledgement of another instance, or from before the alert began, is not its.
+  acks: [
+    { alertKey: 'api-down/f2', by: 'c.jones', at: dayStart + 5 * HOUR + 10 * MIN },
+    { alertKey: 'api-down/f2', by: 'b.smith', at: dayStart + 5 * HOUR + 20 * MIN },
+    { alertKey: 'api-down/f1', by: 'a.old', at: dayStart + 5 * HOUR + 10 * MIN },
+    { alertKey: 'cert-soon/c1', by: 'early', at: dayStart + 19 * HOUR },
+  ],
   agents,
   assets: {
     missing: [

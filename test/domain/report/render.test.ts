@@ -27,6 +27,7 @@ const quiet = computeDigest({
   buckets: new Map(),
   certs: [],
   alertEvents: [],
+  acks: [],
   agents: [],
   assets: undefined,
 });
@@ -48,7 +49,7 @@ describe('daily report renders', () => {
     const text = renderReportText(digest);
     expect(text).toContain('Daily report: Ward A, Sunday 29 March 2026');
     expect(text).toContain('this day had 23 hours (clock change)');
-    expect(text).toContain('06:01–06:31 (30 min) critical API down {probe=api, team=it} · not acknowledged');
+    expect(text).toContain('06:01–06:31 (30 min) critical API down {probe=api, team=it} · c.jones at 06:10');
     expect(text).toContain('21:00–still firing (3 h 00 min so far)');
     expect(text).toContain('dns                      expired 3 days ago (2026-03-27)');
     expect(text).toContain(
