@@ -21,6 +21,8 @@ export interface AgentDeps {
   readonly transport?: IngestTransport;
   /** Default: the config's scrape_configs; tests feed samples through `sink` instead. */
   readonly scrape?: boolean;
+  /** Test seam for the kill -9 tests (see DiskBufferOptions.afterHeaderWrite). */
+  readonly afterHeaderWrite?: () => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class Agent {
       ...limits,
       now: () => deps.clock.now(),
       log: deps.logger,
+      ...(deps.afterHeaderWrite !== undefined ? { afterHeaderWrite: deps.afterHeaderWrite } : {}),
     });
     this.batcher = new Batcher(this.buffer, {
       maxBatchSamples: limits.maxBatchSamples,

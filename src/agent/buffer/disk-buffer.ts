@@ -481,13 +481,10 @@ export class DiskBuffer {
       this.removeOldestSegment();
     }
     const only = this.segments[0];
-    if (
-      this.segments.length === 1 &&
-      only !== undefined &&
-      this.writeFd === undefined &&
-      this.current - 1 <= this.acked
-    ) {
-      // The only segment is closed (left from before a restart) and fully acknowledged.
+    if (this.segments.length === 1 && only !== undefined && !this.currentHasRecords && this.current - 1 <= this.acked) {
+      // The only segment is fully acknowledged and nothing is open in it: it goes too, so that on a
+      // full disk acknowledging everything frees the space (the next append starts a new segment).
+      this.closeWriteFd();
       this.removeOldestSegment();
     }
   }

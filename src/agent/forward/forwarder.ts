@@ -60,7 +60,7 @@ export class Forwarder {
   private retryAt: number | undefined;
   private attempt = 0;
   private stopped = false;
-  private kickAgain = false;
+  private followUp: Promise<void> | undefined;
   private stats: {
     -readonly [K in keyof ForwarderStats]: ForwarderStats[K];
   } = {
@@ -99,15 +99,15 @@ export class Forwarder {
   kick(): Promise<void> {
     if (this.stopped || this.retryAt !== undefined) return this.running ?? Promise.resolve();
     if (this.running !== undefined) {
-      this.kickAgain = true;
-      return this.running;
+      // One follow-up run for every kick that came meanwhile: what they sealed is sent too.
+      this.followUp ??= this.running.then(() => {
+        this.followUp = undefined;
+        return this.kick();
+      });
+      return this.followUp;
     }
     this.running = this.drain().finally(() => {
       this.running = undefined;
-      if (this.kickAgain && !this.stopped && this.retryAt === undefined) {
-        this.kickAgain = false;
-        void this.kick();
-      }
     });
     return this.running;
   }

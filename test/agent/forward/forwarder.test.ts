@@ -7,6 +7,7 @@ import { Batcher, batchLimits } from '../../../src/agent/forward/batcher.js';
 import { Forwarder } from '../../../src/agent/forward/forwarder.js';
 import { HttpTransport } from '../../../src/agent/forward/transport.js';
 import type { MetricSample } from '../../../src/domain/records.js';
+import { closedPort } from '../../support/closed-port.js';
 import { captureLogger } from '../../support/logger.js';
 import { ManualTime } from '../../support/manual-time.js';
 import { createTestCa, type CertificatePair } from '../../support/tls.js';
@@ -200,25 +201,29 @@ describe('retries', () => {
     expect(waits).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 2_000]);
   });
 
-  it('retries after a timeout and after a refused connection', async () => {
+  it('retries after a timeout', async () => {
     const { batcher, forwarder, logger } = setUp({ timeoutMs: 300 });
     stub.hang = true;
     batcher.add(samples(1, 10));
     batcher.flush();
     await forwarder.kick();
     expect(logger.text()).toMatch(/timed out/);
+    expect(stub.batches.size).toBe(0);
     stub.hang = false;
-    await stub.stop();
     await time.advance(500);
     await forwarder.kick();
-    expect(logger.text()).toMatch(/ECONNREFUSED/);
-    stub = new IngestStub(leaf);
-    // The same port again, so the configured URL is right once the ingest is back.
-    const server = stub as unknown as { server: { listen: (p: number, h: string, cb: () => void) => void } };
-    await new Promise<void>((resolve) => server.server.listen(port, '127.0.0.1', resolve));
-    await time.advance(1_000);
-    await forwarder.kick();
     expect(stub.samples()).toEqual(expected(1, 10));
+  });
+
+  it('retries after a refused connection', async () => {
+    port = await closedPort();
+    const { buffer, batcher, forwarder, logger } = setUp();
+    batcher.add(samples(1, 10));
+    batcher.flush();
+    await forwarder.kick();
+    expect(logger.text()).toMatch(/ECONNREFUSED/);
+    expect(forwarder.backingOff).toBe(true);
+    expect(buffer.stats().pendingBatches).toBe(1);
   });
 
   it('drops a batch the ingest refuses with 400: acknowledged, counted, logged, never sent again', async () => {
