@@ -169,7 +169,16 @@ export function renderDashboard(spec: DashboardSpec, backend: Backend): dashboar
     .refresh('1m')
     .time(spec.time ?? { from: 'now-6h', to: 'now' })
     .timezone('browser')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    // A menu of the other dashboards of the same store, carrying the variables and the time range along.
+    .link(
+      new dashboard.DashboardLinkBuilder('PerformanceFlow')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags(['performanceflow', backend])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(true),
+    );
   for (const name of VARIABLE_ORDER) {
     if (spec.variables.includes(name)) builder.withVariable(renderVariable(name, backend));
   }

@@ -64,6 +64,23 @@ describe('the committed dashboards', () => {
     }
   });
 
+  it('link to the other dashboards of the same store, keeping variables and time', () => {
+    for (const entry of DASHBOARDS) {
+      for (const backend of BACKENDS) {
+        const json = entry.json(backend) as unknown as { tags: string[]; links: any[] };
+        expect(json.tags).toEqual(expect.arrayContaining(['performanceflow', backend]));
+        expect(json.links).toEqual([
+          expect.objectContaining({
+            type: 'dashboards',
+            tags: ['performanceflow', backend],
+            includeVars: true,
+            keepTime: true,
+          }),
+        ]);
+      }
+    }
+  });
+
   it('keep panel ids unique within a dashboard and the same in both renderings (alert links use them)', () => {
     for (const entry of DASHBOARDS) {
       const ids = BACKENDS.map((backend) =>
