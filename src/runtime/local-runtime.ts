@@ -35,6 +35,7 @@ import { escalationOf } from '../domain/routing/route.js';
 import { AckService } from '../services/acknowledge.js';
 import type { AckAuditRecord } from '../domain/lifecycle/ack.js';
 import { whoIsOnCall } from '../domain/lifecycle/oncall.js';
+import type { AlertInstanceState } from '../domain/rules/types.js';
 import { ackActions, ackLinkMaker, ackRoutes, type AckLinkSettings } from './ack-routes.js';
 import { DemoTarget } from './demo-target.js';
 import { presentHealth } from './health.js';
@@ -237,6 +238,9 @@ export class LocalRuntime {
         void this.buffer.writeProbeResults([result]);
       },
     });
+    const parentRules = new Set(
+      config.ruleGroups.flatMap((group) => group.rules.flatMap((rule) => rule.dependsOn ?? [])),
+    );
     for (const group of config.ruleGroups) {
       this.scheduler.add({
         name: `rules:${group.name}`,
@@ -255,6 +259,7 @@ export class LocalRuntime {
             maintenanceWindows: () => config.maintenanceWindows,
             acks: () => this.lifecycle.currentAcks(),
             escalationFor: (event) => escalationOf(event, config.routes),
+            parentsFiring: () => parentsFiring(this.states.listAlertStates(), parentRules),
             watchingSince: () => this.probingSince,
           });
         },
@@ -545,6 +550,15 @@ function presentAudit(record: AckAuditRecord) {
     incarnation: new Date(record.incarnation).toISOString(),
     ...(record.expiresAt !== undefined && { expiresAt: new Date(record.expiresAt).toISOString() }),
   };
+}
+
+/** `rule|site` of the parent rules' alerts that fire now. */
+function parentsFiring(states: readonly AlertInstanceState[], parents: ReadonlySet<string>): ReadonlySet<string> {
+  const firing = new Set<string>();
+  if (parents.size === 0) return firing;
+  for (const state of states)
+    if (state.state === 'firing' && parents.has(state.ruleId)) firing.add(`${state.ruleId}|${state.site}`);
+  return firing;
 }
 
 function newSilenceId(): string {

@@ -18,6 +18,8 @@ export interface RuleGroupDeps {
   readonly maintenanceWindows: () => readonly MaintenanceWindow[];
   /** Current acknowledgements: no reminders and no escalation while one holds. */
   readonly acks?: () => ReadonlyMap<string, ActiveAck>;
+  /** `rule|site` of parent alerts firing now (see EvaluationInput.parentsFiring). */
+  readonly parentsFiring?: () => ReadonlySet<string>;
   /** Which escalation a firing event falls under (the routes' `escalate`). */
   readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
@@ -81,6 +83,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     maintenanceWindows: deps.maintenanceWindows(),
     ...(deps.acks !== undefined && { acks: deps.acks() }),
     ...(deps.escalationFor !== undefined && { escalationFor: deps.escalationFor }),
+    ...(deps.parentsFiring !== undefined && { parentsFiring: deps.parentsFiring() }),
     fetchErrors,
     watchingSince: deps.watchingSince?.(),
   });

@@ -168,6 +168,7 @@ function checkProbe(
 function checkRules(groups: Loose[], storage: unknown, report: Report): void {
   const retention = isRecord(storage) ? ms(storage.retention) : undefined;
   const firstPath = new Map<string, string>();
+  checkDependsOn(groups, report);
   groups.forEach((group, groupIndex) => {
     itemsOf(group.rules).forEach((rule, ruleIndex) => {
       const path: Path = ['rule_groups', groupIndex, 'rules', ruleIndex];
@@ -288,4 +289,23 @@ function checkDelivery(delivery: unknown, report: Report): void {
   if (typeof immediate === 'number' && typeof total === 'number' && immediate > total) {
     report(['delivery', 'immediate_attempts'], 'must not be more than delivery.max_attempts');
   }
+}
+
+/** `depends_on` names rules of this config (or built-in `pflow-*` ones), never the rule itself. */
+function checkDependsOn(groups: Loose[], report: Report): void {
+  const ids = new Set<string>();
+  for (const group of groups) for (const rule of itemsOf(group.rules)) if (text(rule.id)) ids.add(text(rule.id)!);
+  groups.forEach((group, groupIndex) => {
+    itemsOf(group.rules).forEach((rule, ruleIndex) => {
+      const parents = Array.isArray(rule.depends_on) ? (rule.depends_on as unknown[]) : [];
+      parents.forEach((parent, index) => {
+        if (typeof parent !== 'string') return;
+        const path: Path = ['rule_groups', groupIndex, 'rules', ruleIndex, 'depends_on', index];
+        if (parent === text(rule.id)) report(path, 'a rule cannot depend on itself');
+        else if (!ids.has(parent) && !parent.startsWith('pflow-')) {
+          report(path, `no rule ${JSON.stringify(parent)} (rules: ${quoteList(ids)})`);
+        }
+      });
+    });
+  });
 }

@@ -167,6 +167,12 @@ const ruleSchema = z.strictObject({
   labels,
   annotations: annotationsSchema,
   links: z.array(z.strictObject({ title: z.string().min(1), url: httpUrl })).default([]),
+  depends_on: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      "Rule ids (this config's, or built-in pflow-* rules): while one fires at the alert's site, this rule's alerts are held back",
+    ),
 });
 
 const ruleGroupSchema = z.strictObject({
@@ -445,6 +451,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
         labels: rule.labels,
         annotations: rule.annotations,
         links: rule.links,
+        ...(rule.depends_on.length > 0 && { dependsOn: rule.depends_on }),
         ...fromProbes(rule),
       })),
     })),

@@ -29,6 +29,11 @@ export interface EvaluationInput {
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
   /** Current acknowledgements by alert key: an acknowledged alert gets no reminders. */
   readonly acks?: ReadonlyMap<string, ActiveAck>;
+  /**
+   * `rule|site` of every parent alert firing now (rules named in some rule's depends_on): a child
+   * instance at that site is held back while its parent fires, and released when it resolves.
+   */
+  readonly parentsFiring?: ReadonlySet<string>;
   /** The escalation a firing event falls under (its route's `escalate` tiers); none when absent. */
   readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Rule id → why its windows could not be fetched; those rules are evaluated as errors. */
@@ -110,6 +115,7 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     maintenanceWindows: input.maintenanceWindows ?? [],
     acks: input.acks ?? new Map(),
     escalationFor: input.escalationFor,
+    parentsFiring: input.parentsFiring ?? new Set(),
     output,
   };
 
@@ -179,6 +185,7 @@ interface CycleContext {
   readonly maintenanceWindows: readonly MaintenanceWindow[];
   readonly acks: ReadonlyMap<string, ActiveAck>;
   readonly escalationFor?: ((event: AlertEvent) => EscalationPlan | undefined) | undefined;
+  readonly parentsFiring: ReadonlySet<string>;
   readonly output: EvaluationOutput;
 }
 
@@ -329,7 +336,8 @@ function step(
   if (
     candidate !== undefined &&
     (candidate.state === 'resolved' ||
-      !isMuted(routingLabels(candidate), now, context.silences, context.maintenanceWindows))
+      (!isMuted(routingLabels(candidate), now, context.silences, context.maintenanceWindows) &&
+        !heldByParent(context, rule, instance.site)))
   ) {
     // Whoever an escalation told hears the resolution too.
     if (candidate.state === 'resolved' && escalation !== undefined && escalation.told.length > 0) {
@@ -470,6 +478,7 @@ export function lifecycleEvent(
     maintenanceWindows: [],
     acks: new Map(),
     output: { writes: [], deletes: [], notifications: [], history: [] },
+    parentsFiring: new Set<string>(),
   } satisfies CycleContext;
   const instance: Instance = { key: state.key, fingerprint: state.fingerprint, site: state.site, labels: state.labels };
   const after = announced(state.state);
@@ -480,4 +489,10 @@ export function lifecycleEvent(
     core: coreOf(state),
   });
   return { ...event, id: `${event.id}/${suffix}`, ...extra };
+}
+
+/** Whether a parent rule of this rule fires at the site: its children wait rather than page one by one. */
+function heldByParent(context: CycleContext, rule: RuleDefinition, site: string): boolean {
+  if (rule.dependsOn === undefined || context.parentsFiring.size === 0) return false;
+  return rule.dependsOn.some((parent) => context.parentsFiring.has(`${parent}|${site}`));
 }

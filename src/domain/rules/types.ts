@@ -40,6 +40,8 @@ export interface RuleDefinition {
   readonly labels: Labels;
   readonly annotations: Readonly<Record<string, string>>;
   readonly links: readonly AlertLink[];
+  /** Parent rule ids: while one fires at an alert's site, this rule's notifications are held back. */
+  readonly dependsOn?: readonly string[];
   /**
    * Labels known to belong to the series the rule reads (for a probe rule: those all its probes'
    * series share, site included when they share one). When no series has data, the rule-level

@@ -136,3 +136,26 @@ oncall:
     ]);
   });
 });
+
+describe('config: depends_on', () => {
+  const rules = (dependsOn: string) => `
+version: 1
+sites: [{ id: site-a }]
+rule_groups:
+  - name: g
+    rules:
+      - { id: wan-down, measure: success, threshold: { op: '<', value: 1 } }
+      - { id: login-down, measure: success, threshold: { op: '<', value: 1 }, depends_on: ${dependsOn} }
+`;
+  it('reads parents, this config’s or built-in pflow-* rules', () => {
+    const config = parseDeploymentConfig(rules('[wan-down, pflow-agent-silent]'), 'site.yaml', {});
+    expect(config.ruleGroups[0]!.rules[1]!.dependsOn).toEqual(['wan-down', 'pflow-agent-silent']);
+    expect(config.ruleGroups[0]!.rules[0]!.dependsOn).toBeUndefined();
+  });
+  it('refuses unknown parents and itself', () => {
+    expect(issues(rules('[core-switch, login-down]'))).toEqual([
+      'rule_groups[0].rules[1].depends_on[0]: no rule "core-switch" (rules: wan-down, login-down)',
+      'rule_groups[0].rules[1].depends_on[1]: a rule cannot depend on itself',
+    ]);
+  });
+});
