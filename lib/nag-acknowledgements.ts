@@ -74,6 +74,15 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
     'timestream:DescribeEndpoints supports no resource-level permission; every Timestream read and write calls it first.',
   );
 
+  // Grafana group roles: UpdatePermissions reads IAM Identity Center on the caller's behalf.
+  if (stack.grafana) {
+    ack(
+      stack.grafana.provisioner,
+      'AwsSolutions-IAM5[Resource::*]',
+      "The IAM Identity Center reads grafana:UpdatePermissions makes as the caller (sso:GetManagedApplicationInstance, sso-directory:DescribeGroup, …) support no resource-level permission; AWS's own AWSGrafanaWorkspacePermissionManagementV2 grants them on *.",
+    );
+  }
+
   // Scheduler's role must invoke the function's versions too (CDK LambdaInvoke).
   for (const fn of [stack.probes.fn, stack.rules.fn]) {
     ack(

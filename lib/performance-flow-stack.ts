@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
+import { Grafana } from './grafana.js';
 import { MetaMonitoring } from './meta-monitoring.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
@@ -20,6 +21,8 @@ export interface PerformanceFlowStackProps extends StackProps {
   /** How the functions' code is built: `bundle` for deploys, `stub` for construct tests. */
   readonly code: FunctionCode;
   readonly retainOnDelete?: boolean;
+  /** Where the Grafana dashboards' JSON is read from (default: the repository's `dashboards/`). */
+  readonly dashboardsDir?: string;
 }
 
 /** One deployment (many sites). Stacks only compose constructs; each construct owns one concern. */
@@ -32,6 +35,8 @@ export class PerformanceFlowStack extends Stack {
   readonly probes: Probes;
   readonly rules: Rules;
   readonly metaMonitoring: MetaMonitoring;
+  /** Present when the config has a `grafana:` section. */
+  readonly grafana?: Grafana;
 
   constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
@@ -65,6 +70,15 @@ export class PerformanceFlowStack extends Stack {
       ruleCycles: this.rules.cycles,
     });
     for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
+    // After the secrets grant: the Grafana provisioner reads no config secret.
+    if (props.config.grafana) {
+      this.grafana = new Grafana(this, 'Grafana', {
+        settings: props.config.grafana,
+        metricStore: this.storage.metricStore,
+        functions: this.functions,
+        ...(props.dashboardsDir !== undefined && { dashboardsDir: props.dashboardsDir }),
+      });
+    }
 
     new CfnOutput(this, 'AlertTopicArn', {
       value: this.notifications.alertTopic.topicArn,

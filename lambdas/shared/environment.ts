@@ -51,6 +51,7 @@ export const LAMBDA_ENTRIES = {
   rule: 'lambdas/rule.ts',
   deliver: 'lambdas/deliver.ts',
   metaAlarm: 'lambdas/meta-alarm.ts',
+  grafanaProvision: 'lambdas/grafana-provision.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -109,4 +110,5 @@ export const SERVICES = {
   rule: 'pflow-rule',
   deliver: 'pflow-deliver',
   metaAlarm: 'pflow-meta-alarm',
+  grafanaProvision: 'pflow-grafana-provision',
 } as const;

@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { AmpStorageSettings } from '../../src/domain/config/prometheus.js';
 import { ENV } from '../../lambdas/shared/environment.js';
-import type { MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
+import type { DashboardSource, MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
 
 export interface AmpMetricStoreProps {
   readonly settings: AmpStorageSettings;
@@ -97,6 +97,14 @@ export class AmpMetricStore extends Construct implements MetricStoreConstruct {
   /** For the rule function and Grafana's data source. */
   grantQuery(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: QUERY_ACTIONS, resourceArns: [this.workspace.attrArn] });
+  }
+
+  get dashboardSource(): DashboardSource {
+    return { backend: 'amp', workspaceUrl: this.workspaceUrl };
+  }
+
+  grantDashboardReader(grantee: IGrantable): void {
+    this.grantQuery(grantee);
   }
 
   grantProbeWriter(grantee: IGrantable): void {

@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { ENV, TIMESTREAM_TABLES } from '../../lambdas/shared/environment.js';
-import type { MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
+import type { DashboardSource, MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -72,6 +72,26 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
     this.grantEndpoints(grantee);
     this.grant(grantee, ['timestream:Select'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);
     this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.alerts]);
+  }
+
+  get dashboardSource(): DashboardSource {
+    return { backend: 'timestream', database: this.database.ref };
+  }
+
+  /** Every table a dashboard reads (probes, metrics, alerts, tags), read-only. */
+  grantDashboardReader(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(
+      grantee,
+      ['timestream:Select', 'timestream:DescribeTable', 'timestream:ListMeasures'],
+      [...TIMESTREAM_TABLE_NAMES],
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['timestream:DescribeDatabase', 'timestream:ListTables'],
+        resources: [this.database.attrArn],
+      }),
+    );
   }
 
   private grant(grantee: IGrantable, actions: string[], tableNames: string[]): void {

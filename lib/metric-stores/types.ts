@@ -18,7 +18,15 @@ export interface MetricStoreConstruct {
   grantProbeWriter(grantee: IGrantable): void;
   /** The rule function: read probe results and metrics, write alert state changes. */
   grantRuleEvaluator(grantee: IGrantable): void;
+  /** Grafana's workspace role: read what the dashboards show, nothing else. */
+  grantDashboardReader(grantee: IGrantable): void;
+  /** Where Grafana's data source points (the region is the stack's). */
+  readonly dashboardSource: DashboardSource;
 }
+
+export type DashboardSource =
+  | { readonly backend: 'amp'; readonly workspaceUrl: string }
+  | { readonly backend: 'timestream'; readonly database: string };
 
 export interface MetricStoreOutput {
   readonly value: string;

@@ -4,6 +4,7 @@ import type { RuleGroupDefinition } from '../rules/types.js';
 import type { MaintenanceWindow, Silence } from '../silences.js';
 import type { AssetsConfig } from '../assets/config-schema.js';
 import type { ReportDefinition } from '../report/config-schema.js';
+import type { GrafanaSettings } from './grafana.js';
 import type { AwsSettings, MetricsStorageSettings, RunsOn } from './cloud.js';
 
 /**
@@ -28,6 +29,8 @@ export interface DeploymentConfig {
   readonly acknowledge?: AcknowledgeSettings;
   /** Present when the config is deployed to AWS (the `aws:` section). */
   readonly aws?: AwsSettings;
+  /** The Managed Grafana workspace and its dashboards (the `grafana:` section; AWS only). */
+  readonly grafana?: GrafanaSettings;
   /** RF-ID assets and patient flow (the `assets:` section). */
   readonly assets?: AssetsConfig;
   /** Daily reports (the `reports:` section). */

@@ -15,6 +15,7 @@ import { checkCrossFieldRules } from './cross-field.js';
 import { assetsSchema, checkAssetsSection, normaliseAssets } from '../assets/config-schema.js';
 import { checkReportsSection, normaliseReports, reportsSchema } from '../report/config-schema.js';
 import { noDataGraceMs, probesReadBy, sharedProbeLabels } from './rule-probes.js';
+import { grafanaSchema, grafanaSettings } from './grafana.js';
 import {
   clockTime,
   duration,
@@ -362,6 +363,7 @@ export const deploymentShape = z
     delivery: deliverySchema.prefault({}),
     local: localSchema.prefault({}),
     aws: awsSchema.optional(),
+    grafana: grafanaSchema.optional(),
     assets: assetsSchema.optional(),
     reports: reportsSchema.optional(),
     acknowledge: acknowledgeSchema.prefault({}),
@@ -560,6 +562,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
     ...(shape.aws === undefined
       ? {}
       : { aws: { secretsPrefix: shape.aws.secrets_prefix, secrets: shape.aws.secrets } }),
+    ...(shape.grafana && { grafana: grafanaSettings(shape.grafana) }),
     ...(shape.assets && { assets: normaliseAssets(shape.assets) }),
     ...(shape.reports && {
       reports: normaliseReports(
