@@ -12,6 +12,7 @@ import { COST_FORMATS, runCost, type CostFormat } from './cost.js';
 import { runLocal } from './local.js';
 import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
+import { registerAgentCheck } from './agent-check.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerAssetCommands } from './assets-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
@@ -138,7 +139,7 @@ export function buildProgram(out: CliOutput = terminal): Command {
 
   registerAssetCommands(program, out, exitWith, DEFAULT_CONFIG);
   registerLifecycleCommands(program, out, exitWith, DEFAULT_CONFIG);
-  registerAgentCommands(program, out);
+  registerAgentCheck(registerAgentCommands(program, out), out, exitWith);
 
   program
     .command('report')

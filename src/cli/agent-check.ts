@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { AGENT_VERSION } from '../agent/agent.js';
+import { checkPassed, formatAgentCheck, runAgentCheck } from '../agent/check.js';
+import { loadAgentConfig } from '../agent/config.js';
+import type { AgentConfig } from '../domain/agent/agent-config.js';
+import type { Env } from '../domain/config/env.js';
+import { ConfigError } from '../domain/errors.js';
+import { systemClock } from '../domain/ports.js';
+import { reportRefusal, type CliOutput } from './config.js';
+
+/** `pflow agent check`: exit 0 when every target is up and every probe succeeded, 1 otherwise, 2 for a refused config. */
+export async function runAgentCheckCommand(file: string, out: CliOutput, env: Env = process.env): Promise<number> {
+  let config: AgentConfig;
+  try {
+    config = await loadAgentConfig(file, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    reportRefusal(file, error, out);
+    return 2;
+  }
+  const report = await runAgentCheck(
+    { scrapeConfigs: config.scrapeConfigs, probes: config.probes },
+    { clock: systemClock, userAgent: `pflow-agent/${AGENT_VERSION}` },
+  );
+  out.stdout(formatAgentCheck(report));
+  return checkPassed(report) ? 0 : 1;
+}
+
+export function registerAgentCheck(agent: Command, out: CliOutput, exitWith: (code: number) => void): void {
+  agent
+    .command('check')
+    .description(
+      'scrape every target and run every probe once; print series per job, errors and what would be sent (sends nothing)',
+    )
+    .requiredOption('-c, --config <file>', 'agent.yaml')
+    .action(async (options: { config: string }) => exitWith(await runAgentCheckCommand(options.config, out)));
+}

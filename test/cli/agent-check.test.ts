@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAgentCheckCommand } from '../../src/cli/agent-check.js';
+import { closedPort } from '../support/closed-port.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pflow-agent-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const HEAD = `agent: { id: ward-1 }
+ingest:
+  url: 'https://ingest.example/v1/ingest'
+  token: \${PFLOW_AGENT_TOKEN}
+buffer: { dir: ${dir}/buffer }
+`;
+const env = { PFLOW_AGENT_TOKEN: 'pfa_abc123_SECRETsecretSECRETsecret0123456789' };
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    sink: { stdout: (text: string) => (out.stdout += text), stderr: (text: string) => (out.stderr += text) },
+  };
+}
+
+describe('pflow agent check --config FILE', () => {
+  it('refuses a bad config with line- and path-named errors and exit 2, scraping nothing', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      `${HEAD}scrape_configs:\n  - job_name: node\n    scrape_interval: 15s\n    scrape_timeout: 1m\n    static_configs: [{ targets: ["h:1"] }]\n`,
+    );
+    const { out, sink } = capture();
+    expect(await runAgentCheckCommand(file, sink, env)).toBe(2);
+    expect(out.stderr).toMatch(/scrape_configs\[0\]\.scrape_timeout: must be at most scrape_interval \(1m > 15s\)\n/);
+    expect(out.stderr).toContain(`${file}: 1 error, config not loaded\n`);
+    expect(out.stdout).toBe('');
+  });
+
+  it('scrapes and probes once, prints the report and exits 1 when a target is down; never prints the token', async () => {
+    const file = join(dir, 'agent.yaml');
+    const down = `127.0.0.1:${await closedPort()}`;
+    writeFileSync(
+      file,
+      `${HEAD}scrape_configs:\n  - job_name: node\n    static_configs: [{ targets: ["${down}"] }]\n` +
+        `probes:\n  - { id: gw, kind: ping, target: 127.0.0.1, timeout: 3s, ping: { count: 1 } }\n`,
+    );
+    const { out, sink } = capture();
+    expect(await runAgentCheckCommand(file, sink, env)).toBe(1);
+    expect(out.stdout).toContain('job node: 1 target, 1 error, 4 series would be sent\n');
+    expect(out.stdout).toContain(`DOWN ${down}`);
+    expect(out.stdout).toMatch(/ {2}ok {3}gw \(ping 127\.0\.0\.1\): /);
+    expect(out.stdout + out.stderr).not.toContain('SECRET');
+  });
+});
