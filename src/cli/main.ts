@@ -14,6 +14,7 @@ import { runDeadLetters, runNotifyTest } from './notify.js';
 import { runSchema } from './schema.js';
 import { registerAgentCheck } from './agent-check.js';
 import { registerAgentCommands } from './agent-commands.js';
+import { registerAgentInstall } from './agent-install.js';
 import { registerAssetCommands } from './assets-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { REPORT_FORMATS, runReport, type ReportFormat } from './report.js';
@@ -139,7 +140,9 @@ export function buildProgram(out: CliOutput = terminal): Command {
 
   registerAssetCommands(program, out, exitWith, DEFAULT_CONFIG);
   registerLifecycleCommands(program, out, exitWith, DEFAULT_CONFIG);
-  registerAgentCheck(registerAgentCommands(program, out), out, exitWith);
+  const agent = registerAgentCommands(program, out);
+  registerAgentCheck(agent, out, exitWith);
+  registerAgentInstall(agent, out, exitWith);
 
   program
     .command('report')
