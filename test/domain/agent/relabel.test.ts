@@ -127,7 +127,7 @@ describe('relabel actions', () => {
       { a: 'foo', b: 'bar' },
     ],
     [
-      'hashmod: last 8 bytes of the MD5, big-endian, modulo (value checked against Prometheus 2.42 in relabel-prometheus.test.ts)',
+      'hashmod: the last 8 bytes of the MD5 of the joined values, big-endian, modulo the modulus',
       { a: 'foo' },
       [{ source_labels: ['a'], target_label: 'shard', modulus: 1000, action: 'hashmod' }],
       { a: 'foo', shard: '696' },
