@@ -15,6 +15,7 @@ import { runSchema } from './schema.js';
 import { registerAgentCheck } from './agent-check.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerAgentInstall } from './agent-install.js';
+import { registerAgentTokenCommands } from './agent-token-commands.js';
 import { registerAssetCommands } from './assets-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { REPORT_FORMATS, runReport, type ReportFormat } from './report.js';
@@ -184,6 +185,7 @@ export function buildProgram(out: CliOutput = terminal): Command {
         );
       },
     );
+  registerAgentTokenCommands(program, out, exitWith, DEFAULT_CONFIG);
 
   return program;
 }
