@@ -1,3 +1,4 @@
+import { agentHoldBackFor } from '../src/domain/agent/hold-back.js';
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -79,6 +80,7 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
 
       queries = 0;
       const startedAt = Date.now();
+      const holdBack = agentHoldBackFor(config);
       const report = await runRuleGroup(scopeGroupToSite(group, site), {
         metrics: {
           fetchWindows: (query) => metrics.fetchWindows({ ...query, sites: [site] }),
@@ -102,6 +104,7 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
         logger: obs.port,
         silences: () => config.silences,
         maintenanceWindows: () => config.maintenanceWindows,
+        ...(holdBack && { agentHoldBack: holdBack }),
       });
       // The stack's "rule group has not completed for 3 intervals" alarm reads this, in its own
       // dimension set {service, site, group}; flushed at once so it never waits for the invocation's end.

@@ -101,7 +101,8 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
     );
   }
 
-  for (const table of [stack.storage.alertStateTable, stack.storage.notificationLogTable]) {
+  const ingestTables = stack.ingestApi ? [stack.ingestApi.tokenTable, stack.ingestApi.batchTable] : [];
+  for (const table of [stack.storage.alertStateTable, stack.storage.notificationLogTable, ...ingestTables]) {
     ack(
       table,
       'HIPAA.Security-DynamoDBInBackupPlan',

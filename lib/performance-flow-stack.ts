@@ -4,6 +4,7 @@ import { ENV } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
+import { agentsDeclared, IngestApi } from './ingest-api.js';
 import { MetaMonitoring } from './meta-monitoring.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
@@ -37,6 +38,8 @@ export class PerformanceFlowStack extends Stack {
   readonly metaMonitoring: MetaMonitoring;
   /** Present when the config has a `grafana:` section. */
   readonly grafana?: Grafana;
+  /** The agents' ingest API: only when a probe runs on an agent (`runs_on: agent:<id>`). */
+  readonly ingestApi?: IngestApi;
 
   constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
@@ -69,6 +72,15 @@ export class PerformanceFlowStack extends Stack {
       operations: this.operations,
       ruleCycles: this.rules.cycles,
     });
+    if (agentsDeclared(props.config)) {
+      this.ingestApi = new IngestApi(this, 'IngestApi', {
+        functions: this.functions,
+        storage: this.storage,
+        metricStore: this.storage.metricStore,
+        logKey: this.operations.key,
+        retainOnDelete: props.retainOnDelete ?? true,
+      });
+    }
     for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
     // After the secrets grant: the Grafana provisioner reads no config secret.
     if (props.config.grafana) {
@@ -91,6 +103,16 @@ export class PerformanceFlowStack extends Stack {
     });
     for (const [id, output] of Object.entries(this.storage.metricStore.outputs)) {
       new CfnOutput(this, id, output);
+    }
+    if (this.ingestApi) {
+      new CfnOutput(this, 'IngestUrl', {
+        value: `${this.ingestApi.url}v1/ingest`,
+        description: "The agents' ingest.url (POST /v1/ingest; GET /v1/events beside it)",
+      });
+      new CfnOutput(this, 'AgentTokenTable', {
+        value: this.ingestApi.tokenTable.tableName,
+        description: 'pflow agent token create|revoke|list --aws --table <this>',
+      });
     }
     new CfnOutput(this, 'LogDropBucket', { value: this.storage.logDropBucket.bucketName });
     new CfnOutput(this, 'NotificationLogTable', { value: this.storage.notificationLogTable.tableName });

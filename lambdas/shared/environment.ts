@@ -35,6 +35,10 @@ export const ENV = {
   /** Optional: probes run at once by one probe invocation (default 64). */
   probeConcurrency: 'PFLOW_PROBE_CONCURRENCY',
   logDropBucket: 'PFLOW_LOGDROP_BUCKET',
+  /** The agent token table (hash key `tokenHash`); also what `pflow agent token --aws` reads. */
+  agentTokenTable: 'PFLOW_AGENT_TOKEN_TABLE',
+  /** The ingest's idempotency records (site, batchId; TTL expiresAt). */
+  ingestBatchTable: 'PFLOW_INGEST_BATCH_TABLE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -52,6 +56,8 @@ export const LAMBDA_ENTRIES = {
   deliver: 'lambdas/deliver.ts',
   metaAlarm: 'lambdas/meta-alarm.ts',
   grafanaProvision: 'lambdas/grafana-provision.ts',
+  ingest: 'lambdas/ingest.ts',
+  ingestAuthorizer: 'lambdas/ingest-authorizer.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -92,6 +98,8 @@ export interface ScheduledInput {
 export const TABLE_KEYS = {
   alertState: { partitionKey: 'ruleId', sortKey: 'fingerprint' },
   notificationLog: { partitionKey: 'key', ttlAttribute: 'expiresAt' },
+  agentTokens: { partitionKey: 'tokenHash' },
+  ingestBatches: { partitionKey: 'site', sortKey: 'batchId', ttlAttribute: 'expiresAt' },
 } as const;
 
 /**
@@ -111,4 +119,6 @@ export const SERVICES = {
   deliver: 'pflow-deliver',
   metaAlarm: 'pflow-meta-alarm',
   grafanaProvision: 'pflow-grafana-provision',
+  ingest: 'pflow-ingest',
+  ingestAuthorizer: 'pflow-ingest-authorizer',
 } as const;

@@ -111,6 +111,10 @@ export class AmpMetricStore extends Construct implements MetricStoreConstruct {
     this.grantRemoteWrite(grantee);
   }
 
+  grantIngestWriter(grantee: IGrantable): void {
+    this.grantRemoteWrite(grantee);
+  }
+
   /** Rules query the windows and write the alert history (the ALERTS-style series) back. */
   grantRuleEvaluator(grantee: IGrantable): void {
     this.grantQuery(grantee);

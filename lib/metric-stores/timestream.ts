@@ -68,6 +68,11 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
     this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.probes]);
   }
 
+  grantIngestWriter(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);
+  }
+
   grantRuleEvaluator(grantee: IGrantable): void {
     this.grantEndpoints(grantee);
     this.grant(grantee, ['timestream:Select'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);

@@ -16,6 +16,8 @@ export interface MetricStoreConstruct {
   readonly outputs: Readonly<Record<string, MetricStoreOutput>>;
   /** The probe function: write probe results. */
   grantProbeWriter(grantee: IGrantable): void;
+  /** The ingest function: write an agent's probe results and metric samples. */
+  grantIngestWriter(grantee: IGrantable): void;
   /** The rule function: read probe results and metrics, write alert state changes. */
   grantRuleEvaluator(grantee: IGrantable): void;
   /** Grafana's workspace role: read what the dashboards show, nothing else. */

@@ -7,6 +7,7 @@ import { openDatabase, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { WriteBuffer } from '../adapters/local/write-buffer.js';
 import { createChannelSender } from '../channels/registry.js';
 import type { AlertEvent } from '../domain/alerts/event.js';
+import { agentHoldBackFor } from '../domain/agent/hold-back.js';
 import { siteTimezones, type DeploymentConfig } from '../domain/config/model.js';
 import { systemTimers, type ChannelSender, type Clock, type Logger } from '../domain/ports.js';
 import { NotificationDispatcher } from '../delivery/dispatcher.js';
@@ -241,6 +242,7 @@ export class LocalRuntime {
     const parentRules = new Set(
       config.ruleGroups.flatMap((group) => group.rules.flatMap((rule) => rule.dependsOn ?? [])),
     );
+    const holdBack = agentHoldBackFor(config);
     for (const group of config.ruleGroups) {
       this.scheduler.add({
         name: `rules:${group.name}`,
@@ -261,6 +263,7 @@ export class LocalRuntime {
             escalationFor: (event) => escalationOf(event, config.routes),
             parentsFiring: () => parentsFiring(this.states.listAlertStates(), parentRules),
             watchingSince: () => this.probingSince,
+            ...(holdBack && { agentHoldBack: holdBack }),
           });
         },
       });

@@ -1,3 +1,4 @@
+import { agentHoldBacks, type AgentProbe } from '../domain/agent/hold-back.js';
 import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ActiveAck } from '../domain/lifecycle/ack.js';
 import type { EscalationPlan } from '../domain/routing/route.js';
@@ -24,6 +25,11 @@ export interface RuleGroupDeps {
   readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
   readonly watchingSince?: () => number | undefined;
+  /**
+   * The agent hold-back (see agentHoldBacks): when the config has the agent-silent rule, its
+   * firing instances hold back the other agent-sourced alerts of their site in this cycle.
+   */
+  readonly agentHoldBack?: { readonly ruleIds: readonly string[]; readonly agentProbes: readonly AgentProbe[] };
 }
 
 export interface RuleGroupReport {
@@ -74,12 +80,16 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
   }
 
   const states = await deps.states.loadStates(group.rules.map((rule) => rule.id));
+  const holdBack = deps.agentHoldBack;
+  const heldBack = holdBack
+    ? agentHoldBacks((await deps.states.loadStates(holdBack.ruleIds)).values(), holdBack.agentProbes, now)
+    : [];
   const output = evaluate({
     rules: group.rules,
     windows,
     states,
     now,
-    silences: deps.silences(),
+    silences: [...deps.silences(), ...heldBack],
     maintenanceWindows: deps.maintenanceWindows(),
     ...(deps.acks !== undefined && { acks: deps.acks() }),
     ...(deps.escalationFor !== undefined && { escalationFor: deps.escalationFor }),

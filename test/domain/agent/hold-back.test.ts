@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_SILENT_RULE_ID, agentHoldBacks } from '../../../src/domain/agent/hold-back.js';
+import type { AlertInstanceState } from '../../../src/domain/rules/types.js';
+import { isMuted } from '../../../src/domain/silences.js';
+import { Cycles, MINUTE, rule, sent, seriesAt, T0 } from '../rules/fixtures.js';
+
+function silentState(site: string, state: AlertInstanceState['state'] = 'firing'): AlertInstanceState {
+  return {
+    key: `${AGENT_SILENT_RULE_ID}/${site}`,
+    ruleId: AGENT_SILENT_RULE_ID,
+    site,
+    fingerprint: site,
+    labels: { site },
+    state,
+    since: T0,
+    lastValue: 0,
+    lastEvaluatedAt: T0,
+    version: 1,
+  };
+}
+
+const routing = (labels: Record<string, string>, ruleId = 'node-down') => ({ ...labels, rule: ruleId });
+
+describe('agentHoldBacks', () => {
+  const probes = [
+    { id: 'lab-analyser', site: 'lab' },
+    { id: 'portal', site: 'hospital' },
+  ];
+
+  it('holds back the silent site’s agent series and agent-run probes, never the silent alert itself', () => {
+    const silences = agentHoldBacks([silentState('lab')], probes, T0);
+    const muted = (labels: Record<string, string>, ruleId?: string) =>
+      isMuted(routing(labels, ruleId), T0, silences, []);
+    expect(muted({ site: 'lab', agent: 'lab-01', job: 'node' })).toBe(true);
+    expect(muted({ site: 'lab', probe: 'lab-analyser' })).toBe(true);
+    expect(muted({ site: 'lab', agent: 'lab-01' }, AGENT_SILENT_RULE_ID)).toBe(false);
+    // Not agent-sourced, or another site: untouched.
+    expect(muted({ site: 'lab', probe: 'cloud-portal' })).toBe(false);
+    expect(muted({ site: 'hospital', agent: 'ward-01' })).toBe(false);
+    expect(muted({ site: 'hospital', probe: 'portal' })).toBe(false);
+  });
+
+  it('holds back nothing while the silent alert is only pending, or for this cycle only', () => {
+    expect(agentHoldBacks([silentState('lab', 'pending')], probes, T0)).toEqual([]);
+    const silences = agentHoldBacks([silentState('lab')], probes, T0);
+    expect(isMuted(routing({ site: 'lab', agent: 'a' }), T0 + 1, silences, [])).toBe(false);
+  });
+});
+
+describe('hold-back over evaluation cycles (fake clock)', () => {
+  it('sends one agent-offline alert, then the held alert once the agent is back and it still fires', () => {
+    const analyser = { site: 'lab', probe: 'lab-analyser' };
+    const down = rule({ id: 'analyser-down', match: ['probe="lab-analyser"'] });
+    const cycles = new Cycles({ rules: [down] });
+    const probes = [{ id: 'lab-analyser', site: 'lab' }];
+
+    // Agent silent: the analyser's alert changes state but is held back.
+    let now = T0;
+    const held = cycles.run(now, [seriesAt(analyser, now, 0)], {
+      silences: agentHoldBacks([silentState('lab')], probes, now),
+    });
+    expect(sent(held)).toEqual([]);
+    expect([...cycles.states.values()].map((s) => s.state)).toEqual(['firing']);
+
+    // A minute later the agent reports again (its silent alert resolved): the analyser is still down.
+    now += MINUTE;
+    const back = cycles.run(now, [seriesAt(analyser, now, 0)], {
+      silences: agentHoldBacks([silentState('lab', 'ok' as AlertInstanceState['state'])], probes, now),
+    });
+    expect(sent(back)).toEqual(['firing']);
+  });
+});
+
+describe('the README’s default agent rules', () => {
+  it('parse as a rule group and switch the hold-back on', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { parseDeploymentConfig } = await import('../../../src/domain/config/load.js');
+    const { agentHoldBackFor } = await import('../../../src/domain/agent/hold-back.js');
+    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Default agent rules and the hold-back'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const config = parseDeploymentConfig(
+      `version: 1\nsites: [{ id: st-anna-lab }]\nprobes:\n  - { id: lab-analyser, site: st-anna-lab, kind: tcp, target: 'a:1', runs_on: 'agent:lab-01' }\n${block}`,
+      'readme.yaml',
+      {},
+    );
+    expect(config.ruleGroups[0]!.rules.map((r) => r.id)).toEqual([
+      'pflow-agent-silent-st-anna-lab',
+      'pflow-agent-buffer-growing-st-anna-lab',
+    ]);
+    expect(agentHoldBackFor(config)).toEqual({
+      ruleIds: ['pflow-agent-silent-st-anna-lab'],
+      agentProbes: [{ id: 'lab-analyser', site: 'st-anna-lab' }],
+    });
+  });
+});
