@@ -85,6 +85,26 @@ export class ConsoleApi {
     });
   }
 
+  /**
+   * One probe's status row, built from that probe's data only: the whole status page's queries
+   * (every probe's last 24 h) would cost the probe page most of its time.
+   */
+  private statusOf(site: string, probe: string) {
+    const now = this.deps.clock.now();
+    const mine = <T extends { readonly site: string; readonly probe: string }>(rows: readonly T[]) =>
+      rows.filter((row) => row.site === site && row.probe === probe);
+    return buildStatusView({
+      now,
+      sites: this.deps.config.sites.filter((s) => s.id === site),
+      probes: mine(this.probes),
+      latest: mine(this.deps.readModel.latestProbeResults()),
+      states: mine(this.deps.queries.probeStates()),
+      hourly: this.deps.queries.hourlyOfProbe(site, probe, now - DAY_MS),
+    })
+      .sites.flatMap((s) => s.probes)
+      .find((p) => p.site === site && p.probe === probe);
+  }
+
   private probe(params: URLSearchParams): ApiReply {
     const site = params.get('site');
     const probe = params.get('probe');
@@ -93,9 +113,7 @@ export class ConsoleApi {
     const range = parseRange(params.get('range'));
     if (!range.ok) return { status: 400, body: { error: range.error } };
     const spec = range.value;
-    const status = this.status()
-      .sites.flatMap((s) => s.probes)
-      .find((p) => p.site === site && p.probe === probe);
+    const status = this.statusOf(site, probe);
     if (status === undefined) return { status: 404, body: { error: `no probe ${probe} at site ${site}` } };
     const now = this.deps.clock.now();
     const since = now - spec.ms;

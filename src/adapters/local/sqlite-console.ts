@@ -193,6 +193,12 @@ export class SqliteConsoleQueries {
            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
         )
         .raw(),
+      hourlyOne: db
+        .prepare(
+          `SELECT bucket - bucket % ${CODES_BUCKET_MS}, sum(n), sum(ok), sum(duration_sum) FROM probe_rollup
+           WHERE site = ? AND probe = ? AND bucket >= ? GROUP BY 1 ORDER BY 1`,
+        )
+        .raw(),
       buckets: db
         .prepare(
           `SELECT bucket - bucket % @step, ${summedColumns} FROM probe_rollup
@@ -256,6 +262,13 @@ export class SqliteConsoleQueries {
       list.push({ t, n, ok, durationSum });
     }
     return byProbe;
+  }
+
+  /** The same for one probe (the probe page needs only its own row of the status). */
+  hourlyOfProbe(site: string, probe: string, since: number): Map<string, HourlyRow[]> {
+    const rows = this.s.hourlyOne!.all(site, probe, since) as Array<[number, number, number, number]>;
+    const list = rows.map(([t, n, ok, durationSum]) => ({ t, n, ok, durationSum }));
+    return new Map(list.length > 0 ? [[`${site}\u0000${probe}`, list]] : []);
   }
 
   /** One probe's rollup between two instants, summed into buckets of `stepMs` (a multiple of 5 minutes). */

@@ -138,6 +138,18 @@ describe('SqliteConsoleQueries', () => {
     expect(hourly.get('site-a\u0000other')).toEqual([{ t: T0 + HOUR, n: 1, ok: 1, durationSum: 100 }]);
   });
 
+  it("gives one probe's hourly totals alone, equal to its row of every probe's", async () => {
+    await store.writeProbeResults([
+      result(T0),
+      result(T0 + 10 * MINUTE, down(0)),
+      result(T0 + HOUR, { probe: 'other' }),
+    ]);
+    const one = queries.hourlyOfProbe('site-a', 'portal', T0 - MINUTE);
+    expect([...one.keys()]).toEqual(['site-a\u0000portal']);
+    expect(one.get('site-a\u0000portal')).toEqual(queries.hourlyByProbe(T0 - MINUTE).get('site-a\u0000portal'));
+    expect(queries.hourlyOfProbe('site-a', 'missing', T0 - MINUTE).size).toBe(0);
+  });
+
   it('fills its tables from results stored before it existed (an upgraded data directory)', async () => {
     const dir2 = mkdtempSync(join(tmpdir(), 'pflow-console-upgrade-'));
     const db2 = openDatabase(join(dir2, 'pflow.db'));
