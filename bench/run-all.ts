@@ -23,6 +23,7 @@ const QUICK = [
   'prometheus-rules',
   'lambdas',
   'exposition',
+  'assets',
 ] as const;
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -3,6 +3,7 @@ import type { AssetStatus } from '../domain/assets/answers.js';
 import { systemClock } from '../domain/ports.js';
 import { runAssetsFind, runAssetsImport } from './assets.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
+import { parseSimulateOptions, runSimulateRtls } from './simulate-rtls.js';
 
 /** `pflow assets import|find`: kept here so main.ts only registers them. */
 export function registerAssetCommands(
@@ -66,6 +67,50 @@ export function registerAssetCommands(
         const config = await loadConfigOrReport(options.config, out);
         if (!config) return exitWith(1);
         exitWith(await runAssetsFind({ ...options, ...(id !== undefined && { id }), config, clock: systemClock }, out));
+      },
+    );
+
+  program
+    .command('simulate')
+    .description('simulated traffic for demos and load tests')
+    .command('rtls')
+    .description(
+      "a hospital wing's RTLS traffic (assets moving between zones, one going missing, batteries draining, patients passing stages) into an RTLS HTTP input or an MQTT broker",
+    )
+    .option('--url <url>', 'POST to this RTLS HTTP input, e.g. http://127.0.0.1:8181/tags')
+    .option('--mqtt <url>', 'publish to this broker, e.g. mqtt://127.0.0.1:1883')
+    .option('--topic <topic>', 'MQTT topic to publish on (with --mqtt)')
+    .option('--bearer-token-env <name>', "environment variable holding the HTTP input's bearer token")
+    .option('--site <id>', 'site id in the simulated registry', 'site-a')
+    .option('--tags <n>', 'asset tags in the wing (ids T-000001…)', '200')
+    .option('--rate <n>', 'events per second over all tags (default: every tag every 5 s)')
+    .option('--duration <d>', 'stop after this long, e.g. 5m (default: until Ctrl-C)')
+    .option('--seed <n>', 'same seed, same traffic', '1')
+    .option('--patients-per-hour <n>', 'anonymous patient tags arriving per hour', '40')
+    .action(
+      async (flags: {
+        url?: string;
+        mqtt?: string;
+        topic?: string;
+        bearerTokenEnv?: string;
+        site: string;
+        tags: string;
+        rate?: string;
+        duration?: string;
+        seed: string;
+        patientsPerHour: string;
+      }) => {
+        const options = parseSimulateOptions(flags);
+        if ('error' in options) {
+          out.stderr(`${options.error}\n`);
+          return exitWith(2);
+        }
+        const bearer = flags.bearerTokenEnv === undefined ? undefined : process.env[flags.bearerTokenEnv];
+        if (flags.bearerTokenEnv !== undefined && bearer === undefined) {
+          out.stderr(`--bearer-token-env: ${flags.bearerTokenEnv} is not set\n`);
+          return exitWith(2);
+        }
+        exitWith(await runSimulateRtls(options, out, bearer));
       },
     );
 }

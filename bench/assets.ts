@@ -1,0 +1,232 @@
+/**
+ * Assets benchmark (issue 11): where-is lookups over 10,000 assets, then 10,000 tags reporting
+ * every 10 s (1,000 events/s) sustained through the RTLS HTTP input → SQLite tag store → asset
+ * analytics (the series cycle the rules read) for `--seconds` (default 60). The load comes from a
+ * child process running the simulated wing, so the CPU measured here is the runtime's side only.
+ * Prints figures; asserts nothing.
+ *
+ *   nice npx tsx bench/assets.ts [--seconds 300] [--tags 10000]
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/adapters/local/sqlite.js';
+import { SqliteStore } from '../src/adapters/local/sqlite-store.js';
+import { assetsSchema, normaliseAssets, type AssetsConfig } from '../src/domain/assets/config-schema.js';
+import { mulberry32, WingSimulator } from '../src/domain/assets/simulator.js';
+import { syntheticWing } from '../src/domain/assets/synthetic-wing.js';
+import type { TagEvent } from '../src/domain/assets/tag-event.js';
+import type { Logger } from '../src/domain/ports.js';
+import { LocalAssets } from '../src/runtime/local-assets.js';
+
+const SITE = 'site-a';
+const REPORT_EVERY_MS = 10_000;
+/** The RTLS gateway pushes a batch this often (10 posts/s of 100 events at 10,000 tags). */
+const POST_EVERY_MS = 100;
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    tags: { type: 'string', default: '10000' },
+    generate: { type: 'string' },
+  },
+});
+const seconds = Number(values.seconds);
+const tags = Number(values.tags);
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error: (m, f) => console.error(m, f) } as Logger;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+interface GeneratorReport {
+  sent: number;
+  accepted: number;
+  rejected: number;
+  failedPosts: number;
+  posts: number;
+  lateTicks: number;
+  cpuMs: number;
+}
+
+/** The child: the simulated wing's reports, pushed to the HTTP input on the RTLS's schedule. */
+async function generate(url: string): Promise<void> {
+  const start = Date.now();
+  const simulator = new WingSimulator(syntheticWing(SITE, tags), {
+    site: SITE,
+    seed: 7,
+    everyMs: REPORT_EVERY_MS,
+    patientsPerHour: 120,
+    missingAfterMs: 24 * 3_600_000,
+    startAt: start,
+  });
+  const report: GeneratorReport = {
+    sent: 0,
+    accepted: 0,
+    rejected: 0,
+    failedPosts: 0,
+    posts: 0,
+    lateTicks: 0,
+    cpuMs: 0,
+  };
+  const slices = REPORT_EVERY_MS / POST_EVERY_MS;
+  let pending: TagEvent[] = [];
+  let perSlice = 0;
+  const inFlight = new Set<Promise<void>>();
+  const cpu = process.cpuUsage();
+  for (let slot = 0; slot * POST_EVERY_MS < seconds * 1000; slot++) {
+    const due = start + slot * POST_EVERY_MS;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    else if (wait < -POST_EVERY_MS) report.lateTicks += 1;
+    if (slot % slices === 0) {
+      pending = simulator.tick(due);
+      perSlice = Math.ceil(pending.length / slices);
+    }
+    // Each tag reports at its own moment within the 10 s: the time is when the batch leaves.
+    const now = Date.now();
+    const batch = pending.splice(0, perSlice).map((event) => ({ ...event, t: now }));
+    if (batch.length === 0) continue;
+    report.sent += batch.length;
+    report.posts += 1;
+    const post = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch),
+    })
+      .then(async (response) => {
+        const body = (await response.json()) as { accepted?: number; rejectedCount?: number };
+        if (response.status !== 200) report.failedPosts += 1;
+        report.accepted += body.accepted ?? 0;
+        report.rejected += body.rejectedCount ?? 0;
+      })
+      .catch(() => void (report.failedPosts += 1))
+      .finally(() => inFlight.delete(post));
+    inFlight.add(post);
+  }
+  await Promise.all(inFlight);
+  const used = process.cpuUsage(cpu);
+  report.cpuMs = (used.user + used.system) / 1000;
+  process.send!(report);
+}
+
+function timeLookups(local: LocalAssets, count: number, random: () => number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) times.push(lookup(local, random));
+  return times.sort((a, b) => a - b);
+}
+
+/** Half by asset id, half "nearest available of a type on a floor", as staff ask. */
+function lookup(local: LocalAssets, random: () => number): number {
+  const n = 1 + Math.floor(random() * tags);
+  const start = performance.now();
+  if (n % 2 === 0) local.service.whereIs({ site: SITE, asset: `asset-${String(n).padStart(6, '0')}` });
+  else
+    local.service.whereIs({
+      site: SITE,
+      type: n % 3 === 0 ? 'wheelchair' : 'infusion-pump',
+      floor: String(1 + (n % 3)),
+      availableOnly: true,
+      limit: 5,
+    });
+  return performance.now() - start;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pflow-bench-assets-'));
+  const db = openDatabase(join(dir, 'pflow.db'));
+  const metrics = new SqliteStore({ database: join(dir, 'metrics.db'), clock: Date, retentionMs: 7 * 86_400_000 });
+  const base = normaliseAssets(
+    assetsSchema.parse({ inputs: [{ site: SITE, kind: 'http', listen: '127.0.0.1:0', path: '/tags' }] }),
+  );
+  const config: AssetsConfig = { ...base, registry: syntheticWing(SITE, tags) };
+  let samplesWritten = 0;
+  const local = new LocalAssets(config, {
+    db,
+    clock: Date,
+    logger: quiet,
+    retentionMs: 7 * 86_400_000,
+    writeSamples: async (samples) => {
+      samplesWritten += samples.length;
+      await metrics.writeMetricSamples(samples);
+    },
+  });
+  const random = mulberry32(11);
+
+  // Where-is with every asset located once (one report of every tag), nothing else running.
+  const seed = new WingSimulator(config.registry, {
+    site: SITE,
+    seed: 3,
+    everyMs: REPORT_EVERY_MS,
+    patientsPerHour: 0,
+    missingAfterMs: 86_400_000,
+    startAt: Date.now() - 60_000,
+  });
+  local.ingest(SITE, seed.tick(Date.now() - 60_000));
+  timeLookups(local, 200, random); // warm-up
+  const idle = timeLookups(local, 5_000, random);
+
+  const [url] = await local.start();
+  const analytics = local.tasks().find((task) => task.name === 'assets')!;
+  let cycles = 0;
+  let cycleMs = 0;
+  const underLoad: number[] = [];
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  const eventsBefore = local.service.stats().events;
+  const analyticsTimer = setInterval(() => {
+    const start = performance.now();
+    void analytics.run({ lateMs: 0 }).then(() => {
+      cycles += 1;
+      cycleMs += performance.now() - start;
+    });
+  }, config.evaluateEveryMs);
+  const lookupTimer = setInterval(() => underLoad.push(lookup(local, random)), 20);
+  const child = fork(import.meta.filename, ['--generate', url!, '--seconds', String(seconds), '--tags', String(tags)], {
+    execArgv: process.execArgv,
+  });
+  const report = await new Promise<GeneratorReport>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as GeneratorReport));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`generator exited ${code}`)));
+  });
+  clearInterval(analyticsTimer);
+  clearInterval(lookupTimer);
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const stored = local.service.stats().events - eventsBefore;
+  await local.stop();
+  const inputs = local.inputStats()[0]!;
+  underLoad.sort((a, b) => a - b);
+
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  console.log(`assets bench: ${tags.toLocaleString('en-US')} assets, ${seconds} s of load (node ${process.version})`);
+  console.log(
+    `where-is, idle (5,000 lookups):     p50 ${fmt(percentile(idle, 50))}  p99 ${fmt(percentile(idle, 99))}  (goal p99 < 20 ms)`,
+  );
+  console.log(
+    `where-is, under load (${underLoad.length.toLocaleString('en-US')}):   p50 ${fmt(percentile(underLoad, 50))}  p99 ${fmt(percentile(underLoad, 99))}  max ${fmt(underLoad.at(-1) ?? NaN)}`,
+  );
+  console.log(
+    `ingest: sent ${report.sent.toLocaleString('en-US')} events in ${report.posts.toLocaleString('en-US')} posts, ${Math.round(report.sent / (wallMs / 1000)).toLocaleString('en-US')}/s; accepted ${report.accepted.toLocaleString('en-US')} (${Math.round(report.accepted / (wallMs / 1000)).toLocaleString('en-US')}/s), stored ${stored.toLocaleString('en-US')}`,
+  );
+  console.log(
+    `dropped: ${report.sent - report.accepted} (rejected ${report.rejected}, failed posts ${report.failedPosts}); input counted ${inputs.accepted} accepted; generator late ticks ${report.lateTicks}`,
+  );
+  console.log(
+    `analytics: ${cycles} cycles every ${config.evaluateEveryMs / 1000} s, ${fmt(cycleMs / Math.max(cycles, 1))} each, ${samplesWritten.toLocaleString('en-US')} series samples written`,
+  );
+  console.log(
+    `CPU, runtime process (input + store + analytics + lookups): ${(cpuMs / 1000).toFixed(1)} s over ${(wallMs / 1000).toFixed(1)} s = ${((100 * cpuMs) / wallMs).toFixed(0)}% of one core; load generator (child): ${((100 * report.cpuMs) / wallMs).toFixed(0)}%`,
+  );
+  metrics.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (values.generate !== undefined) await generate(values.generate);
+else await main();
