@@ -4,6 +4,7 @@ import { Forwarder } from './forward/forwarder.js';
 import { HttpTransport, type IngestTransport } from './forward/transport.js';
 import { scrapeTarget } from './scrape/scraper.js';
 import { ScrapeScheduler } from './scrape/scheduler.js';
+import { PullServer } from './pull-server.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
 import { heartbeatSamples } from '../domain/agent/heartbeat.js';
 import type { WireProbeResult } from '../domain/ingest/batch.js';
@@ -36,6 +37,9 @@ export class Agent {
   readonly forwarder: Forwarder | undefined;
   private readonly transport: IngestTransport | undefined;
   private readonly scheduler: ScrapeScheduler | undefined;
+  private readonly pullServer: PullServer | undefined;
+  /** The pull server's URL once started (pull mode). */
+  pullUrl: string | undefined;
   private cycleTimer: unknown;
   private syncTimer: unknown;
   private stopped = false;
@@ -78,6 +82,14 @@ export class Agent {
         { buffer: this.buffer, transport: this.transport, clock: deps.clock, timers: deps.timers, logger: deps.logger },
       );
     }
+    if (config.ingest.mode === 'pull' && config.pull !== undefined) {
+      this.pullServer = new PullServer({
+        buffer: this.buffer,
+        agent: { id: config.agentId, version: AGENT_VERSION },
+        token: config.pull.token,
+        maxBytes: config.pull.maxBytes,
+      });
+    }
     if (deps.scrape !== false && config.scrapeConfigs.length > 0) {
       this.scheduler = new ScrapeScheduler(config.scrapeConfigs, {
         clock: deps.clock,
@@ -99,7 +111,12 @@ export class Agent {
     },
   };
 
-  start(): void {
+  async start(): Promise<void> {
+    if (this.pullServer !== undefined && this.config.pull !== undefined) {
+      const at = this.config.pull.listen.lastIndexOf(':');
+      const host = this.config.pull.listen.slice(0, at).replace(/^\[|\]$/g, '');
+      this.pullUrl = await this.pullServer.listen(host, Number(this.config.pull.listen.slice(at + 1)));
+    }
     this.scheduler?.start();
     this.cycle();
     if (this.config.buffer.fsync === 'interval') this.armSync();
@@ -157,6 +174,7 @@ export class Agent {
     this.batcher.flush();
     await this.forwarder?.stop();
     await this.transport?.close();
+    await this.pullServer?.close();
     this.buffer.close();
   }
 }

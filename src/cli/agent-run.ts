@@ -31,7 +31,7 @@ export async function runAgent(options: AgentRunOptions, out: CliOutput): Promis
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  agent.start();
+  await agent.start();
   logger.info('agent running', {
     agent: config.agentId,
     version: AGENT_VERSION,

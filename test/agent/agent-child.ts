@@ -56,7 +56,7 @@ if (mode === 'forward') {
   for (let i = 1; i <= Number(n); i++) agent.batcher.add([sample(i)]);
   agent.batcher.flush();
   writeSync(1, 'filled\n');
-  agent.start();
+  void agent.start();
 } else if (mode === 'pause') {
   for (let i = 1; ; i++) {
     if (i === Number(n)) pauseArmed = true;
@@ -64,7 +64,7 @@ if (mode === 'forward') {
     writeSync(1, `ok ${String(i)}\n`);
   }
 } else {
-  agent.start();
+  void agent.start();
 }
 process.once('SIGTERM', () => {
   void agent.stop().then(() => process.exit(0));

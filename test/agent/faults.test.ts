@@ -164,7 +164,7 @@ describe('an agent in the same process, on a fake clock', () => {
   it('ingest down for a while, then back: everything arrives once', async () => {
     await stopIngest();
     const a = open(config());
-    a.start();
+    await a.start();
     for (let i = 1; i <= 400; i++) a.sink.add([seq(i)]);
     await settleSends(a);
     expect(a.forwarder?.backingOff).toBe(true);
