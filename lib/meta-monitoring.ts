@@ -31,6 +31,9 @@ export class MetaMonitoring extends Construct {
   readonly topic: Topic;
   readonly fn: LambdaFunction;
   readonly alarms: Alarm[] = [];
+  private readonly functions: FunctionDefaults;
+  private readonly action: SnsAction;
+  private watchedFunctions = 0;
 
   constructor(scope: Construct, id: string, props: MetaMonitoringProps) {
     super(scope, id);
@@ -68,27 +71,12 @@ export class MetaMonitoring extends Construct {
     this.topic.addSubscription(new LambdaSubscription(this.fn));
     notifications.grantPublish(this.fn);
 
-    const action = new SnsAction(this.topic);
-    const alarm = (alarmId: string, metric: IMetric, description: string, options: Partial<AlarmOptions> = {}) => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: options.threshold ?? 1,
-        evaluationPeriods: options.evaluationPeriods ?? 1,
-        comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      this.alarms.push(created);
-      return created;
-    };
+    this.action = new SnsAction(this.topic);
+    this.functions = props.functions;
+    const alarm = this.alarm.bind(this);
 
+    this.watchNewFunctions();
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
-    props.functions.functions.forEach((fn, index) => {
-      alarm(`Errors${index}`, fn.metricErrors(fiveMinutes), `Function ${fn.node.path} fails`);
-      alarm(`Throttles${index}`, fn.metricThrottles(fiveMinutes), `Function ${fn.node.path} is throttled`);
-    });
 
     const depth = (queue: Queue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
@@ -133,6 +121,37 @@ export class MetaMonitoring extends Construct {
         },
       );
     });
+  }
+
+  /**
+   * Alarms on errors and throttles of every function made since the last call. The stack calls it
+   * again once the constructs made after this one (ingest API, Grafana provisioner) exist, so no
+   * function is left unwatched; the alarm ids keep their numbers, so adding one replaces none.
+   */
+  watchNewFunctions(): void {
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    const all = this.functions.functions;
+    for (; this.watchedFunctions < all.length; this.watchedFunctions++) {
+      const fn = all[this.watchedFunctions]!;
+      const index = this.watchedFunctions;
+      this.alarm(`Errors${index}`, fn.metricErrors(fiveMinutes), `Function ${fn.node.path} fails`);
+      this.alarm(`Throttles${index}`, fn.metricThrottles(fiveMinutes), `Function ${fn.node.path} is throttled`);
+    }
+  }
+
+  private alarm(alarmId: string, metric: IMetric, description: string, options: Partial<AlarmOptions> = {}): Alarm {
+    const created = new Alarm(this, alarmId, {
+      metric,
+      threshold: options.threshold ?? 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(this.action);
+    created.addOkAction(this.action);
+    this.alarms.push(created);
+    return created;
   }
 }
 

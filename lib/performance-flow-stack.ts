@@ -91,6 +91,8 @@ export class PerformanceFlowStack extends Stack {
         ...(props.dashboardsDir !== undefined && { dashboardsDir: props.dashboardsDir }),
       });
     }
+    // The ingest API's and the Grafana provisioner's functions are made after the alarms were.
+    this.metaMonitoring.watchNewFunctions();
 
     new CfnOutput(this, 'AlertTopicArn', {
       value: this.notifications.alertTopic.topicArn,

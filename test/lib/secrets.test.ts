@@ -15,7 +15,15 @@ describe('Secrets', { timeout: 120_000 }, () => {
     const readers = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) =>
       JSON.stringify(policy).includes('secretsmanager:GetSecretValue'),
     );
-    expect(readers).toHaveLength(resourcesOf(template, 'AWS::Lambda::Function').length);
+    // Every function but the Grafana provisioner, which reads no config secret.
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    const provisioner = functions.filter(([id]) => id.startsWith('GrafanaProvision'));
+    expect(provisioner).toHaveLength(1);
+    const provisionerRole = JSON.stringify({
+      Ref: (provisioner[0]![1].Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    });
+    expect(readers).toHaveLength(functions.length - 1);
+    expect(readers.some(([, policy]) => JSON.stringify(policy).includes(provisionerRole))).toBe(false);
   });
 
   it('imports an existing secret by name instead of creating one', () => {

@@ -211,7 +211,9 @@ export function estimateCost(
   );
 
   // --- CloudWatch ---------------------------------------------------------------------------------
-  const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels;
+  // The Grafana provisioner runs only at deploy time (no invocation cost), but it has its alarms.
+  const grafanaProvisioner = config.grafana ? 1 : 0;
+  const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels + grafanaProvisioner;
   const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length;
   const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
   const customMetrics =

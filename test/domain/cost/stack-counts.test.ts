@@ -26,9 +26,9 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
     // One long-polled queue per channel: the delivery functions' event sources.
     expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
-    // The agent ingest and its authorizer are priced but not in the stack yet: 2 alarms each.
+    // The agent ingest and its authorizer are in the stack because a probe runs on an agent.
     expect(estimate.usage.agents).toBeGreaterThan(0);
-    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm') + 2 * 2);
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
   });
 
   it('the same for config/aws-example.yaml (two sites, an agent, an sns channel)', () => {
@@ -42,7 +42,7 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
     expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
     expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
-    const planned = estimate.usage.agents > 0 ? 2 * 2 : 0;
-    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm') + planned);
+    // Here also the Grafana provisioner's two alarms (a grafana: section).
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
   });
 });
