@@ -3,7 +3,7 @@ import type { AssetStatus } from '../domain/assets/answers.js';
 import { systemClock } from '../domain/ports.js';
 import { runAssetsFind, runAssetsImport } from './assets.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
-import { parseSimulateOptions, runSimulateRtls } from './simulate-rtls.js';
+import { parseSimulateOptions, runSimulateRtls, type SimulateFlags } from './simulate-rtls.js';
 
 /** `pflow assets import|find`: kept here so main.ts only registers them. */
 export function registerAssetCommands(
@@ -87,30 +87,17 @@ export function registerAssetCommands(
     .option('--duration <d>', 'stop after this long, e.g. 5m (default: until Ctrl-C)')
     .option('--seed <n>', 'same seed, same traffic', '1')
     .option('--patients-per-hour <n>', 'anonymous patient tags arriving per hour', '40')
-    .action(
-      async (flags: {
-        url?: string;
-        mqtt?: string;
-        topic?: string;
-        bearerTokenEnv?: string;
-        site: string;
-        tags: string;
-        rate?: string;
-        duration?: string;
-        seed: string;
-        patientsPerHour: string;
-      }) => {
-        const options = parseSimulateOptions(flags);
-        if ('error' in options) {
-          out.stderr(`${options.error}\n`);
-          return exitWith(2);
-        }
-        const bearer = flags.bearerTokenEnv === undefined ? undefined : process.env[flags.bearerTokenEnv];
-        if (flags.bearerTokenEnv !== undefined && bearer === undefined) {
-          out.stderr(`--bearer-token-env: ${flags.bearerTokenEnv} is not set\n`);
-          return exitWith(2);
-        }
-        exitWith(await runSimulateRtls(options, out, bearer));
-      },
-    );
+    .action(async (flags: SimulateFlags & { bearerTokenEnv?: string }) => {
+      const options = parseSimulateOptions(flags);
+      if ('error' in options) {
+        out.stderr(`${options.error}\n`);
+        return exitWith(2);
+      }
+      const bearer = flags.bearerTokenEnv === undefined ? undefined : process.env[flags.bearerTokenEnv];
+      if (flags.bearerTokenEnv !== undefined && bearer === undefined) {
+        out.stderr(`--bearer-token-env: ${flags.bearerTokenEnv} is not set\n`);
+        return exitWith(2);
+      }
+      exitWith(await runSimulateRtls(options, out, bearer));
+    });
 }

@@ -41,7 +41,8 @@ export interface TrafficReport {
 }
 
 /** Reads the command's flags into options, or says which flag is wrong. */
-export function parseSimulateOptions(flags: {
+/** The command's flags as commander hands them over (numbers still text). */
+export interface SimulateFlags {
   url?: string;
   mqtt?: string;
   topic?: string;
@@ -51,7 +52,9 @@ export function parseSimulateOptions(flags: {
   duration?: string;
   seed: string;
   patientsPerHour: string;
-}): SimulateRtlsOptions | { error: string } {
+}
+
+export function parseSimulateOptions(flags: SimulateFlags): SimulateRtlsOptions | { error: string } {
   if ((flags.url === undefined) === (flags.mqtt === undefined)) return { error: 'give either --url or --mqtt' };
   if (flags.url !== undefined && !/^https?:\/\//.test(flags.url))
     return { error: `--url: expected http:// or https://, got ${JSON.stringify(flags.url)}` };

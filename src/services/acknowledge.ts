@@ -2,9 +2,11 @@ import type { AlertEvent } from '../domain/alerts/event.js';
 import {
   ackInputProblems,
   incarnationOf,
-  type AckAuditRecord,
+  type AckRequest,
+  type AckResult,
   type AckSource,
   type ActiveAck,
+  type UnackRequest,
 } from '../domain/lifecycle/ack.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import { lifecycleEvent } from '../domain/rules/evaluate.js';
@@ -12,28 +14,8 @@ import type { AlertInstanceState, RuleDefinition } from '../domain/rules/types.j
 
 /** The acknowledgement tables: pflow.db locally (DynamoDB in AWS). */
 export interface AckStore {
-  acknowledge(request: {
-    alertKey: string;
-    incarnation: number;
-    by: string;
-    reason: string;
-    at: number;
-    source: AckSource;
-    remote?: string;
-    expiresAt?: number;
-    linkNonce?: string;
-  }):
-    | { outcome: 'acknowledged' | 'already_acknowledged'; audit: AckAuditRecord; ack: ActiveAck }
-    | { outcome: 'replayed' };
-  unacknowledge(request: {
-    alertKey: string;
-    incarnation: number;
-    by: string;
-    reason: string;
-    at: number;
-    source: AckSource;
-    remote?: string;
-  }): boolean;
+  acknowledge(request: AckRequest): AckResult;
+  unacknowledge(request: UnackRequest): boolean;
   currentAcks(): Map<string, ActiveAck>;
 }
 

@@ -1,4 +1,11 @@
-import type { AckAuditRecord, AckSource, ActiveAck } from '../../domain/lifecycle/ack.js';
+import type {
+  AckAuditRecord,
+  AckRequest,
+  AckResult,
+  AckSource,
+  ActiveAck,
+  UnackRequest,
+} from '../../domain/lifecycle/ack.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
 import { PflowError } from '../../domain/errors.js';
 import type { SqliteDatabase } from './sqlite.js';
@@ -93,24 +100,6 @@ interface CurrentRow {
   expires_at: number | null;
 }
 
-export interface AckRequest {
-  readonly alertKey: string;
-  readonly incarnation: number;
-  readonly by: string;
-  readonly reason: string;
-  readonly at: number;
-  readonly source: AckSource;
-  readonly remote?: string;
-  readonly expiresAt?: number;
-  /** A signed link's nonce: the ack is refused (`replayed`) when it was used before. */
-  readonly linkNonce?: string;
-}
-
-export type AckResult =
-  | { readonly outcome: 'acknowledged'; readonly audit: AckAuditRecord; readonly ack: ActiveAck }
-  /** Audited, but an acknowledgement already held: no second update goes out. */
-  | { readonly outcome: 'already_acknowledged'; readonly audit: AckAuditRecord; readonly ack: ActiveAck }
-  | { readonly outcome: 'replayed' };
 
 /** The lifecycle tables of one pflow.db. */
 export class SqliteLifecycleStore {
@@ -219,7 +208,7 @@ export class SqliteLifecycleStore {
   }
 
   /** Removes the acknowledgement (audited); false when none held. */
-  unacknowledge(request: Omit<AckRequest, 'linkNonce' | 'expiresAt'>): boolean {
+  unacknowledge(request: UnackRequest): boolean {
     return this.db
       .transaction(() => {
         this.insertAudit('unack', request);

@@ -31,6 +31,21 @@ export interface ActiveAck {
   readonly expiresAt?: number;
 }
 
+/** What an ack asks the store for: the audit record's fields before the store numbers it. */
+export interface AckRequest extends Omit<AckAuditRecord, 'id' | 'action'> {
+  /** A signed link's nonce: the ack is refused (`replayed`) when it was used before. */
+  readonly linkNonce?: string;
+}
+
+/** An unack: links only acknowledge, and an unack has no expiry. */
+export type UnackRequest = Omit<AckRequest, 'linkNonce' | 'expiresAt'>;
+
+export type AckResult =
+  | { readonly outcome: 'acknowledged'; readonly audit: AckAuditRecord; readonly ack: ActiveAck }
+  /** Audited, but an acknowledgement already held: no second update goes out. */
+  | { readonly outcome: 'already_acknowledged'; readonly audit: AckAuditRecord; readonly ack: ActiveAck }
+  | { readonly outcome: 'replayed' };
+
 /** Epoch ms the current problem of an instance began: what an acknowledgement is bound to. */
 export function incarnationOf(state: Pick<AlertInstanceState, 'since' | 'firingSince'>): number {
   return state.firingSince ?? state.since;
