@@ -100,7 +100,6 @@ interface CurrentRow {
   expires_at: number | null;
 }
 
-
 /** The lifecycle tables of one pflow.db. */
 export class SqliteLifecycleStore {
   constructor(private readonly db: SqliteDatabase) {
