@@ -19,6 +19,8 @@ export interface PrometheusServerOptions {
   /** `storage.tsdb.out_of_order_time_window`, e.g. '1d'; absent: out-of-order samples are rejected. */
   readonly outOfOrderWindow?: string;
   readonly extraArgs?: readonly string[];
+  /** `scrape_configs` (Prometheus's own keys) written into prometheus.yml; default none. */
+  readonly scrapeConfigs?: readonly unknown[];
 }
 
 export function prometheusBinary(): string {
@@ -41,7 +43,7 @@ export async function startPrometheus(options: PrometheusServerOptions = {}): Pr
     config,
     [
       'global: {}',
-      'scrape_configs: []',
+      `scrape_configs: ${JSON.stringify(options.scrapeConfigs ?? [])}`,
       ...(options.outOfOrderWindow === undefined
         ? []
         : ['storage:', '  tsdb:', `    out_of_order_time_window: ${options.outOfOrderWindow}`]),
