@@ -16,6 +16,7 @@ const dynalite = createRequire(import.meta.url)('dynalite') as (options: { creat
 
 export const ALERT_STATE_TABLE = 'pflow-alert-state';
 export const NOTIFICATION_LOG_TABLE = 'pflow-notification-log';
+export const LIFECYCLE_TABLE = 'pflow-lifecycle';
 
 export interface DynamoLocal {
   readonly client: DynamoDBClient;
@@ -54,6 +55,7 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
       KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
     }),
   );
+  await createLifecycleTable(client, LIFECYCLE_TABLE);
   return {
     client,
     endpoint,
@@ -62,4 +64,33 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** The lifecycle table as lib/lifecycle.ts creates it: pk/sk and the sparse audit index byAlert. */
+export async function createLifecycleTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'auditAlert', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byAlert',
+          KeySchema: [
+            { AttributeName: 'auditAlert', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
 }

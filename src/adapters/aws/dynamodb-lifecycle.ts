@@ -1,0 +1,440 @@
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  AckAuditRecord,
+  AckRequest,
+  AckResult,
+  AckSource,
+  ActiveAck,
+  UnackRequest,
+} from '../../domain/lifecycle/ack.js';
+import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
+
+/**
+ * The lifecycle table's key names (see lib/lifecycle.ts): one table, partition key `pk` naming
+ * the kind of item, sort key `sk`, TTL attribute `expiresAt` (epoch seconds), and the sparse index
+ * `byAlert` over the audit records (partition `auditAlert`, sort `sk`).
+ */
+export const LIFECYCLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  alertIndex: 'byAlert',
+  alertIndexKey: 'auditAlert',
+} as const;
+
+const SILENCE = 'silence';
+const ACK = 'ack';
+const AUDIT = 'audit';
+const LINK = 'link';
+const COUNTER = 'counter';
+
+/** A used link's nonce is kept past the longest link_ttl (7 days), then TTL removes it. */
+const LINK_USE_KEEP_MS = 8 * 86_400_000;
+/** How often an ack retries when the holding acknowledgement vanished between its two requests. */
+const ACK_ROUNDS = 5;
+
+export interface DynamoLifecycleStoreOptions {
+  readonly client: Pick<DynamoDBClient, 'send'>;
+  readonly table: string;
+  /** How long an ended silence is kept before TTL deletes it (storage.retention); kept until pruned when absent. */
+  readonly silenceRetentionMs?: number;
+}
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * Run-time silences and acknowledgements in DynamoDB, the AWS side of pflow.db's `lifecycle`
+ * component. Items, all in one table:
+ *
+ * - `silence`/<id>: a run-time silence; expiring one keeps the item (TTL after retention).
+ * - `ack`/<alertKey>: the acknowledgement that holds an alert now.
+ * - `audit`/<at>#<id>: every ack and unack, never updated or deleted.
+ * - `link`/<nonce>: a signed link already used (single use; TTL after 8 days).
+ * - `counter`/`audit`: the next audit id.
+ *
+ * DynamoDB has no multi-item transaction that dynalite (the tests' server) knows, and none is
+ * needed: the audit record is written first, then the acknowledgement with a condition that none
+ * holds for this firing. Of two acks at once both are audited and exactly one wins the condition,
+ * so one update message goes out. A crash between the two writes leaves an audit record of an ack
+ * that holds nothing; the person sees the error and acknowledges again.
+ */
+export class DynamoLifecycleStore {
+  constructor(private readonly options: DynamoLifecycleStoreOptions) {}
+
+  async addSilence(silence: RuntimeSilence): Promise<void> {
+    await this.options.client.send(
+      new PutItemCommand({
+        TableName: this.options.table,
+        Item: {
+          ...key(SILENCE, silence.id),
+          matchers: { S: JSON.stringify(silence.matchers) },
+          startsAt: num(silence.startsAt),
+          endsAt: num(silence.endsAt),
+          author: { S: silence.author },
+          comment: { S: silence.comment },
+          createdAt: num(silence.createdAt),
+          ...this.silenceTtl(silence.endsAt),
+        },
+        // Ids are random; a clash must not overwrite someone else's silence.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  /** Silences that have not ended by `since` (all when absent), newest first. */
+  async listSilences(since?: number): Promise<RuntimeSilence[]> {
+    const silences = (await this.queryAll(SILENCE)).map(silenceOf);
+    return silences
+      .filter((s) => since === undefined || (s.endsAt > since && (s.expiredAt === undefined || s.expiredAt > since)))
+      .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async getSilence(id: string): Promise<RuntimeSilence | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetItemCommand({ TableName: this.options.table, Key: key(SILENCE, id), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : silenceOf(Item);
+  }
+
+  /** Ends a silence now; false when there is no such silence or it had already ended. */
+  async expireSilence(id: string, by: string, now: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.options.table,
+        Key: key(SILENCE, id),
+        UpdateExpression: `SET expiredAt = :now, expiredBy = :by${this.options.silenceRetentionMs === undefined ? '' : ', expiresAt = :ttl'}`,
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(expiredAt) AND endsAt > :now',
+        ExpressionAttributeValues: {
+          ':now': num(now),
+          ':by': { S: by },
+          ...(this.options.silenceRetentionMs !== undefined && {
+            ':ttl': num(Math.ceil((now + this.options.silenceRetentionMs) / 1000)),
+          }),
+        },
+      }),
+    );
+  }
+
+  /** Deletes silences that ended before `cutoff`; TTL does the same lazily, this does it now. */
+  async pruneSilences(cutoff: number): Promise<number> {
+    let deleted = 0;
+    for (const silence of (await this.queryAll(SILENCE)).map(silenceOf)) {
+      if (silence.endsAt < cutoff || (silence.expiredAt !== undefined && silence.expiredAt < cutoff)) {
+        await this.options.client.send(
+          new DeleteItemCommand({ TableName: this.options.table, Key: key(SILENCE, silence.id) }),
+        );
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Records an acknowledgement: one audit record per call, always (unless the link was used
+   * before); the alert's current acknowledgement only when none holds for this firing yet.
+   */
+  async acknowledge(request: AckRequest): Promise<AckResult> {
+    if (request.linkNonce !== undefined) {
+      const fresh = await this.conditional(
+        new PutItemCommand({
+          TableName: this.options.table,
+          Item: {
+            ...key(LINK, request.linkNonce),
+            alertKey: { S: request.alertKey },
+            usedAt: num(request.at),
+            expiresAt: num(Math.ceil((request.at + LINK_USE_KEEP_MS) / 1000)),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      if (!fresh) return { outcome: 'replayed' };
+    }
+    const audit = await this.insertAudit('ack', request);
+    const ack: ActiveAck = {
+      alertKey: request.alertKey,
+      incarnation: request.incarnation,
+      by: request.by,
+      reason: request.reason,
+      at: request.at,
+      ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
+    };
+    for (let round = 0; round < ACK_ROUNDS; round++) {
+      const won = await this.conditional(
+        new PutItemCommand({
+          TableName: this.options.table,
+          Item: {
+            ...key(ACK, request.alertKey),
+            incarnation: num(ack.incarnation),
+            by: { S: ack.by },
+            reason: { S: ack.reason },
+            at: num(ack.at),
+            ...(ack.expiresAt !== undefined && { ackExpiresAt: num(ack.expiresAt) }),
+          },
+          // Taken only when nothing holds for this firing: none, an earlier firing's, or an expired one.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR incarnation <> :incarnation OR (attribute_exists(ackExpiresAt) AND ackExpiresAt <= :at)',
+          ExpressionAttributeValues: { ':incarnation': num(ack.incarnation), ':at': num(ack.at) },
+        }),
+      );
+      if (won) return { outcome: 'acknowledged', audit, ack };
+      const holding = await this.currentAck(request.alertKey);
+      // Taken back (unack) between the two requests: try to hold it again.
+      if (holding !== undefined) return { outcome: 'already_acknowledged', audit, ack: holding };
+    }
+    throw new Error(`acknowledging ${request.alertKey}: the acknowledgement kept changing under ${ACK_ROUNDS} tries`);
+  }
+
+  /** Removes the acknowledgement (audited); false when none held. */
+  async unacknowledge(request: UnackRequest): Promise<boolean> {
+    await this.insertAudit('unack', request);
+    const { Attributes } = await this.options.client.send(
+      new DeleteItemCommand({
+        TableName: this.options.table,
+        Key: key(ACK, request.alertKey),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes !== undefined;
+  }
+
+  /** Every current acknowledgement by alert key (the evaluator checks firing and expiry). */
+  async currentAcks(): Promise<Map<string, ActiveAck>> {
+    const acks = (await this.queryAll(ACK)).map(ackOf);
+    return new Map(acks.map((ack) => [ack.alertKey, ack]));
+  }
+
+  /**
+   * Forgets acknowledgements of alerts no longer stored (resolved); the audit keeps them. Each
+   * delete is conditional on the firing it read, so an ack made meanwhile for a new firing stays.
+   */
+  async dropAcksExcept(alertKeys: ReadonlySet<string>): Promise<number> {
+    let dropped = 0;
+    for (const ack of (await this.currentAcks()).values()) {
+      if (alertKeys.has(ack.alertKey)) continue;
+      const deleted = await this.conditional(
+        new DeleteItemCommand({
+          TableName: this.options.table,
+          Key: key(ACK, ack.alertKey),
+          ConditionExpression: 'incarnation = :incarnation AND #at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':incarnation': num(ack.incarnation), ':at': num(ack.at) },
+        }),
+      );
+      if (deleted) dropped++;
+    }
+    return dropped;
+  }
+
+  /** Audit records, newest first; of one alert when given. */
+  async audit(alertKey?: string, limit = 100): Promise<AckAuditRecord[]> {
+    const records: AckAuditRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.table,
+          ...(alertKey === undefined
+            ? {
+                KeyConditionExpression: 'pk = :pk',
+                ExpressionAttributeValues: { ':pk': { S: AUDIT } },
+                ConsistentRead: true,
+              }
+            : {
+                IndexName: LIFECYCLE_KEYS.alertIndex,
+                KeyConditionExpression: `${LIFECYCLE_KEYS.alertIndexKey} = :alert`,
+                ExpressionAttributeValues: { ':alert': { S: alertKey } },
+              }),
+          ScanIndexForward: false,
+          Limit: limit - records.length,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      records.push(...(page.Items ?? []).map(auditOf));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && records.length < limit);
+    return records;
+  }
+
+  /** Acknowledgements (not unacks) made between two instants, oldest first: the daily report's "who acknowledged". */
+  async acksBetween(since: number, until: number): Promise<AckAuditRecord[]> {
+    const items = await this.queryAll(AUDIT, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: AUDIT },
+        ':from': { S: `${pad(since)}#` },
+        ':to': { S: `${pad(until)}#~` },
+      },
+    });
+    return items.map(auditOf).filter((record) => record.action === 'ack');
+  }
+
+  private async currentAck(alertKey: string): Promise<ActiveAck | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetItemCommand({ TableName: this.options.table, Key: key(ACK, alertKey), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : ackOf(Item);
+  }
+
+  private async insertAudit(action: 'ack' | 'unack', request: Omit<AckRequest, 'linkNonce'>): Promise<AckAuditRecord> {
+    const { Attributes } = await this.options.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.table,
+        Key: key(COUNTER, AUDIT),
+        UpdateExpression: 'ADD #next :one',
+        ExpressionAttributeNames: { '#next': 'next' },
+        ExpressionAttributeValues: { ':one': num(1) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const id = Number(Attributes?.['next']?.N);
+    const record: AckAuditRecord = {
+      id,
+      action,
+      alertKey: request.alertKey,
+      incarnation: request.incarnation,
+      by: request.by,
+      reason: request.reason,
+      at: request.at,
+      source: request.source,
+      ...(request.remote !== undefined && { remote: request.remote }),
+      ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
+    };
+    await this.options.client.send(
+      new PutItemCommand({
+        TableName: this.options.table,
+        Item: {
+          ...key(AUDIT, `${pad(record.at)}#${pad(id)}`),
+          [LIFECYCLE_KEYS.alertIndexKey]: { S: record.alertKey },
+          auditId: num(id),
+          action: { S: action },
+          incarnation: num(record.incarnation),
+          by: { S: record.by },
+          reason: { S: record.reason },
+          at: num(record.at),
+          source: { S: record.source },
+          ...(record.remote !== undefined && { remote: { S: record.remote } }),
+          ...(record.expiresAt !== undefined && { ackExpiresAt: num(record.expiresAt) }),
+        },
+        // The audit trail is append-only: never overwrite a record.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return record;
+  }
+
+  private silenceTtl(endsAt: number): Item {
+    const keep = this.options.silenceRetentionMs;
+    return keep === undefined ? {} : { expiresAt: num(Math.ceil((endsAt + keep) / 1000)) };
+  }
+
+  private async queryAll(
+    pk: string,
+    query: { KeyConditionExpression: string; ExpressionAttributeValues: Item } = {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+    },
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.table,
+          ConsistentRead: true,
+          ...query,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /** Sends a conditional write: false when its condition failed, any other error thrown. */
+  private async conditional(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
+    try {
+      // One of three write commands; the client types each overload apart.
+      await this.options.client.send(command as PutItemCommand);
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
+
+function key(pk: string, sk: string): Item {
+  return { pk: { S: pk }, sk: { S: sk } };
+}
+
+function num(value: number): AttributeValue {
+  return { N: String(value) };
+}
+
+/** Zero-padded so that string order is number order (epoch ms and ids stay below 10^15). */
+function pad(value: number): string {
+  return String(value).padStart(15, '0');
+}
+
+function n(item: Item, name: string): number | undefined {
+  const value = item[name]?.N;
+  return value === undefined ? undefined : Number(value);
+}
+
+function s(item: Item, name: string): string | undefined {
+  return item[name]?.S;
+}
+
+function silenceOf(item: Item): RuntimeSilence {
+  const expiredAt = n(item, 'expiredAt');
+  const expiredBy = s(item, 'expiredBy');
+  return {
+    id: s(item, 'sk')!,
+    matchers: JSON.parse(s(item, 'matchers') ?? '[]') as string[],
+    startsAt: n(item, 'startsAt')!,
+    endsAt: n(item, 'endsAt')!,
+    author: s(item, 'author')!,
+    comment: s(item, 'comment')!,
+    createdAt: n(item, 'createdAt')!,
+    ...(expiredAt !== undefined && { expiredAt }),
+    ...(expiredBy !== undefined && { expiredBy }),
+  };
+}
+
+function ackOf(item: Item): ActiveAck {
+  const expiresAt = n(item, 'ackExpiresAt');
+  return {
+    alertKey: s(item, 'sk')!,
+    incarnation: n(item, 'incarnation')!,
+    by: s(item, 'by')!,
+    reason: s(item, 'reason')!,
+    at: n(item, 'at')!,
+    ...(expiresAt !== undefined && { expiresAt }),
+  };
+}
+
+function auditOf(item: Item): AckAuditRecord {
+  const remote = s(item, 'remote');
+  const expiresAt = n(item, 'ackExpiresAt');
+  return {
+    id: n(item, 'auditId')!,
+    action: s(item, 'action') as 'ack' | 'unack',
+    alertKey: s(item, LIFECYCLE_KEYS.alertIndexKey)!,
+    incarnation: n(item, 'incarnation')!,
+    by: s(item, 'by')!,
+    reason: s(item, 'reason')!,
+    at: n(item, 'at')!,
+    source: s(item, 'source') as AckSource,
+    ...(remote !== undefined && { remote }),
+    ...(expiresAt !== undefined && { expiresAt }),
+  };
+}
