@@ -96,6 +96,32 @@ buffer: { dir: /b, max_bytes: 12 parsecs, fsync: sometimes }
     ]);
   });
 
+  it('checks probes across fields: duplicate ids, the 1s floor, timeout under the interval (default included), the agent label', () => {
+    const text = `agent: { id: a }
+ingest: { mode: pull }
+pull: { listen: 127.0.0.1:9465, token: pulltokenpulltoken }
+buffer: { dir: /b }
+probes:
+  - { id: web, kind: http, target: "http://a/", interval: 5s, timeout: 2s }
+  - { id: web, kind: tcp, target: "a:1", interval: 500ms, timeout: 100ms }
+  - { id: fast, kind: tcp, target: "a:1", interval: 5s }
+  - { id: slow, kind: dns, target: "a.local", interval: 2s, timeout: 2s, dns: { server: 10.0.0.53 } }
+  - { id: own, kind: ping, target: "a.local", interval: 15s, labels: { agent: other, room: icu } }
+  - { id: bad, kind: tcp, target: "a:1", interval: soon, timeout: 1h }
+`;
+    expect(errors(text)).toEqual([
+      'line 7: probes[1].id: duplicate probe id "web" (already used by probes[0])',
+      'line 7: probes[1].interval: too short: an agent probe runs at most once a second (500ms is under 1s)',
+      'line 8: probes[2].timeout: the default timeout 10s is not shorter than the interval 5s: set a shorter timeout',
+      'line 9: probes[3].timeout: must be shorter than the interval (2s is not shorter than 2s)',
+      'line 10: probes[4].labels.agent: set by the agent itself (its agent.id) on every result',
+      expect.stringMatching(/^line 11: probes\[5\]\.interval: /),
+      expect.stringMatching(/^line 11: probes\[5\]\.timeout: /),
+    ]);
+    // Sub-minute intervals are the agent's to run (a cloud probe is whole minutes only).
+    expect(errors(text.split('\n').slice(0, 6).join('\n') + '\n')).toEqual([]);
+  });
+
   it('names a missing environment variable and never shows a substituted secret', () => {
     expect(errors(FULL)).toEqual(['line 4: ingest.token: environment variable PFLOW_AGENT_TOKEN is not set']);
     const leaky = FULL.replace('batch_max_samples: 10000', 'batch_max_samples: ${PFLOW_AGENT_TOKEN}');

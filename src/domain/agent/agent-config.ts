@@ -3,6 +3,7 @@ import { INGEST_LIMITS } from '../ingest/batch.js';
 import { duration, id, listenAddress, wholeNumber } from '../config/fields.js';
 import { byteSize as anyByteSize } from './byte-size.js';
 import { agentProbeSchema } from '../config/schema.js';
+import { checkAgentProbes } from './agent-probes.js';
 import { scrapeConfigsSchema, type ScrapeConfig } from './scrape-config.js';
 
 /**
@@ -82,25 +83,25 @@ export const agentConfigShape = z.strictObject({
   log_drop: logDrop.optional(),
 });
 
-export const agentConfigSchema = agentConfigShape.superRefine((config, ctx) => {
-  const { ingest: i } = config;
-  const needsIngest = i.mode === 'push' || config.log_drop !== undefined;
-  const why = i.mode === 'push' ? 'in push mode' : 'for log_drop';
-  if (needsIngest && i.url === undefined)
-    ctx.addIssue({ code: 'custom', path: ['ingest', 'url'], message: `required ${why}` });
-  if (needsIngest && i.token === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['ingest', 'token'], message: `required ${why}` });
-  }
-  if (i.mode === 'pull' && config.pull === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['pull'], message: 'required with ingest.mode: pull' });
-  }
-  const probes = new Set<string>();
-  config.probes.forEach((probe, index) => {
-    if (probes.has(probe.id))
-      ctx.addIssue({ code: 'custom', path: ['probes', index, 'id'], message: 'duplicate probe id' });
-    probes.add(probe.id);
-  });
-});
+export const agentConfigSchema = agentConfigShape
+  .superRefine((config, ctx) => {
+    const { ingest: i } = config;
+    const needsIngest = i.mode === 'push' || config.log_drop !== undefined;
+    const why = i.mode === 'push' ? 'in push mode' : 'for log_drop';
+    if (needsIngest && i.url === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'url'], message: `required ${why}` });
+    if (needsIngest && i.token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'token'], message: `required ${why}` });
+    }
+    if (i.mode === 'pull' && config.pull === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pull'], message: 'required with ingest.mode: pull' });
+    }
+  })
+  .superRefine(
+    (value, ctx) => checkAgentProbes(value, (path, message) => ctx.addIssue({ code: 'custom', path, message })),
+    // `when`: also when a field elsewhere is invalid, so one run lists every error.
+    { when: () => true },
+  );
 
 export type AgentConfigShape = z.output<typeof agentConfigSchema>;
 

@@ -5,6 +5,7 @@ import { PROBE_MEASURES } from '../probe-result.js';
 import type { ProbeKindSettings } from '../../probes/types.js';
 import type { LabelMatcher } from '../labels.js';
 import { REDUCERS, type Reducer } from '../rules/types.js';
+import { AGENT_PROBE_MIN_INTERVAL_MS } from '../agent/agent-probes.js';
 import { checkCloudRules } from './cloud-checks.js';
 import {
   probesReadBy,
@@ -90,6 +91,7 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
 
   checkDefaults(defaults, report);
   probes.forEach((probe, index) => checkProbe(probe, ['probes', index], { siteIds, defaults }, report));
+  checkAgentProbes(sites, probes, defaults, report);
   checkRules(groups, value.storage, report);
   checkRuleWindows(groups, probeCadences(probes, defaults), report);
   checkRoutes(itemsOf(value.routes), channelIds, report);
@@ -163,6 +165,44 @@ function checkProbe(
       `must be longer than the timeout (${formatDuration(interval)} is not longer than ${formatDuration(timeout)} from defaults.probe_timeout)`,
     );
   }
+}
+
+/**
+ * Probes that run on an agent (`runs_on: agent:<id>`, their own or their site's). An agent's token
+ * belongs to one site and the ingest files everything the agent sends under it, so one agent id
+ * across two sites would put one site's results under the other. And an agent probes at most once
+ * a second, as agent.yaml allows.
+ */
+function checkAgentProbes(sites: Loose[], probes: Loose[], defaults: Loose, report: Report): void {
+  const agentOf = (runsOn: unknown) => text(runsOn)?.match(/^agent:(.+)$/)?.[1];
+  const siteRunsOn = new Map(sites.map((site) => [text(site.id), site.runs_on]));
+  const boundTo = new Map<string, { site: string; path: string }>();
+  const bind = (agent: string | undefined, site: string | undefined, path: Path) => {
+    if (agent === undefined || site === undefined) return;
+    const first = boundTo.get(agent);
+    if (first === undefined) boundTo.set(agent, { site, path: `${String(path[0])}[${String(path[1])}].runs_on` });
+    else if (first.site !== site) {
+      report(
+        path,
+        `agent ${JSON.stringify(agent)} already reports for site ${JSON.stringify(first.site)} (${first.path}); an agent's token belongs to one site, so it cannot send results for ${JSON.stringify(site)}: give this site an agent of its own`,
+      );
+    }
+  };
+  sites.forEach((site, index) => bind(agentOf(site.runs_on), text(site.id), ['sites', index, 'runs_on']));
+  probes.forEach((probe, index) => {
+    const own = agentOf(probe.runs_on);
+    bind(own, text(probe.site), ['probes', index, 'runs_on']);
+    const agent = own ?? (probe.runs_on === undefined ? agentOf(siteRunsOn.get(text(probe.site))) : undefined);
+    if (agent === undefined) return;
+    const interval = probe.interval === undefined ? ms(defaults.probe_interval) : ms(probe.interval);
+    if (interval !== undefined && interval < AGENT_PROBE_MIN_INTERVAL_MS) {
+      const from = probe.interval === undefined ? ' (from defaults.probe_interval)' : '';
+      report(
+        ['probes', index, 'interval'],
+        `too short: an agent probe runs at most once a second (${formatDuration(interval)}${from} is under 1s)`,
+      );
+    }
+  });
 }
 
 function checkRules(groups: Loose[], storage: unknown, report: Report): void {

@@ -31,6 +31,21 @@ describe('runs_on', () => {
     ]);
   });
 
+  it('refuses one agent id at two sites (its token belongs to one site) and an agent probe more often than once a second', () => {
+    const text =
+      `${SITES}probes:\n${probe('a', 'ward-b')}${probe('b', 'site-a', ', runs_on: agent:ward-b')}` +
+      `${probe('c', 'site-a', ', runs_on: agent:lab-a')}` +
+      `  - { id: d, site: ward-b, kind: tcp, target: 'h.example:22', interval: 500ms, timeout: 100ms }\n`;
+    expect(issues(text)).toEqual([
+      'probes[1].runs_on: agent "ward-b" already reports for site "ward-b" (sites[1].runs_on); an agent\'s token belongs to one site, so it cannot send results for "site-a": give this site an agent of its own',
+      'probes[3].interval: too short: an agent probe runs at most once a second (500ms is under 1s)',
+    ]);
+    const fromDefaults = `version: 1\ndefaults: { probe_interval: 800ms, probe_timeout: 300ms }\nsites: [{ id: s, runs_on: agent:x }]\nprobes:\n  - { id: p, site: s, kind: tcp, target: 'h.example:22' }\n`;
+    expect(issues(fromDefaults)).toEqual([
+      'probes[0].interval: too short: an agent probe runs at most once a second (800ms (from defaults.probe_interval) is under 1s)',
+    ]);
+  });
+
   it('lets a local config (no aws section) probe every 10 s wherever its probes would run in AWS', () => {
     expect(issues(`${SITES}probes:\n${probe('a', 'site-a')}`)).toEqual([]);
   });
