@@ -115,7 +115,7 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       obs.metrics.addMetric('RuleCycleDurationMs', MetricUnit.Milliseconds, Date.now() - startedAt);
       obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
       // The cycle itself succeeds while the store is down (each rule applied on_error); this is what alarms on it.
-      obs.metrics.addMetric('RuleQueryFailures', MetricUnit.Count, report.failedQueries);
+      obs.metrics.addMetric(METRICS.ruleQueryFailures, MetricUnit.Count, report.failedQueries);
       obs.metrics.addMetric('RuleNotifications', MetricUnit.Count, report.notifications);
       obs.metrics.addMetric('RuleConflicts', MetricUnit.Count, report.conflicts);
       return { site, group: groupName, ...report };

@@ -23,7 +23,8 @@ export interface MetaMonitoringProps {
 
 /**
  * Monitoring of the monitoring: CloudWatch alarms on function errors and throttles, dead-letter
- * depth, schedule deliveries that failed, and rule cycles that stopped completing. Every alarm
+ * depth, schedule deliveries that failed, rule cycles that stopped completing, and rule cycles whose
+ * metric store queries keep failing. Every alarm
  * notifies one topic whose subscriber, the meta-alarm function, turns each state change into an
  * ordinary alert event on the alert topic — so the hospital hears through its own channels.
  */
@@ -119,6 +120,27 @@ export class MetaMonitoring extends Construct {
           // No datapoint is exactly what a stalled group looks like.
           treatMissingData: TreatMissingData.BREACHING,
         },
+      );
+    });
+
+    // The cycle succeeds while the metric store is down (each rule applies its on_error policy), so
+    // a group of keep_last rules would go quiet unnoticed: the failed queries themselves alarm. The
+    // rule function counts them per group, not per site ({service, group}); one alarm per group.
+    const groupIntervals = new Map(props.ruleCycles.map((cycle) => [cycle.group, cycle.intervalMs]));
+    [...groupIntervals].forEach(([groupName, intervalMs], index) => {
+      const metric = new Metric({
+        namespace: METRICS.namespace,
+        metricName: METRICS.ruleQueryFailures,
+        dimensionsMap: { service: SERVICES.rule, group: groupName },
+        period: Duration.millis(intervalMs),
+        statistic: 'Sum',
+      });
+      alarm(
+        `RuleQueriesFailing${index}`,
+        metric,
+        `Rule group ${groupName}: metric store queries failed in 3 cycles in a row; its rules are applying their on_error policy`,
+        // One failed cycle is a blip the next retry covers; three in a row is an outage.
+        { evaluationPeriods: 3 },
       );
     });
   }

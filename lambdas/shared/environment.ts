@@ -111,6 +111,8 @@ export const METRICS = {
   namespace: 'PerformanceFlow',
   /** Count 1 per completed rule cycle, in its own dimension set {service: SERVICES.rule, site, group}. */
   ruleGroupCompleted: 'RuleGroupCompleted',
+  /** Queries of a rule cycle that failed, dimensions {service: SERVICES.rule, group}. */
+  ruleQueryFailures: 'RuleQueryFailures',
 } as const;
 
 export const SERVICES = {

@@ -37,6 +37,31 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
     });
   });
 
+  it('alarms per rule group when its metric store queries failed in 3 cycles in a row', () => {
+    const failing = alarms.filter(({ alarm }) => alarm.MetricName === 'RuleQueryFailures').map(({ alarm }) => alarm);
+    // Two groups at two sites: the metric is per group, so one alarm each.
+    expect(failing).toHaveLength(2);
+    expect(failing.map((alarm) => alarm.Dimensions)).toEqual([
+      [
+        { Name: 'group', Value: 'availability' },
+        { Name: 'service', Value: 'pflow-rule' },
+      ],
+      [
+        { Name: 'group', Value: 'latency' },
+        { Name: 'service', Value: 'pflow-rule' },
+      ],
+    ]);
+    expect(failing[1]).toMatchObject({
+      Namespace: 'PerformanceFlow',
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('sends every alarm and recovery to the alarm topic, which the meta-alarm function consumes', () => {
     for (const { alarm } of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MetaMonitoringAlarmStateChanges/) }]);

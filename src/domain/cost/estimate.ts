@@ -214,15 +214,15 @@ export function estimateCost(
   // The Grafana provisioner runs only at deploy time (no invocation cost), but it has its alarms.
   const grafanaProvisioner = config.grafana ? 1 : 0;
   const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels + grafanaProvisioner;
-  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length;
   const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
+  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups;
   const customMetrics =
     (probeInvocations > 0 ? 4 : 0) + 5 * groups + usage.ruleCycles.length + 4 * channels + (agents > 0 ? 2 : 0);
   common.push(
     item(
       'cloudwatch.alarm',
       alarms,
-      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms`,
+      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${groups} rule-query-failure alarms`,
     ),
     item(
       'cloudwatch.metric',
