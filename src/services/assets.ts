@@ -1,4 +1,5 @@
 import {
+  AssetLookup,
   assetOverview,
   assetSeries,
   isPatientTag,
@@ -61,6 +62,7 @@ const DAY_MS = 86_400_000;
  */
 export class AssetService {
   private index: RegistryIndex;
+  private lookup: AssetLookup;
   private readonly tracker: TagTracker;
   private importsVersion: number;
   private readonly counts = { events: 0, duplicates: 0, late: 0, unknownTags: 0 };
@@ -71,6 +73,7 @@ export class AssetService {
   ) {
     this.importsVersion = deps.store.importsVersion();
     this.index = this.buildIndex();
+    this.lookup = new AssetLookup(this.index.registry.assets);
     this.tracker = new TagTracker(this.index, config.settings.minDwellMs, deps.store.loadStates());
   }
 
@@ -92,6 +95,7 @@ export class AssetService {
     if (version === this.importsVersion) return false;
     this.importsVersion = version;
     this.index = this.buildIndex();
+    this.lookup = new AssetLookup(this.index.registry.assets);
     this.tracker.setRegistry(this.index);
     this.deps.logger.info('asset registry reloaded', { assets: this.index.registry.assets.length });
     return true;
@@ -137,7 +141,7 @@ export class AssetService {
   }
 
   whereIs(query: WhereIsQuery) {
-    return whereIs(query, this.assets, this.tracker, this.index, this.settings, this.deps.clock.now());
+    return whereIs(query, this.lookup, this.tracker, this.index, this.settings, this.deps.clock.now());
   }
 
   overview(site?: string) {
@@ -284,7 +288,7 @@ export class AssetService {
 
   /** One asset by id (any site when the id is unique), for /api/assets/<id>. */
   asset(id: string, site?: string) {
-    const asset = this.assets.find((a) => a.id === id && (site === undefined || a.site === site));
+    const asset = this.lookup.asset(id, site);
     if (!asset) return undefined;
     return locate(asset, this.tracker.state(asset.site, asset.tag), this.index, this.settings, this.deps.clock.now());
   }

@@ -41,14 +41,7 @@ export function locate(
   now: number,
 ): AssetLocation {
   const zone = state?.zone === undefined ? undefined : index.zone(asset.site, state.zone);
-  const status: AssetStatus =
-    state === undefined
-      ? 'never_seen'
-      : zone?.kind === 'exit' && now - state.lastSeen > settings.exitGraceMs
-        ? 'left_building'
-        : now - state.lastSeen > settings.missingAfterMs
-          ? 'missing'
-          : 'present';
+  const status = statusOf(state, zone?.kind, settings, now);
   const floor = zone?.floor ?? state?.floor;
   return {
     asset: asset.id,
@@ -82,36 +75,132 @@ export interface WhereIsQuery {
 }
 
 /**
+ * The assets of a registry indexed by id, tag and type (each across sites, since a query may leave
+ * the site out), so where-is looks at the assets it asks about instead of scanning them all: by id
+ * or tag that is one or a few, by type the assets of that type. Built once per registry.
+ */
+export class AssetLookup {
+  private readonly byId = new Map<string, Asset[]>();
+  private readonly byTag = new Map<string, Asset[]>();
+  private readonly byType = new Map<string, Asset[]>();
+  private readonly bySite = new Map<string, Asset[]>();
+
+  constructor(readonly assets: readonly Asset[]) {
+    for (const asset of assets) {
+      push(this.byId, asset.id, asset);
+      push(this.byTag, asset.tag, asset);
+      push(this.byType, asset.type, asset);
+      push(this.bySite, asset.site, asset);
+    }
+  }
+
+  /** The smallest list that holds every asset the query can match (a superset of the answer). */
+  candidates(query: WhereIsQuery): readonly Asset[] {
+    if (query.asset !== undefined) return this.byId.get(query.asset) ?? [];
+    if (query.tag !== undefined) return this.byTag.get(query.tag) ?? [];
+    if (query.type !== undefined) return this.byType.get(query.type) ?? [];
+    if (query.site !== undefined) return this.bySite.get(query.site) ?? [];
+    return this.assets;
+  }
+
+  /** One asset by id, in `site` or (unset) the first listed in any site. */
+  asset(id: string, site?: string): Asset | undefined {
+    return this.byId.get(id)?.find((a) => site === undefined || a.site === site);
+  }
+}
+
+function push(map: Map<string, Asset[]>, key: string, asset: Asset): void {
+  const list = map.get(key);
+  if (list) list.push(asset);
+  else map.set(key, [asset]);
+}
+
+/** What ranking needs of a candidate, without building its whole location. */
+interface Ranked {
+  readonly asset: Asset;
+  readonly state: TagState | undefined;
+  readonly rank: number;
+  readonly lastSeen: number;
+}
+
+function before(a: Ranked, b: Ranked): number {
+  return a.rank - b.rank || b.lastSeen - a.lastSeen || a.asset.id.localeCompare(b.asset.id);
+}
+
+/**
  * Where is it: by asset id or tag (one answer), or by type ("nearest available infusion pump on
  * floor 3"): available ones first, then those on the asked floor, then present before missing, then
- * the most recently seen.
+ * the most recently seen. Looks only at the lookup's candidates, ranks them on status, availability
+ * and floor alone, and builds locations only for the `limit` it returns: "5 nearest pumps" among
+ * thousands stays a pass over the pumps plus five locations.
  */
 export function whereIs(
   query: WhereIsQuery,
-  assets: readonly Asset[],
+  lookup: AssetLookup,
   tracker: TagTracker,
   index: RegistryIndex,
   settings: AssetSettings,
   now: number,
 ): AssetLocation[] {
-  const out: AssetLocation[] = [];
-  for (const asset of assets) {
+  const limit = query.limit ?? Infinity;
+  if (limit <= 0) return [];
+  // With a limit, keep only the best `limit` so far (sorted), instead of sorting every candidate.
+  const best: Ranked[] = [];
+  for (const asset of lookup.candidates(query)) {
     if (query.site !== undefined && asset.site !== query.site) continue;
     if (query.asset !== undefined && asset.id !== query.asset) continue;
     if (query.tag !== undefined && asset.tag !== query.tag) continue;
     if (query.type !== undefined && asset.type !== query.type) continue;
     if (query.department !== undefined && asset.department !== query.department) continue;
-    const location = locate(asset, tracker.state(asset.site, asset.tag), index, settings, now);
-    if (query.status !== undefined && location.status !== query.status) continue;
-    if (query.availableOnly && !location.available) continue;
-    out.push(location);
+    const state = tracker.state(asset.site, asset.tag);
+    const zone = state?.zone === undefined ? undefined : index.zone(asset.site, state.zone);
+    const status = statusOf(state, zone?.kind, settings, now);
+    const available = status === 'present' && zone !== undefined && AVAILABLE_KINDS.has(zone.kind);
+    if (query.status !== undefined && status !== query.status) continue;
+    if (query.availableOnly && !available) continue;
+    const floor = zone?.floor ?? state?.floor;
+    const ranked: Ranked = {
+      asset,
+      state,
+      rank:
+        (available ? 0 : 4) +
+        (query.floor !== undefined && floor === query.floor ? 0 : 2) +
+        (status === 'present' ? 0 : 1),
+      lastSeen: state?.lastSeen ?? -1,
+    };
+    if (limit === Infinity) {
+      best.push(ranked);
+      continue;
+    }
+    if (best.length >= limit && before(ranked, best[best.length - 1]!) >= 0) continue;
+    best.splice(insertionPoint(best, ranked), 0, ranked);
+    if (best.length > limit) best.pop();
   }
-  const rank = (l: AssetLocation) =>
-    (l.available ? 0 : 4) +
-    (query.floor !== undefined && l.floor === query.floor ? 0 : 2) +
-    (l.status === 'present' ? 0 : 1);
-  out.sort((a, b) => rank(a) - rank(b) || (b.lastSeen ?? -1) - (a.lastSeen ?? -1) || a.asset.localeCompare(b.asset));
-  return query.limit === undefined ? out : out.slice(0, query.limit);
+  if (limit === Infinity) best.sort(before);
+  return best.map((r) => locate(r.asset, r.state, index, settings, now));
+}
+
+/** Where `item` goes in the sorted `list` (after its equals), by binary search. */
+function insertionPoint(list: readonly Ranked[], item: Ranked): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(list[mid]!, item) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function statusOf(
+  state: TagState | undefined,
+  zoneKind: ZoneKind | undefined,
+  settings: AssetSettings,
+  now: number,
+): AssetStatus {
+  if (state === undefined) return 'never_seen';
+  if (zoneKind === 'exit' && now - state.lastSeen > settings.exitGraceMs) return 'left_building';
+  return now - state.lastSeen > settings.missingAfterMs ? 'missing' : 'present';
 }
 
 export interface ParLevelState {
