@@ -5,6 +5,8 @@ import { HttpTransport, type IngestTransport } from './forward/transport.js';
 import { scrapeTarget } from './scrape/scraper.js';
 import { ScrapeScheduler } from './scrape/scheduler.js';
 import { PullServer } from './pull-server.js';
+import type { LogDropWriter, LogDropWriterDeps } from './logdrop/log-drop-writer.js';
+import { openLogDrop } from './logdrop/open.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
 import { heartbeatSamples } from '../domain/agent/heartbeat.js';
 import type { WireProbeResult } from '../domain/ingest/batch.js';
@@ -24,6 +26,8 @@ export interface AgentDeps {
   readonly scrape?: boolean;
   /** Test seam for the kill -9 tests (see DiskBufferOptions.afterHeaderWrite). */
   readonly afterHeaderWrite?: () => void;
+  /** Test seams of the log drop writer (default: GET /v1/events next to ingest.url). */
+  readonly logDrop?: Partial<Pick<LogDropWriterDeps, 'source' | 'random' | 'midWrite' | 'afterAppend'>>;
 }
 
 /**
@@ -35,6 +39,8 @@ export class Agent {
   readonly buffer: DiskBuffer;
   readonly batcher: Batcher;
   readonly forwarder: Forwarder | undefined;
+  /** Appends the site's alert events to log_drop.path (with a `log_drop:` section). */
+  readonly logDrop: LogDropWriter | undefined;
   private readonly transport: IngestTransport | undefined;
   private readonly scheduler: ScrapeScheduler | undefined;
   private readonly pullServer: PullServer | undefined;
@@ -48,6 +54,15 @@ export class Agent {
     readonly config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
+    // First: a log_drop.path it cannot write refuses the start before anything is opened.
+    this.logDrop = openLogDrop(config, {
+      ...deps.logDrop,
+      clock: deps.clock,
+      timers: deps.timers,
+      logger: deps.logger,
+      env: deps.env,
+      userAgent: `pflow-agent/${AGENT_VERSION}`,
+    });
     const limits = batchLimits(config.ingest.batchMaxSamples, config.ingest.gzipLevel);
     this.buffer = DiskBuffer.open({
       dir: config.buffer.dir,
@@ -118,6 +133,7 @@ export class Agent {
       this.pullUrl = await this.pullServer.listen(host, Number(this.config.pull.listen.slice(at + 1)));
     }
     this.scheduler?.start();
+    this.logDrop?.start();
     this.cycle();
     if (this.config.buffer.fsync === 'interval') this.armSync();
   }
@@ -173,6 +189,7 @@ export class Agent {
     this.deps.timers.clearTimeout(this.syncTimer);
     this.batcher.flush();
     await this.forwarder?.stop();
+    await this.logDrop?.stop();
     await this.transport?.close();
     await this.pullServer?.close();
     this.buffer.close();

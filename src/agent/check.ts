@@ -6,6 +6,8 @@ import type { ProbeOutcome } from '../domain/probe-result.js';
 import { displayTarget } from '../domain/probe-result.js';
 import { proberFor } from '../probes/registry.js';
 import type { ProbeKindName } from '../probes/settings.js';
+import type { EventsOutcome, EventsSource } from './logdrop/events-client.js';
+import { logDropPathProblem } from './logdrop/log-file.js';
 import { scrapeTarget, type ScrapeResult } from './scrape/scraper.js';
 
 /** A probe of agent.yaml as the config loader gives it: the site config's shape, its settings under `[kind]`. */
@@ -21,6 +23,16 @@ export interface CheckProbe {
 export interface AgentCheckInput {
   readonly scrapeConfigs: readonly ScrapeConfig[];
   readonly probes: readonly CheckProbe[];
+  /** With a `log_drop:` section: its path, the events endpoint, and the cursor the agent keeps (if any). */
+  readonly logDrop?: { readonly path: string; readonly events: EventsSource; readonly cursor: string | undefined };
+}
+
+export interface LogDropCheck {
+  readonly path: string;
+  /** Why the path cannot be written, if it cannot. */
+  readonly pathProblem: string | undefined;
+  /** One event asked for after the agent's cursor: the endpoint's answer. */
+  readonly events: EventsOutcome;
 }
 
 export interface JobCheck {
@@ -38,6 +50,7 @@ export interface ProbeCheck {
 export interface AgentCheckReport {
   readonly jobs: readonly JobCheck[];
   readonly probes: readonly ProbeCheck[];
+  readonly logDrop?: LogDropCheck;
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -65,7 +78,18 @@ export async function runAgentCheck(
       return { probe, outcome };
     }),
   );
-  return { jobs: await jobs, probes: await probes };
+  const logDrop = input.logDrop === undefined ? undefined : checkLogDrop(input.logDrop);
+  return { jobs: await jobs, probes: await probes, ...(logDrop !== undefined ? { logDrop: await logDrop } : {}) };
+}
+
+/** log_drop.path writable (nothing is created) and GET /v1/events answering for one event; nothing is written. */
+async function checkLogDrop(input: NonNullable<AgentCheckInput['logDrop']>): Promise<LogDropCheck> {
+  try {
+    const events = await input.events.fetch(input.cursor, 1);
+    return { path: input.path, pathProblem: logDropPathProblem(input.path), events };
+  } finally {
+    await input.events.close();
+  }
 }
 
 /** True when every target answered and every probe succeeded (the command's exit status). */
@@ -73,7 +97,10 @@ export function checkPassed(report: AgentCheckReport): boolean {
   return (
     report.jobs.every(
       (job) => job.problems.length === 0 && job.results.every((result) => result.failure === undefined),
-    ) && report.probes.every((probe) => probe.outcome.success)
+    ) &&
+    report.probes.every((probe) => probe.outcome.success) &&
+    (report.logDrop === undefined ||
+      (report.logDrop.pathProblem === undefined && report.logDrop.events.kind === 'page'))
   );
 }
 
@@ -126,10 +153,24 @@ export function formatAgentCheck(report: AgentCheckReport): string {
       `  ${verdict} ${probe.id} (${probe.kind} ${displayTarget(probe.target)}): ${outcome.durationMs.toFixed(3)} ms${failure}`,
     );
   }
+  if (report.logDrop !== undefined) lines.push(...formatLogDrop(report.logDrop));
   lines.push(
     `would send ${plural(totalSeries, 'sample')} and ${plural(report.probes.length, 'probe result')} per round (nothing was sent)`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function formatLogDrop(check: LogDropCheck): string[] {
+  const path =
+    check.pathProblem === undefined
+      ? `  ok   log_drop.path ${check.path}: writable`
+      : `  FAIL log_drop.path: cannot write ${check.path}: ${check.pathProblem}`;
+  const { events } = check;
+  const answer =
+    events.kind === 'page'
+      ? `  ok   GET /v1/events: answered; ${events.events.length > 0 ? 'events are waiting to be written' : 'no new events'}`
+      : `  FAIL GET /v1/events: ${events.reason}`;
+  return ['log drop:', path, answer];
 }
 
 function formatLabels(labels: Labels): string {

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { AGENT_VERSION } from '../agent/agent.js';
-import { checkPassed, formatAgentCheck, runAgentCheck } from '../agent/check.js';
+import { checkPassed, formatAgentCheck, runAgentCheck, type AgentCheckInput } from '../agent/check.js';
 import { loadAgentConfig } from '../agent/config.js';
+import { readJsonFile } from '../agent/buffer/durable-file.js';
+import { HttpEventsClient } from '../agent/logdrop/events-client.js';
+import { logDropStateFile } from '../agent/logdrop/open.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
 import type { Env } from '../domain/config/env.js';
 import { ConfigError } from '../domain/errors.js';
@@ -19,11 +22,32 @@ export async function runAgentCheckCommand(file: string, out: CliOutput, env: En
     return 2;
   }
   const report = await runAgentCheck(
-    { scrapeConfigs: config.scrapeConfigs, probes: config.probes },
+    { scrapeConfigs: config.scrapeConfigs, probes: config.probes, ...logDropInput(config, env) },
     { clock: systemClock, userAgent: `pflow-agent/${AGENT_VERSION}` },
   );
   out.stdout(formatAgentCheck(report));
   return checkPassed(report) ? 0 : 1;
+}
+
+/** The log drop part of the check: the agent's own endpoint, token, proxy and CA, and its saved cursor. */
+function logDropInput(config: AgentConfig, env: Env): Pick<AgentCheckInput, 'logDrop'> {
+  const { url, token, caFile, timeoutMs } = config.ingest;
+  if (config.logDrop === undefined || url === undefined || token === undefined) return {};
+  let cursor: string | undefined;
+  try {
+    cursor = readJsonFile<{ cursor?: string }>(logDropStateFile(config))?.cursor;
+  } catch {
+    cursor = undefined; // the agent itself reports a damaged state file
+  }
+  const events = new HttpEventsClient({
+    ingestUrl: url,
+    token,
+    timeoutMs,
+    ...(caFile !== undefined ? { caFile } : {}),
+    env,
+    userAgent: `pflow-agent/${AGENT_VERSION}`,
+  });
+  return { logDrop: { path: config.logDrop.path, events, cursor } };
 }
 
 export function registerAgentCheck(agent: Command, out: CliOutput, exitWith: (code: number) => void): void {

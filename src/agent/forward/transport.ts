@@ -23,40 +23,48 @@ export interface IngestTransport {
 const REJECTED_STATUSES = new Set([400, 413, 415, 422]);
 const MAX_ERROR_BYTES = 4096;
 
-export interface HttpTransportOptions {
+export interface HttpTransportOptions extends AgentHttpOptions {
   readonly url: string;
   readonly token: string;
+  readonly userAgent: string;
+}
+
+/** What the agent's HTTP clients (the forwarder, the log drop's events client) share. */
+export interface AgentHttpOptions {
   readonly timeoutMs: number;
   /** PEM file of extra CAs the ingest's certificate may chain to (the system ones stay trusted). */
   readonly caFile?: string;
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case) are read from here. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly userAgent: string;
 }
 
 /**
- * The agent's HTTP client: undici's EnvHttpProxyAgent, which goes through HTTPS_PROXY / HTTP_PROXY
- * with CONNECT unless NO_PROXY names the host, as curl does. Keep-alive is on, so a backlog is sent
- * over one connection.
+ * undici's EnvHttpProxyAgent, which goes through HTTPS_PROXY / HTTP_PROXY with CONNECT unless
+ * NO_PROXY names the host, as curl does, trusting the system CAs plus `caFile`.
  */
+export function agentDispatcher(opts: AgentHttpOptions): Dispatcher {
+  const ca = opts.caFile === undefined ? undefined : [...rootCertificates, readFileSync(opts.caFile, 'utf8')];
+  const pick = (name: string): string | undefined => opts.env[name] ?? opts.env[name.toLowerCase()];
+  const httpsProxy = pick('HTTPS_PROXY');
+  const httpProxy = pick('HTTP_PROXY');
+  const noProxy = pick('NO_PROXY');
+  return new EnvHttpProxyAgent({
+    ...(httpProxy !== undefined ? { httpProxy } : {}),
+    ...(httpsProxy !== undefined ? { httpsProxy } : {}),
+    // An empty NO_PROXY keeps undici from reading process.env behind our back.
+    noProxy: noProxy ?? '',
+    ...(ca !== undefined ? { connect: { ca }, requestTls: { ca } } : {}),
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+  });
+}
+
+/** The forwarder's HTTP client (agentDispatcher). Keep-alive is on, so a backlog is sent over one connection. */
 export class HttpTransport implements IngestTransport {
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly opts: HttpTransportOptions) {
-    const ca = opts.caFile === undefined ? undefined : [...rootCertificates, readFileSync(opts.caFile, 'utf8')];
-    const pick = (name: string): string | undefined => opts.env[name] ?? opts.env[name.toLowerCase()];
-    const httpsProxy = pick('HTTPS_PROXY');
-    const httpProxy = pick('HTTP_PROXY');
-    const noProxy = pick('NO_PROXY');
-    this.dispatcher = new EnvHttpProxyAgent({
-      ...(httpProxy !== undefined ? { httpProxy } : {}),
-      ...(httpsProxy !== undefined ? { httpsProxy } : {}),
-      // An empty NO_PROXY keeps undici from reading process.env behind our back.
-      noProxy: noProxy ?? '',
-      ...(ca !== undefined ? { connect: { ca }, requestTls: { ca } } : {}),
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-    });
+    this.dispatcher = agentDispatcher(opts);
   }
 
   async send(body: Buffer, gzipped: boolean): Promise<SendOutcome> {
@@ -113,7 +121,7 @@ function errorOf(text: string): string {
   return text.slice(0, 200) || '(empty body)';
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
   const code = err.code ?? err.cause?.code;
