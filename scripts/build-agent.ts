@@ -28,21 +28,12 @@ Copy-Item -Force (Join-Path $PSScriptRoot 'pflow-agent.mjs') (Join-Path $Target 
 exit $LASTEXITCODE
 `;
 
-/**
- * npm run build:agent: one archive, dist/pflow-agent-<version>.tar.gz, holding the agent as one
- * esbuild bundle with every dependency inside (a hospital server has node and nothing else),
- * the example agent.yaml, and install scripts for Linux and Windows.
- */
-export async function buildAgent(outDir = join(root, 'dist')): Promise<string> {
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const name = `pflow-agent-${version}`;
-  const stage = join(outDir, name);
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(stage, { recursive: true });
+/** The agent as one self-contained ES module (also what bench/agent-overhead.ts runs). */
+export async function bundleAgent(outfile: string): Promise<void> {
   await build({
     absWorkingDir: root,
     entryPoints: ['bin/pflow-agent.ts'],
-    outfile: join(stage, 'pflow-agent.mjs'),
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -55,6 +46,20 @@ export async function buildAgent(outDir = join(root, 'dist')): Promise<string> {
       js: "#!/usr/bin/env node\nimport { createRequire as __pflowCreateRequire } from 'node:module';\nconst require = __pflowCreateRequire(import.meta.url);",
     },
   });
+}
+
+/**
+ * npm run build:agent: one archive, dist/pflow-agent-<version>.tar.gz, holding the agent as one
+ * esbuild bundle with every dependency inside (a hospital server has node and nothing else),
+ * the example agent.yaml, and install scripts for Linux and Windows.
+ */
+export async function buildAgent(outDir = join(root, 'dist')): Promise<string> {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const name = `pflow-agent-${version}`;
+  const stage = join(outDir, name);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  await bundleAgent(join(stage, 'pflow-agent.mjs'));
   copyFileSync(join(root, 'config', 'agent.example.yaml'), join(stage, 'agent.example.yaml'));
   writeFileSync(join(stage, 'install.sh'), INSTALL_SH, { mode: 0o755 });
   writeFileSync(join(stage, 'install.ps1'), INSTALL_PS1);
