@@ -1,6 +1,7 @@
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { Agent, AGENT_VERSION } from '../agent/agent.js';
 import { loadAgentConfig } from '../agent/config.js';
+import { LogDropPathError } from '../agent/logdrop/log-drop-writer.js';
 import { ConfigError } from '../domain/errors.js';
 import { systemClock, systemTimers } from '../domain/ports.js';
 import { reportRefusal, type CliOutput } from './config.js';
@@ -26,7 +27,14 @@ export async function runAgent(options: AgentRunOptions, out: CliOutput): Promis
     return 1;
   }
   const logger = consoleLogger({ level: options.logLevel, json: options.logJson });
-  const agent = new Agent(config, { clock: systemClock, timers: systemTimers, logger, env: process.env });
+  let agent: Agent;
+  try {
+    agent = new Agent(config, { clock: systemClock, timers: systemTimers, logger, env: process.env });
+  } catch (error) {
+    if (!(error instanceof LogDropPathError)) throw error;
+    out.stderr(`${options.config}: ${error.message}\n`);
+    return 1;
+  }
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
