@@ -158,7 +158,8 @@ export class LocalRuntime {
       busyTimeoutMs: DELIVERY_BUSY_TIMEOUT_MS,
     });
     this.consoleQueries = new SqliteConsoleQueries(this.db, this.delivery.db);
-    this.lifecycle = new SqliteLifecycleStore(this.db);
+    // The ack update commits with the acknowledgement, into the alert outbox of the same file.
+    this.lifecycle = new SqliteLifecycleStore(this.db, this.store.outbox);
     this.silences = new SilenceService(this.lifecycle, clock, newSilenceId);
     const silences = () => [...config.silences, ...this.silences.active()];
 

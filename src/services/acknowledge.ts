@@ -24,7 +24,10 @@ export interface AckServiceDeps {
   /** The current alert states (the authoritative copy). */
   readonly states: () => readonly AlertInstanceState[];
   readonly rules: ReadonlyMap<string, RuleDefinition>;
-  /** Where the "acknowledged by …" update goes: the same pipeline as every event. */
+  /**
+   * Where the "acknowledged by …" update goes once the store committed it (the same pipeline as
+   * every event; the store's outbox holds it until it is delivered, queued or dead-lettered).
+   */
   readonly publish: (events: readonly AlertEvent[]) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -89,16 +92,20 @@ export class AckService {
       return { outcome: 'not_firing', message: `alert ${state.key} is not the active alert the request is for` };
     }
     const now = this.deps.clock.now();
+    const by = input.by!.trim();
+    const reason = input.reason!.trim();
+    const update = this.updateFor(state, by, reason, now);
     const result = this.deps.store.acknowledge({
       alertKey: state.key,
       incarnation,
-      by: input.by!.trim(),
-      reason: input.reason!.trim(),
+      by,
+      reason,
       at: now,
       source: input.source,
       ...(input.remote !== undefined && { remote: input.remote }),
       ...(input.expiresInMs !== undefined && { expiresAt: now + input.expiresInMs }),
       ...(input.link !== undefined && { linkNonce: input.link.nonce }),
+      ...(update !== undefined && { update }),
     });
     if (result.outcome === 'replayed')
       return { outcome: 'replayed', message: 'this acknowledge link was already used' };
@@ -108,7 +115,8 @@ export class AckService {
       source: input.source,
       first: result.outcome === 'acknowledged',
     });
-    if (result.outcome === 'acknowledged') await this.announce(state, result.ack, result.audit.id, now);
+    // Committed with the acknowledgement (the outbox): a crash from here on still delivers it.
+    if (result.outcome === 'acknowledged' && update !== undefined) await this.deps.publish([update]);
     return { outcome: result.outcome, alertKey: state.key, ack: result.ack, auditId: result.audit.id };
   }
 
@@ -132,14 +140,18 @@ export class AckService {
     return { outcome: removed ? 'unacknowledged' : 'was_not_acknowledged', alertKey: found.state.key };
   }
 
-  private async announce(state: AlertInstanceState, ack: ActiveAck, auditId: number, now: number): Promise<void> {
+  /**
+   * The short update to the channels that were told (the route's and every escalation tier told
+   * so far). Its id ends in `/ack` after the instant of the acknowledgement, so it is the same
+   * whenever it is made for that acknowledgement, and the notification log sends it once.
+   */
+  private updateFor(state: AlertInstanceState, by: string, reason: string, now: number): AlertEvent | undefined {
     const rule = this.deps.rules.get(state.ruleId);
-    if (rule === undefined) return;
+    if (rule === undefined) return undefined;
     const told = state.escalation?.told ?? [];
-    const event = lifecycleEvent(rule, state, now, `ack-${auditId}`, {
-      acknowledgement: { by: ack.by, reason: ack.reason, at: new Date(ack.at).toISOString() },
+    return lifecycleEvent(rule, state, now, 'ack', {
+      acknowledgement: { by, reason, at: new Date(now).toISOString() },
       ...(told.length > 0 && { alsoNotify: told }),
     });
-    await this.deps.publish([event]);
   }
 }

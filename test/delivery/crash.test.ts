@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readApiToken } from '../../src/runtime/api-token.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 
 /**
@@ -42,7 +43,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(options: { groupWait?: string; grace?: string } = {}): string {
+function writeConfig(options: { groupWait?: string; grace?: string; escalateAfter?: string } = {}): string {
   const port = (target.address() as { port: number }).port;
   const file = join(dir, 'pflow.yaml');
   writeFileSync(
@@ -70,9 +71,17 @@ channels:
   - id: hook
     kind: webhook
     webhook: { url: '${receiver.urlFor('/hook')}', timeout: 30s }
+${
+  options.escalateAfter === undefined
+    ? ''
+    : `  - id: tier
+    kind: webhook
+    webhook: { url: '${receiver.urlFor('/tier')}', timeout: 30s }`
+}
 routes:
   - channels: [hook]
     group_wait: ${options.groupWait ?? '0s'}
+${options.escalateAfter === undefined ? '' : `    escalate: [{ after: ${options.escalateAfter}, channels: [tier] }]`}
 delivery: { immediate_attempts: 3, initial_backoff: 300ms, max_backoff: 1s, queue_retry: 1s }
 local: { data_dir: ${join(dir, 'data')}, api_listen: '127.0.0.1:0', shutdown_grace: ${options.grace ?? '5s'} }
 `,
@@ -249,6 +258,52 @@ describe('a crash on the send path loses no firing notification', { timeout: 45_
     await restartAndDeliver(config, eventId!);
     // The documented window: the runtime never learnt of the 2xx, so the outbox sends it once more.
     expect(accepted()).toEqual(new Map([[eventId, 2]]));
+  });
+});
+
+describe('a crash loses no acknowledgement update or escalation message', { timeout: 45_000 }, () => {
+  const carriesAck = (request: { json: unknown }) =>
+    (request.json as { events: { acknowledgement?: unknown }[] }).events.some((e) => e.acknowledgement !== undefined);
+
+  it('kill -9 while the receiver hangs on the "acknowledged by" update', async () => {
+    receiver.replyWith((request) => (carriesAck(request) ? { hang: true } : { status: 200, body: 'ok' }));
+    const config = writeConfig();
+    const first = await startRuntime(config);
+    await receiver.waitForRequests(1, 15_000);
+    const answer = await fetch(`${first.api}/api/alerts/ack`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${readApiToken(join(dir, 'data'))}` },
+      body: JSON.stringify({ alert: 'portal-down', by: 'Ana', reason: 'restarting the portal' }),
+    });
+    expect(await answer.json()).toMatchObject({ outcome: 'acknowledged' });
+    const update = await until('the update to be attempted', () => receiver.requests.find(carriesAck), first.output);
+    await kill9(first);
+    const [updateId] = eventIdsOf(update);
+    expect(updateId).toMatch(/\/portal-down\/.*\/firing\/ack$/);
+    expect(outboxIds()).toEqual([updateId]);
+    const second = await restartAndDeliver(config, updateId!);
+    expect(accepted().get(updateId!)).toBe(1);
+    // Still one acknowledgement on record: the restart delivered the update, it did not ack again.
+    const audit = (await (await fetch(`${second.api}/api/acks`)).json()) as { acks: unknown[] };
+    expect(audit.acks).toHaveLength(1);
+  });
+
+  it('kill -9 while the receiver hangs on the escalation tier’s message', async () => {
+    receiver.replyWith((request) => (request.path === '/tier' ? { hang: true } : { status: 200, body: 'ok' }));
+    const config = writeConfig({ escalateAfter: '1s' });
+    const first = await startRuntime(config);
+    const tier = await until(
+      'the tier to be told',
+      () => receiver.requests.find((request) => request.path === '/tier'),
+      first.output,
+    );
+    await kill9(first);
+    const [tierId] = eventIdsOf(tier);
+    expect(tierId).toMatch(/\/portal-down\/.*\/firing\/escalate-1$/);
+    await restartAndDeliver(config, tierId!);
+    // The tier's message came from the outbox; the restarted evaluation did not escalate again.
+    const toTier = receiver.requests.filter((r) => r.path === '/tier' && r.answeredWith === 200);
+    expect(toTier.flatMap(eventIdsOf)).toEqual([tierId]);
   });
 });
 

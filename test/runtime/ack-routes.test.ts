@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteLifecycleStore } from '../../src/adapters/local/sqlite-lifecycle.js';
+import { SqliteOutbox } from '../../src/adapters/local/sqlite-outbox.js';
 import { openDatabase, type SqliteDatabase } from '../../src/adapters/local/sqlite.js';
 import type { AlertEvent } from '../../src/domain/alerts/event.js';
 import { signAckLink } from '../../src/domain/lifecycle/ack-link.js';
@@ -43,6 +44,7 @@ function firing(key: string, since = T0): AlertInstanceState {
 describe('acknowledging over the local API', () => {
   let db: SqliteDatabase;
   let store: SqliteLifecycleStore;
+  let outbox: SqliteOutbox;
   let api: ApiServer;
   let url: string;
   let now: number;
@@ -52,7 +54,8 @@ describe('acknowledging over the local API', () => {
 
   beforeEach(async () => {
     db = openDatabase(':memory:');
-    store = new SqliteLifecycleStore(db);
+    outbox = new SqliteOutbox(db, () => now);
+    store = new SqliteLifecycleStore(db, outbox);
     now = T0 + 60_000;
     states = [firing('api-login-down/f1'), firing('api-login-down/f2'), firing('disk-full/f3')];
     published = [];
@@ -126,10 +129,12 @@ describe('acknowledging over the local API', () => {
     ]);
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({
-      id: `site-a/disk-full/f3/${new Date(now).toISOString()}/firing/ack-1`,
+      id: `site-a/disk-full/f3/${new Date(now).toISOString()}/firing/ack`,
       state: 'firing',
       acknowledgement: { by: 'ana', reason: 'replacing the disk' },
     });
+    // The update was committed with the acknowledgement, before it was published.
+    expect(await outbox.pending(10)).toEqual(published);
   });
 
   it('says which alert to name when a rule has several; refuses missing who and why', async () => {
@@ -161,6 +166,7 @@ describe('acknowledging over the local API', () => {
         .sort(),
     ).toEqual(['ana', 'bo']);
     expect(published).toHaveLength(1);
+    expect(await outbox.pending(10)).toEqual(published);
   });
 
   it('unack is audited and lets the next ack tell the channels again', async () => {

@@ -6,6 +6,7 @@ import type {
   ActiveAck,
   UnackRequest,
 } from '../../domain/lifecycle/ack.js';
+import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
 import { PflowError } from '../../domain/errors.js';
 import type { SqliteDatabase } from './sqlite.js';
@@ -100,9 +101,18 @@ interface CurrentRow {
   expires_at: number | null;
 }
 
+/** Stages notifications inside the caller's transaction: the store's outbox, in the same file. */
+export interface OutboxStager {
+  stage(events: readonly AlertEvent[]): void;
+}
+
 /** The lifecycle tables of one pflow.db. */
 export class SqliteLifecycleStore {
-  constructor(private readonly db: SqliteDatabase) {
+  /** @param outbox the alert outbox of the same database: an ack's update commits with it. */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly outbox?: OutboxStager,
+  ) {
     migrate(db);
   }
 
@@ -157,7 +167,8 @@ export class SqliteLifecycleStore {
   /**
    * Records an acknowledgement: one audit record per call, always; the alert's current
    * acknowledgement only when none holds for this firing yet. One transaction, so two acks at
-   * once give two audit records and exactly one `acknowledged` (one update message).
+   * once give two audit records and exactly one `acknowledged` (one update message), and that
+   * one's update enters the outbox together with it.
    */
   acknowledge(request: AckRequest): AckResult {
     return this.db
@@ -190,6 +201,7 @@ export class SqliteLifecycleStore {
             request.at,
             request.expiresAt ?? null,
           );
+        if (request.update !== undefined) this.outbox?.stage([request.update]);
         return {
           outcome: 'acknowledged',
           audit,
@@ -248,7 +260,7 @@ export class SqliteLifecycleStore {
     return rows.map(auditOf);
   }
 
-  private insertAudit(action: 'ack' | 'unack', request: Omit<AckRequest, 'linkNonce'>): AckAuditRecord {
+  private insertAudit(action: 'ack' | 'unack', request: Omit<AckRequest, 'linkNonce' | 'update'>): AckAuditRecord {
     const result = this.db
       .prepare(
         `INSERT INTO ack_audit (action, alert_key, incarnation, by, reason, at, source, remote, expires_at)

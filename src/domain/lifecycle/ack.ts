@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../alerts/event.js';
 import type { AlertInstanceState } from '../rules/types.js';
 
 /** Where an acknowledgement came from: the command line, the API, or a signed link in a message. */
@@ -35,10 +36,17 @@ export interface ActiveAck {
 export interface AckRequest extends Omit<AckAuditRecord, 'id' | 'action'> {
   /** A signed link's nonce: the ack is refused (`replayed`) when it was used before. */
   readonly linkNonce?: string;
+  /**
+   * The "acknowledged by …" update to the channels told. A store with an outbox commits it with
+   * the acknowledgement when this is the first one of the firing (`acknowledged`), so a crash
+   * cannot keep the acknowledgement and lose its update; one without may ignore it. Either way
+   * the caller publishes it after an `acknowledged` answer.
+   */
+  readonly update?: AlertEvent;
 }
 
 /** An unack: links only acknowledge, and an unack has no expiry. */
-export type UnackRequest = Omit<AckRequest, 'linkNonce' | 'expiresAt'>;
+export type UnackRequest = Omit<AckRequest, 'linkNonce' | 'expiresAt' | 'update'>;
 
 export type AckResult =
   | { readonly outcome: 'acknowledged'; readonly audit: AckAuditRecord; readonly ack: ActiveAck }

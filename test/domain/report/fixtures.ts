@@ -78,7 +78,7 @@ export const alertEvents: AlertEvent[] = [
   event(apiDown, 'f2', 'firing', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 12 * MIN, { repeat: true }),
   {
     ...event(apiDown, 'f2', 'firing', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 10 * MIN),
-    id: `ward-a/api-down/f2/${iso(dayStart + 5 * HOUR + 10 * MIN)}/firing/ack-1`,
+    id: `ward-a/api-down/f2/${iso(dayStart + 5 * HOUR + 10 * MIN)}/firing/ack`,
     acknowledgement: { by: 'c.jones', reason: 'on it', at: iso(dayStart + 5 * HOUR + 10 * MIN) },
   },
   event(apiDown, 'f2', 'resolved', dayStart + 5 * HOUR + MIN, dayStart + 5 * HOUR + 32 * MIN),
