@@ -7,11 +7,14 @@ import { ScrapeScheduler } from './scrape/scheduler.js';
 import { PullServer } from './pull-server.js';
 import type { LogDropWriter, LogDropWriterDeps } from './logdrop/log-drop-writer.js';
 import { openLogDrop } from './logdrop/open.js';
+import { ProbeScheduler } from './probes/scheduler.js';
+import { agentProbeDefinitions, toWireProbeResult } from '../domain/agent/agent-probes.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
 import { heartbeatSamples } from '../domain/agent/heartbeat.js';
 import type { WireProbeResult } from '../domain/ingest/batch.js';
 import type { Clock, Logger, Timers } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
+import type { ProbeAttempt } from '../services/run-probe.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -28,6 +31,8 @@ export interface AgentDeps {
   readonly afterHeaderWrite?: () => void;
   /** Test seams of the log drop writer (default: GET /v1/events next to ingest.url). */
   readonly logDrop?: Partial<Pick<LogDropWriterDeps, 'source' | 'random' | 'midWrite' | 'afterAppend'>>;
+  /** Default: the probe registry's prober of each kind. */
+  readonly probeAttemptFor?: (kind: string) => ProbeAttempt;
 }
 
 /**
@@ -43,6 +48,8 @@ export class Agent {
   readonly logDrop: LogDropWriter | undefined;
   private readonly transport: IngestTransport | undefined;
   private readonly scheduler: ScrapeScheduler | undefined;
+  /** Runs agent.yaml's probes; their results go into the buffer like scraped samples. */
+  readonly probes: ProbeScheduler | undefined;
   private readonly pullServer: PullServer | undefined;
   /** The pull server's URL once started (pull mode). */
   pullUrl: string | undefined;
@@ -115,6 +122,15 @@ export class Agent {
         onResult: (result) => this.sink.add([...result.samples, ...result.reportSamples]),
       });
     }
+    if (config.probes.length > 0) {
+      this.probes = new ProbeScheduler(agentProbeDefinitions(config.agentId, config.probes), {
+        clock: deps.clock,
+        timers: deps.timers,
+        logger: deps.logger,
+        ...(deps.probeAttemptFor !== undefined ? { attemptFor: deps.probeAttemptFor } : {}),
+        onResult: (result) => this.sink.add([], [toWireProbeResult(result)]),
+      });
+    }
   }
 
   /** Where collected samples and probe results go; sends at once when that sealed a batch. */
@@ -132,6 +148,7 @@ export class Agent {
       const host = this.config.pull.listen.slice(0, at).replace(/^\[|\]$/g, '');
       this.pullUrl = await this.pullServer.listen(host, Number(this.config.pull.listen.slice(at + 1)));
     }
+    this.probes?.start();
     this.scheduler?.start();
     this.logDrop?.start();
     this.cycle();
@@ -183,7 +200,7 @@ export class Agent {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    await this.scheduler?.stop();
+    await Promise.all([this.scheduler?.stop(), this.probes?.stop()]);
     this.stopped = true;
     this.deps.timers.clearTimeout(this.cycleTimer);
     this.deps.timers.clearTimeout(this.syncTimer);

@@ -1,6 +1,6 @@
 import type { ProbeDefinition } from '../domain/config/model.js';
 import { displayTarget, PROBE_RUNNER_GRACE_MS, type ProbeOutcome, type ProbeResult } from '../domain/probe-result.js';
-import type { Clock } from '../domain/ports.js';
+import { systemTimers, type Clock, type Timers } from '../domain/ports.js';
 
 export type ProbeAttempt = (
   target: string,
@@ -11,14 +11,20 @@ export type ProbeAttempt = (
 /**
  * Runs one attempt of a probe and turns its outcome into a stored result. Probers cut themselves at
  * the probe's timeout; this also guards against one that does not, so a hanging target can never
- * stall the scheduler, and turns an unexpected throw into a structured `error` result.
+ * stall the scheduler, and turns an unexpected throw into a structured `error` result. `timers`
+ * drive that guard (a fake clock's in tests).
  */
-export async function runProbe(definition: ProbeDefinition, attempt: ProbeAttempt, clock: Clock): Promise<ProbeResult> {
+export async function runProbe(
+  definition: ProbeDefinition,
+  attempt: ProbeAttempt,
+  clock: Clock,
+  timers: Timers = systemTimers,
+): Promise<ProbeResult> {
   const startedAt = clock.now();
   const controller = new AbortController();
-  let guard: NodeJS.Timeout | undefined;
+  let guard: unknown;
   const deadline = new Promise<ProbeOutcome>((resolve) => {
-    guard = setTimeout(() => {
+    guard = timers.setTimeout(() => {
       controller.abort();
       resolve({
         success: false,
@@ -42,7 +48,7 @@ export async function runProbe(definition: ProbeDefinition, attempt: ProbeAttemp
       phases: {},
     };
   } finally {
-    clearTimeout(guard);
+    timers.clearTimeout(guard);
   }
   return {
     ...outcome,

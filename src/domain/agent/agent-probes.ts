@@ -87,8 +87,13 @@ export function agentProbeDefinitions(agentId: string, probes: readonly AgentPro
   }));
 }
 
+/** Far below the ingest's 4,096 characters: one long error must not get its whole batch refused. */
+const MAX_FAILURE_MESSAGE = 1_024;
+
 /** A result as the agent buffers and sends it: without a site, which only the token decides. */
 export function toWireProbeResult(result: ProbeResult): WireProbeResult {
   const { site: _site, ...wire } = result;
-  return wire;
+  const { failure } = wire;
+  if (failure === undefined || failure.message.length <= MAX_FAILURE_MESSAGE) return wire;
+  return { ...wire, failure: { ...failure, message: `${failure.message.slice(0, MAX_FAILURE_MESSAGE - 1)}…` } };
 }

@@ -43,7 +43,7 @@ describe('agent probes', () => {
       time: 1_700_000_000_000,
       success: true,
       durationMs: 3.5,
-      phases: { connect_ms: 1.2 },
+      phases: { connectMs: 1.2 },
     };
     const { site: _site, ...rest } = result;
     expect(toWireProbeResult(result)).toEqual(rest);

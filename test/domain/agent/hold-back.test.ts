@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { agentProbeDefinitions } from '../../../src/domain/agent/agent-probes.js';
 import { AGENT_SILENT_RULE_ID, agentHoldBacks } from '../../../src/domain/agent/hold-back.js';
+import { probeDimensions } from '../../../src/domain/probe-result.js';
 import type { AlertInstanceState } from '../../../src/domain/rules/types.js';
 import { isMuted } from '../../../src/domain/silences.js';
 import { Cycles, MINUTE, rule, sent, seriesAt, T0 } from '../rules/fixtures.js';
@@ -67,6 +69,30 @@ describe('hold-back over evaluation cycles (fake clock)', () => {
     const back = cycles.run(now, [seriesAt(analyser, now, 0)], {
       silences: agentHoldBacks([silentState('lab', 'ok' as AlertInstanceState['state'])], probes, now),
     });
+    expect(sent(back)).toEqual(['firing']);
+  });
+});
+
+describe('hold-back of probes the agent runs (agent.yaml probes: results carry the agent label)', () => {
+  it('holds back their alerts by that label, even when the config lists no runs_on: agent probe', () => {
+    const [pacs] = agentProbeDefinitions('lab-01', [
+      { id: 'lab-pacs', kind: 'tcp', target: 'pacs.lab.local:104', interval: 5_000, labels: { service: 'pacs' } },
+    ]);
+    // What the ingest stores: the agent's result, bound to the token's site.
+    const series = probeDimensions({ ...pacs!, probe: pacs!.id, site: 'lab' });
+    expect(series).toMatchObject({ agent: 'lab-01', site: 'lab', probe: 'lab-pacs' });
+    const down = rule({ id: 'pacs-down', match: ['probe="lab-pacs"'] });
+    const cycles = new Cycles({ rules: [down] });
+
+    let now = T0;
+    const held = cycles.run(now, [seriesAt(series, now, 0)], {
+      silences: agentHoldBacks([silentState('lab')], [], now),
+    });
+    expect(sent(held)).toEqual([]);
+    expect([...cycles.states.values()].map((s) => s.state)).toEqual(['firing']);
+
+    now += MINUTE;
+    const back = cycles.run(now, [seriesAt(series, now, 0)], { silences: agentHoldBacks([], [], now) });
     expect(sent(back)).toEqual(['firing']);
   });
 });
