@@ -9,11 +9,13 @@ import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import { PflowError } from '../src/domain/errors.js';
 import type { AlertStateStore, Clock, MetricStore } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
+import { escalationOf } from '../src/domain/routing/route.js';
 import { scopeGroupToSite } from '../src/domain/rules/site-scope.js';
 import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-group.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 
 const inputSchema = z.strictObject({ site: z.string().min(1), group: z.string().min(1) });
@@ -26,7 +28,8 @@ export interface RuleHandlerOptions {
 /**
  * The rule function: one rule group at one site per Scheduler invocation — `runRuleGroup`, the very
  * cycle the local runtime runs, over Timestream (one query per table for the site), DynamoDB state
- * (conditional writes) and the SNS bus. The alert-history write is best effort: a Timestream outage
+ * (conditional writes), the lifecycle table's run-time silences and acknowledgements, and the SNS
+ * bus. It starts an alert's escalation clock; the escalation function tells the tiers as they fall due. The alert-history write is best effort: a Timestream outage
  * must not stop the notifications that the states already committed to.
  */
 export function createRuleHandler(options: RuleHandlerOptions = {}) {
@@ -81,6 +84,8 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       queries = 0;
       const startedAt = Date.now();
       const holdBack = agentHoldBackFor(config);
+      // Run-time silences and acknowledgements, as the local runtime reads them every evaluation.
+      const holds = await lifecycleHolds(lifecycleStoreFromEnv(env, ddb, config), config, clock.now());
       const report = await runRuleGroup(scopeGroupToSite(group, site), {
         metrics: {
           fetchWindows: (query) => metrics.fetchWindows({ ...query, sites: [site] }),
@@ -102,8 +107,10 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
         bus,
         clock,
         logger: obs.port,
-        silences: () => config.silences,
+        silences: () => holds.silences,
         maintenanceWindows: () => config.maintenanceWindows,
+        acks: () => holds.acks,
+        escalationFor: (event) => escalationOf(event, config.routes),
         ...(holdBack && { agentHoldBack: holdBack }),
       });
       // The stack's "rule group has not completed for 3 intervals" alarm reads this, in its own

@@ -39,6 +39,13 @@ export const ENV = {
   agentTokenTable: 'PFLOW_AGENT_TOKEN_TABLE',
   /** The ingest's idempotency records (site, batchId; TTL expiresAt). */
   ingestBatchTable: 'PFLOW_INGEST_BATCH_TABLE',
+  /** Run-time silences, acknowledgements and their audit (lib/lifecycle.ts; pk/sk, TTL expiresAt). */
+  lifecycleTable: 'PFLOW_LIFECYCLE_TABLE',
+  /**
+   * Where acknowledge links point: the lifecycle API's URL, unless the config's
+   * acknowledge.link_base_url (a custom domain) says otherwise.
+   */
+  ackBaseUrl: 'PFLOW_ACK_BASE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -58,6 +65,8 @@ export const LAMBDA_ENTRIES = {
   grafanaProvision: 'lambdas/grafana-provision.ts',
   ingest: 'lambdas/ingest.ts',
   ingestAuthorizer: 'lambdas/ingest-authorizer.ts',
+  lifecycleApi: 'lambdas/lifecycle-api.ts',
+  escalate: 'lambdas/escalate.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -123,4 +132,6 @@ export const SERVICES = {
   grafanaProvision: 'pflow-grafana-provision',
   ingest: 'pflow-ingest',
   ingestAuthorizer: 'pflow-ingest-authorizer',
+  lifecycleApi: 'pflow-lifecycle-api',
+  escalate: 'pflow-escalate',
 } as const;

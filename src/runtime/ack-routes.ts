@@ -111,7 +111,7 @@ export function ackActions(
       remote: request.remote,
     };
     if (path === '/api/alerts/unack') {
-      const answer = service.unacknowledge(base);
+      const answer = await service.unacknowledge(base);
       if (answer.outcome === 'unacknowledged' || answer.outcome === 'was_not_acknowledged')
         return { status: 200, body: answer };
       return jsonAnswer(answer as AckAnswer);

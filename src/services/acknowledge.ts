@@ -12,11 +12,11 @@ import type { Clock, Logger } from '../domain/ports.js';
 import { lifecycleEvent } from '../domain/rules/evaluate.js';
 import type { AlertInstanceState, RuleDefinition } from '../domain/rules/types.js';
 
-/** The acknowledgement tables: pflow.db locally (DynamoDB in AWS). */
+/** The acknowledgement tables: pflow.db locally (synchronous), DynamoDB in AWS (a promise). */
 export interface AckStore {
-  acknowledge(request: AckRequest): AckResult;
-  unacknowledge(request: UnackRequest): boolean;
-  currentAcks(): Map<string, ActiveAck>;
+  acknowledge(request: AckRequest): AckResult | Promise<AckResult>;
+  unacknowledge(request: UnackRequest): boolean | Promise<boolean>;
+  currentAcks(): Map<string, ActiveAck> | Promise<Map<string, ActiveAck>>;
 }
 
 export interface AckServiceDeps {
@@ -95,7 +95,7 @@ export class AckService {
     const by = input.by!.trim();
     const reason = input.reason!.trim();
     const update = this.updateFor(state, by, reason, now);
-    const result = this.deps.store.acknowledge({
+    const result = await this.deps.store.acknowledge({
       alertKey: state.key,
       incarnation,
       by,
@@ -121,14 +121,14 @@ export class AckService {
   }
 
   /** Takes an acknowledgement back (audited): reminders and escalation resume. */
-  unacknowledge(
+  async unacknowledge(
     input: Omit<AckInput, 'link' | 'expiresInMs'>,
-  ): AckAnswer | { outcome: 'unacknowledged' | 'was_not_acknowledged'; alertKey: string } {
+  ): Promise<AckAnswer | { outcome: 'unacknowledged' | 'was_not_acknowledged'; alertKey: string }> {
     const problems = ackInputProblems(input);
     if (problems.length > 0) return { outcome: 'invalid', problems };
     const found = this.find(input.alert);
     if (!('state' in found)) return found;
-    const removed = this.deps.store.unacknowledge({
+    const removed = await this.deps.store.unacknowledge({
       alertKey: found.state.key,
       incarnation: incarnationOf(found.state),
       by: input.by!.trim(),

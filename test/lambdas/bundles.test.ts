@@ -24,6 +24,19 @@ const events: Record<string, unknown> = {
   rule: { site: 'site-a', group: 'no-such-group' },
   deliver: { Records: [] },
   metaAlarm: { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'n1', Message: '{"not":"an alarm"}' } }] },
+  escalate: { site: 'site-a' },
+  lifecycleApi: {
+    version: '2.0',
+    routeKey: 'GET /ack/{token}',
+    rawPath: '/nothing-here',
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com' },
+    requestContext: {
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      http: { method: 'GET', path: '/nothing-here', sourceIp: '203.0.113.9' },
+    },
+    isBase64Encoded: false,
+  },
 };
 
 beforeAll(async () => {
@@ -55,7 +68,7 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
     expect(stdout).toMatch(/^v24\./);
   });
 
-  it.each(['probe', 'rule', 'deliver', 'metaAlarm'])(
+  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi'])(
     '%s loads and its handler runs',
     async (name) => {
       const bundle = built.find((b) => b.name === name)!;
@@ -79,6 +92,7 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
           PFLOW_CHANNEL_ID: 'terminal',
           PFLOW_NOTIFICATION_LOG_TABLE: 'log',
           PFLOW_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+          PFLOW_LIFECYCLE_TABLE: 'lifecycle',
         },
         timeout: 30_000,
       });
@@ -87,6 +101,8 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
         rule: /^ERROR rule group "no-such-group" is not in the config$/m,
         deliver: /^RESULT \{"batchItemFailures":\[\]\}$/m,
         metaAlarm: /^RESULT \{"published":0,"ignored":1\}$/m,
+        escalate: /^ERROR escalate input must be \{scheduledTime\?\}.*site.*$/m,
+        lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
       };
       expect(stdout).toMatch(expected[name]!);
     },

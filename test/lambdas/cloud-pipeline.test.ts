@@ -16,6 +16,7 @@ import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
 import {
   ALERT_STATE_TABLE,
+  LIFECYCLE_TABLE,
   NOTIFICATION_LOG_TABLE,
   startDynamoLocal,
   type DynamoLocal,
@@ -165,6 +166,7 @@ describe('the cloud pipeline in one process', () => {
       PFLOW_METRICS_BACKEND: 'timestream',
       PFLOW_TIMESTREAM_DATABASE: 'pflow',
       PFLOW_ALERT_STATE_TABLE: ALERT_STATE_TABLE,
+      PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
       PFLOW_NOTIFICATION_LOG_TABLE: NOTIFICATION_LOG_TABLE,
       PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:pflow-alerts',
       PFLOW_CHANNEL_ID: 'hook',

@@ -12,7 +12,7 @@ import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
 import { DynamoAlertStateStore } from '../../src/adapters/aws/dynamodb-state.js';
 import { closedPort } from '../support/closed-port.js';
-import { ALERT_STATE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, logsOf, outputOf } from './lambda-output.js';
 
@@ -88,6 +88,7 @@ beforeAll(async () => {
     PFLOW_SECRETS_PREFIX: 'pflow/',
     PFLOW_TIMESTREAM_DATABASE: 'pflow',
     PFLOW_ALERT_STATE_TABLE: ALERT_STATE_TABLE,
+    PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
     PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:pflow-alerts',
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'test',

@@ -2,6 +2,7 @@ import {
   BatchWriteItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
@@ -52,8 +53,7 @@ export class DynamoAlertStateStore implements AlertStateStore {
               }),
             );
             for (const item of page.Items ?? []) {
-              const version = Number(item.version?.N ?? '0');
-              const state = { ...(JSON.parse(item.state?.S ?? '{}') as AlertInstanceState), version };
+              const state = stateOf(item);
               states.set(state.key, state);
             }
             startKey = page.LastEvaluatedKey;
@@ -61,6 +61,27 @@ export class DynamoAlertStateStore implements AlertStateStore {
         }),
       ),
     );
+    return states;
+  }
+
+  /**
+   * Every stored instance of every rule and site: the escalation function's sweep. Only alerting
+   * instances (and ones owing a resolved) are stored, so the table stays small.
+   */
+  async scanStates(): Promise<AlertInstanceState[]> {
+    const states: AlertInstanceState[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new ScanCommand({
+          TableName: this.options.table,
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) states.push(stateOf(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
     return states;
   }
 
@@ -120,6 +141,11 @@ export class DynamoAlertStateStore implements AlertStateStore {
       }
     }
   }
+}
+
+function stateOf(item: Record<string, AttributeValue>): AlertInstanceState {
+  const version = Number(item.version?.N ?? '0');
+  return { ...(JSON.parse(item.state?.S ?? '{}') as AlertInstanceState), version };
 }
 
 /** `ruleId/fingerprint`; a rule id never contains `/` (ids are lower-case letters, digits, hyphens). */

@@ -43,7 +43,14 @@ export function routeChannelIds(
   routes: readonly RouteDefinition[],
   channels: readonly Pick<ChannelDefinition, 'id' | 'sendResolved'>[] = [],
 ): string[] {
-  return routeEvent(event, routes, channels).map((target) => target.channel);
+  // An escalation tier's message goes to that tier's channels only (as the local dispatcher sends it).
+  if (event.escalation !== undefined) return [...event.escalation.channels];
+  const ids = routeEvent(event, routes, channels).map((target) => target.channel);
+  // Whoever escalation told hears the acknowledgement and the resolution too.
+  for (const channel of event.alsoNotify ?? []) {
+    if (!ids.includes(channel) && channels.some((candidate) => candidate.id === channel)) ids.push(channel);
+  }
+  return ids;
 }
 
 /** The escalation an event falls under: the first route it matches that escalates, and its tiers. */

@@ -491,6 +491,57 @@ export function lifecycleEvent(
   return { ...event, id: `${event.id}/${suffix}`, ...extra };
 }
 
+export interface EscalationInput {
+  readonly now: number;
+  readonly silences?: readonly Silence[];
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  readonly acks?: ReadonlyMap<string, ActiveAck>;
+  readonly escalationFor: (event: AlertEvent) => EscalationPlan | undefined;
+}
+
+/**
+ * Tells the escalation tiers that fell due since the last rule evaluation, from the stored state
+ * alone (the AWS escalation function, between the rule function's cycles): the same tiers, the
+ * same messages and the same holds (acknowledged, silenced) as the rule cycle would apply. The
+ * next state is to be compare-and-set at `state.version`; nothing is due when it is undefined.
+ */
+export function advanceEscalation(
+  rule: RuleDefinition,
+  state: AlertInstanceState,
+  input: EscalationInput,
+): { readonly write?: CasWrite; readonly notifications: readonly AlertEvent[] } {
+  const { now } = input;
+  const escalation = state.escalation;
+  if (escalation === undefined || state.state !== 'firing' || state.notifiedState !== 'firing') {
+    return { notifications: [] };
+  }
+  const acks = input.acks ?? new Map<string, ActiveAck>();
+  if (ackHolds(acks.get(state.key), state, now)) return { notifications: [] };
+  const context: CycleContext = {
+    now,
+    evaluatedAt: new Date(now).toISOString(),
+    silences: input.silences ?? [],
+    maintenanceWindows: input.maintenanceWindows ?? [],
+    acks,
+    escalationFor: input.escalationFor,
+    output: { writes: [], deletes: [], notifications: [], history: [] },
+    parentsFiring: new Set<string>(),
+  };
+  const instance: Instance = { key: state.key, fingerprint: state.fingerprint, site: state.site, labels: state.labels };
+  const next = escalate(
+    context,
+    rule,
+    instance,
+    { previousState: state.state, value: state.lastValue, error: undefined, core: coreOf(state) },
+    escalation,
+  );
+  if (next.tiers === escalation.tiers) return { notifications: [] };
+  return {
+    write: { next: { ...state, escalation: next, version: state.version + 1 }, expectedVersion: state.version },
+    notifications: context.output.notifications,
+  };
+}
+
 /** Whether a parent rule of this rule fires at the site: its children wait rather than page one by one. */
 function heldByParent(context: CycleContext, rule: RuleDefinition, site: string): boolean {
   if (rule.dependsOn === undefined || context.parentsFiring.size === 0) return false;

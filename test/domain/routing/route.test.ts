@@ -56,6 +56,14 @@ describe('routeEvent', () => {
     expect(routeChannelIds(alertEvent({ state: 'firing' }), routes, channels)).toEqual(['pager', 'slack-a']);
   });
 
+  it('an escalation tier goes to its own channels only; those escalation told hear the ack and the resolution', () => {
+    const channels = [channel('pager'), channel('slack-a'), channel('oncall'), channel('manager')];
+    const tier = alertEvent({ escalation: { tier: 2, channels: ['manager', 'oncall'] } });
+    expect(routeChannelIds(tier, routes, channels)).toEqual(['manager', 'oncall']);
+    const resolved = alertEvent({ state: 'resolved', alsoNotify: ['oncall', 'slack-a', 'not-configured'] });
+    expect(routeChannelIds(resolved, routes, channels)).toEqual(['pager', 'slack-a', 'oncall']);
+  });
+
   it('routes nowhere when nothing matches', () => {
     expect(routeChannelIds(alertEvent(), [route(['site="elsewhere"'], ['x'])])).toEqual([]);
   });

@@ -1,0 +1,118 @@
+import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod';
+import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
+import type { AlertEvent } from '../src/domain/alerts/event.js';
+import { PflowError } from '../src/domain/errors.js';
+import type { CasWrite, Clock } from '../src/domain/ports.js';
+import { systemClock } from '../src/domain/ports.js';
+import { escalationOf } from '../src/domain/routing/route.js';
+import { advanceEscalation } from '../src/domain/rules/evaluate.js';
+import type { RuleDefinition } from '../src/domain/rules/types.js';
+import { instanceKeyOf } from '../src/services/announcements.js';
+import { requireEnv } from './shared/config.js';
+import { ENV, type ScheduledInput } from './shared/environment.js';
+import { handlerBase, wrap } from './shared/handler.js';
+import { lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
+
+const inputSchema = z.strictObject({ scheduledTime: z.string().optional() });
+
+export interface EscalateHandlerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+}
+
+export interface EscalateReport {
+  /** Alert instances that had an escalation running. */
+  readonly escalating: number;
+  /** Tier messages published. */
+  readonly told: number;
+  /** Instances a rule cycle wrote first: the rule cycle's view counts, nothing is sent for them here. */
+  readonly conflicts: number;
+  /** Acknowledgements of alerts no longer stored, forgotten (their audit stays). */
+  readonly acksDropped: number;
+}
+
+/**
+ * The escalation function, every minute (EventBridge Scheduler): a rule group may run every 5 or 15
+ * minutes, and a tier due at minute 10 should not wait for minute 15. It reads every stored alert
+ * instance, tells the tiers that fell due and nobody acknowledged (`advanceEscalation`, the rule
+ * cycle's own logic), and writes each instance conditionally on the version it read, so a tier is
+ * told once even when a rule cycle runs at the same moment.
+ */
+export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const base = handlerBase('escalate', env);
+  const { obs } = base;
+  let ddb: DynamoDBClient | undefined;
+  let sns: SNSClient | undefined;
+
+  return wrap(base, async (event: ScheduledInput, _context: Context): Promise<EscalateReport> => {
+    const parsed = inputSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new PflowError(
+        'invalid_event',
+        `escalate input must be {scheduledTime?} (the stack's schedule sends it): ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      );
+    }
+    const { config } = await base.config();
+    ddb ??= new DynamoDBClient({});
+    sns ??= new SNSClient({});
+    const states = new DynamoAlertStateStore({ client: ddb, table: requireEnv(env, ENV.alertStateTable) });
+    const lifecycle = lifecycleStoreFromEnv(env, ddb, config);
+    const now = clock.now();
+    const [stored, holds] = await Promise.all([states.scanStates(), lifecycleHolds(lifecycle, config, now)]);
+
+    const rules = new Map<string, RuleDefinition>(
+      config.ruleGroups.flatMap((group) => group.rules).map((rule) => [rule.id, rule]),
+    );
+    const writes: CasWrite[] = [];
+    const notifications: AlertEvent[] = [];
+    let escalating = 0;
+    for (const state of stored) {
+      const rule = rules.get(state.ruleId);
+      if (rule === undefined || state.escalation === undefined) continue;
+      escalating++;
+      const due = advanceEscalation(rule, state, {
+        now,
+        silences: holds.silences,
+        maintenanceWindows: config.maintenanceWindows,
+        acks: holds.acks,
+        escalationFor: (event) => escalationOf(event, config.routes),
+      });
+      if (due.write === undefined) continue;
+      writes.push(due.write);
+      notifications.push(...due.notifications);
+    }
+
+    const cas = await states.compareAndSet(writes);
+    const lost = new Set(cas.conflicts);
+    const owned = notifications.filter((event) => !lost.has(instanceKeyOf(event)));
+    if (owned.length > 0) {
+      const bus = new SnsEventBus({
+        client: sns,
+        topicArn: requireEnv(env, ENV.alertTopicArn),
+        routes: config.routes,
+        channels: config.channels,
+        logger: obs.port,
+      });
+      await bus.publish(owned);
+    }
+    const acksDropped = await lifecycle.dropAcksExcept(new Set(stored.map((state) => state.key)));
+    if (owned.length > 0 || lost.size > 0) {
+      obs.port.info('escalations advanced', {
+        told: owned.map((event) => ({ alert: instanceKeyOf(event), tier: event.escalation?.tier })),
+        conflicts: [...lost],
+      });
+    }
+    obs.metrics.addMetric('EscalationsTold', MetricUnit.Count, owned.length);
+    obs.metrics.addMetric('EscalationConflicts', MetricUnit.Count, lost.size);
+    return { escalating, told: owned.length, conflicts: lost.size, acksDropped };
+  });
+}
+
+export const handler = createEscalateHandler();

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import type { DynamoLifecycleStore } from '../src/adapters/aws/dynamodb-lifecycle.js';
+import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
+import type { DeploymentConfig } from '../src/domain/config/model.js';
+import type { AckAuditRecord } from '../src/domain/lifecycle/ack.js';
+import { buildRuntimeSilence, SilenceRequestError } from '../src/domain/lifecycle/runtime-silence.js';
+import type { Clock } from '../src/domain/ports.js';
+import { systemClock } from '../src/domain/ports.js';
+import type { RuleDefinition } from '../src/domain/rules/types.js';
+import { ackActions, ackRoutes, type AckLinkSettings } from '../src/runtime/ack-routes.js';
+import type { ApiReply, ApiRequest } from '../src/runtime/api-server.js';
+import { parseJsonBody, presentSilence } from '../src/runtime/silence-routes.js';
+import { AckService } from '../src/services/acknowledge.js';
+import { requireEnv } from './shared/config.js';
+import { ENV } from './shared/environment.js';
+import { handlerBase, wrap } from './shared/handler.js';
+import { lifecycleStoreFromEnv } from './shared/lifecycle.js';
+
+/** The request context API Gateway passes on: the IAM caller on `/api/*`, nothing on `/ack/*`. */
+interface LifecycleRequestContext {
+  readonly domainName: string;
+  readonly http: { readonly method: string; readonly sourceIp: string };
+  readonly authorizer?: { readonly iam?: { readonly userArn?: string } };
+}
+export type LifecycleApiEvent = APIGatewayProxyEventV2WithRequestContext<LifecycleRequestContext>;
+
+export interface LifecycleApiOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly newSilenceId?: () => string;
+}
+
+/**
+ * The lifecycle API on its own HTTP API (payload format 2.0):
+ *
+ * - `GET /ack/<token>` shows the confirmation page of a signed acknowledge link; only its button,
+ *   `POST /ack/<token>`, acknowledges (mail scanners follow links). The link's HMAC is the
+ *   credential; these routes have no authorizer.
+ * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`,
+ *   `POST /api/silences/<id>/expire`: behind API Gateway's IAM authorization (SigV4, the caller's
+ *   AWS credentials, as `pflow … --aws` sends them). The bodies and answers are the local API's.
+ *
+ * The acknowledgement logic is the local runtime's (AckService and its routes), over DynamoDB:
+ * the alert states are read once per request, and the "acknowledged by" update is published on
+ * the alert topic like every event.
+ */
+export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const newSilenceId = options.newSilenceId ?? (() => `sil-${randomBytes(6).toString('hex')}`);
+  const base = handlerBase('lifecycle-api', env);
+  const { obs } = base;
+  let ddb: DynamoDBClient | undefined;
+  let sns: SNSClient | undefined;
+
+  return wrap(base, async (event: LifecycleApiEvent, _context: Context): Promise<APIGatewayProxyResultV2> => {
+    const { config } = await base.config();
+    ddb ??= new DynamoDBClient({});
+    sns ??= new SNSClient({});
+    const request = requestOf(event);
+    const path = request.url.pathname;
+    const lifecycle = lifecycleStoreFromEnv(env, ddb, config);
+
+    let reply: ApiReply | undefined;
+    if (path.startsWith('/api/')) {
+      // The route's IAM authorizer let it through; without one (a changed stack) nothing passes.
+      const caller = event.requestContext.authorizer?.iam?.userArn;
+      if (caller === undefined) {
+        reply = { status: 401, body: { error: 'this call needs AWS IAM (SigV4) credentials' } };
+      } else {
+        reply = await apiCall({ ...request, remote: `${request.remote} ${caller}` }, lifecycle, config);
+      }
+    } else if (/^\/ack\/[^/]+$/.test(path) && (request.method === 'GET' || request.method === 'POST')) {
+      const service = await ackService(lifecycle, config);
+      const links = linkSettings(config, env);
+      reply =
+        request.method === 'GET'
+          ? ackRoutes(service, () => [], links, clock)(request.url)
+          : await ackActions(service, links, clock, PAGE_ONLY)(request);
+    }
+    reply ??= { status: 404, body: { error: `no route ${request.method} ${path}` } };
+    obs.metrics.addMetric('LifecycleApiRequests', MetricUnit.Count, 1);
+    if (reply.status >= 500) obs.metrics.addMetric('LifecycleApiErrors', MetricUnit.Count, 1);
+    return responseOf(reply);
+  });
+
+  async function apiCall(request: ApiRequest, lifecycle: DynamoLifecycleStore, config: DeploymentConfig) {
+    const path = request.url.pathname;
+    if (path === '/api/acks' && request.method === 'GET') {
+      const alert = request.url.searchParams.get('alert') ?? undefined;
+      return { status: 200, body: { acks: (await lifecycle.audit(alert)).map(presentAudit) } };
+    }
+    if (path === '/api/alerts/ack' || path === '/api/alerts/unack') {
+      if (request.method !== 'POST') return undefined;
+      // IAM authenticated the caller already: the shared route's bearer check gets a one-request token.
+      const token = randomBytes(32).toString('base64url');
+      const service = await ackService(lifecycle, config);
+      return ackActions(
+        service,
+        linkSettings(config, env),
+        clock,
+        token,
+      )({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+    }
+    if (path === '/api/silences' && request.method === 'GET') {
+      const now = clock.now();
+      const all = request.url.searchParams.get('all') === '1';
+      const silences = await lifecycle.listSilences(all ? undefined : now);
+      return { status: 200, body: { silences: silences.map((silence) => presentSilence(silence, now)) } };
+    }
+    if (path === '/api/silences' && request.method === 'POST') return addSilence(request, lifecycle);
+    const expire = /^\/api\/silences\/([^/]+)\/expire$/.exec(path);
+    if (expire && request.method === 'POST') return expireSilence(request, decodeURIComponent(expire[1]!), lifecycle);
+    return undefined;
+  }
+
+  async function addSilence(request: ApiRequest, lifecycle: DynamoLifecycleStore): Promise<ApiReply> {
+    const body = parseJsonBody(request);
+    if ('error' in body) return body.error;
+    const text = (name: string) => (typeof body.value[name] === 'string' ? (body.value[name] as string) : undefined);
+    const matchers = body.value.matchers;
+    const now = clock.now();
+    try {
+      const silence = buildRuntimeSilence(
+        {
+          ...(Array.isArray(matchers) && { matchers: matchers.map(String) }),
+          ...defined({
+            author: text('author'),
+            comment: text('comment'),
+            duration: text('duration'),
+            until: text('until'),
+            startsAt: text('starts_at'),
+          }),
+        },
+        newSilenceId(),
+        now,
+      );
+      await lifecycle.addSilence(silence);
+      obs.port.info('silence added', { id: silence.id, author: silence.author, matchers: silence.matchers });
+      return { status: 201, body: { silence: presentSilence(silence, now) } };
+    } catch (error) {
+      if (error instanceof SilenceRequestError)
+        return { status: 400, body: { error: 'invalid silence', problems: error.problems } };
+      throw error;
+    }
+  }
+
+  async function expireSilence(request: ApiRequest, id: string, lifecycle: DynamoLifecycleStore): Promise<ApiReply> {
+    const body = parseJsonBody(request);
+    if ('error' in body) return body.error;
+    const by = typeof body.value.by === 'string' ? body.value.by.trim() : '';
+    if (by === '')
+      return { status: 400, body: { error: 'invalid request', problems: ['by: who expires it is required'] } };
+    if (await lifecycle.expireSilence(id, by, clock.now())) {
+      obs.port.info('silence expired', { id, by });
+      return { status: 200, body: { expired: id } };
+    }
+    if ((await lifecycle.getSilence(id)) === undefined)
+      return { status: 404, body: { error: `no such silence: ${id}` } };
+    return { status: 409, body: { error: `silence ${id} has already ended` } };
+  }
+
+  async function ackService(lifecycle: DynamoLifecycleStore, config: DeploymentConfig): Promise<AckService> {
+    const states = await new DynamoAlertStateStore({
+      client: ddb!,
+      table: requireEnv(env, ENV.alertStateTable),
+    }).scanStates();
+    const bus = new SnsEventBus({
+      client: sns!,
+      topicArn: requireEnv(env, ENV.alertTopicArn),
+      routes: config.routes,
+      channels: config.channels,
+      logger: obs.port,
+    });
+    return new AckService({
+      store: lifecycle,
+      states: () => states,
+      rules: new Map<string, RuleDefinition>(config.ruleGroups.flatMap((g) => g.rules).map((rule) => [rule.id, rule])),
+      publish: (events) => bus.publish(events),
+      clock,
+      logger: obs.port,
+    });
+  }
+}
+
+/** No bearer token opens the API from the link routes: the page's POST carries only the link's HMAC. */
+const PAGE_ONLY = randomBytes(32).toString('base64url');
+
+/** The key from the config (a Secrets Manager secret, `${NAME}`), links at the stack's API unless the config names another origin. */
+export function linkSettings(config: DeploymentConfig, env: NodeJS.ProcessEnv): AckLinkSettings | undefined {
+  const ack = config.acknowledge;
+  const baseUrl = ack?.linkBaseUrl ?? env[ENV.ackBaseUrl];
+  if (ack?.linkKey === undefined || baseUrl === undefined || baseUrl === '') return undefined;
+  return { key: ack.linkKey, baseUrl, ttlMs: ack.linkTtlMs };
+}
+
+function requestOf(event: LifecycleApiEvent): ApiRequest {
+  const raw = event.body ?? '';
+  const query = event.rawQueryString === '' ? '' : `?${event.rawQueryString}`;
+  return {
+    method: event.requestContext.http.method,
+    url: new URL(`${event.rawPath}${query}`, `https://${event.requestContext.domainName}`),
+    headers: event.headers,
+    body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+    remote: event.requestContext.http.sourceIp,
+  };
+}
+
+function responseOf(reply: ApiReply): APIGatewayProxyResultV2 {
+  if ('raw' in reply) {
+    return {
+      statusCode: reply.status,
+      headers: { 'content-type': reply.contentType ?? 'application/octet-stream', ...reply.headers },
+      body: typeof reply.raw === 'string' ? reply.raw : reply.raw.toString('utf8'),
+    };
+  }
+  return {
+    statusCode: reply.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...reply.headers },
+    body: JSON.stringify(reply.body),
+  };
+}
+
+function presentAudit(record: AckAuditRecord) {
+  return {
+    ...record,
+    at: new Date(record.at).toISOString(),
+    incarnation: new Date(record.incarnation).toISOString(),
+    ...(record.expiresAt !== undefined && { expiresAt: new Date(record.expiresAt).toISOString() }),
+  };
+}
+
+function defined<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: string;
+  };
+}
+
+export const handler = createLifecycleApiHandler();

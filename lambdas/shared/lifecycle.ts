@@ -1,0 +1,34 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.js';
+import type { DeploymentConfig } from '../../src/domain/config/model.js';
+import type { ActiveAck } from '../../src/domain/lifecycle/ack.js';
+import { toSilence } from '../../src/domain/lifecycle/runtime-silence.js';
+import type { Silence } from '../../src/domain/silences.js';
+import { requireEnv } from './config.js';
+import { ENV } from './environment.js';
+
+export function lifecycleStoreFromEnv(
+  env: NodeJS.ProcessEnv,
+  client: Pick<DynamoDBClient, 'send'>,
+  config: DeploymentConfig,
+): DynamoLifecycleStore {
+  return new DynamoLifecycleStore({
+    client,
+    table: requireEnv(env, ENV.lifecycleTable),
+    silenceRetentionMs: config.storage.retentionMs,
+  });
+}
+
+/**
+ * What an evaluation holds alerts with, read once per invocation: the config's silences and the
+ * run-time ones not ended yet (a pending one starts holding when its time comes), and the
+ * current acknowledgements.
+ */
+export async function lifecycleHolds(
+  store: DynamoLifecycleStore,
+  config: DeploymentConfig,
+  now: number,
+): Promise<{ silences: Silence[]; acks: Map<string, ActiveAck> }> {
+  const [runtime, acks] = await Promise.all([store.listSilences(now), store.currentAcks()]);
+  return { silences: [...config.silences, ...runtime.map(toSilence)], acks };
+}
