@@ -190,6 +190,9 @@ export class Agent {
       rejectedBatches: sent?.rejectedBatches ?? 0,
       scrapeErrors: this.scheduler?.scrapeErrorsTotal ?? 0,
       lastForwardTime: sent?.lastForwardTime,
+      ...(this.logDrop !== undefined
+        ? { logDrop: { events: this.logDrop.counters.written, failing: this.logDrop.failing } }
+        : {}),
     };
   }
 

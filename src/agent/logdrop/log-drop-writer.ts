@@ -126,6 +126,11 @@ export class LogDropWriter {
     return { ...this.stats };
   }
 
+  /** Whether the last poll failed (a backoff runs): the heartbeat's pflow_agent_logdrop_failing. */
+  get failing(): boolean {
+    return this.attempt > 0;
+  }
+
   /** The cursor of the last event written (undefined before the first page). */
   get cursor(): string | undefined {
     return this.state.cursor;

@@ -19,6 +19,8 @@ export interface AgentHealth {
   readonly scrapeErrors: number;
   /** Epoch ms of the last batch the ingest stored; undefined before the first. */
   readonly lastForwardTime: number | undefined;
+  /** With a `log_drop:` section: events appended since the agent started, and whether the last poll failed. */
+  readonly logDrop?: { readonly events: number; readonly failing: boolean };
 }
 
 export const HEARTBEAT_SERIES = [
@@ -34,9 +36,16 @@ export const HEARTBEAT_SERIES = [
   'pflow_agent_last_forward_timestamp_seconds',
 ] as const;
 
+/** Sent too when agent.yaml has a `log_drop:` section. */
+export const LOG_DROP_HEARTBEAT_SERIES = ['pflow_agent_logdrop_events_total', 'pflow_agent_logdrop_failing'] as const;
+
 export function heartbeatSamples(health: AgentHealth, now: number): MetricSample[] {
   const labels = { agent: health.agentId };
-  const sample = (name: (typeof HEARTBEAT_SERIES)[number], value: number, extra = {}): MetricSample => ({
+  const sample = (
+    name: (typeof HEARTBEAT_SERIES)[number] | (typeof LOG_DROP_HEARTBEAT_SERIES)[number],
+    value: number,
+    extra = {},
+  ): MetricSample => ({
     name,
     labels: { ...labels, ...extra },
     time: now,
@@ -58,6 +67,12 @@ export function heartbeatSamples(health: AgentHealth, now: number): MetricSample
   ];
   if (health.lastForwardTime !== undefined) {
     out.push(sample('pflow_agent_last_forward_timestamp_seconds', health.lastForwardTime / 1000));
+  }
+  if (health.logDrop !== undefined) {
+    out.push(
+      sample('pflow_agent_logdrop_events_total', health.logDrop.events),
+      sample('pflow_agent_logdrop_failing', health.logDrop.failing ? 1 : 0),
+    );
   }
   return out;
 }

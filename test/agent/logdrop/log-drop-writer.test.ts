@@ -210,6 +210,7 @@ describe('the log drop writer', () => {
     await settled(writer);
     expect(time.nextDueIn()).toBe(4_000);
     expect(writer.counters.failedPolls).toBe(3);
+    expect(writer.failing).toBe(true);
     expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(1);
     expect(logger.text()).toMatch(/ECONNREFUSED/);
     expect(logger.text()).not.toContain(ingest.token);
@@ -225,6 +226,7 @@ describe('the log drop writer', () => {
     expect(time.nextDueIn()).toBe(30_000);
     expect(ids()).toEqual(events);
     expect(logger.text()).toMatch(/events are written again/);
+    expect(writer.failing).toBe(false);
   });
 
   it('rotates by size to timestamped names next to the file and keeps the newest `keep`', async () => {
@@ -324,6 +326,7 @@ describe('the agent with a log_drop: section', () => {
     await time.advance(0);
     await settled(agent.logDrop!);
     expect(ids()).toEqual(events);
+    expect(agent.health().logDrop).toEqual({ events: 3, failing: false });
     await agent.stop();
     expect(existsSync(join(dir, 'buffer', 'logdrop-state.json'))).toBe(true);
     const later = await ingest.addEvents(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_SERIES, heartbeatSamples } from '../../../src/domain/agent/heartbeat.js';
+import { HEARTBEAT_SERIES, heartbeatSamples, LOG_DROP_HEARTBEAT_SERIES } from '../../../src/domain/agent/heartbeat.js';
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
 
@@ -54,5 +54,28 @@ describe('heartbeat samples', () => {
     );
     expect(samples.find((s) => s.name === 'pflow_agent_buffer_oldest_age_seconds')?.value).toBe(0);
     expect(samples.some((s) => s.name === 'pflow_agent_last_forward_timestamp_seconds')).toBe(false);
+  });
+
+  it('add the log drop’s events written and whether it is failing, with a log_drop: section only', () => {
+    const health = {
+      agentId: 'a',
+      version: 'v',
+      bufferBytes: 0,
+      bufferBatches: 0,
+      oldestTime: undefined,
+      droppedBatches: 0,
+      droppedSamples: 0,
+      rejectedBatches: 0,
+      scrapeErrors: 0,
+      lastForwardTime: undefined,
+    };
+    const samples = heartbeatSamples({ ...health, logDrop: { events: 42, failing: true } }, NOW);
+    expect(samples.slice(-2).map((s) => [s.name, s.labels, s.value])).toEqual([
+      ['pflow_agent_logdrop_events_total', { agent: 'a' }, 42],
+      ['pflow_agent_logdrop_failing', { agent: 'a' }, 1],
+    ]);
+    expect(samples.slice(-2).map((s) => s.name)).toEqual([...LOG_DROP_HEARTBEAT_SERIES]);
+    expect(heartbeatSamples({ ...health, logDrop: { events: 0, failing: false } }, NOW).at(-1)?.value).toBe(0);
+    expect(heartbeatSamples(health, NOW).some((s) => s.name.startsWith('pflow_agent_logdrop'))).toBe(false);
   });
 });
