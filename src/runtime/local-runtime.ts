@@ -36,6 +36,7 @@ import { escalationOf } from '../domain/routing/route.js';
 import { AckService } from '../services/acknowledge.js';
 import type { AckAuditRecord } from '../domain/lifecycle/ack.js';
 import { whoIsOnCall } from '../domain/lifecycle/oncall.js';
+import { childRulesByParent } from '../domain/lifecycle/depends-on.js';
 import type { AlertInstanceState } from '../domain/rules/types.js';
 import { ackActions, ackLinkMaker, ackRoutes, type AckLinkSettings } from './ack-routes.js';
 import { DemoTarget } from './demo-target.js';
@@ -243,6 +244,10 @@ export class LocalRuntime {
     const parentRules = new Set(
       config.ruleGroups.flatMap((group) => group.rules.flatMap((rule) => rule.dependsOn ?? [])),
     );
+    const heldBack = {
+      childRules: childRulesByParent(config.ruleGroups.flatMap((group) => group.rules)),
+      states: () => this.states.listAlertStates(),
+    };
     const holdBack = agentHoldBackFor(config);
     for (const group of config.ruleGroups) {
       this.scheduler.add({
@@ -263,6 +268,7 @@ export class LocalRuntime {
             acks: () => this.lifecycle.currentAcks(),
             escalationFor: (event) => escalationOf(event, config.routes),
             parentsFiring: () => parentsFiring(this.states.listAlertStates(), parentRules),
+            heldBack,
             watchingSince: () => this.probingSince,
             ...(holdBack && { agentHoldBack: holdBack }),
           });

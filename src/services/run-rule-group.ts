@@ -1,13 +1,14 @@
 import { agentHoldBacks, type AgentProbe } from '../domain/agent/hold-back.js';
 import type { AlertEvent } from '../domain/alerts/event.js';
 import type { ActiveAck } from '../domain/lifecycle/ack.js';
+import { statesAfter, withHeldBack } from '../domain/lifecycle/depends-on.js';
 import type { EscalationPlan } from '../domain/routing/route.js';
 import type { MaintenanceWindow, Silence } from '../domain/silences.js';
 import type { AlertStateStore, Clock, EventBus, Logger, MetricStore } from '../domain/ports.js';
 import type { SeriesTable, SeriesWindow } from '../domain/records.js';
 import { evaluate } from '../domain/rules/evaluate.js';
 import { attachAnnouncements, instanceKeyOf } from './announcements.js';
-import type { RuleGroupDefinition } from '../domain/rules/types.js';
+import type { AlertInstanceState, RuleDefinition, RuleGroupDefinition } from '../domain/rules/types.js';
 
 export interface RuleGroupDeps {
   readonly metrics: Pick<MetricStore, 'fetchWindows' | 'writeAlertEvents'>;
@@ -21,6 +22,14 @@ export interface RuleGroupDeps {
   readonly acks?: () => ReadonlyMap<string, ActiveAck>;
   /** `rule|site` of parent alerts firing now (see EvaluationInput.parentsFiring). */
   readonly parentsFiring?: () => ReadonlySet<string>;
+  /**
+   * Parent rule id → its child rules, and every stored alert state (all groups): a parent's
+   * messages list the children it holds back (see withHeldBack).
+   */
+  readonly heldBack?: {
+    readonly childRules: ReadonlyMap<string, readonly RuleDefinition[]>;
+    readonly states: () => readonly AlertInstanceState[];
+  };
   /** Which escalation a firing event falls under (the routes' `escalate`). */
   readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
   /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
@@ -98,8 +107,15 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     watchingSince: deps.watchingSince?.(),
   });
 
+  const held = deps.heldBack;
+  const announced =
+    held === undefined || held.childRules.size === 0
+      ? output.notifications
+      : withHeldBack(output.notifications, held.childRules, () =>
+          statesAfter(held.states(), output.writes, output.deletes),
+        );
   // Each notification commits with its instance's state (the store's outbox, where it has one).
-  const staged = attachAnnouncements(output.writes, output.notifications);
+  const staged = attachAnnouncements(output.writes, announced);
   const cas = await deps.states.compareAndSet(staged.writes);
   const lost = new Set(cas.conflicts);
   if (lost.size > 0) {
@@ -117,7 +133,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     );
   }
   const history = output.history.filter(owned);
-  const notifications = output.notifications.filter(owned);
+  const notifications = announced.filter(owned);
   if (history.length > 0) {
     try {
       await deps.metrics.writeAlertEvents(history);

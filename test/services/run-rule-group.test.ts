@@ -5,6 +5,7 @@ import type { AlertStateStore, CasWrite, EventBus, MetricStore } from '../../src
 import type { ProbeResult } from '../../src/domain/probe-result.js';
 import type { WindowQuery } from '../../src/domain/records.js';
 import type { RuleGroupDefinition } from '../../src/domain/rules/types.js';
+import { childRulesByParent } from '../../src/domain/lifecycle/depends-on.js';
 import { runRuleGroup, type RuleGroupDeps } from '../../src/services/run-rule-group.js';
 import { rule } from '../domain/rules/fixtures.js';
 import { captureLogger } from '../support/logger.js';
@@ -90,6 +91,26 @@ describe('runRuleGroup', () => {
       expect.arrayContaining(firing.map((e) => e.id)),
     );
     expect(store.listAlertStates().find((state) => state.ruleId === 'probe-7-down')?.state).toBe('firing');
+  });
+
+  it('a parent and its child failing together: only the parent pages, listing the child, committed so', async () => {
+    const wan = rule({ id: 'wan-down', name: 'WAN link down', match: ['probe="wan"'] });
+    const login = rule({ id: 'login-down', match: ['probe="login"'], dependsOn: ['wan-down'] });
+    await store.writeProbeResults([probeResult('wan', false, T0 - 5_000), probeResult('login', false, T0 - 5_000)]);
+    await runRuleGroup(
+      { name: 'site', intervalMs: 30_000, rules: [login, wan] },
+      {
+        ...deps,
+        parentsFiring: () => new Set(),
+        heldBack: { childRules: childRulesByParent([login, wan]), states: () => store.listAlertStates() },
+      },
+    );
+    expect(published.map((event) => `${event.rule.id}:${event.state}`)).toEqual(['wan-down:firing']);
+    expect(published[0]!.heldBack).toMatchObject({ count: 1, alerts: [{ rule: { id: 'login-down' } }] });
+    expect(await store.outbox.pending(10)).toEqual(published);
+    expect(store.listAlertStates().map((state) => `${state.ruleId}:${state.state}:${state.notifiedState}`)).toEqual(
+      expect.arrayContaining(['login-down:firing:ok', 'wan-down:firing:firing']),
+    );
   });
 
   it('turns a failed fetch into error events under on_error, not a crash', async () => {

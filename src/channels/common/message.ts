@@ -35,6 +35,17 @@ export interface ChannelMessage {
   readonly test: boolean;
   /** Every event is a `repeat_interval` reminder of an alert already announced. */
   readonly reminder: boolean;
+  /** The child alerts a firing parent holds back (`depends_on`), or releases as it resolves. */
+  readonly heldBack?: MessageHeldBack;
+}
+
+export interface MessageHeldBack {
+  /** `Held back while this fires (3)` or `Released, still firing: each now sends its own message (2)`. */
+  readonly heading: string;
+  /** `PFSW login down (critical) · probe=pfsw-login · since 2026-03-02 09:15:00 UTC+01:00`, oldest first. */
+  readonly lines: readonly string[];
+  /** How many more there are than lines. */
+  readonly more: number;
 }
 
 export interface MessageAlert {
@@ -141,6 +152,7 @@ export function summarise(notification: Notification, options: SummariseOptions 
 
   const summary = firstAnnotation(events, 'summary');
   const description = firstAnnotation(events, 'description');
+  const heldBack = heldBackOf(events, ack !== undefined, options);
   return {
     title,
     state,
@@ -156,7 +168,34 @@ export function summarise(notification: Notification, options: SummariseOptions 
     counts,
     test,
     reminder,
+    ...(heldBack !== undefined && { heldBack }),
   };
+}
+
+function heldBackOf(
+  events: readonly AlertEvent[],
+  acknowledgement: boolean,
+  options: SummariseOptions,
+): MessageHeldBack | undefined {
+  // An acknowledgement update stays short; the firing and resolved messages carry the list.
+  const event = acknowledgement ? undefined : events.find((candidate) => candidate.heldBack !== undefined);
+  if (event?.heldBack === undefined) return undefined;
+  const { count, alerts } = event.heldBack;
+  const zone = zoneOf(event.site, options);
+  const heading =
+    event.state === 'resolved'
+      ? `Released, still alerting: each now sends its own message (${count})`
+      : `Held back while this fires (${count})`;
+  const lines = alerts.map((alert) => {
+    const labels = pairs(alert.labels)
+      .map((pair) => `${pair.name}=${pair.value}`)
+      .join(' ');
+    const state = alert.state === 'firing' ? '' : ` ${stateName(alert.state).toLowerCase()}`;
+    return [`${alert.rule.name} (${alert.rule.severity}${state})`, labels, `since ${formatTime(alert.startsAt, zone)}`]
+      .filter((part) => part !== '')
+      .join(' · ');
+  });
+  return { heading, lines, more: Math.max(0, count - alerts.length) };
 }
 
 /** `FIRING:2`, or `FIRING:2, RESOLVED:1` for a mixed group. */

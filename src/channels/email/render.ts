@@ -56,6 +56,11 @@ function renderText(message: ChannelMessage, listed: readonly MessageAlert[], un
       lines.push(`  Labels: ${labelsText(alert.distinctLabels)}`);
   }
   if (unlisted > 0) lines.push('', `… and ${unlisted} more alert(s) not listed here.`);
+  if (message.heldBack !== undefined) {
+    lines.push('', `${message.heldBack.heading}:`);
+    for (const line of message.heldBack.lines) lines.push(`- ${t(line)}`);
+    if (message.heldBack.more > 0) lines.push(`… and ${message.heldBack.more} more.`);
+  }
   if (message.links.length > 0) {
     lines.push('');
     for (const link of message.links) lines.push(`${link.title}: ${link.url}`);
@@ -84,6 +89,17 @@ function renderHtml(message: ChannelMessage, listed: readonly MessageAlert[], un
   });
   if (unlisted > 0) alerts.push(`<li>… and ${unlisted} more alert(s) not listed here.</li>`);
 
+  const heldBack =
+    message.heldBack === undefined
+      ? []
+      : [
+          `<h3 style="margin:12px 0 4px 0;font-size:15px">${html(message.heldBack.heading)}</h3>`,
+          `<ul style="margin:0;padding-left:20px">${[
+            ...message.heldBack.lines.map((line) => `<li>${html(line)}</li>`),
+            ...(message.heldBack.more > 0 ? [`<li>… and ${message.heldBack.more} more.</li>`] : []),
+          ].join('')}</ul>`,
+        ];
+
   const links = message.links.map(
     (link) =>
       `<a href="${escapeHtml(link.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:6px 12px;border:1px solid ${colour};border-radius:4px;color:${colour};text-decoration:none">${escapeHtml(link.title)}</a>`,
@@ -103,6 +119,7 @@ function renderHtml(message: ChannelMessage, listed: readonly MessageAlert[], un
     `<table style="border-collapse:collapse;margin:8px 0">${rows.join('')}</table>`,
     `<h3 style="margin:12px 0 4px 0;font-size:15px">Alerts (${message.alerts.length})</h3>`,
     `<ul style="margin:0;padding-left:20px">${alerts.join('')}</ul>`,
+    ...heldBack,
     ...(links.length > 0 ? [`<p style="margin:12px 0 0 0">${links.join('')}</p>`] : []),
     '</div>',
     '<p style="margin:16px 0 0 0;color:#9e9e9e;font-size:12px">Sent by PerformanceFlow.</p>',

@@ -7,6 +7,7 @@ import {
   type ChannelMessage,
   type LabelPair,
   type MessageAlert,
+  type MessageHeldBack,
   type SummariseOptions,
 } from '../common/message.js';
 import { breakAutolinks } from '../common/markup.js';
@@ -90,6 +91,7 @@ export function renderSlack(notification: Notification, options: SummariseOption
   blocks.push({ type: 'section', fields: overviewFields(message) });
   if (message.commonLabels.length > 0) blocks.push(section(`*Labels*\n${labelsText(message.commonLabels)}`));
   if (message.alerts.length > 1) blocks.push({ type: 'divider' }, ...alertSections(message, blocks));
+  if (message.heldBack !== undefined) blocks.push(section(heldBackText(message.heldBack)));
   const buttons = message.links
     .filter((link) => link.url.length <= SLACK_RENDER_LIMITS.url)
     .slice(0, SLACK_RENDER_LIMITS.buttons)
@@ -171,6 +173,12 @@ function alertLine(alert: MessageAlert): string {
   const ended = alert.endsAtText ? ` · ended ${alert.endsAtText}` : '';
   const error = alert.error ? ` · error: ${escape(alert.error)}` : '';
   return `• ${stateName(alert.state)} ${name}: *${escape(alert.conditionText)}* · since ${alert.startsAtText}${ended}${error}`;
+}
+
+function heldBackText(held: MessageHeldBack): string {
+  const lines = [`*${escape(held.heading)}*`, ...held.lines.map((line) => `• ${escape(line)}`)];
+  if (held.more > 0) lines.push(`… and ${held.more} more`);
+  return lines.join('\n');
 }
 
 function labelsText(labels: readonly LabelPair[]): string {

@@ -165,6 +165,17 @@ function card(message: ChannelMessage, budget: Budget): AdaptiveCard {
       });
     }
   }
+  if (message.heldBack !== undefined) {
+    const held = message.heldBack;
+    const shown = held.lines.slice(0, budget.alerts);
+    const more = held.more + held.lines.length - shown.length;
+    body.push({ type: 'TextBlock', text: text(held.heading), wrap: true, weight: 'Bolder', spacing: 'Medium' });
+    body.push({
+      type: 'TextBlock',
+      text: [...shown.map((line) => `- ${text(line)}`), ...(more > 0 ? [`- … and ${more} more`] : [])].join('\n'),
+      wrap: true,
+    });
+  }
   body.push({
     type: 'TextBlock',
     text: escapeMarkdown(

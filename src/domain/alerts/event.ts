@@ -59,6 +59,26 @@ export interface AlertEvent {
   readonly escalation?: { readonly tier: number; readonly channels: readonly string[] };
   /** Channels told by escalation that must hear this too (the resolved, the acknowledgement). */
   readonly alsoNotify?: readonly string[];
+  /**
+   * On a parent rule's firing (and reminders, escalation): the children held back at its site
+   * (`depends_on`) at that moment. On its resolved: those still alerting, released to page now.
+   */
+  readonly heldBack?: HeldBack;
+}
+
+/** Child alerts held back by a firing parent: how many, and the oldest of them by name. */
+export interface HeldBack {
+  readonly count: number;
+  readonly alerts: readonly HeldBackAlert[];
+}
+
+export interface HeldBackAlert {
+  readonly rule: { readonly id: string; readonly name: string; readonly severity: Severity };
+  readonly state: 'firing' | 'nodata' | 'error';
+  /** The child's labels, `site` left out (it is the parent's). */
+  readonly labels: Labels;
+  /** ISO 8601 UTC: when the child's problem began. */
+  readonly startsAt: string;
 }
 
 /** SNS message attributes / bus routing keys derived from an event. */

@@ -108,6 +108,7 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     if (byFingerprint === undefined) statesByRule.set(state.ruleId, (byFingerprint = new Map()));
     byFingerprint.set(state.fingerprint, state);
   }
+  const parents = new Set(input.rules.flatMap((rule) => rule.dependsOn ?? []));
   const context: CycleContext = {
     now: input.now,
     evaluatedAt: new Date(input.now).toISOString(),
@@ -115,11 +116,14 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     maintenanceWindows: input.maintenanceWindows ?? [],
     acks: input.acks ?? new Map(),
     escalationFor: input.escalationFor,
-    parentsFiring: input.parentsFiring ?? new Set(),
+    // A parent that starts firing in this cycle holds back its children in this same cycle: a WAN
+    // link and the services behind it usually fail together, and the children must not page first.
+    parentsFiring: new Set(input.parentsFiring),
+    parents,
     output,
   };
 
-  for (const rule of input.rules) {
+  for (const rule of parents.size === 0 ? input.rules : parentsFirst(input.rules)) {
     const known = statesByRule.get(rule.id);
     const fetchError = input.fetchErrors?.get(rule.id) ?? input.fetchError;
     const errorVerdict: Verdict | undefined =
@@ -185,8 +189,33 @@ interface CycleContext {
   readonly maintenanceWindows: readonly MaintenanceWindow[];
   readonly acks: ReadonlyMap<string, ActiveAck>;
   readonly escalationFor?: ((event: AlertEvent) => EscalationPlan | undefined) | undefined;
-  readonly parentsFiring: ReadonlySet<string>;
+  /** Grows as parent instances are found firing in this cycle (never shrinks: release waits a cycle). */
+  readonly parentsFiring: Set<string>;
+  /** Rule ids some rule of this evaluation depends on. */
+  readonly parents?: ReadonlySet<string>;
   readonly output: EvaluationOutput;
+}
+
+/**
+ * The rules with every parent before its children (a stable order otherwise), so children see
+ * the parents' states of this cycle. Dependency cycles keep their given order.
+ */
+function parentsFirst(rules: readonly RuleDefinition[]): RuleDefinition[] {
+  const byId = new Map(rules.map((rule) => [rule.id, rule]));
+  const ordered: RuleDefinition[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (rule: RuleDefinition): void => {
+    if (state.has(rule.id)) return;
+    state.set(rule.id, 'visiting');
+    for (const parent of rule.dependsOn ?? []) {
+      const parentRule = byId.get(parent);
+      if (parentRule !== undefined) visit(parentRule);
+    }
+    state.set(rule.id, 'done');
+    ordered.push(rule);
+  };
+  for (const rule of rules) visit(rule);
+  return ordered;
 }
 
 /** Whether it is too early after the start to judge a lack of data for this rule. */
@@ -356,6 +385,10 @@ function step(
     if (plan !== undefined) escalation = { route: plan.route, since: now, tiers: 0, told: [] };
   } else if (!ackHolds(context.acks.get(instance.key), { key: instance.key, ...core }, now)) {
     escalation = escalate(context, rule, instance, parts, escalation);
+  }
+
+  if (core.state === 'firing' && context.parents?.has(rule.id) === true) {
+    context.parentsFiring.add(`${rule.id}|${instance.site}`);
   }
 
   if (core.state === 'ok' && notifiedState === 'ok') {
