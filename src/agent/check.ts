@@ -4,7 +4,9 @@ import type { Labels } from '../domain/labels.js';
 import type { Clock } from '../domain/ports.js';
 import type { ProbeOutcome } from '../domain/probe-result.js';
 import { displayTarget } from '../domain/probe-result.js';
+import { agentProbeDefinitions } from '../domain/agent/agent-probes.js';
 import { proberFor } from '../probes/registry.js';
+import { runProbe } from '../services/run-probe.js';
 import type { ProbeKindName } from '../probes/settings.js';
 import type { EventsOutcome, EventsSource } from './logdrop/events-client.js';
 import { logDropPathProblem } from './logdrop/log-file.js';
@@ -53,8 +55,6 @@ export interface AgentCheckReport {
   readonly logDrop?: LogDropCheck;
 }
 
-const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
-
 /**
  * `pflow agent check`: every target of every job scraped once and every probe run once, all at
  * the same time (each bounded by its own timeout), nothing buffered and nothing sent.
@@ -70,11 +70,11 @@ export async function runAgentCheck(
       return { job: job.job_name, results, dropped: set.dropped, problems: set.problems };
     }),
   );
+  // Run as the agent runs them (its defaults, runProbe's guard), only once and kept here.
+  const definitions = agentProbeDefinitions('check', input.probes);
   const probes = Promise.all(
-    input.probes.map(async (probe): Promise<ProbeCheck> => {
-      const outcome = await proberFor(probe.kind as ProbeKindName)(probe.target, probe[probe.kind], {
-        timeoutMs: probe.timeout ?? DEFAULT_PROBE_TIMEOUT_MS,
-      });
+    input.probes.map(async (probe, index): Promise<ProbeCheck> => {
+      const outcome = await runProbe(definitions[index]!, proberFor(probe.kind as ProbeKindName), deps.clock);
       return { probe, outcome };
     }),
   );
