@@ -12,6 +12,7 @@ import { ENV, METRICS, SERVICES } from '../lambdas/shared/environment.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import type { Notifications } from './notifications.js';
 import type { Operations } from './operations.js';
+import type { ReportSlot } from './reports.js';
 import type { RuleCycle } from './rules.js';
 
 export interface MetaMonitoringProps {
@@ -19,6 +20,8 @@ export interface MetaMonitoringProps {
   readonly notifications: Notifications;
   readonly operations: Operations;
   readonly ruleCycles: readonly RuleCycle[];
+  /** Each (report, site) the report function publishes daily. */
+  readonly reportSlots?: readonly ReportSlot[];
 }
 
 /**
@@ -88,7 +91,11 @@ export class MetaMonitoring extends Construct {
         `Notifications to channel ${pipeline.channel.id} reached its dead-letter queue (pflow-delivery-failed)`,
       );
     });
-    alarm('FailedSchedules', depth(operations.failedSchedules), 'Scheduled probe or rule invocations were given up');
+    alarm(
+      'FailedSchedules',
+      depth(operations.failedSchedules),
+      'Scheduled probe, rule or report invocations were given up',
+    );
     alarm('FailedInvocations', depth(operations.failedInvocations), 'Asynchronous invocations failed every attempt');
     const group = operations.scheduleGroup;
     alarm(
@@ -141,6 +148,28 @@ export class MetaMonitoring extends Construct {
         `Rule group ${groupName}: metric store queries failed in 3 cycles in a row; its rules are applying their on_error policy`,
         // One failed cycle is a blip the next retry covers; three in a row is an outage.
         { evaluationPeriods: 3 },
+      );
+    });
+
+    (props.reportSlots ?? []).forEach((slot, index) => {
+      const metric = new Metric({
+        namespace: METRICS.namespace,
+        metricName: METRICS.reportPublished,
+        dimensionsMap: { service: SERVICES.report, report: slot.report, site: slot.site },
+        period: Duration.days(1),
+        statistic: 'Sum',
+      });
+      // Two days of nothing, not one: today's period has no datapoint until the morning's report,
+      // so a one-period alarm would go off every night; two consecutive empty days mean one was missed.
+      alarm(
+        `ReportNotPublished${index}`,
+        metric,
+        `Daily report ${slot.report} for site ${slot.site} was not published for a day`,
+        {
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+          treatMissingData: TreatMissingData.BREACHING,
+        },
       );
     });
   }

@@ -84,7 +84,7 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
   }
 
   // Scheduler's role must invoke the function's versions too (CDK LambdaInvoke).
-  for (const fn of [stack.probes.fn, stack.rules.fn]) {
+  for (const fn of [stack.probes.fn, stack.rules.fn, ...(stack.reports ? [stack.reports.fn] : [])]) {
     ack(
       stack,
       `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,

@@ -10,6 +10,7 @@ import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
 import { Operations } from './operations.js';
 import { Probes } from './probes.js';
+import { Reports } from './reports.js';
 import { Rules } from './rules.js';
 import { Secrets } from './secrets.js';
 import { Storage } from './storage.js';
@@ -36,6 +37,8 @@ export class PerformanceFlowStack extends Stack {
   readonly probes: Probes;
   readonly rules: Rules;
   readonly metaMonitoring: MetaMonitoring;
+  /** Present when the config has daily reports (`reports:`). */
+  readonly reports?: Reports;
   /** Present when the config has a `grafana:` section. */
   readonly grafana?: Grafana;
   /** The agents' ingest API: only when a probe runs on an agent (`runs_on: agent:<id>`). */
@@ -66,11 +69,15 @@ export class PerformanceFlowStack extends Stack {
     };
     this.probes = new Probes(this, 'Probes', common);
     this.rules = new Rules(this, 'Rules', { ...common, storage: this.storage, notifications: this.notifications });
+    if ((props.config.reports ?? []).length > 0) {
+      this.reports = new Reports(this, 'Reports', { ...common, notifications: this.notifications });
+    }
     this.metaMonitoring = new MetaMonitoring(this, 'MetaMonitoring', {
       functions: this.functions,
       notifications: this.notifications,
       operations: this.operations,
       ruleCycles: this.rules.cycles,
+      reportSlots: this.reports?.slots ?? [],
     });
     if (agentsDeclared(props.config)) {
       this.ingestApi = new IngestApi(this, 'IngestApi', {

@@ -67,6 +67,7 @@ export const LAMBDA_ENTRIES = {
   ingestAuthorizer: 'lambdas/ingest-authorizer.ts',
   lifecycleApi: 'lambdas/lifecycle-api.ts',
   escalate: 'lambdas/escalate.ts',
+  report: 'lambdas/report.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -81,6 +82,16 @@ export interface ProbeScheduleInput extends ScheduledInput {
 export interface RuleScheduleInput extends ScheduledInput {
   readonly site: string;
   readonly group: string;
+}
+/**
+ * A report schedule: one configured report at one site, at the report's local time in the site's
+ * zone. `day` (YYYY-MM-DD, site-local) is for a run by hand; a scheduled run reports the local day
+ * before its scheduled time.
+ */
+export interface ReportScheduleInput extends ScheduledInput {
+  readonly report: string;
+  readonly site: string;
+  readonly day?: string;
 }
 
 /** The SNS message attributes every alert event carries (raw delivery to SQS keeps them; ≤10 allowed). */
@@ -122,6 +133,8 @@ export const METRICS = {
   ruleGroupCompleted: 'RuleGroupCompleted',
   /** Queries of a rule cycle that failed, dimensions {service: SERVICES.rule, group}. */
   ruleQueryFailures: 'RuleQueryFailures',
+  /** Count 1 per daily report published, in its own dimension set {service: SERVICES.report, report, site}. */
+  reportPublished: 'ReportPublished',
 } as const;
 
 export const SERVICES = {
@@ -134,4 +147,5 @@ export const SERVICES = {
   ingestAuthorizer: 'pflow-ingest-authorizer',
   lifecycleApi: 'pflow-lifecycle-api',
   escalate: 'pflow-escalate',
+  report: 'pflow-report',
 } as const;

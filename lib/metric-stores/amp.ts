@@ -120,6 +120,10 @@ export class AmpMetricStore extends Construct implements MetricStoreConstruct {
     this.grantQuery(grantee);
     this.grantRemoteWrite(grantee);
   }
+
+  grantReportReader(grantee: IGrantable): void {
+    this.grantQuery(grantee);
+  }
 }
 
 /** The registry's factory: the workspace for a deployment config. */

@@ -79,6 +79,11 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
     this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.alerts]);
   }
 
+  grantReportReader(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:Select'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);
+  }
+
   get dashboardSource(): DashboardSource {
     return { backend: 'timestream', database: this.database.ref };
   }

@@ -20,6 +20,8 @@ export interface MetricStoreConstruct {
   grantIngestWriter(grantee: IGrantable): void;
   /** The rule function: read probe results and metrics, write alert state changes. */
   grantRuleEvaluator(grantee: IGrantable): void;
+  /** The report function: read probe results and metrics (certificates, agent heartbeats), write nothing. */
+  grantReportReader(grantee: IGrantable): void;
   /** Grafana's workspace role: read what the dashboards show, nothing else. */
   grantDashboardReader(grantee: IGrantable): void;
   /** Where Grafana's data source points (the region is the stack's). */

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letters.js';
-import { parseAlertEvent } from '../delivery/queue-consumer.js';
+import { parseQueueMessage } from '../delivery/queue-consumer.js';
 import type { CliOutput } from './validate.js';
 
 export interface AwsDeadLettersOptions {
@@ -32,9 +32,14 @@ export async function runAwsDeadLetters(options: AwsDeadLettersOptions): Promise
     const letters = await queue.list();
     out.stdout(`${url}: ${letters.length} dead letter(s)\n`);
     for (const letter of letters) {
-      const event = parseAlertEvent(letter.body);
+      const parsed = parseQueueMessage(letter.channel ?? 'dead-letter', letter.body);
+      const event = typeof parsed === 'string' ? undefined : parsed.notification.events[0];
       const what =
-        typeof event === 'string' ? `malformed message (${event})` : `${event.id} [${event.rule.id} ${event.state}]`;
+        typeof parsed === 'string'
+          ? `malformed message (${parsed})`
+          : event
+            ? `${event.id} [${event.rule.id} ${event.state}]`
+            : parsed.what;
       const when = letter.sentAt !== undefined ? new Date(letter.sentAt).toISOString() : 'unknown time';
       out.stdout(
         `  ${what}\n    channel ${letter.channel ?? '(from the queue)'}, ${letter.attempts ?? '?'} attempt(s), at ${when}: ${letter.reason}\n`,

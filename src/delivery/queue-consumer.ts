@@ -1,8 +1,9 @@
 import { ALERT_EVENT_SCHEMA, type AlertEvent } from '../domain/alerts/event.js';
 import { buildNotification, deliveredKeys } from '../domain/notification/dedup.js';
-import type { DeliveryOutcome } from '../domain/notification/outcome.js';
+import type { DeliveryOutcome, Notification } from '../domain/notification/outcome.js';
 import type { NotificationLog } from '../domain/notification/ports.js';
 import type { ChannelSender, Clock, Logger } from '../domain/ports.js';
+import { isReportMessage, reportMessageNotification } from '../domain/report/message.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** A notification log that can also hand out a send to one consumer at a time (DynamoDB's does). */
@@ -57,16 +58,16 @@ export class QueueConsumer {
 
   async consume(body: string, receiveCount: number): Promise<ConsumeResult> {
     const { channel, log, clock, logger } = this.props;
-    const parsed = parseAlertEvent(body);
+    const parsed = parseQueueMessage(channel, body);
     if (typeof parsed === 'string') {
       logger.error('malformed message dead-lettered', { channel, reason: parsed });
       await this.deadLetter(body, `malformed: ${parsed}`, receiveCount);
       return 'dead-lettered';
     }
-    const notification = buildNotification(channel, [parsed]);
+    const { notification, what, about } = parsed;
     const claim = await log.claim(notification.key, channel, clock.now(), this.props.leaseMs);
     if (claim === 'delivered') return 'duplicate';
-    if (claim === 'busy') throw new RetryLater(`event ${parsed.id} is being sent by another invocation`);
+    if (claim === 'busy') throw new RetryLater(`${what} is being sent by another invocation`);
 
     let outcome: DeliveryOutcome;
     try {
@@ -83,14 +84,14 @@ export class QueueConsumer {
     await log.release(notification.key);
     const reason = outcome.detail ? `${outcome.reason}: ${outcome.detail}` : outcome.reason;
     if (outcome.status === 'permanent' || receiveCount >= this.props.maxAttempts) {
-      logger.error('notification dead-lettered', { channel, event: parsed.id, attempts: receiveCount, reason });
+      logger.error('notification dead-lettered', { channel, ...about, attempts: receiveCount, reason });
       await this.deadLetter(body, reason, receiveCount);
       return 'dead-lettered';
     }
     if (outcome.retryAfterMs) this.props.limiter.pauseFor(outcome.retryAfterMs);
     logger.warn('notification failed; the queue will retry it', {
       channel,
-      event: parsed.id,
+      ...about,
       attempts: receiveCount,
       reason,
     });
@@ -107,8 +108,36 @@ export class QueueConsumer {
   }
 }
 
-/** The event, or what is wrong with the message (never its content: it may be anything). */
-export function parseAlertEvent(body: string): AlertEvent | string {
+/**
+ * A queue message as the notification to send — an alert event, or a daily report from the report
+ * function — with how logs name it; or what is wrong with the message.
+ */
+export function parseQueueMessage(
+  channel: string,
+  body: string,
+):
+  | {
+      readonly notification: Notification;
+      /** For error messages, e.g. `event e-1`. */
+      readonly what: string;
+      /** For log fields: `{event}` or `{report}` (the notification key). */
+      readonly about: Readonly<Record<string, string>>;
+    }
+  | string {
+  const value = parseObject(body);
+  if (typeof value === 'string') return value;
+  if (isReportMessage(value)) {
+    const notification = reportMessageNotification(channel, value);
+    return typeof notification === 'string'
+      ? notification
+      : { notification, what: `report ${notification.key}`, about: { report: notification.key } };
+  }
+  const event = alertEventOf(value);
+  if (typeof event === 'string') return event;
+  return { notification: buildNotification(channel, [event]), what: `event ${event.id}`, about: { event: event.id } };
+}
+
+function parseObject(body: string): Readonly<Record<string, unknown>> | string {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -116,6 +145,16 @@ export function parseAlertEvent(body: string): AlertEvent | string {
     return `not JSON (${body.length} bytes)`;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  return value as Readonly<Record<string, unknown>>;
+}
+
+/** The event, or what is wrong with the message (never its content: it may be anything). */
+export function parseAlertEvent(body: string): AlertEvent | string {
+  const value = parseObject(body);
+  return typeof value === 'string' ? value : alertEventOf(value);
+}
+
+function alertEventOf(value: Readonly<Record<string, unknown>>): AlertEvent | string {
   const event = value as Partial<AlertEvent>;
   if (event.schema !== ALERT_EVENT_SCHEMA) return `schema is not ${ALERT_EVENT_SCHEMA}`;
   if (typeof event.id !== 'string' || event.id === '') return 'id is missing';

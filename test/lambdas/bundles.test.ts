@@ -37,6 +37,7 @@ const events: Record<string, unknown> = {
     },
     isBase64Encoded: false,
   },
+  report: { report: 'no-such-report', site: 'site-a', scheduledTime: '2026-12-02T06:00:00Z' },
 };
 
 beforeAll(async () => {
@@ -68,7 +69,7 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
     expect(stdout).toMatch(/^v24\./);
   });
 
-  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi'])(
+  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi', 'report'])(
     '%s loads and its handler runs',
     async (name) => {
       const bundle = built.find((b) => b.name === name)!;
@@ -103,6 +104,7 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
         metaAlarm: /^RESULT \{"published":0,"ignored":1\}$/m,
         escalate: /^ERROR escalate input must be \{scheduledTime\?\}.*site.*$/m,
         lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
+        report: /^ERROR report "no-such-report" is not in the config$/m,
       };
       expect(stdout).toMatch(expected[name]!);
     },

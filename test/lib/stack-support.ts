@@ -22,6 +22,20 @@ export function timestreamExample(memoryRetention = '24h', magneticRetention = '
   );
 }
 
+/** A config text (the example by default) with two daily reports: one for every site, one for the lab at 06:30 in its own zone. */
+export function withReports(text: string = readFileSync(AWS_EXAMPLE, 'utf8')): string {
+  return `${text.replace(/^(\s+- id: st-anna-lab\n)/m, '$1    timezone: America/New_York\n')}
+reports:
+  - id: morning
+    at: '07:00'
+    channels: [oncall-email, ops-slack]
+  - id: lab-early
+    at: '06:30'
+    sites: [st-anna-lab]
+    channels: [ops-slack]
+`;
+}
+
 /** The stack for a config text, with stub code (no bundling: synth stays offline and fast). */
 export function stackFor(text: string = readFileSync(AWS_EXAMPLE, 'utf8'), retainOnDelete = true) {
   const deployment = parseConfigForDeployment(text, 'test.yaml');

@@ -32,6 +32,8 @@ export const ASSUMPTION_KEYS = [
   'ingestMemoryMb',
   'ingestSeconds',
   'authorizerMemoryMb',
+  'reportMemoryMb',
+  'reportSeconds',
   'authorizerSeconds',
   'authorizerCacheSeconds',
   'alertEventsPerMonth',
@@ -121,6 +123,13 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   deliverMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/notifications.ts' },
   deliverSeconds: { value: 1, unit: 's', basis: 'assumed', why: 'one notification: log claim, send, log record' },
   metaAlarmMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/meta-monitoring.ts' },
+  reportMemoryMb: { value: 1024, unit: 'MB', basis: 'stack', why: 'lib/reports.ts' },
+  reportSeconds: {
+    value: 30,
+    unit: 's',
+    basis: 'assumed',
+    why: "one daily report: a week of every probe's results at the site read from the metric store and summed",
+  },
   ingestMemoryMb: {
     value: 512,
     unit: 'MB',

@@ -63,6 +63,8 @@ export interface UsageSummary {
   readonly ruleCycles: number;
   readonly rules: number;
   readonly channels: number;
+  /** Daily report schedules (report × site). */
+  readonly reports: number;
   readonly alertEventsPerMonth: number;
   readonly secrets: number;
 }
@@ -87,8 +89,9 @@ export function estimateCost(
   const probeResults = usage.cloudProbeRunsPerMonth + usage.agentProbeRunsPerMonth;
   const events = a('alertEventsPerMonth');
   const channels = usage.channels.length;
-  /** Upper bound: every event reaches every channel (routes usually send fewer). */
-  const deliveries = events * channels;
+  const reportRuns = sum(usage.reports.map((r) => r.runsPerMonth));
+  /** Upper bound: every event reaches every channel (routes usually send fewer); each report its channels. */
+  const deliveries = events * channels + sum(usage.reports.map((r) => r.runsPerMonth * r.channels));
   const probeInvocations = sum(usage.probeSchedules.map((s) => s.invocationsPerMonth));
   const ruleInvocations = sum(usage.ruleCycles.map((c) => c.invocationsPerMonth));
   const authorizerCalls = agents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
@@ -119,6 +122,11 @@ export function estimateCost(
       gbSeconds: a('alarmStateChangesPerMonth') * 1 * (a('metaAlarmMemoryMb') / 1024),
     },
     {
+      name: 'report',
+      invocations: reportRuns,
+      gbSeconds: reportRuns * a('reportSeconds') * (a('reportMemoryMb') / 1024),
+    },
+    {
       name: 'ingest',
       invocations: agentPushes,
       gbSeconds: agentPushes * a('ingestSeconds') * (a('ingestMemoryMb') / 1024),
@@ -138,8 +146,9 @@ export function estimateCost(
     item('lambda.arm64.duration', sum(functions.map((fn) => fn.gbSeconds)), `GB-s: ${perFunction('gbSeconds')}`),
     item(
       'scheduler.invocations',
-      probeInvocations + ruleInvocations,
-      `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)`,
+      probeInvocations + ruleInvocations + reportRuns,
+      `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)` +
+        (usage.reports.length > 0 ? `, ${usage.reports.length} daily report schedules (report × site)` : ''),
     ),
   ];
 
@@ -149,8 +158,9 @@ export function estimateCost(
   common.push(
     item(
       'sns.publish',
-      events * (1 + snsChannels) + 2 * alarmChanges,
-      'alert events (and again to each sns channel topic), each alarm state change twice (alarm topic, then as an event)',
+      events * (1 + snsChannels) + 2 * alarmChanges + reportRuns,
+      'alert events (and again to each sns channel topic), each alarm state change twice (alarm topic, then as an event)' +
+        (reportRuns > 0 ? ', one message per daily report' : ''),
     ),
   );
   if (snsChannels > 0) {
@@ -215,14 +225,21 @@ export function estimateCost(
   const grafanaProvisioner = config.grafana ? 1 : 0;
   const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels + grafanaProvisioner;
   const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
-  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups;
+  const reportSlots = usage.reports.length;
+  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups + reportSlots;
   const customMetrics =
-    (probeInvocations > 0 ? 4 : 0) + 5 * groups + usage.ruleCycles.length + 4 * channels + (agents > 0 ? 2 : 0);
+    (probeInvocations > 0 ? 4 : 0) +
+    5 * groups +
+    usage.ruleCycles.length +
+    4 * channels +
+    (agents > 0 ? 2 : 0) +
+    (reportSlots > 0 ? 2 + reportSlots : 0);
   common.push(
     item(
       'cloudwatch.alarm',
       alarms,
-      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${groups} rule-query-failure alarms`,
+      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${groups} rule-query-failure alarms` +
+        (reportSlots > 0 ? `, ${reportSlots} report-not-published alarms` : ''),
     ),
     item(
       'cloudwatch.metric',
@@ -281,7 +298,11 @@ export function estimateCost(
       60,
       Math.max(a('timestreamMinimumBilledSeconds'), queriesPerActiveMinute * a('timestreamQuerySeconds')),
     );
-    const tcuHours = (activeMinutes * a('timestreamMinimumTcu') * busySeconds) / 3600;
+    // A report's week-long reads keep the minimum TCUs busy for its run, at least the billed minimum.
+    const reportTcuHours =
+      (reportRuns * a('timestreamMinimumTcu') * Math.max(a('timestreamMinimumBilledSeconds'), a('reportSeconds'))) /
+      3600;
+    const tcuHours = (activeMinutes * a('timestreamMinimumTcu') * busySeconds) / 3600 + reportTcuHours;
     return [
       item(
         'timestream.writes',
@@ -301,7 +322,10 @@ export function estimateCost(
       item(
         'timestream.query',
         tcuHours,
-        `${formatCount(queries)} queries (one per table per cycle); ${a('timestreamMinimumTcu')} TCUs for ${busySeconds} s in each of ${formatCount(activeMinutes)} minutes`,
+        `${formatCount(queries)} queries (one per table per cycle); ${a('timestreamMinimumTcu')} TCUs for ${busySeconds} s in each of ${formatCount(activeMinutes)} minutes` +
+          (reportRuns > 0
+            ? `; ${formatCount(reportRuns)} daily reports for ${Math.max(a('timestreamMinimumBilledSeconds'), a('reportSeconds'))} s each`
+            : ''),
       ),
     ];
   }
@@ -328,6 +352,15 @@ export function estimateCost(
         return perCycle * cycle.invocationsPerMonth;
       }),
     );
+    const WEEK_MS = 7 * 86_400_000;
+    // A report reads success and duration over the week and the certificate over the day, per probe.
+    const reportQsp = sum(
+      usage.reports.map(
+        (r) =>
+          r.runsPerMonth *
+          sum(r.probeIntervalsMs.map((ms) => 2 * Math.ceil(WEEK_MS / ms) + Math.ceil(WEEK_MS / 7 / ms))),
+      ),
+    );
     return [
       item(
         'amp.ingest',
@@ -341,8 +374,9 @@ export function estimateCost(
       ),
       item(
         'amp.query',
-        qsp,
-        'upper bound: each cycle query reads every series of its table at the site over the longest window',
+        qsp + reportQsp,
+        'upper bound: each cycle query reads every series of its table at the site over the longest window' +
+          (reportQsp > 0 ? '; each daily report a week of its probes’ results' : ''),
       ),
     ];
   }
@@ -397,6 +431,7 @@ function summarise(
     ruleCycles: usage.ruleCycles.length,
     rules: sum(usage.ruleCycles.map((c) => c.rules)),
     channels: usage.channels.length,
+    reports: usage.reports.length,
     alertEventsPerMonth: volumes.events,
     secrets: usage.secrets,
   };

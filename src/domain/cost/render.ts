@@ -56,6 +56,7 @@ export function renderCostText(
     `Usage: ${plural(u.sites, 'site')}; ${plural(u.cloudProbes, 'cloud probe')} in ${plural(u.probeSchedules, 'schedule')} (${count(u.cloudProbeRunsPerMonth)} runs); ` +
       `${plural(u.agents, 'agent')} (${count(u.agentPushesPerMonth)} pushes, ${count(u.metricSamplesPerMonth)} samples); ` +
       `${plural(u.rules, 'rule')} in ${plural(u.ruleCycles, 'rule schedule')}; ${plural(u.channels, 'channel')}; ` +
+      (u.reports > 0 ? `${plural(u.reports, 'daily report')}; ` : '') +
       `${count(u.alertEventsPerMonth)} alert events (assumed); ${plural(u.secrets, 'secret')}.`,
   );
   lines.push('');

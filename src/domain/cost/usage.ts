@@ -16,6 +16,8 @@ export interface DeploymentUsage {
   /** One schedule each: a rule group at a site. */
   readonly ruleCycles: readonly RuleCycleUsage[];
   readonly channels: readonly { readonly id: string; readonly kind: string; readonly s3: boolean }[];
+  /** One schedule and one report-function run a day each: a daily report at a site. */
+  readonly reports: readonly ReportUsage[];
   readonly secrets: number;
   readonly backend: MetricsBackend;
   readonly timestreamMemoryRetentionMs: number;
@@ -45,6 +47,15 @@ export interface RuleCycleUsage {
   readonly invocationsPerMonth: number;
   /** Tables the cycle queries (one query each), with the longest window a rule reads from it. */
   readonly tables: readonly { readonly table: 'probes' | 'metrics'; readonly windowMs: number }[];
+}
+
+export interface ReportUsage {
+  readonly report: string;
+  readonly site: string;
+  readonly channels: number;
+  readonly runsPerMonth: number;
+  /** The site's probes' intervals: the report reads a week of each one's results. */
+  readonly probeIntervalsMs: readonly number[];
 }
 
 const MINUTE_MS = 60_000;
@@ -107,6 +118,16 @@ export function deploymentUsage(
     }),
   );
 
+  const reports = (config.reports ?? []).flatMap((report) =>
+    report.sites.map((site) => ({
+      report: report.id,
+      site,
+      channels: report.channels.length,
+      runsPerMonth: minutesPerMonth / (24 * 60),
+      probeIntervalsMs: config.probes.filter((probe) => probe.site === site).map((probe) => probe.intervalMs),
+    })),
+  );
+
   const metrics = config.storage.metrics;
   return {
     minutesPerMonth,
@@ -123,6 +144,7 @@ export function deploymentUsage(
       kind: channel.kind,
       s3: channel.kind === 'logdrop' && (channel.settings as { target?: string }).target === 's3',
     })),
+    reports,
     secrets: secretNames.length,
     backend: metrics.backend,
     timestreamMemoryRetentionMs: metrics.timestream.memoryRetentionMs,

@@ -6,7 +6,7 @@ import { DEFAULT_ASSUMPTIONS, type AssumptionKey } from '../../../src/domain/cos
 import { estimateCost, type CostEstimate } from '../../../src/domain/cost/estimate.js';
 import { SERVICES } from '../../../lambdas/shared/environment.js';
 import type { PriceId } from '../../../src/domain/cost/prices.js';
-import { AWS_EXAMPLE, resourcesOf, stackFor } from '../../lib/stack-support.js';
+import { AWS_EXAMPLE, resourcesOf, stackFor, withReports } from '../../lib/stack-support.js';
 
 const REFERENCE = readFileSync(join(import.meta.dirname, '../../../config/reference-site.yaml'), 'utf8');
 
@@ -53,8 +53,22 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
   });
 
+  it('the same with daily reports: their schedules, function and report-not-published alarms', () => {
+    const text = withReports();
+    const deployment = parseConfigForDeployment(text, 'aws-example.yaml');
+    const estimate = estimateCost(deployment.config, deployment.secretNames);
+    const { template } = stackFor(text);
+    const count = (type: string) => resourcesOf(template, type).length;
+
+    expect(estimate.usage.reports).toBe(3);
+    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles + estimate.usage.reports).toBe(
+      count('AWS::Scheduler::Schedule'),
+    );
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
+  });
+
   it('prices each function at the memory the stack gives it', () => {
-    const { template } = stackFor(readFileSync(AWS_EXAMPLE, 'utf8'));
+    const { template } = stackFor(withReports());
     const memory: Partial<Record<AssumptionKey, keyof typeof SERVICES>> = {
       probeMemoryMb: 'probe',
       ruleMemoryMb: 'rule',
@@ -62,6 +76,7 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
       metaAlarmMemoryMb: 'metaAlarm',
       ingestMemoryMb: 'ingest',
       authorizerMemoryMb: 'ingestAuthorizer',
+      reportMemoryMb: 'report',
     };
     for (const [key, name] of Object.entries(memory) as [AssumptionKey, keyof typeof SERVICES][]) {
       const sizes = new Set(
