@@ -4,7 +4,11 @@ import { createEmailSender } from '../../../src/channels/email/email.js';
 import { emailSettingsSchema } from '../../../src/channels/email/settings.js';
 import { closedPort } from '../../support/closed-port.js';
 import { startSmtpServer, type SmtpTestServer } from '../../support/smtp-server.js';
-import { firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
+import { composeMime, outgoingMail } from '../../../src/channels/email/mail.js';
+import { renderEmail } from '../../../src/channels/email/render.js';
+import type { AlertEvent } from '../../../src/domain/alerts/event.js';
+import type { Notification } from '../../../src/domain/notification/outcome.js';
+import { alertEvent, firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
 import { captureLogger, contractDeps, describeChannelContract, type CapturedLogger } from '../contract.js';
 
 const PASSWORD = 'correct-horse-battery-staple-42';
@@ -95,9 +99,54 @@ describe('email over SMTP: delivery', () => {
     await sender.send(resolvedNotification);
 
     const [first, again, other] = smtp.messages.map((mail) => mail.parsed.messageId);
-    expect(first).toMatch(/^<[0-9a-f]{32}@hospital\.example>$/);
+    expect(first).toMatch(/^<[0-9a-f]{32}\.alert@hospital\.example>$/);
     expect(again).toBe(first);
     expect(other).not.toBe(first);
+  });
+
+  it('threads an alert’s messages in one channel under its first: reminder, escalation, ack update, resolved', async () => {
+    smtp = await startSmtpServer();
+    const sender = emailSender({ port: smtp.port });
+    const firing = firingNotification.events[0]!;
+    const follow = (key: string, overrides: Partial<AlertEvent>): Notification => ({
+      key,
+      channel: firingNotification.channel,
+      events: [alertEvent({ ...overrides, id: `${firing.id}/${key}` })],
+    });
+    await sender.send(firingNotification);
+    await sender.send(follow('repeat', { repeat: true }));
+    await sender.send(follow('escalate-1', { escalation: { tier: 1, channels: ['oncall-mail'] } }));
+    await sender.send(follow('ack', { acknowledgement: { by: 'Ana', reason: 'on it', at: firing.evaluatedAt } }));
+    await sender.send(resolvedNotification);
+    // A group of several alerts, and the same alert's next problem, start threads of their own.
+    await sender.send(groupedNotification);
+    await sender.send(follow('next', { startsAt: '2026-03-02T10:00:00.000Z' }));
+
+    const [opening, ...rest] = smtp.messages.map((mail) => mail.parsed);
+    const root = opening!.messageId!;
+    expect(root).toMatch(/^<[0-9a-f]{32}\.alert@hospital\.example>$/);
+    expect(opening!.inReplyTo).toBeUndefined();
+    const replies = rest.slice(0, 4);
+    expect(replies.map((mail) => [mail.inReplyTo, mail.references])).toEqual(Array(4).fill([root, root]));
+    expect(new Set(replies.map((mail) => mail.messageId)).size).toBe(4);
+    expect(replies.map((mail) => mail.messageId)).not.toContain(root);
+    const [group, next] = rest.slice(4);
+    expect(group!.inReplyTo).toBeUndefined();
+    expect(next!.inReplyTo).toBeUndefined();
+    expect(next!.messageId).toMatch(/\.alert@/);
+    expect(next!.messageId).not.toBe(root);
+  });
+
+  it('another email channel threads the same alert on its own; SES gets the same headers in its MIME', async () => {
+    const rendered = renderEmail(resolvedNotification);
+    const addresses = { from: 'alerts@hospital.example', to: ['a@hospital.example'], cc: [] };
+    const here = outgoingMail(resolvedNotification, rendered, addresses);
+    const there = outgoingMail({ ...resolvedNotification, channel: 'it-mail' }, rendered, addresses);
+    expect(here.inReplyTo).toMatch(/\.alert@hospital\.example>$/);
+    expect(there.inReplyTo).not.toBe(here.inReplyTo);
+    const mime = (await composeMime(here)).toString();
+    expect(mime).toContain(`In-Reply-To: ${here.inReplyTo}`);
+    expect(mime).toContain(`References: ${here.inReplyTo}`);
   });
 
   it('marks a critical firing alert as high priority, a resolved one as normal', async () => {
