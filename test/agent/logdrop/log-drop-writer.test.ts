@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,6 +292,38 @@ describe('the log drop writer', () => {
     expect(existsSync(join(dir, 'missing'))).toBe(false);
     expect(existsSync(join(dir, 'logdrop-state.json'))).toBe(false);
   });
+});
+
+describe('a full disk under log_drop.path', () => {
+  // A 64 KiB tmpfs is a real full disk; mounting needs root, as in the buffer's fault tests.
+  const mountPoint = mkdtempSync(join(tmpdir(), 'pflow-logdrop-fulldisk-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)(
+    'a write that does not fit is cut back, retried, and then every event is written once',
+    async () => {
+      const path = join(mountPoint, 'alerts.jsonl');
+      const events = await ingest.addEvents(40);
+      // One 4 KiB page left: the first page of events (10 lines, ~6 KiB) is written in part, then ENOSPC.
+      const filler = join(mountPoint, 'filler');
+      writeFileSync(filler, Buffer.alloc(60 * 1024));
+      const logger = captureLogger();
+      const writer = open({ path }, logger);
+      expect(await writer.pollOnce()).toBe('failed');
+      expect(logger.text()).toMatch(/log_drop\.path .*alerts\.jsonl: ENOSPC/);
+      // Nothing half written: the partial write was cut back.
+      expect(readFileSync(path, 'utf8')).toBe('');
+      expect(writer.failing).toBe(true);
+      rmSync(filler);
+      await drain(writer);
+      expect(ids(path)).toEqual(events);
+      expect(writer.failing).toBe(false);
+    },
+  );
 });
 
 describe('the agent with a log_drop: section', () => {
