@@ -3,12 +3,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoBatchLedger } from '../src/adapters/aws/dynamodb-batch-ledger.js';
+import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
 import { S3LogDropReader } from '../src/channels/logdrop/s3-reader.js';
 import type { LogDropSettings } from '../src/channels/logdrop/settings.js';
+import { RegistryIndex } from '../src/domain/assets/registry.js';
 import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.js';
 import { readEvents } from '../src/ingest/events.js';
 import { IngestService, type IngestAnswer } from '../src/ingest/ingest-service.js';
-import type { AlertEventFeed, BatchLedger } from '../src/ingest/ports.js';
+import type { AlertEventFeed, BatchLedger, IngestSink } from '../src/ingest/ports.js';
 import type { IngestAuthorizerContext } from './ingest-authorizer.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
@@ -23,6 +25,8 @@ export interface IngestHandlerOptions {
   readonly store?: MetricStore;
   readonly ledger?: BatchLedger;
   readonly events?: AlertEventFeed;
+  /** Where tag events go; by default the table PFLOW_TAG_LOCATION_TABLE names, when it is set. */
+  readonly tagLocations?: DynamoTagLocations;
 }
 
 /**
@@ -50,7 +54,7 @@ export function createIngestHandler(options: IngestHandlerOptions = {}) {
           ledger:
             options.ledger ??
             new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
-          sink: options.store ?? metricStoreFromEnv(env, { logger: obs.port }),
+          sink: await sinkFor(base, env, options),
           clock,
           logger: obs.port,
         });
@@ -79,6 +83,43 @@ export function createIngestHandler(options: IngestHandlerOptions = {}) {
         return reply({ status: 404, body: { error: `no such route: ${event.routeKey}` } });
     }
   });
+}
+
+/**
+ * The metric store, and the tag location table when the stack made one (the config has `assets:`):
+ * without it the sink has no writeTagEvents and a batch with tag events is refused, as before.
+ */
+async function sinkFor(
+  base: ReturnType<typeof handlerBase>,
+  env: NodeJS.ProcessEnv,
+  options: IngestHandlerOptions,
+): Promise<IngestSink> {
+  const store = options.store ?? metricStoreFromEnv(env, { logger: base.obs.port });
+  const sink: IngestSink = {
+    writeMetricSamples: (samples) => store.writeMetricSamples(samples),
+    writeProbeResults: (results) => store.writeProbeResults(results),
+  };
+  let locations = options.tagLocations;
+  const table = env[ENV.tagLocationTable];
+  if (locations === undefined && table !== undefined && table !== '') {
+    const { config } = await base.config();
+    if (config.assets === undefined) {
+      throw new Error(`${ENV.tagLocationTable} is set but the config has no assets: section`);
+    }
+    // Zones (and their x/y areas) come from the config: CSV imports add assets, never zones.
+    const index = new RegistryIndex(config.assets.registry);
+    locations = new DynamoTagLocations(new DynamoDBClient({}), table, () => index, config.assets.settings.minDwellMs);
+  }
+  if (locations === undefined) return sink;
+  const tags = locations;
+  return {
+    ...sink,
+    writeTagEvents: async (site, events) => {
+      const report = await tags.apply(site, events);
+      base.obs.metrics.addMetric('TagLocationsWritten', MetricUnit.Count, report.written);
+      if (report.retried > 0) base.obs.metrics.addMetric('TagLocationRetries', MetricUnit.Count, report.retried);
+    },
+  };
 }
 
 /** The stack's log-drop bucket, with the key prefix of the config's S3 log drop channel. */

@@ -102,7 +102,13 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
   }
 
   const ingestTables = stack.ingestApi ? [stack.ingestApi.tokenTable, stack.ingestApi.batchTable] : [];
-  for (const table of [stack.storage.alertStateTable, stack.storage.notificationLogTable, ...ingestTables]) {
+  const tagTables = stack.tagLocations ? [stack.tagLocations.table] : [];
+  for (const table of [
+    stack.storage.alertStateTable,
+    stack.storage.notificationLogTable,
+    ...ingestTables,
+    ...tagTables,
+  ]) {
     ack(
       table,
       'HIPAA.Security-DynamoDBInBackupPlan',

@@ -5,6 +5,7 @@ import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
 import { agentsDeclared, IngestApi } from './ingest-api.js';
+import { TagLocations } from './tag-locations.js';
 import { MetaMonitoring } from './meta-monitoring.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
@@ -43,6 +44,7 @@ export class PerformanceFlowStack extends Stack {
   readonly grafana?: Grafana;
   /** The agents' ingest API: only when a probe runs on an agent (`runs_on: agent:<id>`). */
   readonly ingestApi?: IngestApi;
+  readonly tagLocations?: TagLocations;
 
   constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
@@ -79,7 +81,8 @@ export class PerformanceFlowStack extends Stack {
       ruleCycles: this.rules.cycles,
       reportSlots: this.reports?.slots ?? [],
     });
-    if (agentsDeclared(props.config)) {
+    // RTLS tag events reach AWS only through an agent, so an assets: section needs the ingest API too.
+    if (agentsDeclared(props.config) || props.config.assets !== undefined) {
       this.ingestApi = new IngestApi(this, 'IngestApi', {
         functions: this.functions,
         storage: this.storage,
@@ -87,6 +90,13 @@ export class PerformanceFlowStack extends Stack {
         logKey: this.operations.key,
         retainOnDelete: props.retainOnDelete ?? true,
       });
+      if (props.config.assets !== undefined) {
+        this.tagLocations = new TagLocations(this, 'TagLocations', {
+          storage: this.storage,
+          retainOnDelete: props.retainOnDelete ?? true,
+        });
+        this.tagLocations.grantIngest(this.ingestApi.fn);
+      }
     }
     for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
     // After the secrets grant: the Grafana provisioner reads no config secret.
@@ -121,6 +131,12 @@ export class PerformanceFlowStack extends Stack {
       new CfnOutput(this, 'AgentTokenTable', {
         value: this.ingestApi.tokenTable.tableName,
         description: 'pflow agent token create|revoke|list --aws --table <this>',
+      });
+    }
+    if (this.tagLocations) {
+      new CfnOutput(this, 'TagLocationTable', {
+        value: this.tagLocations.table.tableName,
+        description: 'Where every RF-ID tag is now (site, tag), written by the ingest function',
       });
     }
     new CfnOutput(this, 'LogDropBucket', { value: this.storage.logDropBucket.bucketName });

@@ -46,6 +46,8 @@ export const ENV = {
    * acknowledge.link_base_url (a custom domain) says otherwise.
    */
   ackBaseUrl: 'PFLOW_ACK_BASE_URL',
+  /** The current location of every RF-ID tag (site, tag): the ingest writes it when the config has assets. */
+  tagLocationTable: 'PFLOW_TAG_LOCATION_TABLE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -120,6 +122,7 @@ export const TABLE_KEYS = {
   notificationLog: { partitionKey: 'key', ttlAttribute: 'expiresAt' },
   agentTokens: { partitionKey: 'tokenHash' },
   ingestBatches: { partitionKey: 'site', sortKey: 'batchId', ttlAttribute: 'expiresAt' },
+  tagLocations: { partitionKey: 'site', sortKey: 'tag' },
 } as const;
 
 /**

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -9,6 +12,8 @@ import { createIngestAuthorizerHandler } from '../../lambdas/ingest-authorizer.j
 import { createIngestHandler, type IngestEvent } from '../../lambdas/ingest.js';
 import { DynamoAgentTokens } from '../../src/adapters/aws/dynamodb-agent-tokens.js';
 import { DynamoBatchLedger } from '../../src/adapters/aws/dynamodb-batch-ledger.js';
+import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
+import { RegistryIndex } from '../../src/domain/assets/registry.js';
 import { logDropObjectKey, renderJsonLines } from '../../src/channels/logdrop/render.js';
 import { S3LogDropReader } from '../../src/channels/logdrop/s3-reader.js';
 import { createToken } from '../../src/ingest/token.js';
@@ -111,6 +116,13 @@ beforeAll(async () => {
   s3 = await startS3Local({ buckets: ['pflow-logdrop'] });
   for (const [name, key] of [
     ['tokens', [{ AttributeName: 'tokenHash', KeyType: 'HASH' }]],
+    [
+      'tag-locations',
+      [
+        { AttributeName: 'site', KeyType: 'HASH' },
+        { AttributeName: 'tag', KeyType: 'RANGE' },
+      ],
+    ],
     [
       'batches',
       [
@@ -272,5 +284,113 @@ describe('ingest function (payload format 2.0)', () => {
     expect(second.body.events.map((e) => e.id)).toEqual(['site-a-2']);
     const third = await get({ after: second.body.next });
     expect(third.body).toEqual({ events: [], next: second.body.next });
+  });
+});
+
+describe('ingest function with the tag location table (config with assets:)', () => {
+  const saved = { ...process.env };
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pflow-ingest-tags-'));
+    // The document as the stack bundles it: zones with an x/y area, so the registry is the config's.
+    writeFileSync(
+      join(dir, 'pflow-config.json'),
+      JSON.stringify({
+        version: 1,
+        sites: [{ id: 'site-a' }],
+        assets: {
+          zones: [
+            { id: 'store-3', site: 'site-a', floor: '3', kind: 'storage' },
+            { id: 'room-301', site: 'site-a', floor: '3', kind: 'clinical', area: { x1: 0, y1: 0, x2: 10, y2: 10 } },
+          ],
+          items: [{ id: 'pump-1', site: 'site-a', tag: 'T-1', type: 'infusion-pump' }],
+        },
+      }),
+    );
+    // The SDK client the handler makes itself reads its endpoint and credentials from process.env.
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    });
+  });
+  afterAll(() => {
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION'])
+      if (!(key in saved)) delete process.env[key];
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tagBatch = (batchId: string, tagEvents: unknown[]) => ({
+    v: 1,
+    batchId,
+    agent: { id: 'lab-01', version: '0.1.0' },
+    tagEvents,
+  });
+
+  it('writes each tag’s newest location under the token’s site, and a late batch moves nothing back', async () => {
+    const ingest = createIngestHandler({
+      env: {
+        ...env,
+        LAMBDA_TASK_ROOT: dir,
+        PFLOW_CONFIG_FILE: 'pflow-config.json',
+        PFLOW_TAG_LOCATION_TABLE: 'tag-locations',
+      },
+      clock: { now: () => T0 },
+      ledger: new DynamoBatchLedger(ddb.client, 'batches', () => T0),
+    });
+    const first = await ingest(
+      ingestEvent(
+        tagBatch('t-1', [
+          { tag: 'T-1', t: T0, zone: 'store-3', battery: 90 },
+          { tag: 'T-1', t: T0 + 60_000, x: 4, y: 4, floor: '3' },
+        ]),
+      ),
+      context,
+    );
+    expect(JSON.parse(first.body!)).toEqual({
+      batchId: 't-1',
+      duplicate: false,
+      samples: 0,
+      probeResults: 0,
+      tagEvents: 2,
+    });
+    const late = await ingest(ingestEvent(tagBatch('t-2', [{ tag: 'T-1', t: T0 + 30_000, zone: 'store-3' }])), context);
+    expect(late.statusCode).toBe(200);
+    const reader = new DynamoTagLocations(
+      ddb.client,
+      'tag-locations',
+      () => new RegistryIndex({ zones: [], assets: [], parLevels: [] }),
+      0,
+    );
+    expect(await reader.get('site-a', 'T-1')).toEqual({
+      state: {
+        site: 'site-a',
+        tag: 'T-1',
+        lastSeen: T0 + 60_000,
+        zone: 'room-301',
+        since: T0 + 60_000,
+        previousZone: 'store-3',
+        previousSince: T0,
+        floor: '3',
+        battery: 90,
+        batteryAt: T0,
+      },
+      version: 1,
+    });
+    expect(timestream.commandCalls(WriteRecordsCommand)).toHaveLength(0);
+  });
+
+  it('still refuses tag events where the stack made no tag location table', async () => {
+    const ingest = createIngestHandler({
+      env,
+      clock: { now: () => T0 },
+      ledger: new DynamoBatchLedger(ddb.client, 'batches', () => T0),
+    });
+    const answer = await ingest(ingestEvent(tagBatch('t-3', [{ tag: 'T-1', t: T0, zone: 'store-3' }])), context);
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body!).problems).toEqual([
+      'tagEvents: this deployment keeps no tag events (its config has no assets: section)',
+    ]);
   });
 });

@@ -54,6 +54,8 @@ export const ASSUMPTION_KEYS = [
   'secretCacheMinutes',
   'kmsKeys',
   'kmsDataKeyReuseMinutes',
+  'rtlsTags',
+  'tagReportSeconds',
 ] as const;
 export type AssumptionKey = (typeof ASSUMPTION_KEYS)[number];
 export type CostAssumptions = Readonly<Record<AssumptionKey, Assumption>>;
@@ -252,6 +254,18 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 'minutes',
     basis: 'assumed',
     why: 'SNS, SQS and the stores ask KMS for a data key about every 5 minutes per queue, topic or store',
+  },
+  rtlsTags: {
+    value: 1_000,
+    unit: 'tags',
+    basis: 'assumed',
+    why: "RF-ID tags reporting, all sites (with assets: only); the config's assets count when they are more, CSV imports are not in the config",
+  },
+  tagReportSeconds: {
+    value: 60,
+    unit: 's',
+    basis: 'assumed',
+    why: 'how often a tag reports (moving tags more often, tags at rest less); the agent sends them in its pushes',
   },
 };
 

@@ -191,6 +191,19 @@ export function estimateCost(
       'open alert instances written each cycle (ok ones are not stored), log claim + record per delivery',
     ),
   );
+  // The tag location table (config with assets:): one conditional put per tag per agent push that
+  // carries its events (the events of one tag in one push are one put); warm functions read nothing.
+  if (config.assets !== undefined) {
+    const tags = Math.max(a('rtlsTags'), config.assets.registry.assets.length);
+    const putEverySeconds = Math.max(a('tagReportSeconds'), a('agentPushIntervalSeconds'));
+    common.push(
+      item(
+        'dynamodb.writes',
+        tags * (usage.secondsPerMonth / putEverySeconds),
+        `tag locations: ${formatCount(tags)} tags, one put each per ${putEverySeconds} s (reports every ${a('tagReportSeconds')} s, agent pushes every ${a('agentPushIntervalSeconds')} s)`,
+      ),
+    );
+  }
   const s3Channels = usage.channels.filter((channel) => channel.s3).length;
   if (s3Channels > 0) {
     common.push(item('s3.put', events * s3Channels, 'one object per event per S3 log-drop channel'));

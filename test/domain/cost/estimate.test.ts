@@ -86,6 +86,27 @@ describe('pflow cost: usage derived from the config', () => {
     expect(line(e, 'synthetics.run').quantity).toBe(0);
   });
 
+  it('a config with assets: prices the tag location puts, one per tag per push that carries its events', () => {
+    const withAssets = [
+      ...oneProbe(),
+      'assets:',
+      '  zones: [{ id: z1, site: s1, kind: storage }]',
+      '  items: [{ id: a1, site: s1, tag: T-1, type: infusion-pump }]',
+    ].join('\n');
+    const tagLine = (e: CostEstimate) => e.common.find((i) => i.basis.startsWith('tag locations'));
+    // 1,000 tags (assumed), reporting every 60 s, pushed every 60 s: 1,000 × 2,628,000 / 60 = 43.8 M puts.
+    const e = estimate(withAssets, noEvents);
+    expect(tagLine(e)).toMatchObject({ priceId: 'dynamodb.writes', quantity: 43_800_000 });
+    expect(tagLine(e)!.usd).toBeCloseTo(27.375, 10);
+    // Tags reporting every 10 s still cost one put per push; a push every 30 s doubles the puts.
+    expect(tagLine(estimate(withAssets, { ...noEvents, tagReportSeconds: 10 }))!.quantity).toBe(43_800_000);
+    expect(
+      tagLine(estimate(withAssets, { ...noEvents, tagReportSeconds: 10, agentPushIntervalSeconds: 30 }))!.quantity,
+    ).toBe(87_600_000);
+    expect(tagLine(estimate(withAssets, { ...noEvents, rtlsTags: 10 }))!.quantity).toBe(438_000);
+    expect(tagLine(estimate(oneProbe().join('\n'), noEvents))).toBeUndefined();
+  });
+
   it('a rule group queries each table once per cycle and reads each rule state once', () => {
     const yaml = [
       ...oneProbe(),

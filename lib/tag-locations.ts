@@ -1,0 +1,46 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ENV, TABLE_KEYS } from '../lambdas/shared/environment.js';
+import type { Storage } from './storage.js';
+
+export interface TagLocationsProps {
+  readonly storage: Storage;
+  readonly retainOnDelete: boolean;
+}
+
+/**
+ * Where every RF-ID tag is now (issue 11), when the config has an `assets:` section: one DynamoDB
+ * item per site and tag, written by the ingest function with conditional puts
+ * (src/adapters/aws/dynamodb-tag-locations.ts). Encrypted with the stack's table key, point-in-time
+ * recovery on: it is the answer to "where is the pump", not a cache that rebuilds itself.
+ */
+export class TagLocations extends Construct {
+  readonly table: Table;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: TagLocationsProps,
+  ) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.tagLocations.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.tagLocations.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.storage.tableKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.retainOnDelete,
+      removalPolicy: props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** The ingest function: the table's name, and exactly the three calls the adapter makes. */
+  grantIngest(fn: LambdaFunction): void {
+    fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
+    this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.props.storage.tableKey.grantEncryptDecrypt(fn);
+  }
+}

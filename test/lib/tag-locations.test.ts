@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import {
+  AWS_EXAMPLE,
+  nagFindings,
+  resourcesOf,
+  stackFor,
+  statementsOfFunction,
+  timestreamExample,
+} from './stack-support.js';
+
+/** config/aws-example.yaml with a small assets: section (the example itself has none). */
+function withAssets(text: string): string {
+  return `${text}
+assets:
+  zones:
+    - { id: store-3, site: st-anna, floor: '3', kind: storage }
+  items:
+    - { id: pump-1, site: st-anna, tag: T-1, type: infusion-pump }
+`;
+}
+
+const ingestFunction = (template: ReturnType<typeof stackFor>['template']) =>
+  resourcesOf(template, 'AWS::Lambda::Function').find(([, fn]) => /Stores agent batches/.test(String(fn.Description)))!;
+
+describe('TagLocations (config with assets:)', () => {
+  const { stack, template } = stackFor(withAssets(readFileSync(AWS_EXAMPLE, 'utf8')));
+  const [tableId] = resourcesOf(template, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
+
+  it('is a table keyed by site and tag, encrypted with the table key, with point-in-time recovery, kept on delete', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'site', KeyType: 'HASH' },
+          { AttributeName: 'tag', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('lets the ingest function get, batch-get and put items of that table only, and names it in its environment', () => {
+    const [fnId, fn] = ingestFunction(template);
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env['PFLOW_TAG_LOCATION_TABLE']).toEqual({ Ref: tableId });
+    const onTable = statementsOfFunction(template, fnId).filter((s) =>
+      JSON.stringify(s.Resource).includes(`"${tableId}"`),
+    );
+    expect(onTable.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    // No other function may touch it.
+    for (const [otherId] of resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id !== fnId)) {
+      expect(JSON.stringify(statementsOfFunction(template, otherId))).not.toContain(`"${tableId}"`);
+    }
+  });
+
+  it('outputs the table name', () => {
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>)['TagLocationTable']?.Value).toEqual({
+      Ref: tableId,
+    });
+  });
+
+  it('passes cdk-nag (AMP)', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('passes cdk-nag (Timestream)', () => {
+    expect(nagFindings(stackFor(withAssets(timestreamExample())).stack)).toEqual([]);
+  });
+
+  it('brings the ingest API along even when no probe runs on an agent: tag events arrive through one', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8')
+      .replace(/runs_on: agent:lab-01/g, 'runs_on: cloud')
+      .replace(/interval: 15s # allowed: it runs on the agent/, 'interval: 1m');
+    const { template: cloudOnly } = stackFor(withAssets(text));
+    cloudOnly.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    expect(resourcesOf(cloudOnly, 'AWS::DynamoDB::Table').some(([id]) => id.startsWith('TagLocations'))).toBe(true);
+  });
+});
+
+describe('without assets:', () => {
+  it('has no tag location table and the ingest function no such variable', () => {
+    const { template } = stackFor();
+    expect(resourcesOf(template, 'AWS::DynamoDB::Table').some(([id]) => id.startsWith('TagLocations'))).toBe(false);
+    const [, fn] = ingestFunction(template);
+    expect(JSON.stringify(fn.Environment)).not.toContain('PFLOW_TAG_LOCATION_TABLE');
+  });
+});
