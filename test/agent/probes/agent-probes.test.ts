@@ -14,6 +14,7 @@ import { systemClock } from '../../../src/domain/ports.js';
 import type { ProbeOutcome } from '../../../src/domain/probe-result.js';
 import { createToken } from '../../../src/ingest/token.js';
 import { LocalRuntime } from '../../../src/runtime/local-runtime.js';
+import { SqliteStore } from '../../../src/adapters/local/sqlite-store.js';
 import { closedPort } from '../../support/closed-port.js';
 import { captureLogger } from '../../support/logger.js';
 import { ManualTime } from '../../support/manual-time.js';
@@ -169,6 +170,29 @@ describe('agent → local runtime POST /v1/ingest → pflow.db', () => {
       ]);
     } finally {
       db.close();
+    }
+    // What a rule cycle reads: the same series a probe of the runtime's own would make, plus the agent label.
+    const store = new SqliteStore({
+      database: join(root, 'data', 'pflow.db'),
+      clock: systemClock,
+      retentionMs: 86_400_000,
+    });
+    try {
+      const windows = await store.fetchWindows({
+        table: 'probes',
+        measures: ['success'],
+        since: T0,
+        until: T0 + 60_000,
+        sites: ['ward'],
+      });
+      expect(
+        windows.map((w) => [w.labels.probe, w.labels.agent, w.labels.site, w.points.map((p) => p.v)]).sort(),
+      ).toEqual([
+        ['pacs', 'ward-1', 'ward', [1]],
+        ['printer', 'ward-1', 'ward', [0]],
+      ]);
+    } finally {
+      store.close();
     }
   });
 });
