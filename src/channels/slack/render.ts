@@ -72,8 +72,20 @@ const SEVERITY_EMOJI: Record<Severity, string> = {
   info: ':information_source:',
 };
 
+/**
+ * Someone to @-mention: a Slack member id, or an on-call team whose member now has none (named
+ * in plain text instead, so the channel still sees who should act).
+ */
+export type SlackMention = { readonly user: string } | { readonly team: string; readonly name?: string };
+
+/** Member ids are checked again here: a mention is the one piece of text the renderer does not escape. */
+const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
+
 /** Pure: one notification → one incoming-webhook body, always within Slack's limits. */
-export function renderSlack(notification: Notification, options: SummariseOptions = {}): SlackPayload {
+export function renderSlack(
+  notification: Notification,
+  options: SummariseOptions & { readonly mentions?: readonly SlackMention[] } = {},
+): SlackPayload {
   const message = summarise(notification, options);
   const blocks: SlackBlock[] = [];
   const emoji = message.state === 'firing' ? SEVERITY_EMOJI[message.severity] : STATE_EMOJI[message.state];
@@ -108,11 +120,30 @@ export function renderSlack(notification: Notification, options: SummariseOption
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   blocks.push({ type: 'context', elements: [mrkdwn(escape(contextText(message)))] });
 
+  const mention = needsSomeone(notification, message) ? mentionText(options.mentions ?? []) : '';
   return {
     // The fallback is read as mrkdwn with Slack's automatic link parsing and has no `verbatim`.
-    text: truncateEscaped(escape(breakAutolinks(fallbackText(message))), SLACK_RENDER_LIMITS.fallbackText),
+    // Mentions go in it: it is the message's own text, where a mention notifies the person.
+    text: truncateEscaped(
+      `${mention}${escape(breakAutolinks(fallbackText(message)))}`,
+      SLACK_RENDER_LIMITS.fallbackText,
+    ),
     attachments: [{ color: message.colour.hex, blocks }],
   };
+}
+
+/** Resolutions and acknowledgement updates inform; only messages about a live problem page someone. */
+function needsSomeone(notification: Notification, message: ChannelMessage): boolean {
+  return message.state !== 'resolved' && !notification.events.some((event) => event.acknowledgement !== undefined);
+}
+
+function mentionText(mentions: readonly SlackMention[]): string {
+  const parts = mentions.map((mention) => {
+    if ('user' in mention) return SLACK_MEMBER_ID.test(mention.user) ? `<@${mention.user}>` : '';
+    return escape(`(on call for ${mention.team}: ${mention.name ?? 'nobody'}, no Slack member id)`);
+  });
+  const text = [...new Set(parts.filter((part) => part !== ''))].join(' ');
+  return text === '' ? '' : `${text} `;
 }
 
 function introText(message: ChannelMessage): string | undefined {

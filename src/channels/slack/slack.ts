@@ -1,9 +1,10 @@
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
 import type { HttpResponseSummary } from '../common/http-post.js';
 import { jsonPostSender } from '../common/json-post-sender.js';
-import type { ChannelFactory } from '../types.js';
+import type { ChannelDeps, ChannelFactory } from '../types.js';
+import { ONCALL_RECIPIENT } from '../../domain/lifecycle/oncall.js';
 import { renderReportSlack } from '../../domain/report/render-chat.js';
-import { renderSlack } from './render.js';
+import { renderSlack, type SlackMention } from './render.js';
 import { slackSettings, type SlackSettings } from './settings.js';
 
 /** Slack answers an error as a bare snake_case code (`invalid_payload`, `no_service`, …). */
@@ -12,11 +13,15 @@ const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
 export const createSlackSender: ChannelFactory<SlackSettings> = jsonPostSender({
   kind: 'slack',
   secretFields: slackSettings.secretFields,
-  request: (notification, _settings, deps) => ({
+  request: (notification, settings, deps) => ({
     body: JSON.stringify(
       notification.report
         ? renderReportSlack(notification.report)
-        : renderSlack(notification, { timezoneFor: deps.timezoneFor, ackLinkFor: deps.ackLinkFor }),
+        : renderSlack(notification, {
+            timezoneFor: deps.timezoneFor,
+            ackLinkFor: deps.ackLinkFor,
+            ...(settings.mention !== undefined && { mentions: mentionsFor(settings.mention, deps) }),
+          }),
     ),
   }),
   interpret: interpretSlackResponse,
@@ -38,4 +43,19 @@ export function interpretSlackResponse(response: HttpResponseSummary): DeliveryO
       return { status: 'permanent', reason: body, detail: `HTTP ${response.status}: ${body}` };
   }
   return undefined;
+}
+
+/**
+ * The configured mentions as of now: `oncall:<team>` becomes whoever is on call for the team at
+ * send time (a retry an hour later pings the person on call then).
+ */
+export function mentionsFor(mention: readonly string[], deps: Pick<ChannelDeps, 'onCall' | 'logger'>): SlackMention[] {
+  return mention.map((entry): SlackMention => {
+    const team = ONCALL_RECIPIENT.exec(entry)?.[1];
+    if (team === undefined) return { user: entry };
+    const member = deps.onCall?.(team);
+    if (member?.slack !== undefined) return { user: member.slack };
+    deps.logger.warn('slack: nobody on call with a Slack member id to mention', { team, onCall: member?.name });
+    return { team, ...(member !== undefined && { name: member.name }) };
+  });
 }

@@ -85,6 +85,17 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
         }
       });
     }
+    const slack = isRecord(channel.slack) ? channel.slack : {};
+    const mentions = Array.isArray(slack.mention) ? (slack.mention as unknown[]) : [];
+    mentions.forEach((mention, index) => {
+      const team = typeof mention === 'string' ? /^oncall:(.+)$/.exec(mention)?.[1] : undefined;
+      if (team !== undefined && !teams.has(team)) {
+        report(
+          ['channels', channelIndex, 'slack', 'mention', index],
+          `no on-call schedule for team ${JSON.stringify(team)} (oncall teams: ${quoteList(teams)})`,
+        );
+      }
+    });
   });
   uniqueIds(itemsOf(value.maintenance_windows), 'maintenance_windows', 'id', 'maintenance window id', report);
   uniqueIds(groups, 'rule_groups', 'name', 'rule group name', report);
