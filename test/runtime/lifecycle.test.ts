@@ -161,4 +161,36 @@ describe('an alert’s life in the local runtime', () => {
     expect(slackTexts().filter((text) => text.includes('ACKNOWLEDGED'))).toHaveLength(1);
     expect(lines.filter((event) => event.escalation !== undefined)).toHaveLength(1);
   }, 40_000);
+
+  it('two acknowledgements of one alert at once: one audit record each, one update message', async () => {
+    const file = join(dir, 'pflow.yaml');
+    runtime = new LocalRuntime(parseDeploymentConfig(configText(), file, {}), {
+      clock: systemClock,
+      logger: captureLogger(),
+      stdout: (line) => lines.push(JSON.parse(line)),
+    });
+    const api = (await runtime.start()).api;
+    await until('the firing on Slack', () => slackWith('[FIRING:1]'));
+    const token = readApiToken(join(dir, 'data'))!;
+    const ack = (by: string) =>
+      fetch(`${api}/api/alerts/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ alert: 'portal-down', by, reason: `${by} is on it` }),
+      }).then((response) => response.json() as Promise<{ outcome: string }>);
+    const outcomes = await Promise.all([ack('Ana'), ack('Bo')]);
+    expect(outcomes.map((answer) => answer.outcome).sort()).toEqual(['acknowledged', 'already_acknowledged']);
+    const audit = (await (await fetch(`${api}/api/acks`)).json()) as { acks: { by: string }[] };
+    expect(audit.acks.map((record) => record.by).sort()).toEqual(['Ana', 'Bo']);
+    await until('the update on Slack', () => slackWith('ACKNOWLEDGED'));
+    // Nothing more is on its way: no send in flight, the outbox and the retry queue empty.
+    await until('delivery to settle', async () => {
+      const health = (await (await fetch(`${api}/api/health`)).json()) as {
+        delivery: { backlog: { sendsInFlight: number; outbox: number; retryQueue: number } };
+      };
+      const { sendsInFlight, outbox, retryQueue } = health.delivery.backlog;
+      return sendsInFlight === 0 && outbox === 0 && retryQueue === 0 ? true : undefined;
+    });
+    expect(slackTexts().filter((text) => text.includes('ACKNOWLEDGED'))).toHaveLength(1);
+  }, 40_000);
 });
