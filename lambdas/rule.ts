@@ -10,6 +10,7 @@ import { PflowError } from '../src/domain/errors.js';
 import type { AlertStateStore, Clock, MetricStore } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
 import { escalationOf } from '../src/domain/routing/route.js';
+import { dashboardLinkBase } from '../src/domain/rules/dashboard-links.js';
 import { scopeGroupToSite } from '../src/domain/rules/site-scope.js';
 import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-group.js';
 import { requireEnv } from './shared/config.js';
@@ -41,6 +42,9 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
   let sns: SNSClient | undefined;
   let store: MetricStore | undefined;
   let queries = 0;
+  // Checked at init: a bad URL fails the function's start, not each alert.
+  const grafanaUrl = env[ENV.grafanaUrl];
+  const dashboardLinks = grafanaUrl ? dashboardLinkBase('grafana', grafanaUrl) : undefined;
 
   return wrap(
     base,
@@ -109,6 +113,7 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
         logger: obs.port,
         silences: () => holds.silences,
         maintenanceWindows: () => config.maintenanceWindows,
+        ...(dashboardLinks && { dashboardLinks: () => dashboardLinks }),
         acks: () => holds.acks,
         escalationFor: (event) => escalationOf(event, config.routes),
         ...(holdBack && { agentHoldBack: holdBack }),

@@ -75,6 +75,8 @@ export interface GrafanaProps {
  */
 export class Grafana extends Construct {
   readonly workspace: CfnWorkspace;
+  /** The workspace's URL (https://<endpoint>). */
+  readonly url: string;
   readonly role: Role;
   readonly provisioner: LambdaFunction;
   readonly dashboards: readonly DashboardFile[];
@@ -184,12 +186,13 @@ export class Grafana extends Construct {
       );
     }
 
+    this.url = `https://${this.workspace.attrEndpoint}`;
     const provisioning = new CustomResource(this, 'Provisioning', {
       serviceToken: this.provisioner.functionArn,
       resourceType: 'Custom::PflowGrafanaProvisioning',
       properties: {
         WorkspaceId: this.workspace.attrId,
-        GrafanaUrl: `https://${this.workspace.attrEndpoint}`,
+        GrafanaUrl: this.url,
         Backend: source.backend,
         Region: Aws.REGION,
         // The uid the committed dashboards name (dashboards/src/datasources.ts): one source of truth.
@@ -209,7 +212,7 @@ export class Grafana extends Construct {
     provisioning.node.addDependency(this.role);
 
     new CfnOutput(stack, 'GrafanaUrl', {
-      value: `https://${this.workspace.attrEndpoint}`,
+      value: this.url,
       description: `Managed Grafana: sign in (${settings.authentication === 'saml' ? 'SAML' : 'IAM Identity Center'}); dashboards are in the "${settings.folder}" folder`,
     });
   }

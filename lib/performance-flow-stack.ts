@@ -107,6 +107,8 @@ export class PerformanceFlowStack extends Stack {
         functions: this.functions,
         ...(props.dashboardsDir !== undefined && { dashboardsDir: props.dashboardsDir }),
       });
+      // Alerts whose rule sets no `dashboard` annotation link to the workspace's dashboards.
+      this.rules.fn.addEnvironment(ENV.grafanaUrl, this.grafana.url);
     }
     // The ingest API's and the Grafana provisioner's functions are made after the alarms were.
     this.metaMonitoring.watchNewFunctions();

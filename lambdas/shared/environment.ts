@@ -37,6 +37,8 @@ export const ENV = {
   logDropBucket: 'PFLOW_LOGDROP_BUCKET',
   /** The agent token table (hash key `tokenHash`); also what `pflow agent token --aws` reads. */
   agentTokenTable: 'PFLOW_AGENT_TOKEN_TABLE',
+  /** The Managed Grafana workspace (https://host): alerts whose rule sets no `dashboard` link to its dashboards. */
+  grafanaUrl: 'PFLOW_GRAFANA_URL',
   /** The ingest's idempotency records (site, batchId; TTL expiresAt). */
   ingestBatchTable: 'PFLOW_INGEST_BATCH_TABLE',
   /** Run-time silences, acknowledgements and their audit (lib/lifecycle.ts; pk/sk, TTL expiresAt). */

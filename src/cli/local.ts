@@ -1,5 +1,6 @@
 import { consoleLogger } from '../adapters/local/console-logger.js';
 import { systemClock } from '../domain/ports.js';
+import { dashboardLinkBase } from '../domain/rules/dashboard-links.js';
 import { ListenError } from '../runtime/listen.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
@@ -23,7 +24,22 @@ export async function runLocal(options: LocalOptions, out: CliOutput): Promise<n
     json: options.logJson,
     write: (line) => out.stderr(`${line}\n`),
   });
-  const runtime = new LocalRuntime(config, { clock: systemClock, logger, stdout: (line) => out.stdout(`${line}\n`) });
+  // Alerts link to this Grafana's dashboards when set, to the console otherwise; checked before anything starts.
+  const grafanaUrl = process.env.PFLOW_GRAFANA_URL || undefined;
+  if (grafanaUrl !== undefined) {
+    try {
+      dashboardLinkBase('grafana', grafanaUrl);
+    } catch (error) {
+      out.stderr(`PFLOW_GRAFANA_URL: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+  }
+  const runtime = new LocalRuntime(config, {
+    clock: systemClock,
+    logger,
+    stdout: (line) => out.stdout(`${line}\n`),
+    ...(grafanaUrl !== undefined && { grafanaUrl }),
+  });
   let urls;
   try {
     urls = await runtime.start();

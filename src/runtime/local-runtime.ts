@@ -1,3 +1,4 @@
+import { dashboardLinkBase, type DashboardLinkBase } from '../domain/rules/dashboard-links.js';
 import { join, resolve } from 'node:path';
 import { AlertStateCache } from '../adapters/local/alert-state-cache.js';
 import { InProcessEventBus } from '../adapters/local/in-process-bus.js';
@@ -63,6 +64,11 @@ export interface LocalRuntimeDeps {
   readonly probeIsolation?: ProbeIsolation;
   /** How long the store must fail before its alert fires; default 10 s. */
   readonly storeAlertAfterMs?: number;
+  /**
+   * A Grafana beside this runtime (PFLOW_GRAFANA_URL): alerts link to its dashboards. Without it
+   * they link to this runtime's console.
+   */
+  readonly grafanaUrl?: string;
 }
 
 export interface LocalRuntimeUrls {
@@ -249,6 +255,14 @@ export class LocalRuntime {
       states: () => this.states.listAlertStates(),
     };
     const holdBack = agentHoldBackFor(config);
+    // Checked now: a bad PFLOW_GRAFANA_URL stops the start, it does not break every alert.
+    const grafanaLinks = deps.grafanaUrl === undefined ? undefined : dashboardLinkBase('grafana', deps.grafanaUrl);
+    // The console's origin is known once the API listens; the ack links' public origin wins when set.
+    const dashboardLinks = (): DashboardLinkBase | undefined => {
+      if (grafanaLinks) return grafanaLinks;
+      const base = config.acknowledge?.linkBaseUrl ?? this.apiUrl;
+      return base === undefined ? undefined : dashboardLinkBase('console', base);
+    };
     for (const group of config.ruleGroups) {
       this.scheduler.add({
         name: `rules:${group.name}`,
@@ -270,6 +284,7 @@ export class LocalRuntime {
             parentsFiring: () => parentsFiring(this.states.listAlertStates(), parentRules),
             heldBack,
             watchingSince: () => this.probingSince,
+            dashboardLinks,
             ...(holdBack && { agentHoldBack: holdBack }),
           });
         },

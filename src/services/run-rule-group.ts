@@ -6,6 +6,7 @@ import type { EscalationPlan } from '../domain/routing/route.js';
 import type { MaintenanceWindow, Silence } from '../domain/silences.js';
 import type { AlertStateStore, Clock, EventBus, Logger, MetricStore } from '../domain/ports.js';
 import type { SeriesTable, SeriesWindow } from '../domain/records.js';
+import type { DashboardLinkBase } from '../domain/rules/dashboard-links.js';
 import { evaluate } from '../domain/rules/evaluate.js';
 import { attachAnnouncements, instanceKeyOf } from './announcements.js';
 import type { AlertInstanceState, RuleDefinition, RuleGroupDefinition } from '../domain/rules/types.js';
@@ -32,6 +33,8 @@ export interface RuleGroupDeps {
   };
   /** Which escalation a firing event falls under (the routes' `escalate`). */
   readonly escalationFor?: (event: AlertEvent) => EscalationPlan | undefined;
+  /** Where alerts link when their rule sets no `dashboard` annotation (Grafana or the local console). */
+  readonly dashboardLinks?: () => DashboardLinkBase | undefined;
   /** Epoch ms since when this process's probes have run (see EvaluationInput.watchingSince). */
   readonly watchingSince?: () => number | undefined;
   /**
@@ -105,6 +108,7 @@ export async function runRuleGroup(group: RuleGroupDefinition, deps: RuleGroupDe
     ...(deps.parentsFiring !== undefined && { parentsFiring: deps.parentsFiring() }),
     fetchErrors,
     watchingSince: deps.watchingSince?.(),
+    dashboardLinks: deps.dashboardLinks?.(),
   });
 
   const held = deps.heldBack;

@@ -161,7 +161,11 @@ describe('local runtime, end to end', () => {
       value: 0,
       threshold: { op: '<', value: 1 },
       labels: { probe: 'e2e-portal' },
-      annotations: { summary: 'The portal answers 0' },
+      // No dashboard annotation on the rule and no Grafana: the link is the console's probe page.
+      annotations: {
+        summary: 'The portal answers 0',
+        dashboard: `${apiUrl}/console/probe.html?site=site-e2e&probe=e2e-portal&range=24h`,
+      },
       endsAt: null,
     });
     const alerts = ((await (await fetch(`${apiUrl}/api/alerts`)).json()) as any).alerts;

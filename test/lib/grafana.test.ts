@@ -185,6 +185,13 @@ describe('Grafana construct', () => {
     expect(JSON.stringify(grafanaStatement.Resource)).toContain(':/workspaces/');
   });
 
+  it('gives the rule function the workspace URL, so alerts link to their dashboard', () => {
+    const rules = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith('RulesFunction'))!;
+    expect((rules[1].Environment as { Variables: Record<string, unknown> }).Variables.PFLOW_GRAFANA_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^GrafanaWorkspace/), 'Endpoint'] }]],
+    });
+  });
+
   it('outputs the Grafana URL', () => {
     template.hasOutput('GrafanaUrl', {
       Value: {

@@ -14,6 +14,8 @@ import { ackHolds, type ActiveAck } from '../lifecycle/ack.js';
 import type { EscalationPlan } from '../routing/route.js';
 import { conditionHolds } from './reducers.js';
 import { SeriesIndex } from './series-index.js';
+import { LINK_ANNOTATIONS } from '../config/annotations.js';
+import { dashboardLinkFor, type DashboardLinkBase } from './dashboard-links.js';
 import { expandTemplate } from './templates.js';
 import type { AlertInstanceState, RuleDefinition } from './types.js';
 
@@ -47,6 +49,8 @@ export interface EvaluationInput {
    * that reaches back before the start was not watched. Absent: data is judged from the first cycle.
    */
   readonly watchingSince?: number;
+  /** Where an event's `dashboard` link points when its rule sets none (Grafana or the console). */
+  readonly dashboardLinks?: DashboardLinkBase;
 }
 
 export interface EvaluationOutput {
@@ -120,6 +124,7 @@ export function evaluate(input: EvaluationInput): EvaluationOutput {
     // link and the services behind it usually fail together, and the children must not page first.
     parentsFiring: new Set(input.parentsFiring),
     parents,
+    dashboardLinks: input.dashboardLinks,
     output,
   };
 
@@ -193,6 +198,7 @@ interface CycleContext {
   readonly parentsFiring: Set<string>;
   /** Rule ids some rule of this evaluation depends on. */
   readonly parents?: ReadonlySet<string>;
+  readonly dashboardLinks?: DashboardLinkBase | undefined;
   readonly output: EvaluationOutput;
 }
 
@@ -463,7 +469,16 @@ function buildEvent(
   const templateLabels = { ...instance.labels, ...rule.labels };
   const annotations: Record<string, string> = {};
   for (const name in rule.annotations) {
-    annotations[name] = expandTemplate(rule.annotations[name]!, parts.value, templateLabels);
+    const link = (LINK_ANNOTATIONS as readonly string[]).includes(name);
+    annotations[name] = expandTemplate(
+      rule.annotations[name]!,
+      parts.value,
+      templateLabels,
+      link ? encodeURIComponent : undefined,
+    );
+  }
+  if (context.dashboardLinks && annotations.dashboard === undefined && annotations.dashboard_url === undefined) {
+    annotations.dashboard = dashboardLinkFor(context.dashboardLinks, rule, instance.site, templateLabels);
   }
   const resolved = state === 'resolved';
   return {
