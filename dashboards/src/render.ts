@@ -9,9 +9,16 @@ import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCES } from './datasources.js';
-import { isRow, type Backend, type DashboardSpec, type PanelSpec, type VariableName } from './spec.js';
+import {
+  isRow,
+  type Backend,
+  type DashboardSpec,
+  type PanelSpec,
+  type QueryVariableName,
+  type VariableName,
+} from './spec.js';
 import { TimestreamDataqueryBuilder } from './timestream/dataquery.js';
-import { VARIABLES, variableQuery } from './variables.js';
+import { SEARCH_VARIABLE, VARIABLES, variableQuery } from './variables.js';
 
 /** What every panel builder of the SDK offers for the parts this renderer sets. */
 type AnyPanelBuilder = cog.Builder<dashboard.Panel> & {
@@ -30,13 +37,14 @@ type AnyPanelBuilder = cog.Builder<dashboard.Panel> & {
   noValue(noValue: string): unknown;
 };
 
-const VARIABLE_ORDER: readonly VariableName[] = ['site', 'probe', 'agent', 'job'];
+const VARIABLE_ORDER: readonly VariableName[] = ['site', 'probe', 'agent', 'job', 'search'];
 /** A variable whose query names another one needs it on the same dashboard. */
 const VARIABLE_NEEDS: Readonly<Record<VariableName, readonly VariableName[]>> = {
   site: [],
   probe: ['site'],
   agent: ['site'],
   job: ['site', 'agent'],
+  search: [],
 };
 
 function panelBuilder(spec: PanelSpec): AnyPanelBuilder {
@@ -135,7 +143,21 @@ function renderPanel(spec: PanelSpec, backend: Backend): AnyPanelBuilder {
   return panel;
 }
 
-function renderVariable(name: VariableName, backend: Backend): dashboard.QueryVariableBuilder {
+function renderVariable(
+  name: VariableName,
+  backend: Backend,
+): dashboard.QueryVariableBuilder | dashboard.TextBoxVariableBuilder {
+  if (name === 'search') {
+    return new dashboard.TextBoxVariableBuilder(SEARCH_VARIABLE.name)
+      .label(SEARCH_VARIABLE.label)
+      .description(SEARCH_VARIABLE.description)
+      .defaultValue('')
+      .current({ selected: false, text: '', value: '' });
+  }
+  return renderQueryVariable(name, backend);
+}
+
+function renderQueryVariable(name: QueryVariableName, backend: Backend): dashboard.QueryVariableBuilder {
   const ds = DATASOURCES[backend];
   const definition = VARIABLES[name];
   const variable = new dashboard.QueryVariableBuilder(name)

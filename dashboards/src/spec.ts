@@ -10,7 +10,9 @@ export type Backend = 'amp' | 'timestream';
 export const BACKENDS: readonly Backend[] = ['amp', 'timestream'];
 
 /** The template variables every dashboard draws from (README "Dashboards"). */
-export type VariableName = 'site' | 'probe' | 'agent' | 'job';
+export type VariableName = QueryVariableName | 'search';
+/** The variables whose values come from a query; `search` is a free text box. */
+export type QueryVariableName = 'site' | 'probe' | 'agent' | 'job';
 
 export interface PromTarget {
   readonly expr: string;

@@ -1,4 +1,4 @@
-import type { Backend, VariableName } from './spec.js';
+import type { Backend, QueryVariableName } from './spec.js';
 import { distinctValues, type TimestreamQuery } from './timestream/query.js';
 
 /**
@@ -7,14 +7,14 @@ import { distinctValues, type TimestreamQuery } from './timestream/query.js';
  * Timestream "All" is the list of values, used as `"site" IN (${site:sqlstring})`.
  */
 export interface VariableDefinition {
-  readonly name: VariableName;
+  readonly name: QueryVariableName;
   readonly label: string;
   readonly description: string;
   readonly prom: string;
   readonly timestream: TimestreamQuery;
 }
 
-export const VARIABLES: Readonly<Record<VariableName, VariableDefinition>> = {
+export const VARIABLES: Readonly<Record<QueryVariableName, VariableDefinition>> = {
   site: {
     name: 'site',
     label: 'Site',
@@ -48,6 +48,19 @@ export const VARIABLES: Readonly<Record<VariableName, VariableDefinition>> = {
   },
 };
 
-export function variableQuery(name: VariableName, backend: Backend): string {
+/**
+ * A text box: part of an asset id, type or zone name, any case; empty matches everything. PromQL
+ * takes it as `$search` inside a regex matcher (Grafana's Prometheus data source escapes its
+ * backslashes; `${search:regex}` would make escapes PromQL strings refuse), so on AMP it is a regex
+ * fragment: plain words match as typed, `.` matches any character. Timestream SQL takes it as
+ * `${search:sqlstring}`, a quoted literal, in a LIKE.
+ */
+export const SEARCH_VARIABLE = {
+  name: 'search',
+  label: 'Search',
+  description: 'Part of an asset id, type or zone name (any case); empty: every asset.',
+} as const;
+
+export function variableQuery(name: QueryVariableName, backend: Backend): string {
   return backend === 'amp' ? VARIABLES[name].prom : VARIABLES[name].timestream.sql;
 }

@@ -1,7 +1,9 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusStore, prometheusEndpoints } from '../../src/adapters/prometheus/prometheus-store.js';
+import { panelsOf } from '../../dashboards/src/spec.js';
 import { VARIABLES } from '../../dashboards/src/variables.js';
+import { rfidTagsDashboard, TAG_PANELS } from '../../dashboards/src/views/rfid-tags.js';
 import { captureLogger } from '../support/logger.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 import { interpolate, promTargets } from './queries.js';
@@ -87,4 +89,26 @@ describe('the dashboards against a real Prometheus seeded through the product ad
       expect(body.data).toContain(SEED_VARIABLES[name]);
     },
   );
+
+  it('answers the where-is table by what the Search box holds: id, type or zone name, any case, each asset once', async () => {
+    const panel = panelsOf(rfidTagsDashboard).find((p) => p.id === TAG_PANELS.whereIs)!;
+    const found = async (search: string) => {
+      const { body } = await query(interpolate(panel.prom[0]!.expr, search), false);
+      expect(body.error).toBeUndefined();
+      return (body.data!.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => [
+        r.metric['asset'],
+        r.metric['zone_name'],
+        Number(r.value[1]),
+      ]);
+    };
+    // Most recently seen first; pump-301 matches by id and by type and is listed once.
+    expect(await found('Pump')).toEqual([
+      ['pump-301', 'Equipment store 3', 20],
+      ['pump-306', 'Main entrance', 2400],
+    ]);
+    expect(await found('room 301')).toEqual([['chair-01', 'Room 301', 5]]);
+    expect(await found('WHEELCHAIR')).toEqual([['chair-01', 'Room 301', 5]]);
+    expect((await found('')).map(([asset]) => asset)).toEqual(['chair-01', 'pump-301', 'pump-306']);
+    expect(await found('ventilator')).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { DASHBOARD_SPECS } from '../../dashboards/src/index.js';
 import { panelsOf, type PromTarget } from '../../dashboards/src/spec.js';
 import type { TimestreamQuery } from '../../dashboards/src/timestream/query.js';
 import { VARIABLES } from '../../dashboards/src/variables.js';
-import { SEED_VARIABLES } from './seed.js';
+import { SEED_SEARCH, SEED_VARIABLES } from './seed.js';
 
 /** Every query the dashboards send, named by where it is, for table-driven tests. */
 export interface Located<T> {
@@ -36,9 +36,15 @@ export function timestreamQueries(): Located<TimestreamQuery>[] {
   ];
 }
 
+/** What Grafana's Prometheus data source does to a text box's value: backslashes and quotes escaped. */
+export function prometheusTextEscape(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/'/g, "\\\\'");
+}
+
 /** Grafana's interpolation, with the seeded values for the variables and fixed intervals. */
-export function interpolate(expr: string): string {
+export function interpolate(expr: string, search: string = SEED_SEARCH): string {
   return expr
+    .replace(/\$search\b/g, () => prometheusTextEscape(search))
     .replace(/\$__rate_interval/g, '2m')
     .replace(/\$__interval/g, '1m')
     .replace(/\$__range/g, '1h')

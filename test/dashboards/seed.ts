@@ -16,6 +16,8 @@ export const SEED_STEP_MS = 60_000;
 
 /** What a person would pick in the variables; substituted into every query the tests run. */
 export const SEED_VARIABLES = { site: 'site-a', probe: 'portal', agent: 'ward-server-1', job: 'node' } as const;
+/** What the where-is table's Search box holds in the query tests: a type and asset ids contain it, in another case. */
+export const SEED_SEARCH = 'Pump';
 
 const SITE = SEED_VARIABLES.site;
 const AGENT = SEED_VARIABLES.agent;

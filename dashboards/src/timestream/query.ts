@@ -125,9 +125,21 @@ export type Condition<T extends TableName> =
   | { readonly column: Column<T>; readonly variable: string }
   | { readonly column: Column<T>; readonly equals: string }
   | { readonly column: Column<T>; readonly op: '<' | '<=' | '>' | '>=' | '=' | '!='; readonly number: number }
-  | { readonly column: Column<T>; readonly isNotNull: true };
+  | { readonly column: Column<T>; readonly isNotNull: true }
+  | {
+      /** Any of these columns holds the text variable's value, any case (empty: every row). */
+      readonly anyOf: readonly Column<T>[];
+      readonly containsVariable: string;
+    };
 
 function conditionSql<T extends TableName>(condition: Condition<T>): string {
+  if ('anyOf' in condition) {
+    if (!/^[a-z_]+$/.test(condition.containsVariable))
+      throw new Error(`not a variable name: ${condition.containsVariable}`);
+    // LIKE on the quoted literal Grafana makes of the text: the text is never SQL.
+    const pattern = `('%' || lower(\${${condition.containsVariable}:sqlstring}) || '%')`;
+    return `(${condition.anyOf.map((c) => `lower(${ident(c)}) LIKE ${pattern}`).join(' OR ')})`;
+  }
   const column = ident(condition.column);
   if ('variable' in condition) return `${column} IN (\${${condition.variable}:sqlstring})`;
   if ('equals' in condition) return `${column} = ${literal(condition.equals)}`;
@@ -203,7 +215,7 @@ export function select<T extends TableName>(spec: SelectSpec<T>): TimestreamQuer
   const referenced = new Set<string>([
     ...(spec.by ?? []),
     ...spec.values.map((v) => v.column),
-    ...(spec.where ?? []).map((c) => c.column),
+    ...(spec.where ?? []).flatMap((c) => ('anyOf' in c ? c.anyOf : [c.column])),
   ]);
   return {
     sql: lines.join('\n'),

@@ -19,7 +19,17 @@ export const TAG_PANELS = {
   parShortfall: 7,
   occupancy: 8,
   waitP90: 9,
+  whereIs: 10,
 } as const;
+
+/** The where-is table's search: asset id, type or zone name containing the text box's value. */
+const SEARCHED = ['asset', 'type', 'zone_name'] as const;
+/** `max by (…)` of the last-seen series once per searched label, joined with `or` (PromQL has no OR of matchers). */
+function searchedLastSeen(by: string): string {
+  return SEARCHED.map(
+    (label) => `max by (${by}) (${sel('pflow_asset_last_seen_age_seconds', S, [`${label}=~"(?i).*$search.*"`])})`,
+  ).join(' or ');
+}
 
 /**
  * Seed views 4.10 and 4.11, "Tags Activity" and "Tags per day", over the series the assets section
@@ -32,7 +42,7 @@ export const rfidTagsDashboard: DashboardSpec = {
   description: 'Tag activity, tags per day, missing assets, batteries, par levels and patient flow.',
   seedView: '4.10 Tags Activity, 4.11 Tags per day',
   tags: ['assets', 'rfid'],
-  variables: ['site'],
+  variables: ['site', 'search'],
   items: [
     {
       id: TAG_PANELS.activeNow,
@@ -252,6 +262,28 @@ export const rfidTagsDashboard: DashboardSpec = {
       prom: [{ expr: `sum by (stage) (${sel('pflow_stage_occupancy', S)})`, legend: '{{stage}}' }],
       timestream: [
         tsMetric(['pflow_stage_occupancy'], { agg: 'avg', as: 'patients', variables: S, by: ['stage'], bin: true }),
+      ],
+    },
+    {
+      id: TAG_PANELS.whereIs,
+      title: 'Where is it',
+      description:
+        'Every asset whose id, type or zone name contains the Search box (any case), with the zone it was last seen in and how long ago; the most recently seen first. Red from the asset-missing rule.',
+      kind: 'table',
+      unit: 's',
+      thresholds: higherIsWorse(RULE_THRESHOLDS.assetLastSeenAgeSeconds),
+      grid: { x: 0, y: 38, w: 24, h: 10 },
+      prom: [{ expr: `sort(${searchedLastSeen('site, asset, type, zone, zone_name')})`, legend: '{{asset}}' }],
+      timestream: [
+        tsMetric(['pflow_asset_last_seen_age_seconds'], {
+          agg: 'last',
+          as: 'last_seen_age',
+          variables: S,
+          by: ['site', 'asset', 'type', 'zone', 'zone_name'],
+          where: [{ anyOf: SEARCHED, containsVariable: 'search' }],
+          lastWindow: '5m',
+          orderBy: { alias: 'last_seen_age', direction: 'ASC' },
+        }),
       ],
     },
   ],
