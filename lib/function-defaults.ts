@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -33,6 +34,12 @@ export interface FunctionOptions {
   readonly memorySize: number;
   readonly environment?: Readonly<Record<string, string>>;
   readonly description: string;
+  /** A function that must reach into a VPC (the collect function); the others stay outside any. */
+  readonly network?: {
+    readonly vpc: IVpc;
+    readonly vpcSubnets: SubnetSelection;
+    readonly securityGroups: ISecurityGroup[];
+  };
 }
 
 /**
@@ -84,6 +91,7 @@ export class FunctionDefaults extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...options.environment,
       },
+      ...options.network,
     };
     const fn =
       this.props.code.kind === 'bundle'

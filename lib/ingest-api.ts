@@ -15,9 +15,9 @@ import type { FunctionDefaults } from './function-defaults.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Storage } from './storage.js';
 
-/** Whether the config has anything for an agent to send: a probe that runs on one. */
+/** Whether the config has anything for an agent to send: a probe that runs on one, or an agent to pull. */
 export function agentsDeclared(config: DeploymentConfig): boolean {
-  return config.probes.some((probe) => probe.runsOn.startsWith('agent:'));
+  return config.probes.some((probe) => probe.runsOn.startsWith('agent:')) || config.aws?.pull !== undefined;
 }
 
 /**

@@ -190,6 +190,11 @@ export class MetaMonitoring extends Construct {
     }
   }
 
+  /** An alarm another construct defines (the collect function's, per agent), on the same topic. */
+  watch(alarmId: string, metric: IMetric, description: string, options: Partial<AlarmOptions> = {}): Alarm {
+    return this.alarm(alarmId, metric, description, options);
+  }
+
   private alarm(alarmId: string, metric: IMetric, description: string, options: Partial<AlarmOptions> = {}): Alarm {
     const created = new Alarm(this, alarmId, {
       metric,
@@ -206,7 +211,7 @@ export class MetaMonitoring extends Construct {
   }
 }
 
-interface AlarmOptions {
+export interface AlarmOptions {
   readonly threshold: number;
   readonly evaluationPeriods: number;
   readonly comparisonOperator: ComparisonOperator;

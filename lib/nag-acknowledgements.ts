@@ -84,11 +84,26 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
   }
 
   // Scheduler's role must invoke the function's versions too (CDK LambdaInvoke).
-  for (const fn of [stack.probes.fn, stack.rules.fn, ...(stack.reports ? [stack.reports.fn] : [])]) {
+  for (const fn of [
+    stack.probes.fn,
+    stack.rules.fn,
+    ...(stack.reports ? [stack.reports.fn] : []),
+    ...(stack.collect ? [stack.collect.fn] : []),
+  ]) {
     ack(
       stack,
       `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
       "EventBridge Scheduler's role invokes this one function; the :* suffix covers its versions and aliases.",
+    );
+  }
+
+  // Pull mode: Lambda creates and deletes the collect function's network interfaces itself, with ids
+  // no one knows before; creating one is also limited to the configured subnets and groups.
+  if (stack.collect) {
+    ack(
+      stack.collect,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+      "Lambda's VPC network interfaces for this function, in this account and region; their ids are made at run time.",
     );
   }
 

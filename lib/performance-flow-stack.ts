@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
+import { Collect } from './collect.js';
 import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
 import { agentsDeclared, IngestApi } from './ingest-api.js';
@@ -45,6 +47,8 @@ export class PerformanceFlowStack extends Stack {
   /** The agents' ingest API: only when a probe runs on an agent (`runs_on: agent:<id>`). */
   readonly ingestApi?: IngestApi;
   readonly tagLocations?: TagLocations;
+  /** Pull mode's collect function and schedules: only with `aws.pull`. */
+  readonly collect?: Collect;
 
   constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
@@ -97,6 +101,26 @@ export class PerformanceFlowStack extends Stack {
         });
         this.tagLocations.grantIngest(this.ingestApi.fn);
       }
+      const pull = props.config.aws?.pull;
+      if (pull !== undefined) {
+        const collect = new Collect(this, 'Collect', {
+          pull,
+          functions: this.functions,
+          metricStore: this.storage.metricStore,
+          operations: this.operations,
+          batchTable: this.ingestApi.batchTable,
+          tableKey: this.storage.tableKey,
+        });
+        pull.agents.forEach((agent, index) => {
+          this.metaMonitoring.watch(
+            `CollectFailing${index}`,
+            collect.failedMetric(agent.id),
+            `The collect function could not pull agent ${agent.id} (site ${agent.site}) or store its batches for 3 intervals in a row`,
+            { evaluationPeriods: 3, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
+          );
+        });
+        this.collect = collect;
+      }
     }
     for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
     // After the secrets grant: the Grafana provisioner reads no config secret.
@@ -110,7 +134,7 @@ export class PerformanceFlowStack extends Stack {
       // Alerts whose rule sets no `dashboard` annotation link to the workspace's dashboards.
       this.rules.fn.addEnvironment(ENV.grafanaUrl, this.grafana.url);
     }
-    // The ingest API's and the Grafana provisioner's functions are made after the alarms were.
+    // The ingest API's, the collect and the Grafana provisioner's functions are made after the alarms were.
     this.metaMonitoring.watchNewFunctions();
 
     new CfnOutput(this, 'AlertTopicArn', {

@@ -72,6 +72,7 @@ export const LAMBDA_ENTRIES = {
   lifecycleApi: 'lambdas/lifecycle-api.ts',
   escalate: 'lambdas/escalate.ts',
   report: 'lambdas/report.ts',
+  collect: 'lambdas/collect.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -82,6 +83,10 @@ export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 export interface ProbeScheduleInput extends ScheduledInput {
   readonly site: string;
   readonly probeIds: readonly string[];
+}
+/** A collect schedule pulls one agent of `aws.pull.agents`. */
+export interface CollectScheduleInput extends ScheduledInput {
+  readonly agent: string;
 }
 export interface RuleScheduleInput extends ScheduledInput {
   readonly site: string;
@@ -140,6 +145,8 @@ export const METRICS = {
   ruleQueryFailures: 'RuleQueryFailures',
   /** Count 1 per daily report published, in its own dimension set {service: SERVICES.report, report, site}. */
   reportPublished: 'ReportPublished',
+  /** Count 1 per collect run that could not pull or store an agent's batches, dimensions {service: SERVICES.collect, agent}. */
+  collectFailed: 'CollectFailed',
 } as const;
 
 export const SERVICES = {
@@ -153,4 +160,5 @@ export const SERVICES = {
   lifecycleApi: 'pflow-lifecycle-api',
   escalate: 'pflow-escalate',
   report: 'pflow-report',
+  collect: 'pflow-collect',
 } as const;

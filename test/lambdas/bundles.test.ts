@@ -38,6 +38,7 @@ const events: Record<string, unknown> = {
     isBase64Encoded: false,
   },
   report: { report: 'no-such-report', site: 'site-a', scheduledTime: '2026-12-02T06:00:00Z' },
+  collect: { agent: 'no-such-agent' },
 };
 
 beforeAll(async () => {
@@ -69,7 +70,7 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
     expect(stdout).toMatch(/^v24\./);
   });
 
-  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi', 'report'])(
+  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi', 'report', 'collect'])(
     '%s loads and its handler runs',
     async (name) => {
       const bundle = built.find((b) => b.name === name)!;
@@ -105,6 +106,8 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
         escalate: /^ERROR escalate input must be \{scheduledTime\?\}.*site.*$/m,
         lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
         report: /^ERROR report "no-such-report" is not in the config$/m,
+        collect:
+          /^RESULT \{"agent":"no-such-agent","stored":0,"refused":0,"samples":0,"drained":false,"failure":"unknown agent"\}$/m,
       };
       expect(stdout).toMatch(expected[name]!);
     },

@@ -65,6 +65,8 @@ export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
     );
   }
 
+  checkPull(value, report);
+
   itemsOf(value.rule_groups).forEach((group, index) => {
     const interval = group.interval === undefined ? ms(defaults.evaluation_interval) : ms(group.interval);
     if (interval !== undefined && !isWholeMinutes(interval)) {
@@ -74,6 +76,29 @@ export function checkCloudRules(value: Loose, ctx: z.RefinementCtx): void {
         `in AWS a rule group is evaluated on whole minutes (EventBridge Scheduler's floor): ${formatDuration(interval)}${from} is not; use 1m, 2m, …`,
       );
     }
+  });
+}
+
+/** `aws.pull`: known sites, one entry per agent, a schedulable interval. */
+function checkPull(value: Loose, report: Report): void {
+  const aws = isRecord(value.aws) ? value.aws : {};
+  if (!isRecord(aws.pull)) return;
+  const path: Path = ['aws', 'pull'];
+  const interval = ms(aws.pull.interval);
+  if (interval !== undefined && !isWholeMinutes(interval)) {
+    report(
+      [...path, 'interval'],
+      `the collect function runs on whole minutes (EventBridge Scheduler's floor): ${formatDuration(interval)} is not`,
+    );
+  }
+  const sites = new Set(itemsOf(value.sites).map((site) => site.id));
+  const seen = new Set<unknown>();
+  itemsOf(aws.pull.agents).forEach((agent, index) => {
+    if (typeof agent.site === 'string' && !sites.has(agent.site)) {
+      report([...path, 'agents', index, 'site'], `no site ${JSON.stringify(agent.site)}`);
+    }
+    if (seen.has(agent.id)) report([...path, 'agents', index, 'id'], `agent "${String(agent.id)}" is listed twice`);
+    seen.add(agent.id);
   });
 }
 

@@ -6,7 +6,7 @@ import {
   type PrometheusStorageSettings,
 } from './prometheus.js';
 import { formatDuration } from '../duration.js';
-import { duration, ID_PATTERN } from './fields.js';
+import { duration, httpUrl, ID_PATTERN } from './fields.js';
 
 /**
  * The parts of the site config that only the AWS deployment reads: where each probe runs, the
@@ -90,6 +90,46 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Secrets Manager's name alphabet. */
 const SECRET_ID = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
+/**
+ * Agents in pull mode (`ingest.mode: pull` in their agent.yaml): a scheduled collect function in
+ * the hospital-facing VPC pulls their batches. The site comes from here, never from a batch.
+ */
+export const pullSchema = z
+  .strictObject({
+    vpc_id: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)')
+      .describe('The VPC with a route to the agents (VPN or Direct Connect to the hospital)'),
+    subnet_ids: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)'))
+      .min(1)
+      .describe(
+        'Private subnets of that VPC for the collect function: a route to each agent and to the AWS APIs (NAT or VPC endpoints)',
+      ),
+    security_group_ids: z
+      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)'))
+      .optional()
+      .describe('Default: a new group allowing outbound traffic only'),
+    interval: duration({ positive: true, atMost: '1h' })
+      .prefault('1m')
+      .describe('How often each agent is pulled (whole minutes; the agent buffers in between)'),
+    agents: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .regex(ID_PATTERN, 'must be lower-case letters, digits or hyphens')
+            .describe("The agent's agent.id"),
+          site: z.string().describe('The site its batches are stored for'),
+          url: httpUrl.describe("The agent's pull listener, e.g. http://10.20.0.15:9465 (its pull.listen)"),
+          token: z.string().min(1).describe("The agent's pull.token: write a ${NAME}, read from Secrets Manager"),
+        }),
+      )
+      .min(1)
+      .describe('Each agent pulled, one schedule each'),
+  })
+  .describe('Agents in pull mode, collected by a scheduled function inside your VPC');
+
 export const awsSchema = z
   .strictObject({
     secrets_prefix: z
@@ -109,6 +149,7 @@ export const awsSchema = z
       )
       .default({})
       .describe('Secrets that already exist, by ${NAME}; every other ${NAME} gets a new, empty secret'),
+    pull: pullSchema.optional(),
   })
   .describe('Deploying to AWS (`cdk deploy`): its presence makes the AWS-only checks run');
 
@@ -144,6 +185,36 @@ export interface AwsSettings {
   readonly secretsPrefix: string;
   /** Imported secrets by `${NAME}`. */
   readonly secrets: Readonly<Record<string, { readonly name: string }>>;
+  /** Agents in pull mode and the VPC their collect function runs in. */
+  readonly pull?: PullSettings;
+}
+
+export interface PullSettings {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  /** Absent: the stack makes a group with outbound rules only. */
+  readonly securityGroupIds?: readonly string[];
+  readonly intervalMs: number;
+  readonly agents: readonly PullAgent[];
+}
+
+export interface PullAgent {
+  readonly id: string;
+  readonly site: string;
+  /** The agent's pull listener, without `/v1/pull`. */
+  readonly url: string;
+  readonly token: string;
+}
+
+/** The normalised `aws.pull` section. */
+export function normalisePull(pull: z.output<typeof pullSchema>): PullSettings {
+  return {
+    vpcId: pull.vpc_id,
+    subnetIds: pull.subnet_ids,
+    ...(pull.security_group_ids !== undefined && { securityGroupIds: pull.security_group_ids }),
+    intervalMs: pull.interval,
+    agents: pull.agents.map((agent) => ({ ...agent, url: agent.url.replace(/\/+$/, '') })),
+  };
 }
 
 export interface MetricsStorageSettings {

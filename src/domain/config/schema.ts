@@ -9,7 +9,7 @@ import { REDUCERS, type Reducer } from '../rules/types.js';
 import { annotationsSchema } from './annotations.js';
 import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
-import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, runsOn } from './cloud.js';
+import { awsSchema, DEFAULT_RUNS_ON, metricsStorageSchema, normalisePull, runsOn } from './cloud.js';
 import { ampSettings, prometheusSettings } from './prometheus.js';
 import { checkCrossFieldRules } from './cross-field.js';
 import { assetsSchema, checkAssetsSection, normaliseAssets } from '../assets/config-schema.js';
@@ -561,7 +561,13 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
     },
     ...(shape.aws === undefined
       ? {}
-      : { aws: { secretsPrefix: shape.aws.secrets_prefix, secrets: shape.aws.secrets } }),
+      : {
+          aws: {
+            secretsPrefix: shape.aws.secrets_prefix,
+            secrets: shape.aws.secrets,
+            ...(shape.aws.pull !== undefined && { pull: normalisePull(shape.aws.pull) }),
+          },
+        }),
     ...(shape.grafana && { grafana: grafanaSettings(shape.grafana) }),
     ...(shape.assets && { assets: normaliseAssets(shape.assets) }),
     ...(shape.reports && {

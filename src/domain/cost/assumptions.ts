@@ -36,6 +36,8 @@ export const ASSUMPTION_KEYS = [
   'reportSeconds',
   'authorizerSeconds',
   'authorizerCacheSeconds',
+  'collectMemoryMb',
+  'collectSeconds',
   'alertEventsPerMonth',
   'alarmStateChangesPerMonth',
   'openAlertInstances',
@@ -151,6 +153,13 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 's',
     basis: 'assumed',
     why: "HTTP API caches the authorizer's answer per token: one call per agent per 5 minutes",
+  },
+  collectMemoryMb: { value: 512, unit: 'MB', basis: 'stack', why: 'lib/collect.ts (pull mode)' },
+  collectSeconds: {
+    value: 2,
+    unit: 's',
+    basis: 'assumed',
+    why: 'one pull run: VPC network interface already warm, one interval of batches pulled, ledger checks and writes',
   },
   alertEventsPerMonth: {
     value: 3_000,

@@ -85,6 +85,11 @@ export function estimateCost(
   const agents = usage.agents.length;
   const pushesPerAgent = usage.secondsPerMonth / a('agentPushIntervalSeconds');
   const agentPushes = agents * pushesPerAgent;
+  // Pulled agents send through the collect function, not the ingest API.
+  const pushingAgents = usage.agents.filter((agent) => !usage.pullAgents.includes(agent.id)).length;
+  const ingestPushes = pushingAgents * pushesPerAgent;
+  const ingestApi = agents > 0 || usage.pullAgents.length > 0;
+  const collectRuns = usage.collectRunsPerMonth;
   const metricSamples = agentPushes * a('agentSeries');
   const probeResults = usage.cloudProbeRunsPerMonth + usage.agentProbeRunsPerMonth;
   const events = a('alertEventsPerMonth');
@@ -94,7 +99,7 @@ export function estimateCost(
   const deliveries = events * channels + sum(usage.reports.map((r) => r.runsPerMonth * r.channels));
   const probeInvocations = sum(usage.probeSchedules.map((s) => s.invocationsPerMonth));
   const ruleInvocations = sum(usage.ruleCycles.map((c) => c.invocationsPerMonth));
-  const authorizerCalls = agents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
+  const authorizerCalls = pushingAgents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
 
   // --- Lambda -------------------------------------------------------------------------------------
   const probeGbSeconds = sum(
@@ -128,15 +133,22 @@ export function estimateCost(
     },
     {
       name: 'ingest',
-      invocations: agentPushes,
-      gbSeconds: agentPushes * a('ingestSeconds') * (a('ingestMemoryMb') / 1024),
+      invocations: ingestPushes,
+      gbSeconds: ingestPushes * a('ingestSeconds') * (a('ingestMemoryMb') / 1024),
+      deployed: ingestApi,
     },
     {
       name: 'authorizer',
       invocations: authorizerCalls,
       gbSeconds: authorizerCalls * a('authorizerSeconds') * (a('authorizerMemoryMb') / 1024),
+      deployed: ingestApi,
     },
-  ].filter((fn) => fn.invocations > 0);
+    {
+      name: 'collect',
+      invocations: collectRuns,
+      gbSeconds: collectRuns * a('collectSeconds') * (a('collectMemoryMb') / 1024),
+    },
+  ].filter((fn) => fn.invocations > 0 || fn.deployed === true);
   const invocations = sum(functions.map((fn) => fn.invocations));
   const perFunction = (field: 'invocations' | 'gbSeconds') =>
     functions.map((fn) => `${fn.name} ${formatCount(fn[field])}`).join(', ');
@@ -146,9 +158,10 @@ export function estimateCost(
     item('lambda.arm64.duration', sum(functions.map((fn) => fn.gbSeconds)), `GB-s: ${perFunction('gbSeconds')}`),
     item(
       'scheduler.invocations',
-      probeInvocations + ruleInvocations + reportRuns,
+      probeInvocations + ruleInvocations + reportRuns + collectRuns,
       `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)` +
-        (usage.reports.length > 0 ? `, ${usage.reports.length} daily report schedules (report × site)` : ''),
+        (usage.reports.length > 0 ? `, ${usage.reports.length} daily report schedules (report × site)` : '') +
+        (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect schedules (one per pulled agent)` : ''),
     ),
   ];
 
@@ -210,7 +223,8 @@ export function estimateCost(
   }
 
   // --- secrets and keys -------------------------------------------------------------------------
-  const warmFunctions = usage.probeSchedules.length + usage.ruleCycles.length + (agents > 0 ? 1 : 0);
+  const warmFunctions =
+    usage.probeSchedules.length + usage.ruleCycles.length + (agents > 0 ? 1 : 0) + usage.pullAgents.length;
   const secretReads = usage.secrets * (warmFunctions * (usage.minutesPerMonth / a('secretCacheMinutes')) + deliveries);
   if (usage.secrets > 0) {
     common.push(
@@ -239,20 +253,23 @@ export function estimateCost(
   const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels + grafanaProvisioner;
   const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
   const reportSlots = usage.reports.length;
-  const alarms = 2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups + reportSlots;
+  const alarms =
+    2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups + reportSlots + usage.pullAgents.length;
   const customMetrics =
     (probeInvocations > 0 ? 4 : 0) +
     5 * groups +
     usage.ruleCycles.length +
     4 * channels +
     (agents > 0 ? 2 : 0) +
-    (reportSlots > 0 ? 2 + reportSlots : 0);
+    (reportSlots > 0 ? 2 + reportSlots : 0) +
+    (usage.pullAgents.length > 0 ? 3 + usage.pullAgents.length : 0);
   common.push(
     item(
       'cloudwatch.alarm',
       alarms,
       `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${groups} rule-query-failure alarms` +
-        (reportSlots > 0 ? `, ${reportSlots} report-not-published alarms` : ''),
+        (reportSlots > 0 ? `, ${reportSlots} report-not-published alarms` : '') +
+        (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect alarms` : ''),
     ),
     item(
       'cloudwatch.metric',
@@ -265,13 +282,13 @@ export function estimateCost(
       `${formatCount(invocations)} invocations × ${a('logBytesPerInvocation')} bytes`,
     ),
   );
-  if (agents > 0) {
+  if (pushingAgents > 0) {
     const units = Math.max(1, Math.ceil((a('agentSeries') * a('agentBytesPerSeries')) / (512 * 1024)));
     common.push(
       item(
         'apigateway.http',
-        agentPushes * units,
-        `${agents} agents pushing every ${a('agentPushIntervalSeconds')} s, ${units} × 512 KB unit per push`,
+        ingestPushes * units,
+        `${pushingAgents} agents pushing every ${a('agentPushIntervalSeconds')} s, ${units} × 512 KB unit per push`,
       ),
     );
   }

@@ -13,6 +13,9 @@ export interface DeploymentUsage {
   readonly cloudProbeRunsPerMonth: number;
   readonly agents: readonly AgentUsage[];
   readonly agentProbeRunsPerMonth: number;
+  /** Agents in pull mode (`aws.pull.agents`): one collect schedule each, and no pushes. */
+  readonly pullAgents: readonly string[];
+  readonly collectRunsPerMonth: number;
   /** One schedule each: a rule group at a site. */
   readonly ruleCycles: readonly RuleCycleUsage[];
   readonly channels: readonly { readonly id: string; readonly kind: string; readonly s3: boolean }[];
@@ -128,6 +131,7 @@ export function deploymentUsage(
     })),
   );
 
+  const pull = config.aws?.pull;
   const metrics = config.storage.metrics;
   return {
     minutesPerMonth,
@@ -138,6 +142,8 @@ export function deploymentUsage(
     cloudProbeRunsPerMonth: cloudProbes.reduce((sum, probe) => sum + runsPerMonth(probe.intervalMs), 0),
     agents,
     agentProbeRunsPerMonth: agentProbes.reduce((sum, probe) => sum + runsPerMonth(probe.intervalMs), 0),
+    pullAgents: (pull?.agents ?? []).map((agent) => agent.id),
+    collectRunsPerMonth: pull === undefined ? 0 : pull.agents.length * runsPerMonth(pull.intervalMs),
     ruleCycles,
     channels: config.channels.map((channel) => ({
       id: channel.id,

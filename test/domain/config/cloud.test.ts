@@ -141,3 +141,39 @@ describe('secrets', () => {
     expect(secretIdsIn({}, ['A'], 'pflow/')).toEqual({ A: 'pflow/A' });
   });
 });
+
+describe('aws.pull', () => {
+  const pull = (agents: string, extra = '') =>
+    `${SITES}aws:\n  pull:\n    vpc_id: vpc-0a1b2c3d4e5f60718\n    subnet_ids: [subnet-0a1b2c3d4e5f60718]\n${extra}    agents:\n${agents}`;
+  const agent = (id: string, site: string, url = 'http://10.0.0.5:9465/', token = '${PULL_TOKEN}') =>
+    `      - { id: ${id}, site: ${site}, url: '${url}', token: '${token}' }\n`;
+
+  it('is normalised: interval in ms (default 1m), URLs without a trailing slash, no security groups unless given', () => {
+    const config = parseDeploymentConfig(pull(agent('lab-01', 'ward-b')), 'pull.yaml', { PULL_TOKEN: 't0ken' });
+    expect(config.aws?.pull).toEqual({
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      subnetIds: ['subnet-0a1b2c3d4e5f60718'],
+      intervalMs: 60_000,
+      agents: [{ id: 'lab-01', site: 'ward-b', url: 'http://10.0.0.5:9465', token: 't0ken' }],
+    });
+  });
+
+  it('refuses an unknown site, an agent listed twice, a sub-minute interval and ids that are not AWS ids, naming each field', () => {
+    const literal = (id: string, site: string, url?: string) => agent(id, site, url, 'a-literal-test-token');
+    const text = pull(
+      literal('lab-01', 'ward-b') +
+        literal('lab-01', 'site-a') +
+        literal('lab-02', 'ward-z') +
+        literal('lab-03', 'site-a', 'ftp://x'),
+      '    interval: 90s\n    security_group_ids: [default]\n',
+    ).replace('vpc-0a1b2c3d4e5f60718', 'my-vpc');
+    expect(issues(text)).toEqual([
+      'aws.pull.vpc_id: must be a VPC id (vpc-…)',
+      "aws.pull.interval: the collect function runs on whole minutes (EventBridge Scheduler's floor): 1m30s is not",
+      'aws.pull.security_group_ids[0]: must be a security group id (sg-…)',
+      'aws.pull.agents[1].id: agent "lab-01" is listed twice',
+      'aws.pull.agents[2].site: no site "ward-z"',
+      'aws.pull.agents[3].url: must be an absolute http(s) URL',
+    ]);
+  });
+});

@@ -1,0 +1,89 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { HttpPullSource } from '../src/adapters/agent/http-pull-source.js';
+import { DynamoBatchLedger } from '../src/adapters/aws/dynamodb-batch-ledger.js';
+import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.js';
+import { IngestService } from '../src/ingest/ingest-service.js';
+import type { BatchLedger } from '../src/ingest/ports.js';
+import { collectFromAgent, type PullSource } from '../src/ingest/pull-collector.js';
+import type { PullAgent } from '../src/domain/config/cloud.js';
+import { requireEnv } from './shared/config.js';
+import { ENV, METRICS, type CollectScheduleInput } from './shared/environment.js';
+import { handlerBase, wrap } from './shared/handler.js';
+import { metricStoreFromEnv } from './shared/metric-store.js';
+
+/** Asked per pull: well inside the ingest's 16 MiB once-gunzipped limit per batch. */
+export const PULL_MAX_BYTES = 4 * 1024 * 1024;
+/** No new pull starts with less than this left: a pull plus its writes must fit. */
+const TIME_RESERVE_MS = 15_000;
+
+export interface CollectHandlerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly store?: MetricStore;
+  readonly ledger?: BatchLedger;
+  readonly source?: (agent: PullAgent) => PullSource;
+}
+
+/**
+ * The collect function: one scheduled run per agent of `aws.pull.agents`, pulling it dry through
+ * the ingest use case (site from the config, idempotent per batch id). An agent it cannot reach,
+ * or a store that refuses, is logged and counted (`CollectFailed`, alarmed on), not thrown: a
+ * retry of the invocation would only pull again what the next schedule pulls anyway.
+ */
+export function createCollectHandler(options: CollectHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const base = handlerBase('collect', env);
+  const { obs } = base;
+  let service: IngestService | undefined;
+
+  return wrap(base, async (event: CollectScheduleInput, context: Context) => {
+    const { config } = await base.config();
+    const countFailed = (agentId: string) => {
+      const failed = obs.metrics.singleMetric();
+      failed.addDimension('agent', agentId);
+      failed.addMetric(METRICS.collectFailed, MetricUnit.Count, 1);
+    };
+    const agent = config.aws?.pull?.agents.find((candidate) => candidate.id === event.agent);
+    if (agent === undefined) {
+      // The schedules and the config drifted: nothing to pull, and nothing a retry would fix.
+      obs.port.error('collect: no such agent in aws.pull.agents', { agent: event.agent });
+      countFailed(String(event.agent));
+      obs.metrics.addMetric('CollectBatches', MetricUnit.Count, 0);
+      return { agent: event.agent, stored: 0, refused: 0, samples: 0, drained: false, failure: 'unknown agent' };
+    }
+    service ??= new IngestService({
+      ledger:
+        options.ledger ??
+        new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
+      sink: options.store ?? metricStoreFromEnv(env, { logger: obs.port }),
+      clock,
+      logger: obs.port,
+    });
+    const source =
+      options.source?.(agent) ??
+      new HttpPullSource({ url: agent.url, token: agent.token, maxBytes: PULL_MAX_BYTES, timeoutMs: 10_000 });
+    const outcome = await collectFromAgent(
+      source,
+      service,
+      { site: agent.site, tokenId: `pull:${agent.id}` },
+      { outOfTime: () => context.getRemainingTimeInMillis() < TIME_RESERVE_MS, logger: obs.port },
+    );
+    obs.metrics.addMetric('CollectBatches', MetricUnit.Count, outcome.stored);
+    obs.metrics.addMetric('IngestSamples', MetricUnit.Count, outcome.samples);
+    if (outcome.refused > 0) obs.metrics.addMetric('CollectRefused', MetricUnit.Count, outcome.refused);
+    if (outcome.failure !== undefined) {
+      obs.port.warn('collect: stopped early; the agent keeps what was not acknowledged', {
+        agent: agent.id,
+        site: agent.site,
+        failure: outcome.failure,
+      });
+      countFailed(agent.id);
+    }
+    return { agent: agent.id, ...outcome };
+  });
+}
+
+export const handler = createCollectHandler();
