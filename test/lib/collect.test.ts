@@ -34,7 +34,8 @@ type Statement = { Action: unknown; Resource: unknown };
 const actionsOf = (statements: Statement[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? (s.Action as string[]) : [s.Action as string]));
 
-describe('Collect (aws.pull: two agents in pull mode)', () => {
+// Synthesizing a second stack takes seconds on a busy 2-core machine: a roomier timeout.
+describe('Collect (aws.pull: two agents in pull mode)', { timeout: 120_000 }, () => {
   const { stack, template } = stackFor(pullExample());
   const fnId = functionIdByPath(template, 'CollectFunction');
   const fn = Object.fromEntries(resourcesOf(template, 'AWS::Lambda::Function'))[fnId]!;
