@@ -6,14 +6,23 @@ import { readJsonFile } from '../agent/buffer/durable-file.js';
 import { HttpEventsClient } from '../agent/logdrop/events-client.js';
 import { logDropStateFile } from '../agent/logdrop/open.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
+import { compareWithSiteConfig } from '../domain/agent/agent-probes.js';
+import type { DeploymentConfig } from '../domain/config/model.js';
+import { loadConfigFile } from '../adapters/local/config-file.js';
 import type { Env } from '../domain/config/env.js';
 import { ConfigError } from '../domain/errors.js';
 import { systemClock } from '../domain/ports.js';
 import { reportRefusal, type CliOutput } from './config.js';
 
 /** `pflow agent check`: exit 0 when every target is up and every probe succeeded, 1 otherwise, 2 for a refused config. */
-export async function runAgentCheckCommand(file: string, out: CliOutput, env: Env = process.env): Promise<number> {
+export async function runAgentCheckCommand(
+  file: string,
+  out: CliOutput,
+  env: Env = process.env,
+  siteConfigFile?: string,
+): Promise<number> {
   let config: AgentConfig;
+  let siteConfig: DeploymentConfig | undefined;
   try {
     config = await loadAgentConfig(file, env);
   } catch (error) {
@@ -21,12 +30,29 @@ export async function runAgentCheckCommand(file: string, out: CliOutput, env: En
     reportRefusal(file, error, out);
     return 2;
   }
+  if (siteConfigFile !== undefined) {
+    try {
+      siteConfig = await loadConfigFile(siteConfigFile, env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      reportRefusal(siteConfigFile, error, out);
+      return 2;
+    }
+  }
   const report = await runAgentCheck(
     { scrapeConfigs: config.scrapeConfigs, probes: config.probes, ...logDropInput(config, env) },
     { clock: systemClock, userAgent: `pflow-agent/${AGENT_VERSION}` },
   );
   out.stdout(formatAgentCheck(report));
-  return checkPassed(report) ? 0 : 1;
+  const mismatches = siteConfig === undefined ? [] : compareWithSiteConfig(config, siteConfig.probes);
+  if (siteConfigFile !== undefined) {
+    out.stdout(
+      mismatches.length === 0
+        ? `probes match ${siteConfigFile}\n`
+        : `probes against ${siteConfigFile}:\n${mismatches.map((line) => `  ${line}\n`).join('')}`,
+    );
+  }
+  return checkPassed(report) && mismatches.length === 0 ? 0 : 1;
 }
 
 /** The log drop part of the check: the agent's own endpoint, token, proxy and CA, and its saved cursor. */
@@ -57,5 +83,8 @@ export function registerAgentCheck(agent: Command, out: CliOutput, exitWith: (co
       'scrape every target and run every probe once; print series per job, errors and what would be sent (sends nothing)',
     )
     .requiredOption('-c, --config <file>', 'agent.yaml')
-    .action(async (options: { config: string }) => exitWith(await runAgentCheckCommand(options.config, out)));
+    .option('--site-config <file>', "also compare the probes with the site config's runs_on: agent:<id> probes")
+    .action(async (options: { config: string; siteConfig?: string }) =>
+      exitWith(await runAgentCheckCommand(options.config, out, process.env, options.siteConfig)),
+    );
 }

@@ -53,4 +53,24 @@ describe('pflow agent check --config FILE', () => {
     expect(out.stdout).toMatch(/ {2}ok {3}gw \(ping 127\.0\.0\.1\): /);
     expect(out.stdout + out.stderr).not.toContain('SECRET');
   });
+
+  it('--site-config: prints where the probes differ from the site config, and refuses a bad site config with exit 2', async () => {
+    const file = join(dir, 'agent-site.yaml');
+    const down = `127.0.0.1:${await closedPort()}`;
+    writeFileSync(file, `${HEAD}probes:\n  - { id: pacs, kind: tcp, target: "${down}", interval: 15s, timeout: 1s }\n`);
+    const site = join(dir, 'pflow.yaml');
+    writeFileSync(
+      site,
+      `version: 1\nsites: [{ id: ward }]\nprobes:\n  - { id: pacs, site: ward, kind: tcp, target: "${down}", interval: 30s, timeout: 1s, runs_on: agent:ward-1 }\n`,
+    );
+    const { out, sink } = capture();
+    expect(await runAgentCheckCommand(file, sink, env, site)).toBe(1);
+    expect(out.stdout).toContain(`probes against ${site}:\n  probes[0].interval: 15s here, 30s in the site config\n`);
+
+    writeFileSync(site, 'version: 1\nsites: []\nprobes: [{ id: pacs }]\n');
+    const refused = capture();
+    expect(await runAgentCheckCommand(file, refused.sink, env, site)).toBe(2);
+    expect(refused.out.stderr).toContain(`${site}: `);
+    expect(refused.out.stdout).toBe('');
+  });
 });

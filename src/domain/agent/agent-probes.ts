@@ -2,7 +2,7 @@ import type { ProbeDefinition } from '../config/model.js';
 import type { AgentProbeItem } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import type { WireProbeResult } from '../ingest/batch.js';
-import type { ProbeResult } from '../probe-result.js';
+import { displayTarget, type ProbeResult } from '../probe-result.js';
 
 /**
  * The probes of agent.yaml as the agent runs them: the site config's probe shape, with the agent's
@@ -96,4 +96,66 @@ export function toWireProbeResult(result: ProbeResult): WireProbeResult {
   const { failure } = wire;
   if (failure === undefined || failure.message.length <= MAX_FAILURE_MESSAGE) return wire;
   return { ...wire, failure: { ...failure, message: `${failure.message.slice(0, MAX_FAILURE_MESSAGE - 1)}…` } };
+}
+
+/** What the comparison needs of the site config's probes. */
+export type SiteProbe = Pick<ProbeDefinition, 'id' | 'kind' | 'target' | 'intervalMs' | 'timeoutMs' | 'runsOn'>;
+
+/**
+ * agent.yaml's probes against the site config's: the agent runs the first, the rules and the
+ * stack are built from the second (`runs_on: agent:<id>`), linked by probe id. Each difference is
+ * named by its agent.yaml path: an agent id no site-config probe runs on, a probe the site config
+ * does not give to this agent, a kind, target, interval or timeout that differs, and a probe the
+ * site config gives to this agent that agent.yaml leaves out (nothing would report it).
+ */
+export function compareWithSiteConfig(
+  agent: { readonly agentId: string; readonly probes: readonly AgentProbeItem[] },
+  siteProbes: readonly SiteProbe[],
+): string[] {
+  const runsOn = `agent:${agent.agentId}`;
+  const mine = new Map(siteProbes.filter((probe) => probe.runsOn === runsOn).map((probe) => [probe.id, probe]));
+  const problems: string[] = [];
+  if (mine.size === 0) {
+    const agents = [...new Set(siteProbes.map((p) => p.runsOn).filter((r) => r.startsWith('agent:')))]
+      .map((r) => r.slice('agent:'.length))
+      .sort();
+    problems.push(
+      `agent.id: no probe of the site config runs on ${runsOn} (agents there: ${agents.length === 0 ? 'none' : agents.join(', ')})`,
+    );
+  }
+  const byId = new Map(siteProbes.map((probe) => [probe.id, probe]));
+  const [definitions, listed] = [agentProbeDefinitions(agent.agentId, agent.probes), new Set<string>()];
+  definitions.forEach((here, index) => {
+    listed.add(here.id);
+    const there = byId.get(here.id);
+    if (there === undefined) {
+      problems.push(`probes[${index}].id: the site config has no probe ${JSON.stringify(here.id)}; no rule reads it`);
+      return;
+    }
+    if (there.runsOn !== runsOn) {
+      problems.push(
+        `probes[${index}].id: the site config runs ${JSON.stringify(here.id)} on ${there.runsOn}, not ${runsOn}`,
+      );
+      return;
+    }
+    const differ = (field: string, mineText: string, theirs: string) => {
+      if (mineText !== theirs)
+        problems.push(`probes[${index}].${field}: ${mineText} here, ${theirs} in the site config`);
+    };
+    differ('kind', here.kind, there.kind);
+    // Compared as written, shown without a password (a target may carry basic-auth credentials).
+    if (here.target !== there.target)
+      problems.push(
+        `probes[${index}].target: ${displayTarget(here.target)} here, ${displayTarget(there.target)} in the site config`,
+      );
+    differ('interval', formatDuration(here.intervalMs), formatDuration(there.intervalMs));
+    differ('timeout', formatDuration(here.timeoutMs), formatDuration(there.timeoutMs));
+  });
+  for (const id of mine.keys()) {
+    if (!listed.has(id))
+      problems.push(
+        `probes: the site config runs ${JSON.stringify(id)} on ${runsOn}, but it is not here: nothing reports it`,
+      );
+  }
+  return problems;
 }
