@@ -138,6 +138,53 @@ describe('SqliteConsoleQueries', () => {
     expect(hourly.get('site-a\u0000other')).toEqual([{ t: T0 + HOUR, n: 1, ok: 1, durationSum: 100 }]);
   });
 
+  it('reads whole hours from the hourly rollup and the partial first hour from the 5-minute one: the same totals', async () => {
+    // Two probes, every 2.5 minutes over 5 hours, a failure now and then.
+    const results: ProbeResult[] = [];
+    for (let t = T0 - 5 * HOUR; t < T0; t += 150_000) {
+      results.push(result(t, (t / 150_000) % 7 === 0 ? down(t) : { durationMs: 100 + ((t / 150_000) % 13) }));
+      results.push(result(t + 1_000, { probe: 'epd', durationMs: 50 }));
+    }
+    await store.writeProbeResults(results);
+    // Mid-hour, mid-bucket, and on the hour.
+    for (const since of [T0 - 3 * HOUR - 17 * MINUTE - 5_000, T0 - 2 * HOUR - 40 * MINUTE, T0 - 4 * HOUR]) {
+      const expected = db
+        .prepare(
+          `SELECT site, probe, bucket - bucket % ${HOUR}, sum(n), sum(ok), sum(duration_sum) FROM probe_rollup
+           WHERE bucket >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        )
+        .raw()
+        .all(since) as Array<[string, string, number, number, number, number]>;
+      const hourly = queries.hourlyByProbe(since);
+      const got = [...hourly].flatMap(([key, rows]) =>
+        rows.map((r) => [...key.split('\u0000'), r.t, r.n, r.ok, r.durationSum]),
+      );
+      expect(got).toEqual(expected);
+      expect(queries.hourlyOfProbe('site-a', 'portal', since).get('site-a\u0000portal')).toEqual(
+        hourly.get('site-a\u0000portal'),
+      );
+    }
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT n FROM probe_hourly WHERE site = 'a' AND probe = 'b' AND bucket >= 1`)
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH probe_hourly USING PRIMARY KEY/);
+  });
+
+  it('fills the hourly rollup when upgrading from the console tables of version 1', async () => {
+    await store.writeProbeResults([result(T0), result(T0 + 10 * MINUTE, down(0)), result(T0 + HOUR)]);
+    const before = queries.hourlyByProbe(T0);
+    // Back to version 1: no hourly table, and results written meanwhile only reach the 5-minute rollup.
+    db.exec(`DROP TRIGGER console_probe_hourly; DROP TABLE probe_hourly;
+             UPDATE pflow_schema SET version = 1 WHERE component = 'console'`);
+    await store.writeProbeResults([result(T0 + HOUR + MINUTE, down(0))]);
+    const upgraded = new SqliteConsoleQueries(db);
+    expect(upgraded.hourlyByProbe(T0).get('site-a\u0000portal')).toEqual([
+      before.get('site-a\u0000portal')![0],
+      { t: T0 + HOUR, n: 2, ok: 1, durationSum: 120 },
+    ]);
+    expect(db.prepare(`SELECT version FROM pflow_schema WHERE component = 'console'`).pluck().get()).toBe(2);
+  });
+
   it("gives one probe's hourly totals alone, equal to its row of every probe's", async () => {
     await store.writeProbeResults([
       result(T0),
@@ -179,6 +226,7 @@ describe('SqliteConsoleQueries', () => {
     queries.applyRetention(T0 - HOUR);
     expect(queries.probeBuckets('site-a', 'portal', 0, T0 + HOUR, 5 * MINUTE).map((b) => b.t)).toEqual([T0]);
     expect(queries.statusCodes('site-a', 'portal', 0, T0 + HOUR, false)).toEqual([{ code: 200, count: 1 }]);
+    expect(db.prepare('SELECT bucket FROM probe_hourly').pluck().all()).toEqual([T0]);
   });
 
   it('tells per event and channel what became of its notifications, and totals per channel', async () => {
