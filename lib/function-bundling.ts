@@ -43,12 +43,28 @@ export const ESBUILD_OPTIONS = {
   alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS_MODULE },
 } as const;
 
+/** The metric stores a bundle can be built for (PFLOW_METRICS_BACKEND's values in AWS). */
+export type BundledMetricsBackend = 'timestream' | 'amp';
+
+/**
+ * esbuild `define`s of a bundle built for one metric store: lambdas/shared/metric-store.ts tests
+ * this expression, so esbuild drops the other store's adapter and SDK clients (about 30–45 KB).
+ */
+export function metricsBackendDefine(backend: BundledMetricsBackend): Record<string, string> {
+  return { 'process.env.PFLOW_BUNDLE_METRICS_BACKEND': JSON.stringify(backend) };
+}
+
 /**
  * `NodejsFunction` bundling for every PerformanceFlow function. `configJsonPath` is the deployment
  * config serialised as JSON (`${NAME}` unresolved); it is copied into the bundle as
  * `PFLOW_CONFIG_FILE` (default `pflow-config.json`), where the handlers read it at cold start.
+ * `metricsBackend` is the deployment's store: only its adapter is bundled.
  */
-export function lambdaBundling(configJsonPath: string, configFileName: string = DEFAULT_CONFIG_FILE): BundlingOptions {
+export function lambdaBundling(
+  configJsonPath: string,
+  metricsBackend: BundledMetricsBackend,
+  configFileName: string = DEFAULT_CONFIG_FILE,
+): BundlingOptions {
   if (basename(configFileName) !== configFileName) {
     throw new Error(`config file name must be a bare file name, got ${JSON.stringify(configFileName)}`);
   }
@@ -61,6 +77,7 @@ export function lambdaBundling(configJsonPath: string, configFileName: string = 
     mainFields: [...ESBUILD_OPTIONS.mainFields],
     banner: ESM_REQUIRE_BANNER,
     bundleAwsSDK: true,
+    define: metricsBackendDefine(metricsBackend),
     externalModules: [],
     esbuildArgs: {
       '--alias': Object.entries(ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`),

@@ -11,7 +11,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_CONFIG_FILE, ENV, LAMBDA_ENTRIES, METRICS, SERVICES } from '../lambdas/shared/environment.js';
 import type { LambdaName } from '../lambdas/shared/environment.js';
-import { lambdaBundling } from './function-bundling.js';
+import { lambdaBundling, type BundledMetricsBackend } from './function-bundling.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 
@@ -40,6 +40,8 @@ export interface FunctionOptions {
     readonly vpcSubnets: SubnetSelection;
     readonly securityGroups: ISecurityGroup[];
   };
+  /** The entry file, for a function with more than one (deliver: DELIVER_ENTRIES by channel kind). */
+  readonly entry?: string;
 }
 
 /**
@@ -57,7 +59,20 @@ export class FunctionDefaults extends Construct {
     this.props = props;
   }
 
+  /** The deployment's metric store, from the environment every function gets (the store construct sets it). */
+  private metricsBackend(): BundledMetricsBackend {
+    const backend = this.props.environment[ENV.metricsBackend];
+    if (backend !== 'timestream' && backend !== 'amp') {
+      throw new Error(
+        `${ENV.metricsBackend} must be "timestream" or "amp" for bundling, got ${JSON.stringify(backend)}`,
+      );
+    }
+    return backend;
+  }
+
   create(scope: Construct, id: string, name: LambdaName, options: FunctionOptions): LambdaFunction {
+    const entry = options.entry ?? (name === 'deliver' ? undefined : LAMBDA_ENTRIES[name]);
+    if (entry === undefined) throw new Error(`function ${name} needs its entry file (one of DELIVER_ENTRIES)`);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: this.props.logRetention ?? RetentionDays.THREE_MONTHS,
       encryptionKey: this.props.logKey,
@@ -97,16 +112,17 @@ export class FunctionDefaults extends Construct {
       this.props.code.kind === 'bundle'
         ? new NodejsFunction(scope, id, {
             ...common,
-            entry: resolve(REPO_ROOT, LAMBDA_ENTRIES[name]),
+            entry: resolve(REPO_ROOT, entry),
             handler: 'handler',
             projectRoot: REPO_ROOT,
             depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
-            bundling: lambdaBundling(this.props.code.configJsonPath),
+            bundling: lambdaBundling(this.props.code.configJsonPath, this.metricsBackend()),
           })
         : new LambdaFunction(scope, id, {
             ...common,
             handler: 'index.handler',
-            code: Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(name)} });`),
+            // Names the entry the bundle would be built from, so the assertion tests can check the choice.
+            code: Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(entry)} });`),
           });
     this.functions.push(fn);
     return fn;

@@ -1,3 +1,5 @@
+import type { ChannelKindName } from '../../src/channels/settings.js';
+
 /**
  * The contract between the CDK stack (`lib/`) and the Lambda handlers (`lambdas/`): the names of
  * the environment variables the stack sets and the handlers read once at init. Both sides import
@@ -60,11 +62,13 @@ export const DEFAULT_CONFIG_FILE = 'pflow-config.json';
 /** The Timestream tables, fixed names inside `PFLOW_TIMESTREAM_DATABASE`. */
 export const TIMESTREAM_TABLES = { probes: 'probes', metrics: 'metrics', alerts: 'alerts' } as const;
 
-/** The Lambda functions and their entry files (relative to the repository root). */
+/** The Lambda functions (the names SERVICES, the stack and the benchmarks use). */
+export type LambdaName = keyof typeof SERVICES;
+
+/** Each function's entry file (relative to the repository root); deliver has one per channel kind. */
 export const LAMBDA_ENTRIES = {
   probe: 'lambdas/probe.ts',
   rule: 'lambdas/rule.ts',
-  deliver: 'lambdas/deliver.ts',
   metaAlarm: 'lambdas/meta-alarm.ts',
   grafanaProvision: 'lambdas/grafana-provision.ts',
   ingest: 'lambdas/ingest.ts',
@@ -73,8 +77,29 @@ export const LAMBDA_ENTRIES = {
   escalate: 'lambdas/escalate.ts',
   report: 'lambdas/report.ts',
   collect: 'lambdas/collect.ts',
-} as const;
-export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+} as const satisfies Record<Exclude<LambdaName, 'deliver'>, string>;
+
+/**
+ * The deliver function's entry per channel kind: each bundles only its kind's sender, so Slack's
+ * function does not carry nodemailer (about 210 KB) or the S3, SES and SNS clients.
+ */
+export const DELIVER_ENTRIES = {
+  console: 'lambdas/deliver/console.ts',
+  email: 'lambdas/deliver/email.ts',
+  logdrop: 'lambdas/deliver/logdrop.ts',
+  slack: 'lambdas/deliver/slack.ts',
+  sns: 'lambdas/deliver/sns.ts',
+  teams: 'lambdas/deliver/teams.ts',
+  webhook: 'lambdas/deliver/webhook.ts',
+} as const satisfies Record<ChannelKindName, string>;
+
+/** Every bundle the stack may deploy, by a name for the benchmarks and the smoke test (`deliver-slack`, …). */
+export function bundleEntries(): { readonly name: string; readonly entry: string }[] {
+  return [
+    ...Object.entries(LAMBDA_ENTRIES).map(([name, entry]) => ({ name, entry })),
+    ...Object.entries(DELIVER_ENTRIES).map(([kind, entry]) => ({ name: `deliver-${kind}`, entry })),
+  ];
+}
 
 /**
  * The payloads EventBridge Scheduler sends (the schedule's `Input`).

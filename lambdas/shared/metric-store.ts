@@ -28,31 +28,37 @@ let timestreamClients: { write: TimestreamWriteClient; query: TimestreamQueryCli
  */
 export function metricStoreFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHooks): MetricStore {
   const backend = (env[ENV.metricsBackend] ?? 'timestream') as MetricsBackend;
-  switch (backend) {
-    case 'timestream': {
-      timestreamClients ??= { write: new TimestreamWriteClient({}), query: new TimestreamQueryClient({}) };
-      return new TimestreamStore({
-        writeClient: timestreamClients.write,
-        queryClient: timestreamClients.query,
-        database: requireEnv(env, ENV.timestreamDatabase),
-        tables: TIMESTREAM_TABLES,
-        logger: hooks.logger,
-        ...(hooks.onReport ? { onReport: hooks.onReport } : {}),
-        ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
-      });
-    }
-    case 'amp': {
-      const workspaceUrl = requireEnv(env, ENV.ampWorkspaceUrl);
-      return new PrometheusStore({
-        ...ampEndpoints(workspaceUrl),
-        // Signed with the function's role (the SDK's default credential chain).
-        auth: { kind: 'sigv4', region: ampRegion(workspaceUrl) },
-        logger: hooks.logger,
-        ...(hooks.maxSamplesProcessed !== undefined && { maxSamplesProcessed: hooks.maxSamplesProcessed }),
-        ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
-      });
-    }
-    default:
-      throw new Error(`${ENV.metricsBackend} must be "timestream" or "amp", got ${JSON.stringify(backend)}`);
+  if (backend !== 'timestream' && backend !== 'amp') {
+    throw new Error(`${ENV.metricsBackend} must be "timestream" or "amp", got ${JSON.stringify(backend)}`);
   }
+  // The stack bundles each function for its one backend (lib/function-bundling.ts defines
+  // process.env.PFLOW_BUNDLE_METRICS_BACKEND as its name): esbuild folds these conditions and drops the
+  // other adapter with its SDK clients. Written out in each `if`, because esbuild folds only a literal
+  // comparison. Unbundled (tests, tsx) the variable is unset and both branches are there.
+  if (backend === 'timestream' && process.env.PFLOW_BUNDLE_METRICS_BACKEND !== 'amp') {
+    timestreamClients ??= { write: new TimestreamWriteClient({}), query: new TimestreamQueryClient({}) };
+    return new TimestreamStore({
+      writeClient: timestreamClients.write,
+      queryClient: timestreamClients.query,
+      database: requireEnv(env, ENV.timestreamDatabase),
+      tables: TIMESTREAM_TABLES,
+      logger: hooks.logger,
+      ...(hooks.onReport ? { onReport: hooks.onReport } : {}),
+      ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
+    });
+  }
+  if (backend === 'amp' && process.env.PFLOW_BUNDLE_METRICS_BACKEND !== 'timestream') {
+    const workspaceUrl = requireEnv(env, ENV.ampWorkspaceUrl);
+    return new PrometheusStore({
+      ...ampEndpoints(workspaceUrl),
+      // Signed with the function's role (the SDK's default credential chain).
+      auth: { kind: 'sigv4', region: ampRegion(workspaceUrl) },
+      logger: hooks.logger,
+      ...(hooks.maxSamplesProcessed !== undefined && { maxSamplesProcessed: hooks.maxSamplesProcessed }),
+      ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
+    });
+  }
+  throw new Error(
+    `${ENV.metricsBackend} is "${backend}", but this function was bundled for "${String(process.env.PFLOW_BUNDLE_METRICS_BACKEND)}"`,
+  );
 }

@@ -40,6 +40,17 @@ const events: Record<string, unknown> = {
   report: { report: 'no-such-report', site: 'site-a', scheduledTime: '2026-12-02T06:00:00Z' },
   collect: { agent: 'no-such-agent' },
 };
+const expected: Record<string, RegExp> = {
+  probe: /^RESULT \{"site":"site-a","probes":0,"failed":0,"cut":0,"unknown":\["not-configured"\]\}$/m,
+  rule: /^ERROR rule group "no-such-group" is not in the config$/m,
+  deliver: /^RESULT \{"batchItemFailures":\[\]\}$/m,
+  metaAlarm: /^RESULT \{"published":0,"ignored":1\}$/m,
+  escalate: /^ERROR escalate input must be \{scheduledTime\?\}.*site.*$/m,
+  lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
+  report: /^ERROR report "no-such-report" is not in the config$/m,
+  collect:
+    /^RESULT \{"agent":"no-such-agent","stored":0,"refused":0,"samples":0,"drained":false,"failure":"unknown agent"\}$/m,
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-bundles-'));
@@ -61,6 +72,32 @@ describe('Lambda bundles', () => {
       expect(text, bundle.name).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
     }
   });
+
+  it("carry only their channel kind's sender: Slack's deliver function has no nodemailer, S3, SES or SNS", () => {
+    const packages = (name: string) => built.find((b) => b.name === name)!.inputs.join('\n');
+    const heavy = [
+      /node_modules\/nodemailer\//,
+      /@aws-sdk\/client-s3\//,
+      /@aws-sdk\/client-ses/,
+      /@aws-sdk\/client-sns\//,
+    ];
+    for (const name of ['deliver-slack', 'deliver-teams', 'deliver-webhook', 'deliver-console']) {
+      for (const pattern of heavy) expect(packages(name), name).not.toMatch(pattern);
+    }
+    expect(packages('deliver-email')).toMatch(/node_modules\/nodemailer\//);
+    expect(packages('deliver-sns')).toMatch(/@aws-sdk\/client-sns\//);
+    expect(packages('deliver-logdrop')).toMatch(/@aws-sdk\/client-s3\//);
+  });
+
+  it('carry only the metric store they were built for', () => {
+    const has = (name: string, pattern: RegExp) => pattern.test(built.find((b) => b.name === name)!.inputs.join('\n'));
+    for (const fn of ['probe', 'rule', 'ingest', 'report', 'collect']) {
+      expect(has(`${fn}-amp`, /client-timestream-(query|write)\//), fn).toBe(false);
+      expect(has(`${fn}-amp`, /src\/adapters\/prometheus\/prometheus-store\.ts/), fn).toBe(true);
+      expect(has(`${fn}-timestream`, /src\/adapters\/prometheus\/prometheus-store\.ts/), fn).toBe(false);
+      expect(has(`${fn}-timestream`, /client-timestream-query\//), fn).toBe(true);
+    }
+  });
 });
 
 // Skipped only where no Node 24 was unpacked (.ci/run does it; the package exists for linux-x64 only).
@@ -70,15 +107,29 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
     expect(stdout).toMatch(/^v24\./);
   });
 
-  it.each(['probe', 'rule', 'deliver', 'metaAlarm', 'escalate', 'lifecycleApi', 'report', 'collect'])(
+  it.each([
+    'probe-amp',
+    'probe-timestream',
+    'rule-amp',
+    'rule-timestream',
+    'deliver-console',
+    'metaAlarm',
+    'escalate',
+    'lifecycleApi',
+    'report-amp',
+    'report-timestream',
+    'collect-amp',
+    'collect-timestream',
+  ])(
     '%s loads and its handler runs',
     async (name) => {
       const bundle = built.find((b) => b.name === name)!;
+      const kind = name.replace(/-.*$/, '');
       const script = `
       const { handler } = await import(${JSON.stringify(bundle.file)});
       const context = { functionName: 'smoke', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
       try {
-        const result = await handler(${JSON.stringify(events[name])}, context);
+        const result = await handler(${JSON.stringify(events[kind])}, context);
         process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
       } catch (error) {
         process.stdout.write('ERROR ' + error.message + '\\n');
@@ -88,7 +139,12 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
           PATH: process.env.PATH,
           LAMBDA_TASK_ROOT: dir,
           AWS_REGION: 'eu-west-1',
-          PFLOW_TIMESTREAM_DATABASE: 'pflow',
+          ...(name.endsWith('-amp')
+            ? {
+                PFLOW_METRICS_BACKEND: 'amp',
+                PFLOW_AMP_WORKSPACE_URL: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-smoke/',
+              }
+            : { PFLOW_TIMESTREAM_DATABASE: 'pflow' }),
           PFLOW_ALERT_STATE_TABLE: 'state',
           PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
           PFLOW_CHANNEL_ID: 'terminal',
@@ -98,19 +154,39 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
         },
         timeout: 30_000,
       });
-      const expected: Record<string, RegExp> = {
-        probe: /^RESULT \{"site":"site-a","probes":0,"failed":0,"cut":0,"unknown":\["not-configured"\]\}$/m,
-        rule: /^ERROR rule group "no-such-group" is not in the config$/m,
-        deliver: /^RESULT \{"batchItemFailures":\[\]\}$/m,
-        metaAlarm: /^RESULT \{"published":0,"ignored":1\}$/m,
-        escalate: /^ERROR escalate input must be \{scheduledTime\?\}.*site.*$/m,
-        lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
-        report: /^ERROR report "no-such-report" is not in the config$/m,
-        collect:
-          /^RESULT \{"agent":"no-such-agent","stored":0,"refused":0,"samples":0,"drained":false,"failure":"unknown agent"\}$/m,
-      };
-      expect(stdout).toMatch(expected[name]!);
+      expect(stdout).toMatch(expected[kind]!);
     },
     60_000,
   );
+
+  it('loads every deliver bundle; one given a channel of another kind says so', async () => {
+    for (const bundle of built.filter((b) => b.name.startsWith('deliver-'))) {
+      const { stdout } = await run(
+        node24!,
+        ['--input-type=module', '-e', `await import(${JSON.stringify(bundle.file)}); console.log('loaded');`],
+        {
+          env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: dir, AWS_REGION: 'eu-west-1' },
+          timeout: 30_000,
+        },
+      );
+      expect(stdout.trim(), bundle.name).toBe('loaded');
+    }
+    const slack = built.find((b) => b.name === 'deliver-slack')!;
+    const script = `
+      const { handler } = await import(${JSON.stringify(slack.file)});
+      const context = { functionName: 'smoke', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+      await handler({ Records: [] }, context).catch((error) => console.log('ERROR ' + error.message));`;
+    const { stdout } = await run(node24!, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: dir,
+        AWS_REGION: 'eu-west-1',
+        PFLOW_CHANNEL_ID: 'terminal',
+        PFLOW_NOTIFICATION_LOG_TABLE: 'log',
+        PFLOW_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+      },
+      timeout: 30_000,
+    });
+    expect(stdout).toMatch(/^ERROR channel "terminal" has kind "console", but this function was bundled for slack$/m);
+  }, 120_000);
 });

@@ -75,6 +75,20 @@ describe('Notifications', { timeout: 120_000 }, () => {
     });
   });
 
+  it("builds each deliver function from its channel kind's entry, which bundles that kind's sender alone", () => {
+    // Stub code names the entry NodejsFunction would bundle (lib/function-defaults.ts).
+    const entry = (path: string) =>
+      (
+        (template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[
+          functionIdByPath(template, path)
+        ]!.Properties.Code as { ZipFile: string }
+      ).ZipFile;
+    expect(entry('opsslackDeliver')).toContain('"lambdas/deliver/slack.ts"');
+    expect(entry('oncallemailDeliver')).toContain('"lambdas/deliver/email.ts"');
+    expect(entry('oncallsmsDeliver')).toContain('"lambdas/deliver/sns.ts"');
+    expect(entry('proprietarylogdropDeliver')).toContain('"lambdas/deliver/logdrop.ts"');
+  });
+
   it('sizes a paced channel’s batch to fit its slots in half the timeout', () => {
     expect(channelBatchSize(undefined, 5)).toBe(10);
     expect(channelBatchSize(1, 2)).toBe(7);
