@@ -59,7 +59,8 @@ beforeAll(async () => {
     join(dir, 'pflow-config.json'),
     JSON.stringify({ version: 1, sites: [{ id: 'site-a' }], channels: [{ id: 'terminal', kind: 'console' }] }),
   );
-}, 120_000);
+  // Over twenty bundles (per store, per channel kind) on a busy 2-core machine.
+}, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Lambda bundles', () => {
