@@ -12,14 +12,14 @@ import { buildRuntimeSilence, SilenceRequestError } from '../src/domain/lifecycl
 import type { Clock } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
 import type { RuleDefinition } from '../src/domain/rules/types.js';
-import { ackActions, ackRoutes, type AckLinkSettings } from '../src/runtime/ack-routes.js';
+import { ackActions, ackRoutes } from '../src/runtime/ack-routes.js';
 import type { ApiReply, ApiRequest } from '../src/runtime/api-server.js';
 import { parseJsonBody, presentSilence } from '../src/runtime/silence-routes.js';
 import { AckService } from '../src/services/acknowledge.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { lifecycleStoreFromEnv } from './shared/lifecycle.js';
+import { lifecycleStoreFromEnv, linkSettings } from './shared/lifecycle.js';
 
 /** The request context API Gateway passes on: the IAM caller on `/api/*`, nothing on `/ack/*`. */
 interface LifecycleRequestContext {
@@ -190,14 +190,6 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
 
 /** No bearer token opens the API from the link routes: the page's POST carries only the link's HMAC. */
 const PAGE_ONLY = randomBytes(32).toString('base64url');
-
-/** The key from the config (a Secrets Manager secret, `${NAME}`), links at the stack's API unless the config names another origin. */
-export function linkSettings(config: DeploymentConfig, env: NodeJS.ProcessEnv): AckLinkSettings | undefined {
-  const ack = config.acknowledge;
-  const baseUrl = ack?.linkBaseUrl ?? env[ENV.ackBaseUrl];
-  if (ack?.linkKey === undefined || baseUrl === undefined || baseUrl === '') return undefined;
-  return { key: ack.linkKey, baseUrl, ttlMs: ack.linkTtlMs };
-}
 
 function requestOf(event: LifecycleApiEvent): ApiRequest {
   const raw = event.body ?? '';

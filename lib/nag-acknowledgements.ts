@@ -87,6 +87,7 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
   for (const fn of [
     stack.probes.fn,
     stack.rules.fn,
+    stack.lifecycle.escalateFn,
     ...(stack.reports ? [stack.reports.fn] : []),
     ...(stack.collect ? [stack.collect.fn] : []),
   ]) {
@@ -123,11 +124,27 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
     stack.storage.notificationLogTable,
     ...ingestTables,
     ...tagTables,
+    stack.lifecycle.table,
   ]) {
     ack(
       table,
       'HIPAA.Security-DynamoDBInBackupPlan',
       "Point-in-time recovery (35 days, continuous) is on; an AWS Backup plan is the account's backup policy to choose, not this stack's.",
+    );
+  }
+
+  // The lifecycle table's audit index: Table.grant names the table and its indexes.
+  ack(
+    stack,
+    `AwsSolutions-IAM5[Resource::<${logicalId(stack.lifecycle.table)}.Arn>/index/*]`,
+    'The lifecycle table has one index (byAlert, the audit records of one alert); CDK grants name its indexes by wildcard, of this table only.',
+  );
+  // The acknowledge link's page and its POST: whoever holds a signed link may open it.
+  for (const route of stack.lifecycle.linkRoutes) {
+    ack(
+      route,
+      'AwsSolutions-APIG4',
+      'The acknowledge link is its own credential: an HMAC-SHA256 signature (key in Secrets Manager) over one alert, one firing, an expiry and a single-use nonce, checked by the function before anything is shown or recorded. People open it from an email or chat message, without AWS credentials. The /api/* routes use IAM.',
     );
   }
 

@@ -8,6 +8,7 @@ import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
 import { agentsDeclared, IngestApi } from './ingest-api.js';
 import { TagLocations } from './tag-locations.js';
+import { Lifecycle } from './lifecycle.js';
 import { MetaMonitoring } from './meta-monitoring.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { Notifications } from './notifications.js';
@@ -39,6 +40,7 @@ export class PerformanceFlowStack extends Stack {
   readonly notifications: Notifications;
   readonly probes: Probes;
   readonly rules: Rules;
+  readonly lifecycle: Lifecycle;
   readonly metaMonitoring: MetaMonitoring;
   /** Present when the config has daily reports (`reports:`). */
   readonly reports?: Reports;
@@ -75,6 +77,15 @@ export class PerformanceFlowStack extends Stack {
     };
     this.probes = new Probes(this, 'Probes', common);
     this.rules = new Rules(this, 'Rules', { ...common, storage: this.storage, notifications: this.notifications });
+    this.lifecycle = new Lifecycle(this, 'Lifecycle', {
+      functions: this.functions,
+      storage: this.storage,
+      notifications: this.notifications,
+      operations: this.operations,
+      rules: this.rules,
+      logKey: this.operations.key,
+      retainOnDelete: props.retainOnDelete ?? true,
+    });
     if ((props.config.reports ?? []).length > 0) {
       this.reports = new Reports(this, 'Reports', { ...common, notifications: this.notifications });
     }
@@ -165,6 +176,15 @@ export class PerformanceFlowStack extends Stack {
         description: 'Where every RF-ID tag is now (site, tag), written by the ingest function',
       });
     }
+    new CfnOutput(this, 'LifecycleApiUrl', {
+      value: this.lifecycle.url,
+      description:
+        'Acknowledge links point here (GET /ack/<token>); /api/alerts/ack|unack, /api/acks and /api/silences with IAM (SigV4) credentials',
+    });
+    new CfnOutput(this, 'LifecycleTable', {
+      value: this.lifecycle.table.tableName,
+      description: 'Run-time silences, acknowledgements and their audit',
+    });
     new CfnOutput(this, 'LogDropBucket', { value: this.storage.logDropBucket.bucketName });
     new CfnOutput(this, 'NotificationLogTable', { value: this.storage.notificationLogTable.tableName });
     for (const pipeline of this.notifications.channels) {

@@ -18,6 +18,9 @@ import { realTimers, type DeliveryTimers } from '../../src/delivery/timers.js';
 import { requireEnv } from './config.js';
 import { ENV } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
+import { linkSettings } from './lifecycle.js';
+import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
+import { whoIsOnCall } from '../../src/domain/lifecycle/oncall.js';
 
 /**
  * The channel kinds a deliver bundle can send to. The stack deploys one bundle per kind
@@ -65,8 +68,9 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     const channel = config.channels.find((candidate) => candidate.id === channelId);
     if (!channel)
       throw new PflowError('unknown_channel', `channel "${channelId}" (${ENV.channelId}) is not in the config`);
-    // Rebuilt only when the config changed (a rotated secret gives the sender a new URL).
-    const key = JSON.stringify(channel.settings);
+    // Rebuilt only when the config changed (a rotated secret gives the sender a new URL or link key).
+    const links = linkSettings(config, env);
+    const key = JSON.stringify([channel.settings, links?.key]);
     if (consumer && consumerKey === key) return consumer;
     ddb ??= new DynamoDBClient({});
     sqs ??= new SQSClient({});
@@ -82,6 +86,11 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       timezoneFor: siteTimezones(config.sites),
       fetch: fetchClient,
       ...(options.channelClients ? { aws: options.channelClients } : {}),
+      ...(links !== undefined && { ackLinkFor: ackLinkMaker(links, clock) }),
+      onCall: (team) => {
+        const schedule = config.oncall?.find((candidate) => candidate.team === team);
+        return schedule === undefined ? undefined : whoIsOnCall(schedule, clock.now()).member;
+      },
     });
     consumer = new QueueConsumer({
       channel: channelId,

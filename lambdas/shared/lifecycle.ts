@@ -4,6 +4,7 @@ import type { DeploymentConfig } from '../../src/domain/config/model.js';
 import type { ActiveAck } from '../../src/domain/lifecycle/ack.js';
 import { toSilence } from '../../src/domain/lifecycle/runtime-silence.js';
 import type { Silence } from '../../src/domain/silences.js';
+import type { AckLinkSettings } from '../../src/runtime/ack-routes.js';
 import { requireEnv } from './config.js';
 import { ENV } from './environment.js';
 
@@ -31,4 +32,16 @@ export async function lifecycleHolds(
 ): Promise<{ silences: Silence[]; acks: Map<string, ActiveAck> }> {
   const [runtime, acks] = await Promise.all([store.listSilences(now), store.currentAcks()]);
   return { silences: [...config.silences, ...runtime.map(toSilence)], acks };
+}
+
+/**
+ * Acknowledge links in AWS: the key from the config (`acknowledge.link_key`, a `${NAME}` read from
+ * Secrets Manager like every config secret), pointing at the stack's lifecycle API unless the
+ * config names another origin (a custom domain). No key: messages carry no link.
+ */
+export function linkSettings(config: DeploymentConfig, env: NodeJS.ProcessEnv): AckLinkSettings | undefined {
+  const ack = config.acknowledge;
+  const baseUrl = ack?.linkBaseUrl ?? env[ENV.ackBaseUrl];
+  if (ack?.linkKey === undefined || baseUrl === undefined || baseUrl === '') return undefined;
+  return { key: ack.linkKey, baseUrl, ttlMs: ack.linkTtlMs };
 }

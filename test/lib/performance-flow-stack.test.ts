@@ -44,8 +44,9 @@ describe('PerformanceFlowStack from config/aws-example.yaml', { timeout: 120_000
 
   it('runs every function on nodejs24.x arm64 with its own encrypted log group, config file and async dead-letter queue', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    // probe, rule, meta-alarm, the Grafana provisioner, one deliver function per channel, ingest + its authorizer
-    expect(functions).toHaveLength(4 + 4 + 2);
+    // probe, rule, meta-alarm, the Grafana provisioner, one deliver function per channel, ingest + its
+    // authorizer, the lifecycle API and the escalation function
+    expect(functions).toHaveLength(4 + 4 + 2 + 2);
     for (const [, fn] of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -61,6 +61,8 @@ export interface UsageSummary {
   readonly metricSamplesPerMonth: number;
   readonly probeResultsPerMonth: number;
   readonly ruleCycles: number;
+  /** The escalation function's schedule (one per stack). */
+  readonly escalationSchedules: number;
   readonly rules: number;
   readonly channels: number;
   /** Daily report schedules (report × site). */
@@ -100,6 +102,9 @@ export function estimateCost(
   const probeInvocations = sum(usage.probeSchedules.map((s) => s.invocationsPerMonth));
   const ruleInvocations = sum(usage.ruleCycles.map((c) => c.invocationsPerMonth));
   const authorizerCalls = pushingAgents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
+  // The escalation function runs every minute in every stack (lib/lifecycle.ts).
+  const escalations = usage.minutesPerMonth;
+  const lifecycleRequests = a('lifecycleApiRequestsPerMonth');
 
   // --- Lambda -------------------------------------------------------------------------------------
   const probeGbSeconds = sum(
@@ -148,6 +153,18 @@ export function estimateCost(
       invocations: collectRuns,
       gbSeconds: collectRuns * a('collectSeconds') * (a('collectMemoryMb') / 1024),
     },
+    {
+      name: 'escalate',
+      invocations: escalations,
+      gbSeconds: escalations * a('escalateSeconds') * (a('escalateMemoryMb') / 1024),
+      deployed: true,
+    },
+    {
+      name: 'lifecycle-api',
+      invocations: lifecycleRequests,
+      gbSeconds: lifecycleRequests * a('lifecycleApiSeconds') * (a('lifecycleApiMemoryMb') / 1024),
+      deployed: true,
+    },
   ].filter((fn) => fn.invocations > 0 || fn.deployed === true);
   const invocations = sum(functions.map((fn) => fn.invocations));
   const perFunction = (field: 'invocations' | 'gbSeconds') =>
@@ -158,10 +175,11 @@ export function estimateCost(
     item('lambda.arm64.duration', sum(functions.map((fn) => fn.gbSeconds)), `GB-s: ${perFunction('gbSeconds')}`),
     item(
       'scheduler.invocations',
-      probeInvocations + ruleInvocations + reportRuns + collectRuns,
+      probeInvocations + ruleInvocations + reportRuns + collectRuns + escalations,
       `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)` +
         (usage.reports.length > 0 ? `, ${usage.reports.length} daily report schedules (report × site)` : '') +
-        (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect schedules (one per pulled agent)` : ''),
+        (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect schedules (one per pulled agent)` : '') +
+        ', the escalation schedule (every minute)',
     ),
   ];
 
@@ -195,8 +213,8 @@ export function estimateCost(
   common.push(
     item(
       'dynamodb.reads',
-      ruleEvaluations + deliveries,
-      'one consistent state query per rule per cycle, one notification-log read per delivery',
+      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations,
+      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute',
     ),
     item(
       'dynamodb.writes',
@@ -255,6 +273,8 @@ export function estimateCost(
   const reportSlots = usage.reports.length;
   const alarms =
     2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups + reportSlots + usage.pullAgents.length;
+  // The escalation function's two (told, conflicts) and the lifecycle API's two (requests, errors).
+  const lifecycleMetrics = 4;
   const customMetrics =
     (probeInvocations > 0 ? 4 : 0) +
     5 * groups +
@@ -262,7 +282,8 @@ export function estimateCost(
     4 * channels +
     (agents > 0 ? 2 : 0) +
     (reportSlots > 0 ? 2 + reportSlots : 0) +
-    (usage.pullAgents.length > 0 ? 3 + usage.pullAgents.length : 0);
+    (usage.pullAgents.length > 0 ? 3 + usage.pullAgents.length : 0) +
+    lifecycleMetrics;
   common.push(
     item(
       'cloudwatch.alarm',
@@ -274,7 +295,7 @@ export function estimateCost(
     item(
       'cloudwatch.metric',
       customMetrics,
-      'EMF metrics × their dimension values (rule metrics per group, delivery per channel)',
+      'EMF metrics × their dimension values (rule metrics per group, delivery per channel, escalation and lifecycle API)',
     ),
     item(
       'cloudwatch.logs.ingest',
@@ -282,13 +303,20 @@ export function estimateCost(
       `${formatCount(invocations)} invocations × ${a('logBytesPerInvocation')} bytes`,
     ),
   );
-  if (pushingAgents > 0) {
-    const units = Math.max(1, Math.ceil((a('agentSeries') * a('agentBytesPerSeries')) / (512 * 1024)));
+  const pushUnits = Math.max(1, Math.ceil((a('agentSeries') * a('agentBytesPerSeries')) / (512 * 1024)));
+  if (pushingAgents > 0 || lifecycleRequests > 0) {
     common.push(
       item(
         'apigateway.http',
-        ingestPushes * units,
-        `${pushingAgents} agents pushing every ${a('agentPushIntervalSeconds')} s, ${units} × 512 KB unit per push`,
+        ingestPushes * pushUnits + lifecycleRequests,
+        [
+          ...(pushingAgents > 0
+            ? [
+                `${pushingAgents} agents pushing every ${a('agentPushIntervalSeconds')} s, ${pushUnits} × 512 KB unit per push`,
+              ]
+            : []),
+          `${formatCount(lifecycleRequests)} lifecycle API requests`,
+        ].join('; '),
       ),
     );
   }
@@ -459,6 +487,7 @@ function summarise(
     metricSamplesPerMonth: volumes.metricSamples,
     probeResultsPerMonth: volumes.probeResults,
     ruleCycles: usage.ruleCycles.length,
+    escalationSchedules: 1,
     rules: sum(usage.ruleCycles.map((c) => c.rules)),
     channels: usage.channels.length,
     reports: usage.reports.length,

@@ -22,16 +22,19 @@ const oneProbe = (interval = '1m') => [
   ...header,
   `probes: [{ id: p1, site: s1, kind: http, target: 'https://a.example/', interval: ${interval} }]`,
 ];
-const noEvents = { alertEventsPerMonth: 0, alarmStateChangesPerMonth: 0 };
+const noEvents = { alertEventsPerMonth: 0, alarmStateChangesPerMonth: 0, lifecycleApiRequestsPerMonth: 0 };
+/** The escalation function's schedule: every minute in every stack, 0.3 s at 256 MB (3,285 GB-s). */
+const ESCALATIONS = 43_800;
+const ESCALATION_GB_S = 43_800 * 0.3 * 0.25;
 
 describe('pflow cost: usage derived from the config', () => {
   it('one cloud probe every minute is 43,800 invocations, scheduler runs and canary runs a month', () => {
     const e = estimate(oneProbe().join('\n'), noEvents);
-    expect(line(e, 'scheduler.invocations').quantity).toBe(43_800);
-    expect(line(e, 'lambda.requests').quantity).toBe(43_800);
+    expect(line(e, 'scheduler.invocations').quantity).toBe(43_800 + ESCALATIONS);
+    expect(line(e, 'lambda.requests').quantity).toBe(43_800 + ESCALATIONS);
     // 1 wave × 1 s + 0.5 s overhead at 512 MB: 43,800 × 1.5 × 0.5 = 32,850 GB-s.
-    expect(line(e, 'lambda.arm64.duration').quantity).toBe(32_850);
-    expect(line(e, 'lambda.arm64.duration').usd).toBeCloseTo(32_850 * 0.0000133334, 10);
+    expect(line(e, 'lambda.arm64.duration').quantity).toBeCloseTo(32_850 + ESCALATION_GB_S, 6);
+    expect(line(e, 'lambda.arm64.duration').usd).toBeCloseTo((32_850 + ESCALATION_GB_S) * 0.0000133334, 10);
     expect(line(e, 'synthetics.run').quantity).toBe(43_800);
     expect(line(e, 'synthetics.run').usd).toBeCloseTo(52.56, 10);
     // The 100 free canary runs: (43,800 − 100) × $0.0012.
@@ -39,7 +42,9 @@ describe('pflow cost: usage derived from the config', () => {
   });
 
   it('a 2-minute probe runs half as often; 51 probes of one interval need two schedules', () => {
-    expect(line(estimate(oneProbe('2m').join('\n'), noEvents), 'scheduler.invocations').quantity).toBe(21_900);
+    expect(line(estimate(oneProbe('2m').join('\n'), noEvents), 'scheduler.invocations').quantity).toBe(
+      21_900 + ESCALATIONS,
+    );
     const many = [
       ...header,
       'probes:',
@@ -47,7 +52,7 @@ describe('pflow cost: usage derived from the config', () => {
     ].join('\n');
     const e = estimate(many, noEvents);
     expect(e.usage.probeSchedules).toBe(2);
-    expect(line(e, 'scheduler.invocations').quantity).toBe(87_600);
+    expect(line(e, 'scheduler.invocations').quantity).toBe(87_600 + ESCALATIONS);
     expect(line(e, 'synthetics.run').quantity).toBe(51 * 43_800);
   });
 
@@ -81,8 +86,8 @@ describe('pflow cost: usage derived from the config', () => {
     expect(line(e, 'amp.ingest').quantity).toBe(43_800 * 2_040);
     // 2,000 samples = 20 requests × ceil(100 × 60 / 1024) = 6 units; 4 probe results = 1 unit.
     expect(line(e, 'timestream.writes').quantity).toBe(43_800 * 121);
-    // No cloud probe: no probe schedule, no canary.
-    expect(line(e, 'scheduler.invocations').quantity).toBe(0);
+    // No cloud probe: no probe schedule (the escalation schedule only), no canary.
+    expect(line(e, 'scheduler.invocations').quantity).toBe(ESCALATIONS);
     expect(line(e, 'synthetics.run').quantity).toBe(0);
   });
 
@@ -119,9 +124,10 @@ describe('pflow cost: usage derived from the config', () => {
       'routes: [{ channels: [c1] }]',
     ].join('\n');
     const e = estimate(yaml, { ...noEvents, alertEventsPerMonth: 1_000, openAlertInstances: 2 });
-    expect(line(e, 'scheduler.invocations').quantity).toBe(2 * 43_800);
-    // 2 rules × 43,800 cycles + one log read per delivery (1,000 events × 1 channel).
-    expect(line(e, 'dynamodb.reads').quantity).toBe(87_600 + 1_000);
+    expect(line(e, 'scheduler.invocations').quantity).toBe(2 * 43_800 + ESCALATIONS);
+    // 2 rules × 43,800 cycles + one log read per delivery (1,000 events × 1 channel) + silences and
+    // acknowledgements per cycle (2 × 43,800) + the escalation sweep's three reads a minute.
+    expect(line(e, 'dynamodb.reads').quantity).toBe(87_600 + 1_000 + 2 * 43_800 + 3 * ESCALATIONS);
     // 2 open instances × 43,800 cycles + claim and record per delivery.
     expect(line(e, 'dynamodb.writes').quantity).toBe(87_600 + 2_000);
     // The 4-TCU minimum for 30 s in each of 43,800 minutes: 1,460 TCU-hours.
@@ -193,6 +199,10 @@ describe('pflow cost: replacing assumptions', () => {
   it('doubling the probe memory doubles the probe GB-s', () => {
     const yaml = oneProbe().join('\n');
     const base = line(estimate(yaml, noEvents), 'lambda.arm64.duration').quantity;
-    expect(line(estimate(yaml, { ...noEvents, probeMemoryMb: 1024 }), 'lambda.arm64.duration').quantity).toBe(2 * base);
+    const probe = base - ESCALATION_GB_S;
+    expect(line(estimate(yaml, { ...noEvents, probeMemoryMb: 1024 }), 'lambda.arm64.duration').quantity).toBeCloseTo(
+      2 * probe + ESCALATION_GB_S,
+      6,
+    );
   });
 });

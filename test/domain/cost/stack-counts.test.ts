@@ -28,7 +28,9 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     const { template } = stackFor(REFERENCE);
     const count = (type: string) => resourcesOf(template, type).length;
 
-    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles).toBe(count('AWS::Scheduler::Schedule'));
+    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles + estimate.usage.escalationSchedules).toBe(
+      count('AWS::Scheduler::Schedule'),
+    );
     expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
     expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
     // One long-polled queue per channel: the delivery functions' event sources.
@@ -45,7 +47,9 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     const { template } = stackFor(text);
     const count = (type: string) => resourcesOf(template, type).length;
 
-    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles).toBe(count('AWS::Scheduler::Schedule'));
+    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles + estimate.usage.escalationSchedules).toBe(
+      count('AWS::Scheduler::Schedule'),
+    );
     expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
     expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
     expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
@@ -61,9 +65,12 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     const count = (type: string) => resourcesOf(template, type).length;
 
     expect(estimate.usage.reports).toBe(3);
-    expect(estimate.usage.probeSchedules + estimate.usage.ruleCycles + estimate.usage.reports).toBe(
-      count('AWS::Scheduler::Schedule'),
-    );
+    expect(
+      estimate.usage.probeSchedules +
+        estimate.usage.ruleCycles +
+        estimate.usage.reports +
+        estimate.usage.escalationSchedules,
+    ).toBe(count('AWS::Scheduler::Schedule'));
     expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
   });
 
@@ -77,6 +84,8 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
       ingestMemoryMb: 'ingest',
       authorizerMemoryMb: 'ingestAuthorizer',
       reportMemoryMb: 'report',
+      escalateMemoryMb: 'escalate',
+      lifecycleApiMemoryMb: 'lifecycleApi',
     };
     for (const [key, name] of Object.entries(memory) as [AssumptionKey, keyof typeof SERVICES][]) {
       const sizes = new Set(

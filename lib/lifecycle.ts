@@ -1,0 +1,174 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/environment.js';
+import { LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
+import type { FunctionDefaults } from './function-defaults.js';
+import type { Notifications } from './notifications.js';
+import type { Operations } from './operations.js';
+import type { Rules } from './rules.js';
+import { everyInterval } from './schedules.js';
+import type { Storage } from './storage.js';
+
+/** The escalation function's pace: a tier is told within a minute of falling due. */
+export const ESCALATE_INTERVAL = Duration.minutes(1);
+/**
+ * Requests per second across the lifecycle API (steady, burst): people opening links and the CLI.
+ * Low on purpose: nothing legitimate comes near it, and a flood of forged links stops at the stage.
+ */
+export const LIFECYCLE_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+
+export interface LifecycleProps {
+  readonly functions: FunctionDefaults;
+  readonly storage: Storage;
+  readonly notifications: Notifications;
+  readonly operations: Operations;
+  readonly rules: Rules;
+  readonly logKey: IKey;
+  readonly retainOnDelete: boolean;
+}
+
+/**
+ * An alert's life after it fires, in AWS: the lifecycle table (run-time silences, acknowledgements
+ * and their audit, used link nonces), the lifecycle API (the acknowledge link's confirmation page,
+ * and ack/unack/silence calls behind IAM) on an HTTP API of its own, and the escalation function
+ * every minute. The rule function reads silences and acknowledgements from the table; every
+ * channel's deliver function makes acknowledge links that point at this API.
+ */
+export class Lifecycle extends Construct {
+  readonly table: Table;
+  readonly api: HttpApi;
+  readonly apiFn: LambdaFunction;
+  readonly escalateFn: LambdaFunction;
+  readonly schedule: Schedule;
+  /** The routes a signed link opens: no authorizer, the link's HMAC is the credential. */
+  readonly linkRoutes: readonly HttpRoute[];
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    const { storage, notifications } = props;
+    const removalPolicy = props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // The audit trail is evidence: the customer managed key, point-in-time recovery, kept on delete.
+    this.table = new Table(this, 'Table', {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: storage.tableKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.retainOnDelete,
+      removalPolicy,
+      partitionKey: { name: LIFECYCLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: LIFECYCLE_KEYS.sortKey, type: AttributeType.STRING },
+      timeToLiveAttribute: LIFECYCLE_KEYS.ttlAttribute,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: LIFECYCLE_KEYS.alertIndex,
+      partitionKey: { name: LIFECYCLE_KEYS.alertIndexKey, type: AttributeType.STRING },
+      sortKey: { name: LIFECYCLE_KEYS.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    const common = {
+      [ENV.alertStateTable]: storage.alertStateTable.tableName,
+      [ENV.lifecycleTable]: this.table.tableName,
+      [ENV.alertTopicArn]: notifications.alertTopic.topicArn,
+    };
+    this.apiFn = props.functions.create(this, 'ApiFunction', 'lifecycleApi', {
+      description: 'Acknowledge-link page, acknowledgements and run-time silences',
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      environment: common,
+    });
+    storage.alertStateTable.grant(this.apiFn, 'dynamodb:Scan');
+    this.table.grant(
+      this.apiFn,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    );
+    storage.tableKey.grantEncryptDecrypt(this.apiFn);
+    notifications.grantPublish(this.apiFn);
+
+    this.escalateFn = props.functions.create(this, 'EscalateFunction', 'escalate', {
+      description: 'Tells the escalation tiers that fell due and nobody acknowledged',
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      environment: common,
+    });
+    storage.alertStateTable.grant(this.escalateFn, 'dynamodb:Scan', 'dynamodb:PutItem');
+    this.table.grant(this.escalateFn, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    storage.tableKey.grantEncryptDecrypt(this.escalateFn);
+    notifications.grantPublish(this.escalateFn);
+    this.schedule = everyInterval(this, 'EscalateSchedule', {
+      fn: this.escalateFn,
+      intervalMs: ESCALATE_INTERVAL.toMilliseconds(),
+      input: {},
+      operations: props.operations,
+      description: 'PerformanceFlow escalation tiers due',
+    });
+
+    // The rule function holds alerts with the run-time silences and acknowledgements.
+    props.rules.fn.addEnvironment(ENV.lifecycleTable, this.table.tableName);
+    this.table.grant(props.rules.fn, 'dynamodb:Query');
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'PerformanceFlow acknowledge links, acknowledgements and silences',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: LIFECYCLE_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No path: it carries the signed link, which must not sit in logs for its lifetime.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.integrationLatency',
+            caller: '$context.identity.userArn',
+          }),
+        ),
+      },
+    });
+    this.url = stage.url;
+    const integration = new HttpLambdaIntegration('Lifecycle', this.apiFn);
+    this.linkRoutes = this.api.addRoutes({
+      path: '/ack/{token}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration,
+    });
+    this.api.addRoutes({
+      path: '/api/{proxy+}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration,
+      authorizer: new HttpIamAuthorizer(),
+    });
+
+    // Links point here unless the config's acknowledge.link_base_url names another origin.
+    this.apiFn.addEnvironment(ENV.ackBaseUrl, this.url);
+    for (const pipeline of notifications.channels) pipeline.deliver.addEnvironment(ENV.ackBaseUrl, this.url);
+  }
+}

@@ -1,0 +1,146 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ESCALATE_INTERVAL, LIFECYCLE_THROTTLE } from '../../lib/lifecycle.js';
+import { nagFindings, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+
+// Loading aws-cdk-lib and running cdk-nag take seconds on a busy 2-core machine: a roomier timeout.
+describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)', { timeout: 120_000 }, () => {
+  const { stack, template } = stackFor();
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const lifecycle = stack.lifecycle;
+  const tableId = id(lifecycle.table);
+  const apiId = id(lifecycle.api);
+  const ofApi = ([, resource]: [string, Record<string, unknown>]) =>
+    (resource.ApiId as { Ref?: string } | undefined)?.Ref === apiId;
+  const actionsOf = (fnId: string) => statementsOfFunction(template, fnId).flatMap((s) => [s.Action].flat());
+  /** Every action a function may take on the lifecycle table (its table and index ARNs). */
+  const tableActionsOf = (fnId: string) =>
+    statementsOfFunction(template, fnId)
+      .filter((s) => JSON.stringify(s.Resource).includes(tableId))
+      .flatMap((s) => [s.Action].flat())
+      .sort();
+
+  it('keeps silences, acknowledgements and the audit in one table: KMS, point-in-time recovery, TTL, the byAlert index', () => {
+    expect(template.toJSON().Resources[tableId]).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [id(stack.storage.tableKey), 'Arn'] },
+        },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byAlert',
+            KeySchema: [
+              { AttributeName: 'auditAlert', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('serves the link page without an authorizer and /api/* behind IAM, payload 2.0', () => {
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route')
+      .filter(ofApi)
+      .map(([, route]) => [route.RouteKey, route.AuthorizationType]);
+    expect(routes.sort()).toEqual([
+      ['GET /ack/{token}', 'NONE'],
+      ['GET /api/{proxy+}', 'AWS_IAM'],
+      ['POST /ack/{token}', 'NONE'],
+      ['POST /api/{proxy+}', 'AWS_IAM'],
+    ]);
+    const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration').filter(ofApi);
+    expect(integrations.map(([, i]) => [i.IntegrationType, i.PayloadFormatVersion])).toEqual([['AWS_PROXY', '2.0']]);
+  });
+
+  it('throttles the stage and logs JSON access lines without the path (it carries the signed link)', () => {
+    const [[, stage]] = resourcesOf(template, 'AWS::ApiGatewayV2::Stage').filter(ofApi) as [
+      [string, Record<string, any>],
+    ];
+    expect(stage.StageName).toBe('$default');
+    expect(stage.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: LIFECYCLE_THROTTLE.rateLimit,
+      ThrottlingBurstLimit: LIFECYCLE_THROTTLE.burstLimit,
+    });
+    const format = JSON.parse(stage.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({ route: '$context.routeKey', caller: '$context.identity.userArn' });
+    expect(JSON.stringify(format)).not.toMatch(/path|header|authorization/i);
+  });
+
+  it('invokes the escalation function every minute with a retry window of one minute', () => {
+    const fn = id(lifecycle.escalateFn);
+    const [[, schedule]] = resourcesOf(template, 'AWS::Scheduler::Schedule').filter(([, s]) =>
+      JSON.stringify(s.Target).includes(fn),
+    ) as [[string, Record<string, any>]];
+    expect(schedule.ScheduleExpression).toBe(`rate(${ESCALATE_INTERVAL.toMinutes()} minute)`);
+    expect(JSON.parse(schedule.Target.Input as string)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(schedule.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 });
+  });
+
+  it('grants each function exactly its table actions', () => {
+    expect(tableActionsOf(id(lifecycle.apiFn))).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(tableActionsOf(id(lifecycle.escalateFn))).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:Query']);
+    for (const fn of [lifecycle.apiFn, lifecycle.escalateFn]) {
+      const actions = actionsOf(id(fn));
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'sns:Publish']));
+      expect(actions).not.toContain('dynamodb:BatchWriteItem');
+      expect(actions).not.toContain('dynamodb:*');
+    }
+    // The alert-state table: the escalation function writes it (conditional puts), the API only reads it.
+    const stateId = id(stack.storage.alertStateTable);
+    const stateActions = (fnId: string) =>
+      statementsOfFunction(template, fnId)
+        .filter((s) => JSON.stringify(s.Resource).includes(stateId))
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    expect(stateActions(id(lifecycle.apiFn))).toEqual(['dynamodb:Scan']);
+    expect(stateActions(id(lifecycle.escalateFn))).toEqual(['dynamodb:PutItem', 'dynamodb:Scan']);
+  });
+
+  it('tells the rule, API and every deliver function where the table and the links are', () => {
+    const variables = (fn: { node: { defaultChild?: unknown } }) =>
+      (template.toJSON().Resources[id(fn)].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+    expect(variables(stack.rules.fn).PFLOW_LIFECYCLE_TABLE).toEqual({ Ref: tableId });
+    expect(variables(lifecycle.apiFn).PFLOW_LIFECYCLE_TABLE).toEqual({ Ref: tableId });
+    expect(JSON.stringify(variables(lifecycle.apiFn).PFLOW_ACK_BASE_URL)).toContain(apiId);
+    for (const pipeline of stack.notifications.channels) {
+      expect(JSON.stringify(variables(pipeline.deliver).PFLOW_ACK_BASE_URL)).toContain(apiId);
+    }
+  });
+
+  it('watches both functions with error and throttle alarms', () => {
+    const alarmed = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) =>
+      JSON.stringify(alarm.Dimensions),
+    );
+    for (const fn of [lifecycle.apiFn, lifecycle.escalateFn]) {
+      expect(alarmed.filter((dimensions) => dimensions.includes(id(fn)))).toHaveLength(2);
+    }
+  });
+
+  it('outputs the API URL and the table name, and passes cdk-nag', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['LifecycleApiUrl', 'LifecycleTable']));
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
