@@ -41,7 +41,7 @@ describe('config/agent-rules.yaml (the default agent rules)', () => {
     expect(is!.usage.ruleCycles - was!.usage.ruleCycles).toBe(1);
     const delta = (backend: 'amp' | 'timestream') => is!.totals[backend].usd - was!.totals[backend].usd;
     // README "What it costs" quotes these.
-    expect(delta('amp').toFixed(2)).toBe('2.98');
-    expect(delta('timestream').toFixed(2)).toBe('2.54');
+    expect(delta('amp').toFixed(2)).toBe('2.99');
+    expect(delta('timestream').toFixed(2)).toBe('2.55');
   });
 });
