@@ -7,13 +7,14 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  AckAuditRecord,
-  AckRequest,
-  AckResult,
-  AckSource,
-  ActiveAck,
-  UnackRequest,
+import {
+  auditRecord,
+  type AckAuditRecord,
+  type AckRequest,
+  type AckResult,
+  type AckSource,
+  type ActiveAck,
+  type UnackRequest,
 } from '../../domain/lifecycle/ack.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
 
@@ -295,18 +296,7 @@ export class DynamoLifecycleStore {
       }),
     );
     const id = Number(Attributes?.['next']?.N);
-    const record: AckAuditRecord = {
-      id,
-      action,
-      alertKey: request.alertKey,
-      incarnation: request.incarnation,
-      by: request.by,
-      reason: request.reason,
-      at: request.at,
-      source: request.source,
-      ...(request.remote !== undefined && { remote: request.remote }),
-      ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
-    };
+    const record = auditRecord(id, action, request);
     await this.options.client.send(
       new PutItemCommand({
         TableName: this.options.table,

@@ -1,10 +1,11 @@
-import type {
-  AckAuditRecord,
-  AckRequest,
-  AckResult,
-  AckSource,
-  ActiveAck,
-  UnackRequest,
+import {
+  auditRecord,
+  type AckAuditRecord,
+  type AckRequest,
+  type AckResult,
+  type AckSource,
+  type ActiveAck,
+  type UnackRequest,
 } from '../../domain/lifecycle/ack.js';
 import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
@@ -277,18 +278,7 @@ export class SqliteLifecycleStore {
         request.remote ?? null,
         request.expiresAt ?? null,
       );
-    return {
-      id: Number(result.lastInsertRowid),
-      action,
-      alertKey: request.alertKey,
-      incarnation: request.incarnation,
-      by: request.by,
-      reason: request.reason,
-      at: request.at,
-      source: request.source,
-      ...(request.remote !== undefined && { remote: request.remote }),
-      ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
-    };
+    return auditRecord(Number(result.lastInsertRowid), action, request);
   }
 }
 

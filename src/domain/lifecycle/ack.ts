@@ -22,6 +22,26 @@ export interface AckAuditRecord {
   readonly expiresAt?: number;
 }
 
+/** The audit record a store keeps for a request once it has numbered it (both stores build it here). */
+export function auditRecord(
+  id: number,
+  action: AckAuditRecord['action'],
+  request: Omit<AckAuditRecord, 'id' | 'action'>,
+): AckAuditRecord {
+  return {
+    id,
+    action,
+    alertKey: request.alertKey,
+    incarnation: request.incarnation,
+    by: request.by,
+    reason: request.reason,
+    at: request.at,
+    source: request.source,
+    ...(request.remote !== undefined && { remote: request.remote }),
+    ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
+  };
+}
+
 /** The acknowledgement that holds an alert now (the first one made; later ones are audited only). */
 export interface ActiveAck {
   readonly alertKey: string;
