@@ -108,7 +108,7 @@ async function sinkFor(
     }
     // Zones (and their x/y areas) come from the config: CSV imports add assets, never zones.
     const index = new RegistryIndex(config.assets.registry);
-    locations = new DynamoTagLocations(new DynamoDBClient({}), table, () => index, config.assets.settings.minDwellMs);
+    locations = new DynamoTagLocations(new DynamoDBClient({}), table, () => index, config.assets.settings);
   }
   if (locations === undefined) return sink;
   const tags = locations;

@@ -13,7 +13,7 @@ import { createIngestHandler, type IngestEvent } from '../../lambdas/ingest.js';
 import { DynamoAgentTokens } from '../../src/adapters/aws/dynamodb-agent-tokens.js';
 import { DynamoBatchLedger } from '../../src/adapters/aws/dynamodb-batch-ledger.js';
 import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
-import { RegistryIndex } from '../../src/domain/assets/registry.js';
+import { DEFAULT_ASSET_SETTINGS, RegistryIndex } from '../../src/domain/assets/registry.js';
 import { logDropObjectKey, renderJsonLines } from '../../src/channels/logdrop/render.js';
 import { S3LogDropReader } from '../../src/channels/logdrop/s3-reader.js';
 import { createToken } from '../../src/ingest/token.js';
@@ -361,7 +361,7 @@ describe('ingest function with the tag location table (config with assets:)', ()
       ddb.client,
       'tag-locations',
       () => new RegistryIndex({ zones: [], assets: [], parLevels: [] }),
-      0,
+      DEFAULT_ASSET_SETTINGS,
     );
     expect(await reader.get('site-a', 'T-1')).toEqual({
       state: {

@@ -7,6 +7,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { needsWrite, type WriteSettings } from '../../domain/assets/location-writes.js';
 import type { RegistryIndex } from '../../domain/assets/registry.js';
 import type { TagEvent } from '../../domain/assets/tag-event.js';
 import { TagTracker, type TagState } from '../../domain/assets/tracker.js';
@@ -19,9 +20,12 @@ const STRING_FIELDS = ['zone', 'previousZone', 'floor', 'button'] as const;
 const GET_BATCH = 100;
 
 export interface TagLocationReport {
-  /** Tags whose item was written (moved, seen later, or new readings). */
+  /** Tags whose item was written (new, moved, a battery band or button, or lastSeen due a refresh). */
   readonly written: number;
-  /** Tags this batch changed nothing about (duplicates, or only older than what is stored). */
+  /**
+   * Tags whose item was not written: duplicates, events older than what is stored, and "still
+   * here" reports the stored item answers for until its refresh (needsWrite).
+   */
   readonly unchanged: number;
   /** Writes that lost a race with another invocation and were worked out again on the newer item. */
   readonly retried: number;
@@ -39,27 +43,30 @@ export interface DynamoTagLocationsOptions {
 /**
  * The current location of every tag in AWS: one item per tag (partition key `site`, sort key `tag`)
  * holding the tracker's state. The ingest function reads a batch's tags, applies their events with
- * the same pure `TagTracker` the local runtime uses, and writes each changed tag back with a
+ * the same pure `TagTracker` the local runtime uses, and writes a tag back only when the answers
+ * need it (`needsWrite`: a move, a battery band, a button, or `lastSeen` due its refresh), with a
  * condition on the `version` it read and on `lastSeen` not going down. So two invocations with
  * events of one tag (a retry, two agents at a site) never lose either's update, and an event older
  * than the stored one never moves an asset backwards: the tracker keeps the location, and the
  * condition refuses any write that would. A refused write is read again and worked out anew.
  *
- * A warm function remembers each item it read or wrote, so a tag reporting every few seconds costs
- * one write per batch and no read: the conditional write is what catches an item another
- * invocation changed meanwhile, and only then is it read again.
+ * A warm function remembers each item it read or wrote, and the tracker's newer state it has not
+ * written yet, so a tag reporting "still here" every few seconds costs neither a read nor a write
+ * until its refresh: the conditional write is what catches an item another invocation changed
+ * meanwhile, and only then is it read again. A function that dies with such a state unwritten
+ * loses only a `lastSeen` younger than the refresh.
  */
 export class DynamoTagLocations {
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly cacheTags: number;
-  private readonly cache = new Map<string, Stored>();
+  private readonly cache = new Map<string, Known>();
 
   constructor(
     private readonly client: Pick<DynamoDBClient, 'send'>,
     private readonly table: string,
     private readonly registry: () => RegistryIndex,
-    private readonly minDwellMs: number,
+    private readonly settings: WriteSettings & { readonly minDwellMs: number },
     options: DynamoTagLocationsOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 16;
@@ -75,14 +82,14 @@ export class DynamoTagLocations {
       if (list) list.push(event);
       else byTag.set(event.tag, [event]);
     }
-    const stored = new Map<string, Stored>();
+    const stored = new Map<string, Known>();
     const unknown: string[] = [];
     for (const tag of byTag.keys()) {
       const cached = this.cache.get(cacheKey(site, tag));
       if (cached) stored.set(tag, cached);
       else unknown.push(tag);
     }
-    for (const [tag, item] of await this.getMany(site, unknown)) stored.set(tag, item);
+    for (const [tag, item] of await this.getMany(site, unknown)) stored.set(tag, { stored: item, current: item.state });
     let written = 0;
     let unchanged = 0;
     let retried = 0;
@@ -101,7 +108,8 @@ export class DynamoTagLocations {
             throw new Error(`tag ${tag} at site ${site}: still written concurrently after ${attempt} tries`);
           }
           retried += 1;
-          current = await this.get(site, tag);
+          const item = await this.get(site, tag);
+          current = item && { stored: item, current: item.state };
           this.remember(site, tag, current);
         }
       }
@@ -112,14 +120,18 @@ export class DynamoTagLocations {
 
   private async applyOne(
     site: string,
-    current: Stored | undefined,
+    known: Known | undefined,
     events: readonly TagEvent[],
   ): Promise<'written' | 'unchanged' | 'conflict'> {
-    const tracker = new TagTracker(this.registry(), this.minDwellMs, current ? [current.state] : []);
+    const registry = this.registry();
+    const tracker = new TagTracker(registry, this.settings.minDwellMs, known ? [known.current] : []);
     for (const event of events) tracker.apply(site, event);
     const [state] = tracker.takeChanged();
-    if (state === undefined) {
-      this.remember(site, current!.state.tag, current);
+    const current = known?.stored;
+    const zoneKind = state?.zone === undefined ? undefined : registry.zone(site, state.zone)?.kind;
+    if (state === undefined || !needsWrite(current?.state, state, this.settings, zoneKind)) {
+      // Kept in memory only: the next batch works on it, and it is written once it matters.
+      this.remember(site, known!.current.tag, { stored: current!, current: state ?? known!.current });
       return 'unchanged';
     }
     const version = (current?.version ?? 0) + 1;
@@ -139,7 +151,7 @@ export class DynamoTagLocations {
               }),
         }),
       );
-      this.remember(site, state.tag, { state, version });
+      this.remember(site, state.tag, { stored: { state, version }, current: state });
       return 'written';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'conflict';
@@ -147,10 +159,10 @@ export class DynamoTagLocations {
     }
   }
 
-  private remember(site: string, tag: string, stored: Stored | undefined): void {
-    if (stored === undefined) return;
+  private remember(site: string, tag: string, known: Known | undefined): void {
+    if (known === undefined) return;
     if (this.cache.size >= this.cacheTags) this.cache.clear();
-    this.cache.set(cacheKey(site, tag), stored);
+    this.cache.set(cacheKey(site, tag), known);
   }
 
   async get(site: string, tag: string): Promise<Stored | undefined> {
@@ -203,6 +215,12 @@ export class DynamoTagLocations {
 export interface Stored {
   readonly state: TagState;
   readonly version: number;
+}
+
+/** What a warm function knows of a tag: the item as stored, and the tracker's state since (unwritten). */
+interface Known {
+  readonly stored: Stored;
+  readonly current: TagState;
 }
 
 function cacheKey(site: string, tag: string): string {

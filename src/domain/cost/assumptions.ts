@@ -63,6 +63,7 @@ export const ASSUMPTION_KEYS = [
   'kmsDataKeyReuseMinutes',
   'rtlsTags',
   'tagReportSeconds',
+  'tagZoneChangesPerHour',
 ] as const;
 export type AssumptionKey = (typeof ASSUMPTION_KEYS)[number];
 export type CostAssumptions = Readonly<Record<AssumptionKey, Assumption>>;
@@ -300,6 +301,12 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 's',
     basis: 'assumed',
     why: 'how often a tag reports (moving tags more often, tags at rest less); the agent sends them in its pushes',
+  },
+  tagZoneChangesPerHour: {
+    value: 2,
+    unit: 'moves per tag per hour',
+    basis: 'assumed',
+    why: 'zone changes (and battery bands, buttons) per tag: each rewrites its location item; assets rest most of the day, patient tags move more',
   },
 };
 

@@ -2,6 +2,7 @@ import type { MetricsBackend } from '../config/cloud.js';
 import type { DeploymentConfig } from '../config/model.js';
 import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
 import { costOf, permanentAllowance, PRICE_REGION, PRICES, PRICES_READ_ON, type PriceId } from './prices.js';
+import { lastSeenRefreshMs } from '../assets/location-writes.js';
 import { formatDuration } from '../duration.js';
 import { deploymentUsage, type DeploymentUsage } from './usage.js';
 
@@ -222,16 +223,24 @@ export function estimateCost(
       'open alert instances written each cycle (ok ones are not stored), log claim + record per delivery',
     ),
   );
-  // The tag location table (config with assets:): one conditional put per tag per agent push that
-  // carries its events (the events of one tag in one push are one put); warm functions read nothing.
+  // The tag location table (config with assets:): a tag's item is rewritten only when an answer
+  // needs it (src/domain/assets/location-writes.ts): on a move (or battery band, button), and for
+  // "still here" once per lastSeen refresh. Never more than one put per agent push that carries its
+  // events (the events of one tag in one push are one put); warm functions read nothing.
   if (config.assets !== undefined) {
     const tags = Math.max(a('rtlsTags'), config.assets.registry.assets.length);
     const putEverySeconds = Math.max(a('tagReportSeconds'), a('agentPushIntervalSeconds'));
+    const refreshSeconds = Math.max(lastSeenRefreshMs(config.assets.settings, undefined) / 1000, putEverySeconds);
+    const moves = Math.min(a('tagZoneChangesPerHour'), 3600 / putEverySeconds) * hoursPerMonth;
+    const putsPerTag = Math.min(
+      usage.secondsPerMonth / putEverySeconds,
+      moves + usage.secondsPerMonth / refreshSeconds,
+    );
     common.push(
       item(
         'dynamodb.writes',
-        tags * (usage.secondsPerMonth / putEverySeconds),
-        `tag locations: ${formatCount(tags)} tags, one put each per ${putEverySeconds} s (reports every ${a('tagReportSeconds')} s, agent pushes every ${a('agentPushIntervalSeconds')} s)`,
+        tags * putsPerTag,
+        `tag locations: ${formatCount(tags)} tags, each written on ${a('tagZoneChangesPerHour')} moves an hour and "still here" once per ${refreshSeconds} s (lastSeen refresh; reports every ${a('tagReportSeconds')} s, agent pushes every ${a('agentPushIntervalSeconds')} s)`,
       ),
     );
   }

@@ -2,7 +2,7 @@ import { CreateTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTagLocations } from '../../../src/adapters/aws/dynamodb-tag-locations.js';
 import type { TagEvent } from '../../../src/domain/assets/tag-event.js';
-import { index, MIN, S, T0 } from '../../domain/assets/fixtures.js';
+import { index, MIN, S, settings, T0 } from '../../domain/assets/fixtures.js';
 import { startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
 
 /** The tag location table on dynalite, created as lib/tag-locations.ts creates it. */
@@ -30,7 +30,7 @@ async function newTable(): Promise<string> {
 }
 
 const locations = (table: string, client: Pick<DynamoDBClient, 'send'> = ddb.client) =>
-  new DynamoTagLocations(client, table, () => index, 10 * S);
+  new DynamoTagLocations(client, table, () => index, settings);
 
 beforeAll(async () => {
   ddb = await startDynamoLocal();
@@ -114,7 +114,7 @@ describe('DynamoTagLocations on dynalite', () => {
       }) as DynamoDBClient['send'],
     };
     const report = await locations(table, racing).apply('a', [
-      { tag: 'T-1', t: T0 + MIN, zone: 'clean-2', motion: true },
+      { tag: 'T-1', t: T0 + MIN, zone: 'clean-2', button: 'attention' },
     ]);
     expect(report).toEqual({ written: 1, unchanged: 0, retried: 1 });
     expect(await locations(table).get('a', 'T-1')).toEqual({
@@ -128,7 +128,8 @@ describe('DynamoTagLocations on dynalite', () => {
         previousSince: T0,
         battery: 40,
         batteryAt: T0 + 5 * MIN,
-        motionAt: T0 + MIN,
+        button: 'attention',
+        buttonAt: T0 + MIN,
       },
       version: 3,
     });
@@ -186,15 +187,48 @@ describe('DynamoTagLocations on dynalite', () => {
     let t = T0;
     const alwaysRacing: Pick<DynamoDBClient, 'send'> = {
       send: (async (command: unknown) => {
-        // Each of its writes is older than ours, so ours must still be written every time.
-        if (command instanceof PutItemCommand) await other.apply('a', [{ tag: 'T-1', t: (t += S), battery: t % 100 }]);
+        // Each of its writes (a move) is older than ours, so ours must still be written every time.
+        if (command instanceof PutItemCommand) {
+          t += S;
+          await other.apply('a', [{ tag: 'T-1', t, zone: (t / S) % 2 === 1 ? 'room-302' : 'store-3' }]);
+        }
         return ddb.client.send(command as PutItemCommand);
       }) as DynamoDBClient['send'],
     };
-    const store = new DynamoTagLocations(alwaysRacing, table, () => index, 10 * S, { maxAttempts: 3 });
+    const store = new DynamoTagLocations(alwaysRacing, table, () => index, settings, { maxAttempts: 3 });
     await expect(store.apply('a', [{ tag: 'T-1', t: T0 + 10 * MIN, zone: 'clean-2' }])).rejects.toThrow(
       'tag T-1 at site a: still written concurrently after 3 tries',
     );
+  });
+
+  it('writes a tag reporting "still here" once per lastSeen refresh, and keeps late events from moving it meanwhile', async () => {
+    const table = await newTable();
+    const store = locations(table);
+    const written: number[] = [];
+    // One report a minute for 11 minutes: the first, then every 5 minutes (settings: missing after 30 min).
+    for (let minute = 0; minute <= 10; minute++) {
+      const report = await store.apply('a', [{ tag: 'T-1', t: T0 + minute * MIN, zone: 'store-3', battery: 81 }]);
+      if (report.written === 1) written.push(minute);
+    }
+    expect(written).toEqual([0, 5, 10]);
+    await store.apply('a', [{ tag: 'T-1', t: T0 + 12 * MIN, zone: 'store-3' }]);
+    expect((await store.get('a', 'T-1'))?.state).toMatchObject({ lastSeen: T0 + 10 * MIN, since: T0 });
+    // Older than the newest report this function holds unwritten (12 min): it moves nothing.
+    expect(await store.apply('a', [{ tag: 'T-1', t: T0 + 11 * MIN, zone: 'room-301' }])).toEqual({
+      written: 0,
+      unchanged: 1,
+      retried: 0,
+    });
+    // A battery leaving its band and a move are written at once.
+    expect((await store.apply('a', [{ tag: 'T-1', t: T0 + 13 * MIN, battery: 74 }])).written).toBe(1);
+    expect((await store.apply('a', [{ tag: 'T-1', t: T0 + 14 * MIN, zone: 'room-302' }])).written).toBe(1);
+    expect((await store.get('a', 'T-1'))?.state).toMatchObject({
+      lastSeen: T0 + 14 * MIN,
+      zone: 'room-302',
+      since: T0 + 14 * MIN,
+      previousZone: 'store-3',
+      battery: 74,
+    });
   });
 
   it('reads nothing for tags a warm function knows, and catches what another one wrote meanwhile', async () => {
@@ -210,8 +244,13 @@ describe('DynamoTagLocations on dynalite', () => {
     await warm.apply('a', [{ tag: 'T-1', t: T0, zone: 'store-3' }]);
     expect(sent).toEqual(['BatchGetItemCommand', 'PutItemCommand']);
     sent.length = 0;
-    await warm.apply('a', [{ tag: 'T-1', t: T0 + 10 * S, zone: 'store-3' }]);
-    expect(sent).toEqual(['PutItemCommand']);
+    // "Still here" within the lastSeen refresh: neither read nor written.
+    expect(await warm.apply('a', [{ tag: 'T-1', t: T0 + 10 * S, zone: 'store-3' }])).toEqual({
+      written: 0,
+      unchanged: 1,
+      retried: 0,
+    });
+    expect(sent).toEqual([]);
     // Another function moves the tag; the warm one's memory is stale, its write is refused and redone.
     await locations(table).apply('a', [{ tag: 'T-1', t: T0 + MIN, zone: 'room-301' }]);
     sent.length = 0;

@@ -91,7 +91,7 @@ describe('pflow cost: usage derived from the config', () => {
     expect(line(e, 'synthetics.run').quantity).toBe(0);
   });
 
-  it('a config with assets: prices the tag location puts, one per tag per push that carries its events', () => {
+  it('a config with assets: prices the tag location puts, on moves and once per lastSeen refresh', () => {
     const withAssets = [
       ...oneProbe(),
       'assets:',
@@ -99,16 +99,24 @@ describe('pflow cost: usage derived from the config', () => {
       '  items: [{ id: a1, site: s1, tag: T-1, type: infusion-pump }]',
     ].join('\n');
     const tagLine = (e: CostEstimate) => e.common.find((i) => i.basis.startsWith('tag locations'));
-    // 1,000 tags (assumed), reporting every 60 s, pushed every 60 s: 1,000 × 2,628,000 / 60 = 43.8 M puts.
+    // 1,000 tags (assumed), 2 moves an hour each (730 h: 1,460) and "still here" every 300 s (a
+    // quarter of the default 30 min missing_after, at most 5 min: 2,628,000 / 300 = 8,760):
+    // 1,000 × 10,220 = 10.22 M puts, not one per tag per push (43.8 M).
     const e = estimate(withAssets, noEvents);
-    expect(tagLine(e)).toMatchObject({ priceId: 'dynamodb.writes', quantity: 43_800_000 });
-    expect(tagLine(e)!.usd).toBeCloseTo(27.375, 10);
-    // Tags reporting every 10 s still cost one put per push; a push every 30 s doubles the puts.
-    expect(tagLine(estimate(withAssets, { ...noEvents, tagReportSeconds: 10 }))!.quantity).toBe(43_800_000);
+    expect(tagLine(e)).toMatchObject({ priceId: 'dynamodb.writes', quantity: 10_220_000 });
+    expect(tagLine(e)!.usd).toBeCloseTo(6.3875, 10);
+    // How often tags report or agents push does not move it while pushes are more frequent than the refresh.
+    expect(tagLine(estimate(withAssets, { ...noEvents, tagReportSeconds: 10 }))!.quantity).toBe(10_220_000);
     expect(
       tagLine(estimate(withAssets, { ...noEvents, tagReportSeconds: 10, agentPushIntervalSeconds: 30 }))!.quantity,
-    ).toBe(87_600_000);
-    expect(tagLine(estimate(withAssets, { ...noEvents, rtlsTags: 10 }))!.quantity).toBe(438_000);
+    ).toBe(10_220_000);
+    // A shorter missing_after refreshes more often: 8 min → every 120 s (21,900) + 1,460 moves.
+    const shortMissing = withAssets.replace('assets:', 'assets:\n  missing_after: 8m');
+    expect(tagLine(estimate(shortMissing, noEvents))!.quantity).toBe(23_360_000);
+    // Never more than one put per push: pushes every 10 min (4,380 a month) cap the 2 moves an hour.
+    expect(tagLine(estimate(withAssets, { ...noEvents, agentPushIntervalSeconds: 600 }))!.quantity).toBe(4_380_000);
+    expect(tagLine(estimate(withAssets, { ...noEvents, rtlsTags: 10 }))!.quantity).toBe(102_200);
+    expect(tagLine(estimate(withAssets, { ...noEvents, tagZoneChangesPerHour: 0 }))!.quantity).toBe(8_760_000);
     expect(tagLine(estimate(oneProbe().join('\n'), noEvents))).toBeUndefined();
   });
 
