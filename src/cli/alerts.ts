@@ -47,6 +47,12 @@ export async function runAlertsAck(
     for (const problem of problems) out.stderr(`${problem}\n`);
     return 1;
   }
+  printAckOutcome(body, options.alert, out);
+  return 0;
+}
+
+/** The answer to an ack or unack, from the local runtime or the deployment's lifecycle API (same JSON). */
+export function printAckOutcome(body: Record<string, unknown>, alert: string, out: CliOutput): void {
   switch (body.outcome) {
     case 'acknowledged':
       out.stdout(
@@ -62,9 +68,8 @@ export async function runAlertsAck(
       out.stdout(`unacknowledged ${String(body.alertKey)}: reminders and escalation resume\n`);
       break;
     default:
-      out.stdout(`${String(body.alertKey ?? options.alert)} was not acknowledged\n`);
+      out.stdout(`${String(body.alertKey ?? alert)} was not acknowledged\n`);
   }
-  return 0;
 }
 
 export async function runAlertsList(options: Omit<AlertsCallOptions, 'dataDir'>, out: CliOutput): Promise<number> {

@@ -6,8 +6,24 @@ import { runSilenceAdd, runSilenceExpire, runSilenceList } from './silence.js';
 import { runAlertsAck, runAlertsList } from './alerts.js';
 import { runOnCallWho } from './oncall.js';
 import { loadConfigOrReport } from './config.js';
+import { LifecycleApiClient, lifecycleApiTarget } from './lifecycle-api-client.js';
+import { runAwsAlertsAck, runAwsSilenceAdd, runAwsSilenceExpire, runAwsSilenceList } from './lifecycle-aws.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface AwsFlags {
+  readonly aws?: boolean;
+  readonly apiUrl?: string;
+  readonly region?: string;
+}
+
+/** `--aws`, `--api-url` and `--region` on every command the deployment's lifecycle API answers. */
+function withAwsOptions(command: Command): Command {
+  return command
+    .option('--aws', "through the deployed stack's lifecycle API, signed with your AWS credentials", false)
+    .option('--api-url <url>', "with --aws: the stack's LifecycleApiUrl output (default $PFLOW_LIFECYCLE_API_URL)")
+    .option('--region <region>', "with --aws: the API's region (default: from its URL, else $AWS_REGION)");
+}
 
 /** `pflow silence …` (and the alert life-cycle commands): kept here so main.ts only registers them. */
 export function registerLifecycleCommands(
@@ -16,11 +32,20 @@ export function registerLifecycleCommands(
   exitWith: (code: number) => void,
   defaultConfig: string,
 ): void {
+  /** The --aws client, or undefined after saying which flag is missing or wrong (exit 2). */
+  const awsClient = (flags: AwsFlags): LifecycleApiClient | undefined => {
+    const target = lifecycleApiTarget(flags);
+    if ('problem' in target) {
+      out.stderr(`${target.problem}\n`);
+      exitWith(2);
+      return undefined;
+    }
+    return new LifecycleApiClient(target);
+  };
   const silence = program
     .command('silence')
     .description('run-time silences: hold notifications of matching alerts for a while, with author and comment');
-  silence
-    .command('add')
+  withAwsOptions(silence.command('add'))
     .description('silence matching alerts; prints the new silence id')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .requiredOption(
@@ -34,18 +59,38 @@ export function registerLifecycleCommands(
     .option('--author <name>', 'who silences (default $USER)')
     .requiredOption('--comment <text>', 'why')
     .action(
-      async (options: {
-        config: string;
-        match: string[];
-        for?: string;
-        until?: string;
-        start?: string;
-        author?: string;
-        comment: string;
-      }) => {
+      async (
+        options: {
+          config: string;
+          match: string[];
+          for?: string;
+          until?: string;
+          start?: string;
+          author?: string;
+          comment: string;
+        } & AwsFlags,
+      ) => {
+        const author = options.author ?? process.env.USER;
+        if (options.aws) {
+          const client = awsClient(options);
+          if (client === undefined) return;
+          return exitWith(
+            await runAwsSilenceAdd(
+              client,
+              {
+                match: options.match,
+                comment: options.comment,
+                ...(author !== undefined && { author }),
+                ...(options.for !== undefined && { for: options.for }),
+                ...(options.until !== undefined && { until: options.until }),
+                ...(options.start !== undefined && { start: options.start }),
+              },
+              out,
+            ),
+          );
+        }
         const dataDir = await loadDataDirOrReport(options.config, out);
         if (dataDir === undefined) return exitWith(1);
-        const author = options.author ?? process.env.USER;
         exitWith(
           runSilenceAdd(
             {
@@ -63,27 +108,35 @@ export function registerLifecycleCommands(
         );
       },
     );
-  silence
-    .command('list')
+  withAwsOptions(silence.command('list'))
     .description('active and pending run-time silences (--all: ended ones too)')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .option('--all', 'include ended and expired silences', false)
     .option('--json', 'print JSON', false)
-    .action(async (options: { config: string; all: boolean; json: boolean }) => {
+    .action(async (options: { config: string; all: boolean; json: boolean } & AwsFlags) => {
+      if (options.aws) {
+        const client = awsClient(options);
+        if (client === undefined) return;
+        return exitWith(await runAwsSilenceList(client, { all: options.all, json: options.json }, out));
+      }
       const dataDir = await loadDataDirOrReport(options.config, out);
       if (dataDir === undefined) return exitWith(1);
       exitWith(runSilenceList({ dataDir, clock: systemClock, all: options.all, json: options.json }, out));
     });
-  silence
-    .command('expire')
+  withAwsOptions(silence.command('expire'))
     .description('end a run-time silence now')
     .argument('<id>', 'silence id')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .option('--by <name>', 'who ends it (default $USER)')
-    .action(async (id: string, options: { config: string; by?: string }) => {
+    .action(async (id: string, options: { config: string; by?: string } & AwsFlags) => {
+      const by = options.by ?? process.env.USER;
+      if (options.aws) {
+        const client = awsClient(options);
+        if (client === undefined) return;
+        return exitWith(await runAwsSilenceExpire(client, { id, ...(by !== undefined && { by }) }, out));
+      }
       const dataDir = await loadDataDirOrReport(options.config, out);
       if (dataDir === undefined) return exitWith(1);
-      const by = options.by ?? process.env.USER;
       exitWith(runSilenceExpire({ dataDir, clock: systemClock, id, ...(by !== undefined && { by }) }, out));
     });
 
@@ -92,8 +145,7 @@ export function registerLifecycleCommands(
     .description('active alerts: list, acknowledge, take an acknowledgement back');
   const apiOf = (listen: string) => `http://${listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
   for (const undo of [false, true]) {
-    const command = alerts
-      .command(undo ? 'unack' : 'ack')
+    const command = withAwsOptions(alerts.command(undo ? 'unack' : 'ack'))
       .description(
         undo
           ? 'take an acknowledgement back: reminders and escalation resume (audited)'
@@ -108,8 +160,25 @@ export function registerLifecycleCommands(
     command.action(
       async (
         alert: string,
-        options: { config: string; api?: string; by: string; reason: string; expires?: string },
+        options: { config: string; api?: string; by: string; reason: string; expires?: string } & AwsFlags,
       ) => {
+        if (options.aws) {
+          const client = awsClient(options);
+          if (client === undefined) return;
+          return exitWith(
+            await runAwsAlertsAck(
+              client,
+              {
+                alert,
+                by: options.by,
+                reason: options.reason,
+                ...(options.expires !== undefined && { expires: options.expires }),
+                undo,
+              },
+              out,
+            ),
+          );
+        }
         const config = await loadConfigOrReport(options.config, out);
         if (!config) return exitWith(1);
         exitWith(

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { SqliteLifecycleStore } from '../adapters/local/sqlite-lifecycle.js';
 import { openDatabase } from '../adapters/local/sqlite.js';
-import { SilenceRequestError, silenceStatus, type RuntimeSilence } from '../domain/lifecycle/runtime-silence.js';
+import { SilenceRequestError, type RuntimeSilence } from '../domain/lifecycle/runtime-silence.js';
 import type { Clock } from '../domain/ports.js';
+import { presentSilence } from '../runtime/silence-routes.js';
 import { SilenceService } from '../services/silences.js';
 import type { CliOutput } from './config.js';
 
@@ -99,7 +100,12 @@ export function runSilenceExpire(
 }
 
 function describe(silence: RuntimeSilence, now: number): string {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const ended = silence.expiredAt !== undefined ? ` (expired ${iso(silence.expiredAt)} by ${silence.expiredBy})` : '';
-  return `${silence.id}  ${silenceStatus(silence, now)}  ${iso(silence.startsAt)} → ${iso(silence.endsAt)}${ended}  ${silence.matchers.join(', ')}  by ${silence.author}: ${silence.comment}`;
+  return describePresented(presentSilence(silence, now));
+}
+
+/** One line per silence, as the API presents it (ISO times, its status): the same locally and with --aws. */
+export function describePresented(silence: ReturnType<typeof presentSilence>): string {
+  const ended =
+    silence.expiredAt !== undefined ? ` (expired ${silence.expiredAt} by ${String(silence.expiredBy)})` : '';
+  return `${silence.id}  ${silence.status}  ${silence.startsAt} → ${silence.endsAt}${ended}  ${silence.matchers.join(', ')}  by ${silence.author}: ${silence.comment}`;
 }
