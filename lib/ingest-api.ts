@@ -1,17 +1,17 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, TABLE_KEYS } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import type { FunctionDefaults } from './function-defaults.js';
+import { LoggedHttpApi } from './logged-http-api.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Storage } from './storage.js';
 
@@ -110,40 +110,21 @@ export class IngestApi extends Construct {
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
     const integration = new HttpLambdaIntegration('Ingest', this.fn);
-    this.api = new HttpApi(this, 'Api', {
+    const http = new LoggedHttpApi(this, 'Default', {
       description: 'PerformanceFlow agent ingest API',
-      createDefaultStage: false,
-    });
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: RetentionDays.THREE_MONTHS,
-      encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const stage = new HttpStage(this, 'Stage', {
-      httpApi: this.api,
-      stageName: '$default',
-      autoDeploy: true,
       throttle: INGEST_THROTTLE,
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            time: '$context.requestTime',
-            route: '$context.routeKey',
-            status: '$context.status',
-            bytes: '$context.responseLength',
-            latencyMs: '$context.integrationLatency',
-            site: '$context.authorizer.site',
-            tokenId: '$context.authorizer.tokenId',
-            authorizerError: '$context.authorizer.error',
-          }),
-        ),
+      logKey: props.logKey,
+      accessLogFields: {
+        bytes: '$context.responseLength',
+        latencyMs: '$context.integrationLatency',
+        site: '$context.authorizer.site',
+        tokenId: '$context.authorizer.tokenId',
+        authorizerError: '$context.authorizer.error',
       },
     });
+    this.api = http.api;
     this.api.addRoutes({ path: '/v1/ingest', methods: [HttpMethod.POST], integration, authorizer });
     this.api.addRoutes({ path: '/v1/events', methods: [HttpMethod.GET], integration, authorizer });
-    this.url = stage.url;
+    this.url = http.url;
   }
 }

@@ -1,18 +1,17 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpApi, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import { LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
 import type { FunctionDefaults } from './function-defaults.js';
+import { LoggedHttpApi } from './logged-http-api.js';
 import type { Notifications } from './notifications.js';
 import type { Operations } from './operations.js';
 import type { Rules } from './rules.js';
@@ -123,37 +122,18 @@ export class Lifecycle extends Construct {
     props.rules.fn.addEnvironment(ENV.lifecycleTable, this.table.tableName);
     this.table.grant(props.rules.fn, 'dynamodb:Query');
 
-    this.api = new HttpApi(this, 'Api', {
+    const http = new LoggedHttpApi(this, 'Default', {
       description: 'PerformanceFlow acknowledge links, acknowledgements and silences',
-      createDefaultStage: false,
-    });
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: RetentionDays.THREE_MONTHS,
-      encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const stage = new HttpStage(this, 'Stage', {
-      httpApi: this.api,
-      stageName: '$default',
-      autoDeploy: true,
       throttle: LIFECYCLE_THROTTLE,
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // No path: it carries the signed link, which must not sit in logs for its lifetime.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            time: '$context.requestTime',
-            route: '$context.routeKey',
-            status: '$context.status',
-            latencyMs: '$context.integrationLatency',
-            caller: '$context.identity.userArn',
-          }),
-        ),
+      logKey: props.logKey,
+      // No path: it carries the signed link, which must not sit in logs for its lifetime.
+      accessLogFields: {
+        latencyMs: '$context.integrationLatency',
+        caller: '$context.identity.userArn',
       },
     });
-    this.url = stage.url;
+    this.api = http.api;
+    this.url = http.url;
     const integration = new HttpLambdaIntegration('Lifecycle', this.apiFn);
     this.linkRoutes = this.api.addRoutes({
       path: '/ack/{token}',
