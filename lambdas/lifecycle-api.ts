@@ -19,7 +19,8 @@ import { AckService } from '../src/services/acknowledge.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { lifecycleStoreFromEnv, linkSettings } from './shared/lifecycle.js';
+import { lifecycleStoreFromEnv, linkSettings, oncallServiceFromEnv } from './shared/lifecycle.js';
+import { oncallApi } from '../src/runtime/oncall-routes.js';
 
 /** The request context API Gateway passes on: the IAM caller on `/api/*`, nothing on `/ack/*`. */
 interface LifecycleRequestContext {
@@ -33,6 +34,7 @@ export interface LifecycleApiOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: Clock;
   readonly newSilenceId?: () => string;
+  readonly newOverrideId?: () => string;
 }
 
 /**
@@ -42,7 +44,8 @@ export interface LifecycleApiOptions {
  *   `POST /ack/<token>`, acknowledges (mail scanners follow links). The link's HMAC is the
  *   credential; these routes have no authorizer.
  * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`,
- *   `POST /api/silences/<id>/expire`: behind API Gateway's IAM authorization (SigV4, the caller's
+ *   `POST /api/silences/<id>/expire`, and the on-call calls (`GET /api/oncall/who`,
+ *   `GET|POST /api/oncall/overrides`, `POST /api/oncall/overrides/<id>/remove`): behind API Gateway's IAM authorization (SigV4, the caller's
  *   AWS credentials, as `pflow … --aws` sends them). The bodies and answers are the local API's.
  *
  * The acknowledgement logic is the local runtime's (AckService and its routes), over DynamoDB:
@@ -53,6 +56,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const newSilenceId = options.newSilenceId ?? (() => `sil-${randomBytes(6).toString('hex')}`);
+  const newOverrideId = options.newOverrideId ?? (() => `ovr-${randomBytes(6).toString('hex')}`);
   const base = handlerBase('lifecycle-api', env);
   const { obs } = base;
   let ddb: DynamoDBClient | undefined;
@@ -91,6 +95,19 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
 
   async function apiCall(request: ApiRequest, lifecycle: DynamoLifecycleStore, config: DeploymentConfig) {
     const path = request.url.pathname;
+    if (path.startsWith('/api/oncall/')) {
+      const oncall = oncallServiceFromEnv(env, ddb!, config, clock, newOverrideId);
+      // The config's schedules are copied in before they are read or overridden (only when changed).
+      await oncall.seed();
+      const reply = await oncallApi(oncall, clock)(request);
+      if (reply !== undefined && request.method === 'POST' && reply.status < 300)
+        obs.port.info('on-call override changed', {
+          path,
+          caller: request.remote,
+          ...('body' in reply && { result: reply.body }),
+        });
+      return reply;
+    }
     if (path === '/api/acks' && request.method === 'GET') {
       const alert = request.url.searchParams.get('alert') ?? undefined;
       return { status: 200, body: { acks: (await lifecycle.audit(alert)).map(presentAudit) } };

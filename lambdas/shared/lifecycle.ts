@@ -1,5 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.js';
+import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
+import type { Clock } from '../../src/domain/ports.js';
+import { OnCallService } from '../../src/services/oncall.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
 import type { ActiveAck } from '../../src/domain/lifecycle/ack.js';
 import { toSilence } from '../../src/domain/lifecycle/runtime-silence.js';
@@ -18,6 +21,29 @@ export function lifecycleStoreFromEnv(
     table: requireEnv(env, ENV.lifecycleTable),
     silenceRetentionMs: config.storage.retentionMs,
   });
+}
+
+/** On-call schedules (seeded from the config) and run-time overrides, in the lifecycle table. */
+export function oncallStoreFromEnv(
+  env: NodeJS.ProcessEnv,
+  client: Pick<DynamoDBClient, 'send'>,
+  config: DeploymentConfig,
+): DynamoOnCallStore {
+  return new DynamoOnCallStore({
+    client,
+    table: requireEnv(env, ENV.lifecycleTable),
+    retentionMs: config.storage.retentionMs,
+  });
+}
+
+export function oncallServiceFromEnv(
+  env: NodeJS.ProcessEnv,
+  client: Pick<DynamoDBClient, 'send'>,
+  config: DeploymentConfig,
+  clock: Clock,
+  newId: () => string,
+): OnCallService {
+  return new OnCallService(oncallStoreFromEnv(env, client, config), config.oncall ?? [], clock, newId);
 }
 
 /**

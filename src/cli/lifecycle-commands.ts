@@ -4,7 +4,7 @@ import type { CliOutput } from './config.js';
 import { loadDataDirOrReport } from './data-dir.js';
 import { runSilenceAdd, runSilenceExpire, runSilenceList } from './silence.js';
 import { runAlertsAck, runAlertsList } from './alerts.js';
-import { runOnCallWho } from './oncall.js';
+import { registerOnCallCommands } from './oncall-commands.js';
 import { loadConfigOrReport } from './config.js';
 import { LifecycleApiClient, lifecycleApiTarget } from './lifecycle-api-client.js';
 import { runAwsAlertsAck, runAwsSilenceAdd, runAwsSilenceExpire, runAwsSilenceList } from './lifecycle-aws.js';
@@ -209,29 +209,5 @@ export function registerLifecycleCommands(
       exitWith(await runAlertsList({ api: options.api ?? apiOf(config.local.apiListen) }, out));
     });
 
-  program
-    .command('oncall')
-    .description('on-call schedules')
-    .command('who')
-    .description('who is on call for a team, now or at a time')
-    .requiredOption('--team <team>', 'team of an oncall: schedule')
-    .option('--at <time>', "date-time, local to the team's zone (2026-12-24T20:00) or with an offset")
-    .option('-c, --config <file>', 'site config YAML', defaultConfig)
-    .option('--json', 'print JSON', false)
-    .action(async (options: { team: string; at?: string; config: string; json: boolean }) => {
-      const config = await loadConfigOrReport(options.config, out);
-      if (!config) return exitWith(1);
-      exitWith(
-        runOnCallWho(
-          {
-            config,
-            team: options.team,
-            clock: systemClock,
-            json: options.json,
-            ...(options.at !== undefined && { at: options.at }),
-          },
-          out,
-        ),
-      );
-    });
+  registerOnCallCommands(program, out, exitWith, defaultConfig);
 }

@@ -32,6 +32,16 @@ export class OnCallService {
     return this.store.seedSchedules(this.schedules, this.clock.now());
   }
 
+  /** The zone the team's times are read in; undefined for a team not in the config. */
+  timezoneOf(team: string): string | undefined {
+    return this.schedules.find((schedule) => schedule.team === team)?.timezone;
+  }
+
+  /** Says that a team has no schedule, and which teams do. */
+  unknownTeam(team: string): string {
+    return unknownTeam(team, this.schedules);
+  }
+
   async who(team: string, at = this.clock.now()): Promise<OnCallWho> {
     const config = this.schedules.find((schedule) => schedule.team === team);
     if (config === undefined) return { outcome: 'unknown_team', message: unknownTeam(team, this.schedules) };

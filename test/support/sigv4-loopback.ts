@@ -33,7 +33,8 @@ export interface LoopbackAnswer {
 export interface SigV4Loopback {
   readonly url: string;
   readonly requests: SignedRequest[];
-  answer: (request: SignedRequest) => LoopbackAnswer;
+  /** May be async: a test can hand the request to a real handler (the lifecycle API function). */
+  answer: (request: SignedRequest) => LoopbackAnswer | Promise<LoopbackAnswer>;
   close(): Promise<void>;
 }
 
@@ -46,7 +47,7 @@ export async function startSigV4Loopback(expected: {
   service: string;
 }): Promise<SigV4Loopback> {
   const requests: SignedRequest[] = [];
-  const state: { answer: (request: SignedRequest) => LoopbackAnswer } = {
+  const state: { answer: (request: SignedRequest) => LoopbackAnswer | Promise<LoopbackAnswer> } = {
     answer: () => ({ status: 500, body: { message: 'no answer set' } }),
   };
   const server = createServer((req, res) => {
@@ -99,8 +100,10 @@ export async function startSigV4Loopback(expected: {
         signedHeaders,
       };
       requests.push(request);
-      const answer = state.answer(request);
-      reply(answer.status, answer.body ?? {});
+      void Promise.resolve(state.answer(request)).then(
+        (answer) => reply(answer.status, answer.body ?? {}),
+        (error: unknown) => reply(500, { message: String(error) }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
