@@ -52,6 +52,13 @@ export function createGrafanaProvisionHandler(options: GrafanaProvisionHandlerOp
           grafanaUrl: stringProperty(props, 'GrafanaUrl'),
           source: metricSourceOf(props),
           dataSource: { uid: stringProperty(props, 'DataSourceUid'), name: stringProperty(props, 'DataSourceName') },
+          // Stacks synthesized before the CloudWatch data source existed do not send it.
+          ...(props.CloudWatchDataSourceUid !== undefined && {
+            cloudWatch: {
+              uid: stringProperty(props, 'CloudWatchDataSourceUid'),
+              name: stringProperty(props, 'CloudWatchDataSourceName'),
+            },
+          }),
           folderTitle: stringProperty(props, 'FolderTitle'),
           dashboards,
           version: hash,

@@ -8,7 +8,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { DATASOURCES } from '../dashboards/src/datasources.js';
+import { CLOUDWATCH_DATASOURCE, DATASOURCES } from '../dashboards/src/datasources.js';
 import type { GrafanaSettings } from '../src/domain/config/grafana.js';
 import { dashboardUpserts, FOLDER_UID, type DashboardFile } from '../src/domain/grafana/provisioning.js';
 import type { FunctionDefaults } from './function-defaults.js';
@@ -70,7 +70,7 @@ export interface GrafanaProps {
 /**
  * The Amazon Managed Grafana workspace: sign-in through IAM Identity Center or SAML, Admin and
  * Viewer roles for the config's groups (nobody is made Editor: viewers look, they do not edit),
- * a workspace role that can only read the metric store, and a custom resource that puts the data
+ * a workspace role that can only read the metric store and CloudWatch metrics, and a custom resource that puts the data
  * source, the folder and every dashboard in on each deploy whose dashboards or settings changed.
  */
 export class Grafana extends Construct {
@@ -99,6 +99,13 @@ export class Grafana extends Construct {
       }),
     });
     metricStore.grantDashboardReader(this.role);
+    // Alert history charts the deliver functions' EMF counts per channel (dashboards/src/views/alert-history.ts).
+    // Read only: GetMetricData for the panels, ListMetrics for the `*` channel wildcard and the query
+    // editor. Neither has a resource type, and cloudwatch:namespace conditions only PutMetricData, so
+    // this is on * (acknowledged in lib/nag-acknowledgements.ts); it reads metrics, never alarms or logs.
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'], resources: ['*'] }),
+    );
 
     const saml = settings.saml;
     this.workspace = new CfnWorkspace(this, 'Workspace', {
@@ -109,7 +116,7 @@ export class Grafana extends Construct {
       roleArn: this.role.roleArn,
       grafanaVersion: settings.version,
       authenticationProviders: [settings.authentication === 'saml' ? 'SAML' : 'AWS_SSO'],
-      dataSources: [source.backend === 'amp' ? 'PROMETHEUS' : 'TIMESTREAM'],
+      dataSources: [source.backend === 'amp' ? 'PROMETHEUS' : 'TIMESTREAM', 'CLOUDWATCH'],
       // Plugins come with the stack's version of Grafana only: no one installs one from the UI.
       pluginAdminEnabled: false,
       ...(saml && {
@@ -198,6 +205,8 @@ export class Grafana extends Construct {
         // The uid the committed dashboards name (dashboards/src/datasources.ts): one source of truth.
         DataSourceUid: DATASOURCES[source.backend].uid,
         DataSourceName: DATASOURCES[source.backend].name,
+        CloudWatchDataSourceUid: CLOUDWATCH_DATASOURCE.uid,
+        CloudWatchDataSourceName: CLOUDWATCH_DATASOURCE.name,
         ...(source.backend === 'amp' ? { WorkspaceUrl: source.workspaceUrl } : { Database: source.database }),
         FolderTitle: settings.folder,
         DashboardsBucket: asset.s3BucketName,

@@ -77,6 +77,11 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
   // Grafana group roles: UpdatePermissions reads IAM Identity Center on the caller's behalf.
   if (stack.grafana) {
     ack(
+      stack.grafana.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      "The workspace reads the deliver functions' per-channel EMF counts (Alert history): cloudwatch:GetMetricData and cloudwatch:ListMetrics have no resource type, and the cloudwatch:namespace condition key applies only to PutMetricData. Read-only metrics; no alarms, logs or writes.",
+    );
+    ack(
       stack.grafana.provisioner,
       'AwsSolutions-IAM5[Resource::*]',
       "The IAM Identity Center reads grafana:UpdatePermissions makes as the caller (sso:GetManagedApplicationInstance, sso-directory:DescribeGroup, …) support no resource-level permission; AWS's own AWSGrafanaWorkspacePermissionManagementV2 grants them on *.",

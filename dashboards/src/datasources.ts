@@ -10,3 +10,14 @@ export const DATASOURCES: Readonly<
   amp: { type: 'prometheus', uid: 'pflow-amp', name: 'PerformanceFlow (Amazon Managed Prometheus)' },
   timestream: { type: 'grafana-timestream-datasource', uid: 'pflow-timestream', name: 'PerformanceFlow (Timestream)' },
 };
+
+/**
+ * CloudWatch, read with the same workspace role: the deliver function's per-channel counts are EMF
+ * metrics there and in neither metric store. Not the default data source; only the panels that
+ * name it use it (Alert history's notifications per channel).
+ */
+export const CLOUDWATCH_DATASOURCE = {
+  type: 'cloudwatch',
+  uid: 'pflow-cloudwatch',
+  name: 'PerformanceFlow (CloudWatch metrics)',
+} as const;

@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { DATASOURCES } from './datasources.js';
+import { CLOUDWATCH_DATASOURCE, DATASOURCES } from './datasources.js';
 import { renderDashboard } from './render.js';
 import { BACKENDS, type Backend, type DashboardSpec } from './spec.js';
 import { agentsDashboard } from './views/agents.js';
@@ -63,5 +63,5 @@ export function dashboardByUid(uid: string): DashboardEntry | undefined {
   return DASHBOARDS.find((entry) => entry.uid === uid);
 }
 
-export { BACKENDS, DATASOURCES, type Backend };
+export { BACKENDS, CLOUDWATCH_DATASOURCE, DATASOURCES, type Backend };
 export { dashboardLink, type DashboardLinkOptions } from './links.js';

@@ -1,5 +1,6 @@
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
+import * as cloudwatch from '@grafana/grafana-foundation-sdk/cloudwatch';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -8,7 +9,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { DATASOURCES } from './datasources.js';
+import { CLOUDWATCH_DATASOURCE, DATASOURCES } from './datasources.js';
 import {
   isRow,
   type Backend,
@@ -86,7 +87,7 @@ function panelBuilder(spec: PanelSpec): AnyPanelBuilder {
 const REF_IDS = 'ABCDEFGHIJ';
 
 function renderPanel(spec: PanelSpec, backend: Backend): AnyPanelBuilder {
-  const ds = DATASOURCES[backend];
+  const ds = spec.cloudwatch ? CLOUDWATCH_DATASOURCE : DATASOURCES[backend];
   const ref = { type: ds.type, uid: ds.uid };
   const panel = panelBuilder(spec);
   panel.id(spec.id);
@@ -115,6 +116,32 @@ function renderPanel(spec: PanelSpec, backend: Backend): AnyPanelBuilder {
         ),
       },
     ]);
+  }
+  if (spec.cloudwatch) {
+    if (spec.cloudwatch.length === 0 || spec.prom.length > 0 || spec.timestream.length > 0)
+      throw new Error(`panel ${spec.id} "${spec.title}": a CloudWatch panel has CloudWatch queries and no others`);
+    spec.cloudwatch.forEach((target, index) => {
+      const query = new cloudwatch.MetricsQueryBuilder()
+        .refId(REF_IDS[index]!)
+        .datasource(ref)
+        .queryMode(cloudwatch.QueryMode.Metrics)
+        .metricQueryType(cloudwatch.MetricQueryType.Search)
+        .metricEditorMode(cloudwatch.MetricEditorMode.Builder)
+        // The data source's default region: the stack's, where the functions put their metrics.
+        .region('default')
+        .namespace(target.namespace)
+        .metricName(target.metricName)
+        .dimensions({ ...target.dimensions })
+        // Only series with exactly these dimensions: the four counts' {service, channel} set.
+        .matchExact(true)
+        .statistic(target.statistic)
+        .period('')
+        .id('')
+        .expression('');
+      if (target.label) query.label(target.label);
+      panel.withTarget(query);
+    });
+    return panel;
   }
   const queries = backend === 'amp' ? spec.prom.length : spec.timestream.length;
   if (queries === 0) throw new Error(`panel ${spec.id} "${spec.title}" has no ${backend} query`);

@@ -21,6 +21,21 @@ export interface PromTarget {
   readonly instant?: boolean;
 }
 
+/**
+ * A CloudWatch metric query, for the few panels whose figures live in neither metric store: the
+ * deliver function's EMF counts (README "Dashboards"). Such a panel reads CloudWatch in both
+ * renderings, through the CloudWatch data source the provisioning adds beside the store's.
+ */
+export interface CloudWatchTarget {
+  readonly namespace: string;
+  readonly metricName: string;
+  /** Dimension filters; `*` gives one series per value of that dimension. */
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'SampleCount';
+  /** The series name: a dynamic label such as `${PROP('Dim.channel')}`. */
+  readonly label?: string;
+}
+
 export interface Step {
   readonly value: number | null;
   readonly color: string;
@@ -53,6 +68,8 @@ export interface PanelSpec {
   readonly grid: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly prom: readonly PromTarget[];
   readonly timestream: readonly TimestreamQuery[];
+  /** Set (and prom, timestream empty) when the panel reads CloudWatch, whichever the metric store. */
+  readonly cloudwatch?: readonly CloudWatchTarget[];
 }
 
 export interface RowSpec {

@@ -16,7 +16,7 @@ import type { ChannelSender } from '../../src/domain/ports.js';
 import { systemClock, type Clock } from '../../src/domain/ports.js';
 import { realTimers, type DeliveryTimers } from '../../src/delivery/timers.js';
 import { requireEnv } from './config.js';
-import { ENV } from './environment.js';
+import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
@@ -127,9 +127,12 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       // A whole batch failing (the channel is down) is still a partial response: each record retries on its own.
       throwOnFullBatchFailure: false,
     });
-    obs.metrics.addMetric('NotificationsDelivered', MetricUnit.Count, counts.delivered);
+    // Per channel (dimensions service, channel): the Alert history dashboard charts delivered and
+    // dead-lettered per channel from these through its CloudWatch data source (dashboards/src/views/alert-history.ts).
+    obs.metrics.addDimension(METRICS.channelDimension, requireEnv(env, ENV.channelId));
+    obs.metrics.addMetric(METRICS.notificationsDelivered, MetricUnit.Count, counts.delivered);
     obs.metrics.addMetric('NotificationsRetried', MetricUnit.Count, counts.retried);
-    obs.metrics.addMetric('NotificationsDeadLettered', MetricUnit.Count, counts.deadLettered);
+    obs.metrics.addMetric(METRICS.notificationsDeadLettered, MetricUnit.Count, counts.deadLettered);
     obs.metrics.addMetric('NotificationsDuplicate', MetricUnit.Count, counts.duplicate);
     return response;
   });

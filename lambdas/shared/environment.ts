@@ -172,6 +172,11 @@ export const METRICS = {
   reportPublished: 'ReportPublished',
   /** Count 1 per collect run that could not pull or store an agent's batches, dimensions {service: SERVICES.collect, agent}. */
   collectFailed: 'CollectFailed',
+  /** Per deliver invocation, dimensions {service: SERVICES.deliver, channel}: the Alert history dashboard charts these two. */
+  notificationsDelivered: 'NotificationsDelivered',
+  notificationsDeadLettered: 'NotificationsDeadLettered',
+  /** The channel id dimension of the deliver function's four counts. */
+  channelDimension: 'channel',
 } as const;
 
 export const SERVICES = {

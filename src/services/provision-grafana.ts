@@ -1,5 +1,6 @@
 import type { GrafanaApi, GrafanaWorkspace, WorkspaceToken } from '../domain/grafana/ports.js';
 import {
+  cloudWatchDataSource,
   dashboardUpserts,
   dataSourceFor,
   FOLDER_UID,
@@ -20,6 +21,8 @@ export interface ProvisionGrafanaRequest {
   readonly source: MetricSource;
   /** The uid and name the dashboards use for it. */
   readonly dataSource: DataSourceIdentity;
+  /** The CloudWatch data source some panels name (in the metric store's region), when the stack adds it. */
+  readonly cloudWatch?: DataSourceIdentity;
   readonly folderTitle: string;
   readonly dashboards: readonly DashboardFile[];
   /** What this deploy is (the dashboards' hash): Grafana's version message and the token's name. */
@@ -37,6 +40,8 @@ export interface ProvisionGrafanaDeps {
 
 export interface ProvisionGrafanaResult {
   readonly dataSourceUid: string;
+  /** Set when the CloudWatch data source was upserted too. */
+  readonly cloudWatchUid?: string;
   readonly folderUid: string;
   readonly dashboards: readonly string[];
 }
@@ -54,6 +59,8 @@ export async function provisionGrafana(
   const { workspace, logger } = deps;
   const upserts = dashboardUpserts(request.dashboards, FOLDER_UID, request.version);
   const dataSource = dataSourceFor(request.source, request.dataSource);
+  const cloudWatch =
+    request.cloudWatch === undefined ? undefined : cloudWatchDataSource(request.source.region, request.cloudWatch);
 
   if (request.groups) {
     await workspace.updateGroupRoles(roleChanges(request.groups.previous, request.groups.next));
@@ -71,6 +78,7 @@ export async function provisionGrafana(
   try {
     const api = deps.api(request.grafanaUrl, token.key);
     await api.upsertDataSource(dataSource);
+    if (cloudWatch) await api.upsertDataSource(cloudWatch);
     await api.upsertFolder(FOLDER_UID, request.folderTitle);
     for (const upsert of upserts) {
       await api.upsertDashboard(upsert);
@@ -94,5 +102,10 @@ export async function provisionGrafana(
     }
   }
   if (failure !== undefined) throw failure;
-  return { dataSourceUid: dataSource.uid, folderUid: FOLDER_UID, dashboards: upserts.map((upsert) => upsert.uid) };
+  return {
+    dataSourceUid: dataSource.uid,
+    ...(cloudWatch && { cloudWatchUid: cloudWatch.uid }),
+    folderUid: FOLDER_UID,
+    dashboards: upserts.map((upsert) => upsert.uid),
+  };
 }

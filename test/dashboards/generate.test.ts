@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAll } from '../../dashboards/src/generate.js';
-import { BACKENDS, DASHBOARDS, DATASOURCES } from '../../dashboards/src/index.js';
+import { BACKENDS, CLOUDWATCH_DATASOURCE, DASHBOARDS, DATASOURCES } from '../../dashboards/src/index.js';
+import { panelsOf } from '../../dashboards/src/spec.js';
+import { METRICS, SERVICES } from '../../lambdas/shared/environment.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -41,7 +43,9 @@ describe('the committed dashboards', () => {
         expect(panels.length, entry.uid).toBeGreaterThan(0);
         for (const panel of panels) {
           const where = `${entry.uid} (${backend}) panel ${panel.id} "${panel.title}"`;
-          expect(panel.datasource, where).toEqual({ type: DATASOURCES[backend].type, uid: DATASOURCES[backend].uid });
+          const readsCloudWatch = panelsOf(entry.spec).find((spec) => spec.id === panel.id)?.cloudwatch !== undefined;
+          const ds = readsCloudWatch ? CLOUDWATCH_DATASOURCE : DATASOURCES[backend];
+          expect(panel.datasource, where).toEqual({ type: ds.type, uid: ds.uid });
           expect(panel.targets?.length, where).toBeGreaterThan(0);
           for (const target of panel.targets ?? []) expect(target.datasource, where).toEqual(panel.datasource);
           expect(panel.fieldConfig?.defaults?.unit, where).toMatch(/^[A-Za-z_]+$/);
@@ -53,7 +57,9 @@ describe('the committed dashboards', () => {
   it("send Timestream SQL in the plugin's query model: rawQuery, format 1 (time series) only when rows carry a time bucket", () => {
     for (const entry of DASHBOARDS) {
       const json = entry.json('timestream') as unknown as { panels: Array<PanelJson & { targets?: any[] }> };
-      for (const panel of json.panels.filter((p) => p.type !== 'row')) {
+      for (const panel of json.panels.filter(
+        (p) => p.type !== 'row' && p.datasource?.uid !== CLOUDWATCH_DATASOURCE.uid,
+      )) {
         for (const target of panel.targets ?? []) {
           expect(target.rawQuery, `${entry.uid} panel ${panel.id}`).toMatch(/^SELECT /);
           expect(target.format).toBe(/ AS time,/.test(target.rawQuery) ? 1 : 0);
@@ -61,6 +67,40 @@ describe('the committed dashboards', () => {
           expect(target.expr).toBeUndefined();
         }
       }
+    }
+  });
+
+  it('chart notifications delivered and dead-lettered per channel from the EMF metrics the deliver function emits', () => {
+    // test/lambdas/shared/observability.test.ts holds the deliver function's EMF to these names and {service, channel}.
+    const charted = DASHBOARDS.flatMap((entry) =>
+      BACKENDS.flatMap((backend) =>
+        (entry.json(backend) as unknown as { panels: PanelJson[] }).panels
+          .filter((panel) => panel.datasource?.uid === CLOUDWATCH_DATASOURCE.uid)
+          .flatMap((panel) => ((panel.targets ?? []) as any[]).map((target) => ({ uid: entry.uid, backend, target }))),
+      ),
+    );
+    expect(new Set(charted.map((c) => `${c.uid} ${c.backend} ${c.target.metricName}`))).toEqual(
+      new Set(
+        BACKENDS.flatMap((backend) =>
+          [METRICS.notificationsDelivered, METRICS.notificationsDeadLettered].map(
+            (name) => `pflow-alert-history ${backend} ${name}`,
+          ),
+        ),
+      ),
+    );
+    for (const { target } of charted) {
+      expect(target).toMatchObject({
+        queryMode: 'Metrics',
+        metricQueryType: 0,
+        region: 'default',
+        namespace: METRICS.namespace,
+        dimensions: { service: SERVICES.deliver, channel: '*' },
+        // Exactly the EMF dimension set: without it CloudWatch would also match other sets.
+        matchExact: true,
+        statistic: 'Sum',
+        label: "${PROP('Dim.channel')}",
+      });
+      expect(Object.keys(target.dimensions).sort()).toEqual(['channel', 'service']);
     }
   });
 

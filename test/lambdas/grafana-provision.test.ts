@@ -44,6 +44,8 @@ function event(
     Region: 'eu-west-1',
     DataSourceUid: 'pflow-amp',
     DataSourceName: 'PerformanceFlow (Amazon Managed Prometheus)',
+    CloudWatchDataSourceUid: 'pflow-cloudwatch',
+    CloudWatchDataSourceName: 'PerformanceFlow (CloudWatch metrics)',
     WorkspaceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/',
     FolderTitle: 'PerformanceFlow',
     DashboardsBucket: 'cdk-assets',
@@ -127,6 +129,8 @@ describe('grafana-provision handler', () => {
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'cdk-assets', Key: 'abc123.json' });
     expect(grafana.calls()).toEqual([
       'GET /api/datasources/uid/pflow-amp',
+      'POST /api/datasources',
+      'GET /api/datasources/uid/pflow-cloudwatch',
       'POST /api/datasources',
       'GET /api/folders/pflow',
       'POST /api/folders',

@@ -105,7 +105,7 @@ describe('Grafana construct', () => {
       AuthenticationProviders: ['AWS_SSO'],
       AccountAccessType: 'CURRENT_ACCOUNT',
       PermissionType: 'CUSTOMER_MANAGED',
-      DataSources: ['PROMETHEUS'],
+      DataSources: ['PROMETHEUS', 'CLOUDWATCH'],
       PluginAdminEnabled: false,
       RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GrafanaWorkspaceRole'), 'Arn'] },
     });
@@ -121,18 +121,23 @@ describe('Grafana construct', () => {
     });
   });
 
-  it('lets the workspace role query the AMP workspace and nothing else (issue 8: the Grafana reader role)', () => {
+  it('lets the workspace role query the AMP workspace and read CloudWatch metrics, nothing else (issue 8: the Grafana reader role)', () => {
     const [roleId] = resourcesOf(template, 'AWS::IAM::Role').find(([id]) => id.startsWith('GrafanaWorkspaceRole'))!;
     const statements = resourcesOf(template, 'AWS::IAM::Policy')
       .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
       .flatMap(([, p]) => (p.PolicyDocument as { Statement: unknown[] }).Statement);
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     expect(statements[0]).toMatchObject({
       Effect: 'Allow',
       Action: ['aps:QueryMetrics', 'aps:GetLabels', 'aps:GetSeries', 'aps:GetMetricMetadata'],
     });
-    const resource = JSON.stringify(statements);
-    expect(resource).toMatch(/"StorageMetricsWorkspace[0-9A-F]+","Arn"/);
+    expect(JSON.stringify(statements[0])).toMatch(/"StorageMetricsWorkspace[0-9A-F]+","Arn"/);
+    // Alert history's notifications per channel: the deliver functions' EMF counts. No alarms, logs or writes.
+    expect(statements[1]).toEqual({
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    });
   });
 
   // Two synths in one test: slow on a busy machine.
@@ -145,6 +150,8 @@ describe('Grafana construct', () => {
       Backend: 'amp',
       Region: { Ref: 'AWS::Region' },
       DataSourceUid: 'pflow-amp',
+      CloudWatchDataSourceUid: 'pflow-cloudwatch',
+      CloudWatchDataSourceName: 'PerformanceFlow (CloudWatch metrics)',
       FolderTitle: 'PerformanceFlow',
       DashboardsHash: hash,
       DashboardsKey: Match.stringLikeRegexp('\\.json$'),
@@ -231,7 +238,7 @@ describe('Grafana construct', () => {
 
   it('on Timestream: a Timestream data source, read-only grants on its tables, its own dashboards', () => {
     const ts = grafanaStack(IDENTITY_CENTER, dir, timestreamExample());
-    ts.template.hasResourceProperties('AWS::Grafana::Workspace', { DataSources: ['TIMESTREAM'] });
+    ts.template.hasResourceProperties('AWS::Grafana::Workspace', { DataSources: ['TIMESTREAM', 'CLOUDWATCH'] });
     ts.template.hasResourceProperties('Custom::PflowGrafanaProvisioning', {
       Backend: 'timestream',
       DataSourceUid: 'pflow-timestream',
@@ -247,6 +254,8 @@ describe('Grafana construct', () => {
       .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.sort()).toEqual(
       [
+        'cloudwatch:GetMetricData',
+        'cloudwatch:ListMetrics',
         'timestream:DescribeDatabase',
         'timestream:DescribeEndpoints',
         'timestream:DescribeTable',

@@ -166,6 +166,30 @@ describe('provisionGrafana', () => {
     });
   });
 
+  it("adds the CloudWatch data source after the metric store's when asked, signed with the workspace role, not the default", async () => {
+    grafana.clearRequests();
+    const result = await provisionGrafana(
+      request({ cloudWatch: { uid: 'pflow-cloudwatch', name: 'PerformanceFlow (CloudWatch metrics)' } }),
+      deps(),
+    );
+    expect(timeline.filter((step) => step.includes('datasources'))).toEqual([
+      'http GET /api/datasources/uid/pflow-amp',
+      'http PUT /api/datasources/uid/pflow-amp',
+      'http GET /api/datasources/uid/pflow-cloudwatch',
+      'http POST /api/datasources',
+    ]);
+    expect(timeline[timeline.length - 1]).toBe('sdk DeleteWorkspaceServiceAccountToken');
+    expect(grafana.dataSources.get('pflow-cloudwatch')).toEqual({
+      uid: 'pflow-cloudwatch',
+      name: 'PerformanceFlow (CloudWatch metrics)',
+      type: 'cloudwatch',
+      access: 'proxy',
+      isDefault: false,
+      jsonData: { authType: 'ec2_iam_role', defaultRegion: 'eu-west-1' },
+    });
+    expect(result).toMatchObject({ dataSourceUid: 'pflow-amp', cloudWatchUid: 'pflow-cloudwatch' });
+  });
+
   it('updates in place on the next deploy: existing service account, PUT for data source and folder', async () => {
     sdk.on(ListWorkspaceServiceAccountsCommand).callsFake(() => {
       timeline.push('sdk ListWorkspaceServiceAccounts');

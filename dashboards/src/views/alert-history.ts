@@ -1,5 +1,6 @@
+import { METRICS, SERVICES } from '../../../lambdas/shared/environment.js';
 import { sel } from '../promql.js';
-import { higherIsWorse, type DashboardSpec } from '../spec.js';
+import { higherIsWorse, type CloudWatchTarget, type DashboardSpec } from '../spec.js';
 import { rollup, select } from '../timestream/query.js';
 import { ALERT_LOOKBACK } from './overview.js';
 
@@ -13,13 +14,41 @@ const STATES = [
   { value: 'resolved', text: 'resolved', color: 'green' },
 ] as const;
 
-export const ALERT_HISTORY_PANELS = { firingNow: 1, timeline: 2, entries: 3, changes: 4 } as const;
+export const ALERT_HISTORY_PANELS = {
+  firingNow: 1,
+  timeline: 2,
+  entries: 3,
+  changes: 4,
+  delivered: 5,
+  deadLettered: 6,
+} as const;
 
 /**
- * Alert state history (the `alerts` table; `ALERTS` on Prometheus). Notifications delivered and
- * dead-lettered per channel are not in either metric store: the deliver function reports them as
- * CloudWatch EMF metrics (`NotificationsDelivered`, `NotificationsDeadLettered`) and the local
- * runtime in /api/health, so this dashboard shows the state changes that cause notifications.
+ * One deliver function's count per channel, summed over each period: the EMF metric with exactly
+ * the dimensions {service, channel} that lambdas/shared/deliver.ts emits, `*` for every channel.
+ */
+function perChannel(metricName: string): CloudWatchTarget {
+  return {
+    namespace: METRICS.namespace,
+    metricName,
+    dimensions: { service: SERVICES.deliver, [METRICS.channelDimension]: '*' },
+    statistic: 'Sum',
+    label: "${PROP('Dim.channel')}",
+  };
+}
+
+/**
+ * Alert state history (the `alerts` table; `ALERTS` on Prometheus) and the notifications those
+ * changes sent, delivered and dead-lettered per channel.
+ *
+ * The delivery figures come from CloudWatch, not the metric store, on purpose: the deliver
+ * function already counts them as EMF metrics (dimensions service and channel), so reading them
+ * costs a second data source and the workspace role's read of CloudWatch metrics. Writing them to
+ * the metric store instead would put a metric-store client (AMP's SigV4 remote write, or
+ * Timestream's writer) and its permissions into every deliver bundle, add a write to every
+ * delivery's path, and make concurrent Lambda containers write one Prometheus series each, which
+ * remote write cannot merge into one counter. The local runtime shows the same figures from its
+ * delivery log (console Alerts page, "Notifications per channel").
  */
 export const alertHistoryDashboard: DashboardSpec = {
   uid: 'pflow-alert-history',
@@ -135,6 +164,39 @@ export const alertHistoryDashboard: DashboardSpec = {
           limit: 200,
         }),
       ],
+    },
+    {
+      id: ALERT_HISTORY_PANELS.delivered,
+      title: 'Notifications delivered per channel',
+      description:
+        'Alert events each channel delivered, per interval (CloudWatch, every site: a channel serves them all). Reminders and acknowledgement updates count too.',
+      kind: 'timeseries',
+      unit: 'short',
+      decimals: 0,
+      min: 0,
+      grid: { x: 0, y: 25, w: 12, h: 8 },
+      prom: [],
+      timestream: [],
+      cloudwatch: [perChannel(METRICS.notificationsDelivered)],
+    },
+    {
+      id: ALERT_HISTORY_PANELS.deadLettered,
+      title: 'Notifications dead-lettered per channel',
+      description:
+        "Notifications that went to the channel's dead-letter queue (permanent failure, malformed, or out of attempts), per interval. Any is red: list and redrive them with `pflow notify dead-letters --aws`.",
+      kind: 'timeseries',
+      unit: 'short',
+      decimals: 0,
+      min: 0,
+      thresholds: [
+        { value: null, color: 'green' },
+        { value: 1, color: 'red' },
+      ],
+      noValue: '0',
+      grid: { x: 12, y: 25, w: 12, h: 8 },
+      prom: [],
+      timestream: [],
+      cloudwatch: [perChannel(METRICS.notificationsDeadLettered)],
     },
   ],
 };

@@ -28,7 +28,7 @@ export interface DataSourceBody {
   readonly type: string;
   readonly access: 'proxy';
   readonly url?: string;
-  readonly isDefault: true;
+  readonly isDefault: boolean;
   readonly jsonData: Readonly<Record<string, unknown>>;
 }
 
@@ -62,6 +62,22 @@ export function dataSourceFor(source: MetricSource, identity: DataSourceIdentity
     access: 'proxy',
     isDefault: true,
     jsonData: { authType: 'ec2_iam_role', defaultRegion: source.region, defaultDatabase: source.database },
+  };
+}
+
+/**
+ * CloudWatch in the stack's region, signed with the workspace's IAM role like the metric store's:
+ * for the panels that chart the functions' EMF metrics (notifications per channel). Never the
+ * default, so a panel without a data source still reads the metric store.
+ */
+export function cloudWatchDataSource(region: string, identity: DataSourceIdentity): DataSourceBody {
+  return {
+    uid: identity.uid,
+    name: identity.name,
+    type: 'cloudwatch',
+    access: 'proxy',
+    isDefault: false,
+    jsonData: { authType: 'ec2_iam_role', defaultRegion: region },
   };
 }
 

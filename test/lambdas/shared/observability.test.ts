@@ -176,13 +176,13 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
     });
     expect(logs.find((line) => line.message === 'malformed message dead-lettered')).toMatchObject({ level: 'ERROR' });
 
-    // EMF: one document with the delivery counts, one with the cold start, both in our namespace.
+    // EMF: one document with the delivery counts (per channel), one with the cold start, both in our namespace.
     const emf = emfOf(lines);
     const counts = emf.find((doc) => 'NotificationsDelivered' in doc)!;
     expect(counts._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: METRICS_NAMESPACE,
-        Dimensions: [['service']],
+        Dimensions: [['service', 'channel']],
         Metrics: expect.arrayContaining([
           { Name: 'NotificationsDelivered', Unit: 'Count' },
           { Name: 'NotificationsRetried', Unit: 'Count' },
@@ -193,6 +193,7 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
     ]);
     expect(counts).toMatchObject({
       service: 'pflow-deliver',
+      channel: 'slack-ops',
       NotificationsDelivered: 1,
       NotificationsRetried: 1,
       NotificationsDeadLettered: 2,
@@ -226,6 +227,7 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
       reason: expect.stringMatching(/550 .*\[REDACTED\]/),
     });
     expect(emfOf(lines).find((doc) => 'NotificationsDeadLettered' in doc)).toMatchObject({
+      channel: 'mail-ops',
       NotificationsDeadLettered: 1,
       NotificationsDelivered: 0,
     });
