@@ -8,9 +8,11 @@ import { PullServer } from './pull-server.js';
 import type { LogDropWriter, LogDropWriterDeps } from './logdrop/log-drop-writer.js';
 import { openLogDrop } from './logdrop/open.js';
 import { ProbeScheduler } from './probes/scheduler.js';
+import { RtlsInputSet } from '../rtls/input-set.js';
+import { REJECT_REASONS, type TagEventSink } from '../rtls/input-stats.js';
 import { agentProbeDefinitions, toWireProbeResult } from '../domain/agent/agent-probes.js';
 import type { AgentConfig } from '../domain/agent/agent-config.js';
-import { heartbeatSamples } from '../domain/agent/heartbeat.js';
+import { heartbeatSamples, type RtlsHealth } from '../domain/agent/heartbeat.js';
 import type { WireProbeResult } from '../domain/ingest/batch.js';
 import type { Clock, Logger, Timers } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
@@ -36,9 +38,10 @@ export interface AgentDeps {
 }
 
 /**
- * One agent: scrapes into the batcher, the batcher into the disk buffer, and every forward cycle
- * (batch_max_age) the heartbeat is added, aged batches are sealed and the forwarder sends what is
- * sealed. A batch sealed by size is sent at once, without waiting for the cycle.
+ * One agent: scrapes, probes and RTLS inputs into the batcher, the batcher into the disk buffer,
+ * and every forward cycle (batch_max_age) the heartbeat is added, aged batches are sealed and the
+ * forwarder sends what is sealed. A batch sealed by size is sent at once, without waiting for the
+ * cycle.
  */
 export class Agent {
   readonly buffer: DiskBuffer;
@@ -51,6 +54,12 @@ export class Agent {
   /** Runs agent.yaml's probes; their results go into the buffer like scraped samples. */
   readonly probes: ProbeScheduler | undefined;
   private readonly pullServer: PullServer | undefined;
+  /** The RTLS inputs of `rtls.inputs`; their tag events go into the buffer like samples. */
+  readonly rtlsInputs: RtlsInputSet | undefined;
+  /** The HTTP RTLS inputs' URLs once started, in config order. */
+  rtlsUrls: string[] = [];
+  /** Rejections per input already logged, so each cycle logs only what is new. */
+  private loggedRejections: number[] = [];
   /** The pull server's URL once started (pull mode). */
   pullUrl: string | undefined;
   private cycleTimer: unknown;
@@ -122,6 +131,16 @@ export class Agent {
         onResult: (result) => this.sink.add([...result.samples, ...result.reportSamples]),
       });
     }
+    if (config.rtls !== undefined) {
+      this.rtlsInputs = new RtlsInputSet(
+        config.rtls.inputs.map((settings, index) => ({
+          settings,
+          sink: this.tagSink,
+          setting: `rtls.inputs[${String(index)}]`,
+        })),
+        { logger: deps.logger, now: () => deps.clock.now() },
+      );
+    }
     if (config.probes.length > 0) {
       this.probes = new ProbeScheduler(agentProbeDefinitions(config.agentId, config.probes), {
         clock: deps.clock,
@@ -142,7 +161,19 @@ export class Agent {
     },
   };
 
+  /**
+   * Where the RTLS inputs hand accepted tag events: into the buffer before the input answers its
+   * sender (HTTP 200, MQTT acknowledgement), so an event the sender was told is taken is on disk
+   * (fdatasynced with `fsync: always`). Throwing makes the input answer 503 / not acknowledge.
+   */
+  readonly tagSink: TagEventSink = async (events) => {
+    if (this.stopped) throw new Error('the agent is stopping');
+    if (!this.batcher.addTagEvents(events)) throw new Error('the disk buffer refused them (see the agent log)');
+    if (this.forwarder !== undefined && this.buffer.sealed(1).length > 0) void this.forwarder.kick();
+  };
+
   async start(): Promise<void> {
+    if (this.rtlsInputs !== undefined) this.rtlsUrls = await this.rtlsInputs.start();
     if (this.pullServer !== undefined && this.config.pull !== undefined) {
       const at = this.config.pull.listen.lastIndexOf(':');
       const host = this.config.pull.listen.slice(0, at).replace(/^\[|\]$/g, '');
@@ -158,10 +189,30 @@ export class Agent {
   /** One forward cycle: heartbeat in, aged batch sealed, sealed batches sent. */
   cycle(): void {
     if (this.stopped) return;
+    this.logRejections();
     this.batcher.add(heartbeatSamples(this.health(), this.deps.clock.now()));
     this.batcher.tick();
     if (this.forwarder !== undefined) void this.forwarder.kick();
     this.cycleTimer = this.deps.timers.setTimeout(() => this.cycle(), this.config.ingest.batchMaxAgeMs);
+  }
+
+  /** Once per cycle: what the RTLS inputs refused since the last one, with the newest reason. */
+  private logRejections(): void {
+    for (const snapshot of this.rtlsInputs?.snapshots() ?? []) {
+      let total = 0;
+      for (const count of Object.values(snapshot.rejected)) total += count;
+      const before = this.loggedRejections[snapshot.input] ?? 0;
+      if (total === before) continue;
+      this.loggedRejections[snapshot.input] = total;
+      const last = snapshot.lastRejections.at(-1);
+      this.deps.logger.warn('rtls input refused messages or events; they are counted and not forwarded', {
+        input: `rtls.inputs[${String(snapshot.input)}]`,
+        kind: snapshot.kind,
+        refused: total - before,
+        byReason: snapshot.rejected,
+        ...(last !== undefined && { last: `${last.reason}: ${last.error}` }),
+      });
+    }
   }
 
   private armSync(): void {
@@ -193,6 +244,24 @@ export class Agent {
       ...(this.logDrop !== undefined
         ? { logDrop: { events: this.logDrop.counters.written, failing: this.logDrop.failing } }
         : {}),
+      ...(this.rtlsInputs !== undefined ? { rtls: this.rtlsHealth(this.rtlsInputs) } : {}),
+    };
+  }
+
+  private rtlsHealth(inputs: RtlsInputSet): RtlsHealth {
+    const stats = this.buffer.stats();
+    return {
+      droppedTagEvents:
+        stats.droppedTagEvents + stats.refusedTagEvents + (this.forwarder?.counters.rejectedTagEvents ?? 0),
+      inputs: inputs.snapshots().map((snapshot) => ({
+        input: snapshot.input,
+        kind: snapshot.kind,
+        ...(snapshot.connected !== undefined && { connected: snapshot.connected }),
+        messages: snapshot.messages,
+        accepted: snapshot.accepted,
+        // Every reason, 0 included, so a rate over the counter works from the first heartbeat.
+        rejected: Object.fromEntries(REJECT_REASONS.map((reason) => [reason, snapshot.rejected[reason] ?? 0])),
+      })),
     };
   }
 
@@ -203,7 +272,8 @@ export class Agent {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    await Promise.all([this.scheduler?.stop(), this.probes?.stop()]);
+    // The inputs first: what they are taking now still goes into the buffer before it closes.
+    await Promise.all([this.scheduler?.stop(), this.probes?.stop(), this.rtlsInputs?.stop()]);
     this.stopped = true;
     this.deps.timers.clearTimeout(this.cycleTimer);
     this.deps.timers.clearTimeout(this.syncTimer);

@@ -45,6 +45,8 @@ export async function runAgent(options: AgentRunOptions, out: CliOutput): Promis
     version: AGENT_VERSION,
     mode: config.ingest.mode,
     jobs: config.scrapeConfigs.length,
+    ...(agent.rtlsUrls.length > 0 && { rtlsHttp: agent.rtlsUrls }),
+    ...(config.rtls !== undefined && { rtlsInputs: config.rtls.inputs.length }),
     buffer: config.buffer.dir,
     pendingBatches: agent.buffer.stats().pendingBatches,
   });

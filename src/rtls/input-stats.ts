@@ -4,7 +4,16 @@ import type { TagEvent } from '../domain/assets/tag-event.js';
 export type TagEventSink = (events: readonly TagEvent[]) => Promise<void>;
 
 /** Why something an input received was not taken (counted per reason in the input's stats). */
-export type RejectReason = 'not_json' | 'not_events' | 'bad_event' | 'too_large' | 'unauthorized' | 'sink_failed';
+export const REJECT_REASONS = [
+  'not_json',
+  'not_events',
+  'bad_event',
+  'too_large',
+  'unauthorized',
+  'sink_failed',
+] as const;
+
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 const KEEP_LAST = 10;
 

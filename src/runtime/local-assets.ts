@@ -5,8 +5,7 @@ import { WingSimulator } from '../domain/assets/simulator.js';
 import type { TagEvent } from '../domain/assets/tag-event.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
-import { HttpTagInput } from '../rtls/http-input.js';
-import { MqttTagInput } from '../rtls/mqtt-input.js';
+import { RtlsInputSet } from '../rtls/input-set.js';
 import { AssetService } from '../services/assets.js';
 import { assetRoutes } from './asset-routes.js';
 import type { ScheduledTask } from './scheduler.js';
@@ -32,7 +31,7 @@ export interface LocalAssetsDeps {
 export class LocalAssets {
   readonly store: SqliteTagStore;
   readonly service: AssetService;
-  private readonly inputs: { site: string; input: HttpTagInput | MqttTagInput; kind: string }[] = [];
+  private readonly inputs: RtlsInputSet;
   private cycles = 0;
 
   constructor(
@@ -41,19 +40,14 @@ export class LocalAssets {
   ) {
     this.store = new SqliteTagStore(deps.db);
     this.service = new AssetService(config, { store: this.store, clock: deps.clock, logger: deps.logger });
-    config.inputs.forEach(({ site, settings }, index) => {
-      const sink = async (events: readonly TagEvent[]) => void this.ingest(site, events);
-      const input =
-        settings.kind === 'http'
-          ? new HttpTagInput(settings, {
-              sink,
-              logger: deps.logger,
-              setting: `assets.inputs[${index}].listen`,
-              now: () => deps.clock.now(),
-            })
-          : new MqttTagInput(settings, { sink, logger: deps.logger, now: () => deps.clock.now() });
-      this.inputs.push({ site, input, kind: settings.kind });
-    });
+    this.inputs = new RtlsInputSet(
+      config.inputs.map(({ site, settings }, index) => ({
+        settings,
+        sink: async (events: readonly TagEvent[]) => void this.ingest(site, events),
+        setting: `assets.inputs[${String(index)}]`,
+      })),
+      { logger: deps.logger, now: () => deps.clock.now() },
+    );
   }
 
   /** Events from an input, the simulator or the ingest endpoint, for one site. */
@@ -62,25 +56,12 @@ export class LocalAssets {
   }
 
   /** Starts the inputs; returns the HTTP inputs' URLs for the banner. */
-  async start(): Promise<string[]> {
-    const urls: string[] = [];
-    for (const [index, { input }] of this.inputs.entries()) {
-      if (input instanceof HttpTagInput) urls.push(await input.start());
-      else {
-        // A broker that is down now is retried in the background: the rest of the runtime starts.
-        await input.start().catch((error: unknown) =>
-          this.deps.logger.warn('rtls mqtt input not connected yet; retrying', {
-            input: `assets.inputs[${index}]`,
-            error: (error as Error).message,
-          }),
-        );
-      }
-    }
-    return urls;
+  start(): Promise<string[]> {
+    return this.inputs.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled(this.inputs.map(({ input }) => input.stop()));
+    await this.inputs.stop();
   }
 
   tasks(): ScheduledTask[] {
@@ -134,12 +115,11 @@ export class LocalAssets {
   }
 
   inputStats() {
-    return this.inputs.map(({ site, input, kind }, index) => ({
-      input: index,
-      site,
+    return this.inputs.snapshots().map(({ input, kind, ...rest }) => ({
+      input,
+      site: this.config.inputs[input]?.site,
       kind,
-      ...(input instanceof MqttTagInput && { connected: input.isConnected }),
-      ...input.stats.snapshot(),
+      ...rest,
     }));
   }
 

@@ -141,4 +141,96 @@ probes:
       'ward-server-1',
     );
   });
+  describe('rtls:', () => {
+    const BASE = `agent: { id: ward-server-1 }
+ingest: { url: https://ingest.example/v1/ingest, token: '\${PFLOW_AGENT_TOKEN}' }
+buffer: { dir: /var/lib/pflow-agent }
+`;
+    const RTLS = `rtls:
+  inputs:
+    - kind: http
+      listen: 0.0.0.0:8181
+      bearer_token: \${RTLS_PUSH_TOKEN}
+    - kind: mqtt
+      url: mqtt://rtls-gateway.local:1883
+      topics: ['rtls/+/position']
+      client_id: pflow-ward-server-1
+      password: \${RTLS_MQTT_PASSWORD}
+      mapping: { tag: tagId, time: ts, time_unit: s, zone: location.zone }
+`;
+    const env = {
+      PFLOW_AGENT_TOKEN: TOKEN,
+      RTLS_PUSH_TOKEN: 'push-SECRET-0123456789',
+      RTLS_MQTT_PASSWORD: 'mqtt-SECRET',
+    };
+
+    it("reads the inputs with the local runtime's settings and mapping (defaults filled in)", () => {
+      const config = parseAgentConfig(BASE + RTLS, 'agent.yaml', env);
+      expect(config.rtls?.inputs).toEqual([
+        expect.objectContaining({
+          kind: 'http',
+          listen: '0.0.0.0:8181',
+          path: '/tags',
+          max_body_bytes: 4 * 1024 * 1024,
+          bearer_token: 'push-SECRET-0123456789',
+          mapping: expect.objectContaining({ tag: 'tag', time: 't', time_unit: 'ms', zone: 'zone' }),
+        }),
+        expect.objectContaining({
+          kind: 'mqtt',
+          topics: ['rtls/+/position'],
+          qos: 1,
+          mapping: expect.objectContaining({ tag: 'tagId', time: 'ts', time_unit: 's', zone: 'location.zone' }),
+        }),
+      ]);
+      expect(parseAgentConfig(BASE, 'agent.yaml', env).rtls).toBeUndefined();
+    });
+
+    it('names each bad field by line and path, and never shows an input secret', () => {
+      const bad = `${BASE}rtls:
+  inputs:
+    - kind: http
+      listen: everywhere
+      bearer_token: \${RTLS_PUSH_TOKEN}
+      site: ward
+    - kind: mqtt
+      url: http://broker:1883
+      topics: []
+      mapping: { time_unit: minutes }
+    - kind: carrier-pigeon
+`;
+      const listed = errors(bad, { ...env, RTLS_PUSH_TOKEN: 'short-SECRET' });
+      expect(listed).toEqual([
+        'line 7: rtls.inputs[0].listen: must be host:port, e.g. 127.0.0.1:8181 or 0.0.0.0:8181',
+        'line 8: rtls.inputs[0].bearer_token: must be at least 16 characters',
+        'line 9: rtls.inputs[0].site: unknown key',
+        expect.stringMatching(/^line 11: rtls\.inputs\[1\]\.url: must be an mqtt:\/\//),
+        expect.stringMatching(/^line 12: rtls\.inputs\[1\]\.topics: /),
+        expect.stringMatching(/^line 13: rtls\.inputs\[1\]\.mapping\.time_unit: /),
+        expect.stringMatching(/^line 14: rtls\.inputs\[2\]\.kind: /),
+      ]);
+      expect(listed.join('\n')).not.toContain('SECRET');
+      expect(errors(`${BASE}rtls: { inputs: [] }\n`, env)).toEqual([
+        'line 4: rtls.inputs: list at least one input (kind: http or kind: mqtt), or leave rtls: out',
+      ]);
+    });
+
+    it('refuses two servers on one address (two HTTP inputs, or one and the pull server)', () => {
+      const pull = `agent: { id: a }
+ingest: { mode: pull }
+pull: { listen: 0.0.0.0:9465, token: pull-token-0123456789 }
+buffer: { dir: /tmp/b }
+rtls:
+  inputs:
+    - { kind: http, listen: 0.0.0.0:9465 }
+    - { kind: http, listen: 0.0.0.0:8181 }
+    - { kind: http, listen: 0.0.0.0:8181, path: /other }
+    - { kind: http, listen: 127.0.0.1:0 }
+    - { kind: http, listen: 127.0.0.1:0 }
+`;
+      expect(errors(pull)).toEqual([
+        "line 7: rtls.inputs[0].listen: 0.0.0.0:9465 is already pull.listen's address",
+        "line 9: rtls.inputs[2].listen: 0.0.0.0:8181 is already rtls.inputs[1].listen's address",
+      ]);
+    });
+  });
 });

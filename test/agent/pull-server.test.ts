@@ -76,4 +76,28 @@ describe('pull mode', () => {
     expect((await pull('?ack=abc')).status).toBe(400);
     expect(buffer.stats().pendingBatches).toBe(1);
   });
+  it('serves tag events in the batches’ tagEvents, beside samples, and a batch without any leaves the field out', async () => {
+    const T = Date.parse('2026-12-01T08:00:00Z');
+    add(1, 2);
+    batcher.add([{ name: 'test_seq', labels: { n: '3' }, time: 1_003, value: 3 }]);
+    expect(
+      batcher.addTagEvents([
+        { tag: 'T-1', t: T, zone: 'store-3' },
+        { tag: 'T-2', t: T + 1, battery: 12 },
+      ]),
+    ).toBe(true);
+    batcher.flush();
+    const page = await pull();
+    expect(page.body.batches.map((b) => [values([b]), b.tagEvents])).toEqual([
+      [[1, 2], undefined],
+      [
+        [3],
+        [
+          { tag: 'T-1', t: T, zone: 'store-3' },
+          { tag: 'T-2', t: T + 1, battery: 12 },
+        ],
+      ],
+    ]);
+    expect(page.body.batches.every((b) => parseBatch(b).ok)).toBe(true);
+  });
 });

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, encodeHeader, readRecord } from './record.js';
+import { MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, encodeHeader, readRecord, type RecordKind } from './record.js';
 import { CursorFile } from './cursor-file.js';
 import { readJsonFile, writeFileDurably } from './durable-file.js';
 
 /**
- * The agent's disk buffer: everything scraped or probed is appended here before anything is sent,
- * and leaves only once the receiver acknowledged it.
+ * The agent's disk buffer: everything scraped, probed or read from an RTLS input is appended here
+ * before anything is sent, and leaves only once the receiver acknowledged it.
  *
  * Records are grouped into numbered **batches**: the records of a batch are contiguous, and a batch
  * is sealed (no record is ever added to it again) before it is first handed out, and at every
@@ -39,6 +39,8 @@ export interface DiskBufferOptions {
   readonly maxBatchBytes: number;
   readonly maxBatchSamples: number;
   readonly maxBatchProbeResults: number;
+  /** Default: no limit but the bytes (the agent passes the ingest's). */
+  readonly maxBatchTagEvents?: number;
   /** Wall clock (epoch ms) stamped on records; injected by tests. */
   readonly now?: () => number;
   readonly log?: BufferLog;
@@ -62,12 +64,23 @@ export interface BatchRef {
   readonly bytes: number;
   readonly samples: number;
   readonly probeResults: number;
+  readonly tagEvents: number;
   /** Append time of the batch's first record, epoch ms. */
   readonly firstTime: number;
 }
 
 export interface BatchContent extends BatchRef {
+  /** The payloads of the batch's `metrics` records (samples and probe results), in append order. */
   readonly payloads: readonly Buffer[];
+  /** The payloads of its `tags` records (tag events), in append order. */
+  readonly tagPayloads: readonly Buffer[];
+}
+
+/** What one record holds; a record holds tag events or samples and probe results, never both. */
+export interface RecordCounts {
+  readonly samples: number;
+  readonly probeResults: number;
+  readonly tagEvents?: number;
 }
 
 export type AppendResult =
@@ -86,10 +99,12 @@ export interface BufferStats {
   readonly droppedBatches: number;
   readonly droppedSamples: number;
   readonly droppedProbeResults: number;
+  readonly droppedTagEvents: number;
   /** Records that could not be buffered at all (disk full, I/O error, too large). */
   readonly refusedRecords: number;
   readonly refusedSamples: number;
   readonly refusedProbeResults: number;
+  readonly refusedTagEvents: number;
   /** Bytes cut at recovery: torn tails after a crash, or corruption. */
   readonly cutBytes: number;
   readonly cutSegments: number;
@@ -98,6 +113,7 @@ export interface BufferStats {
 interface RecordLoc {
   readonly offset: number;
   readonly length: number;
+  readonly kind: RecordKind;
 }
 
 interface BatchEntry {
@@ -107,6 +123,7 @@ interface BatchEntry {
   bytes: number;
   samples: number;
   probeResults: number;
+  tagEvents: number;
   readonly firstTime: number;
 }
 
@@ -150,9 +167,11 @@ export class DiskBuffer {
     droppedBatches: 0,
     droppedSamples: 0,
     droppedProbeResults: 0,
+    droppedTagEvents: 0,
     refusedRecords: 0,
     refusedSamples: 0,
     refusedProbeResults: 0,
+    refusedTagEvents: 0,
     cutBytes: 0,
     cutSegments: 0,
   };
@@ -225,14 +244,16 @@ export class DiskBuffer {
               bytes: 0,
               samples: 0,
               probeResults: 0,
+              tagEvents: 0,
               firstTime: header.time,
             };
             this.batches.push(entry);
           }
-          entry.records.push({ offset: read.payloadOffset, length: header.length });
+          entry.records.push({ offset: read.payloadOffset, length: header.length, kind: header.kind });
           entry.bytes += RECORD_HEADER_BYTES + header.length;
           entry.samples += header.samples;
           entry.probeResults += header.probeResults;
+          entry.tagEvents += header.tagEvents;
         }
         offset = read.end;
       }
@@ -262,14 +283,19 @@ export class DiskBuffer {
   }
 
   /**
-   * Appends one record (a chunk of samples and probe results, encoded by the caller) to the open
-   * batch, sealing it first when this record would take it past a batch limit. Returns once the
+   * Appends one record (a chunk of samples and probe results, or of tag events, encoded by the
+   * caller) to the open batch, sealing it first when this record would take it past a batch limit. Returns once the
    * record is written (and fdatasynced with `fsync: always`). A record that cannot be written
    * (disk full, I/O error) is refused whole: the partial write is cut off again, the refusal is
    * counted, and the caller is told.
    */
-  append(payload: Uint8Array, counts: { samples: number; probeResults: number }): AppendResult {
+  append(payload: Uint8Array, counts: RecordCounts): AppendResult {
     if (this.closed) throw new Error('buffer is closed');
+    const tagEvents = counts.tagEvents ?? 0;
+    if (tagEvents > 0 && counts.samples + counts.probeResults > 0) {
+      throw new Error('buffer: a record holds tag events or samples and probe results, not both');
+    }
+    const kind: RecordKind = tagEvents > 0 ? 'tags' : 'metrics';
     if (payload.length > MAX_RECORD_PAYLOAD_BYTES) {
       return this.refuse(counts, 'too_large', `record of ${String(payload.length)} bytes is over the limit`);
     }
@@ -278,7 +304,8 @@ export class DiskBuffer {
       open !== undefined &&
       (open.bytes + payload.length > this.opts.maxBatchBytes ||
         open.samples + counts.samples > this.opts.maxBatchSamples ||
-        open.probeResults + counts.probeResults > this.opts.maxBatchProbeResults)
+        open.probeResults + counts.probeResults > this.opts.maxBatchProbeResults ||
+        open.tagEvents + tagEvents > (this.opts.maxBatchTagEvents ?? Number.MAX_SAFE_INTEGER))
     ) {
       this.seal();
     }
@@ -294,7 +321,15 @@ export class DiskBuffer {
     if (segment === undefined || this.writeFd === undefined) throw new Error('buffer: no segment to write to');
     const time = this.now();
     const header = encodeHeader(
-      { length: payload.length, batch: this.current, time, samples: counts.samples, probeResults: counts.probeResults },
+      {
+        length: payload.length,
+        batch: this.current,
+        time,
+        kind,
+        samples: counts.samples,
+        probeResults: counts.probeResults,
+        tagEvents,
+      },
       payload,
     );
     const before = segment.size;
@@ -311,30 +346,38 @@ export class DiskBuffer {
     segment.size = before + header.length + payload.length;
     let entry = this.batches.at(-1);
     if (startsBatch || entry === undefined) {
-      entry = { batch: this.current, segment, records: [], bytes: 0, samples: 0, probeResults: 0, firstTime: time };
+      entry = {
+        batch: this.current,
+        segment,
+        records: [],
+        bytes: 0,
+        samples: 0,
+        probeResults: 0,
+        tagEvents: 0,
+        firstTime: time,
+      };
       this.batches.push(entry);
       this.currentHasRecords = true;
     }
-    entry.records.push({ offset: before + RECORD_HEADER_BYTES, length: payload.length });
+    entry.records.push({ offset: before + RECORD_HEADER_BYTES, length: payload.length, kind });
     entry.bytes += header.length + payload.length;
     entry.samples += counts.samples;
     entry.probeResults += counts.probeResults;
+    entry.tagEvents += tagEvents;
     this.enforceCap();
     return { ok: true, batch: entry.batch };
   }
 
-  private refuse(
-    counts: { samples: number; probeResults: number },
-    reason: 'disk_full' | 'too_large' | 'io_error',
-    message: string,
-  ): AppendResult {
+  private refuse(counts: RecordCounts, reason: 'disk_full' | 'too_large' | 'io_error', message: string): AppendResult {
     this.counters.refusedRecords += 1;
     this.counters.refusedSamples += counts.samples;
     this.counters.refusedProbeResults += counts.probeResults;
-    this.log.error('buffer: could not buffer a record; its samples and probe results are dropped', {
+    this.counters.refusedTagEvents += counts.tagEvents ?? 0;
+    this.log.error('buffer: could not buffer a record; its samples, probe results or tag events are dropped', {
       reason,
       samples: counts.samples,
       probeResults: counts.probeResults,
+      tagEvents: counts.tagEvents ?? 0,
       message,
     });
     return { ok: false, reason, message };
@@ -416,6 +459,7 @@ export class DiskBuffer {
       bytes: entry.bytes,
       samples: entry.samples,
       probeResults: entry.probeResults,
+      tagEvents: entry.tagEvents,
       firstTime: entry.firstTime,
     };
   }
@@ -433,17 +477,19 @@ export class DiskBuffer {
       throw new Error('buffer: the open batch is not readable');
     const segment = entry.segment;
     segment.readFd ??= fs.openSync(segment.file, 'r');
-    const payloads = entry.records.map((loc) => {
+    const payloads: Buffer[] = [];
+    const tagPayloads: Buffer[] = [];
+    for (const loc of entry.records) {
       const buf = Buffer.allocUnsafe(loc.length);
       let done = 0;
       while (done < loc.length) {
-        const n = fs.readSync(segment.readFd as number, buf, done, loc.length - done, loc.offset + done);
+        const n = fs.readSync(segment.readFd, buf, done, loc.length - done, loc.offset + done);
         if (n === 0) throw new Error(`buffer: ${segment.file} is shorter than its index`);
         done += n;
       }
-      return buf;
-    });
-    return { ...this.refOf(entry), payloads };
+      (loc.kind === 'tags' ? tagPayloads : payloads).push(buf);
+    }
+    return { ...this.refOf(entry), payloads, tagPayloads };
   }
 
   /**
@@ -511,13 +557,16 @@ export class DiskBuffer {
       if (inIt.some((entry) => this.pinned.has(entry.batch))) break;
       let samples = 0;
       let probeResults = 0;
+      let tagEvents = 0;
       for (const entry of inIt) {
         samples += entry.samples;
         probeResults += entry.probeResults;
+        tagEvents += entry.tagEvents;
       }
       this.counters.droppedBatches += inIt.length;
       this.counters.droppedSamples += samples;
       this.counters.droppedProbeResults += probeResults;
+      this.counters.droppedTagEvents += tagEvents;
       this.batches.splice(0, inIt.length);
       total -= oldest.size;
       this.removeOldestSegment();
@@ -526,6 +575,7 @@ export class DiskBuffer {
           batches: inIt.length,
           samples,
           probeResults,
+          tagEvents,
           firstBatch: inIt[0]?.batch,
           maxBytes: this.opts.maxBytes,
         });

@@ -1,8 +1,9 @@
 import type { DiskBuffer } from '../buffer/disk-buffer.js';
+import type { TagEvent } from '../../domain/assets/tag-event.js';
 import type { WireProbeResult } from '../../domain/ingest/batch.js';
 import { INGEST_LIMITS } from '../../domain/ingest/batch.js';
 import type { MetricSample } from '../../domain/records.js';
-import { encodeRecord } from './encoder.js';
+import { encodeRecord, encodeTagRecord } from './encoder.js';
 
 /** Where scrapes, probes and the heartbeat hand their output: into the disk buffer, before anything is sent. */
 export interface SampleSink {
@@ -19,6 +20,7 @@ export interface BatcherOptions {
 /** Samples per record: small enough that a record is never near a batch limit on its own. */
 const RECORD_SAMPLES = 1_000;
 const RECORD_PROBE_RESULTS = 500;
+const RECORD_TAG_EVENTS = 1_000;
 
 /**
  * Limits of a batch in the buffer, from the ingest's: 8 MiB of JSON stays under the 16 MiB
@@ -30,6 +32,7 @@ export function batchLimits(maxBatchSamples: number, gzipLevel: number) {
     maxBatchBytes: gzipLevel === 0 ? INGEST_LIMITS.maxBodyBytes - 64 * 1024 : 8 * 1024 * 1024,
     maxBatchSamples: Math.min(maxBatchSamples, INGEST_LIMITS.maxSamples),
     maxBatchProbeResults: INGEST_LIMITS.maxProbeResults,
+    maxBatchTagEvents: INGEST_LIMITS.maxTagEvents,
   };
 }
 
@@ -68,6 +71,30 @@ export class Batcher implements SampleSink {
     }
     // A refused record (full disk, I/O error) is counted and logged by the buffer itself.
     this.buffer.append(payload, { samples: samples.length, probeResults: probeResults.length });
+  }
+
+  /**
+   * Writes tag events from the RTLS inputs as `tags` records. False when the buffer refused one of
+   * them (full disk, I/O error; counted and logged by the buffer): the input then tells its sender
+   * to send again, and events of this call that were buffered arrive twice, which the tag store
+   * ignores (an event is keyed by site, tag and time).
+   */
+  addTagEvents(events: readonly TagEvent[]): boolean {
+    let ok = true;
+    for (let i = 0; i < events.length; i += RECORD_TAG_EVENTS) {
+      ok = this.writeTags(events.slice(i, i + RECORD_TAG_EVENTS)) && ok;
+    }
+    return ok;
+  }
+
+  private writeTags(events: readonly TagEvent[]): boolean {
+    const payload = encodeTagRecord(events);
+    if (payload.length > this.recordBytes && events.length > 1) {
+      const half = Math.ceil(events.length / 2);
+      const first = this.writeTags(events.slice(0, half));
+      return this.writeTags(events.slice(half)) && first;
+    }
+    return this.buffer.append(payload, { samples: 0, probeResults: 0, tagEvents: events.length }).ok;
   }
 
   /** Seals the open batch once its first record is batch_max_age old; true when it did. */

@@ -7,13 +7,15 @@ import {
   type BatchAgent,
   type WireProbeResult,
 } from '../../domain/ingest/batch.js';
+import type { TagEvent } from '../../domain/assets/tag-event.js';
 import type { MetricSample } from '../../domain/records.js';
 
 /**
  * What a buffer record holds, and how a sealed batch becomes a WireBatch body.
  *
- * A record is `[u32 LE n][n bytes: samples][rest: probe results]`, where each part is the JSON of
- * its objects in wire form joined by commas, without brackets. A batch's body is then those parts
+ * A `metrics` record is `[u32 LE n][n bytes: samples][rest: probe results]`, where each part is the
+ * JSON of its objects in wire form joined by commas, without brackets; a `tags` record is the JSON
+ * of its tag events joined the same way. A batch's body is then those parts
  * concatenated inside the WireBatch envelope, byte for byte: replaying a buffer never parses and
  * re-serialises JSON, which is what lets a 1 GB backlog go out at the speed of gzip.
  */
@@ -29,6 +31,11 @@ export function encodeRecord(samples: readonly MetricSample[], probeResults: rea
   return Buffer.concat([length, samplePart, probePart]);
 }
 
+/** A `tags` record: the events as the inputs checked them (the wire form is the domain form). */
+export function encodeTagRecord(events: readonly TagEvent[]): Buffer {
+  return Buffer.from(events.map((event) => JSON.stringify(event)).join(','));
+}
+
 function parts(payload: Buffer): { samples: Buffer; probeResults: Buffer } {
   const n = payload.readUInt32LE(0);
   return { samples: payload.subarray(4, 4 + n), probeResults: payload.subarray(4 + n) };
@@ -40,7 +47,10 @@ export function wireBatchId(agentId: string, key: string): string {
 }
 
 /** The WireBatch JSON of a sealed batch, built from its records without parsing them. */
-export function encodeBatch(batch: Pick<BatchContent, 'key' | 'payloads'>, agent: BatchAgent): Buffer {
+export function encodeBatch(
+  batch: Pick<BatchContent, 'key' | 'payloads'> & Partial<Pick<BatchContent, 'tagPayloads'>>,
+  agent: BatchAgent,
+): Buffer {
   const head = `{"v":${String(BATCH_FORMAT_VERSION)},"batchId":${JSON.stringify(wireBatchId(agent.id, batch.key))},"agent":${JSON.stringify(agent)},"samples":[`;
   const chunks: Buffer[] = [Buffer.from(head)];
   const probeChunks: Buffer[] = [];
@@ -55,7 +65,18 @@ export function encodeBatch(batch: Pick<BatchContent, 'key' | 'payloads'>, agent
       probeChunks.push(probeResults);
     }
   }
-  chunks.push(Buffer.from('],"probeResults":['), ...probeChunks, Buffer.from(']}'));
+  chunks.push(Buffer.from('],"probeResults":['), ...probeChunks, Buffer.from(']'));
+  // Only batches that carry tag events name the field, so a metrics-only body is what it always was.
+  const tagPayloads = (batch.tagPayloads ?? []).filter((payload) => payload.length > 0);
+  if (tagPayloads.length > 0) {
+    chunks.push(Buffer.from(',"tagEvents":['));
+    tagPayloads.forEach((payload, i) => {
+      if (i > 0) chunks.push(COMMA);
+      chunks.push(payload);
+    });
+    chunks.push(Buffer.from(']'));
+  }
+  chunks.push(Buffer.from('}'));
   return Buffer.concat(chunks);
 }
 

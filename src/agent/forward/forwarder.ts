@@ -29,6 +29,7 @@ export interface ForwarderStats {
   readonly rejectedBatches: number;
   readonly rejectedSamples: number;
   readonly rejectedProbeResults: number;
+  readonly rejectedTagEvents: number;
   readonly failedAttempts: number;
   /** Epoch ms of the last 2xx, if any. */
   readonly lastForwardTime: number | undefined;
@@ -70,6 +71,7 @@ export class Forwarder {
     rejectedBatches: 0,
     rejectedSamples: 0,
     rejectedProbeResults: 0,
+    rejectedTagEvents: 0,
     failedAttempts: 0,
     lastForwardTime: undefined,
   };
@@ -143,11 +145,13 @@ export class Forwarder {
           this.stats.rejectedBatches += 1;
           this.stats.rejectedSamples += ref.samples;
           this.stats.rejectedProbeResults += ref.probeResults;
+          this.stats.rejectedTagEvents += ref.tagEvents;
           this.deps.logger.error('forward: the ingest refused a batch; it is dropped and never sent again', {
             batchId,
             status: outcome.status,
             samples: ref.samples,
             probeResults: ref.probeResults,
+            tagEvents: ref.tagEvents,
             error: outcome.error,
           });
           break;

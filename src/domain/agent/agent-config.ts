@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { rtlsInputSchema, type RtlsInputSettings } from '../assets/input-settings.js';
 import { INGEST_LIMITS } from '../ingest/batch.js';
 import { duration, id, listenAddress, wholeNumber } from '../config/fields.js';
 import { byteSize as anyByteSize } from './byte-size.js';
@@ -73,6 +74,15 @@ const logDrop = z.strictObject({
   poll_interval: duration({ positive: true, atMost: '1h' }).prefault('30s'),
 });
 
+const rtls = z.strictObject({
+  inputs: z
+    .array(rtlsInputSchema)
+    .min(1, 'list at least one input (kind: http or kind: mqtt), or leave rtls: out')
+    .describe(
+      "The RTLS inputs this agent runs; the same settings and mapping as the local runtime's assets.inputs, without site (the token's)",
+    ),
+});
+
 export const agentConfigShape = z.strictObject({
   agent: z.strictObject({ id }),
   ingest,
@@ -81,6 +91,7 @@ export const agentConfigShape = z.strictObject({
   scrape_configs: scrapeConfigsSchema.default([]),
   probes: z.array(agentProbeSchema).default([]),
   log_drop: logDrop.optional(),
+  rtls: rtls.optional().describe('RF-ID tag events from the RTLS: HTTP push and/or MQTT, buffered and forwarded'),
 });
 
 export const agentConfigSchema = agentConfigShape
@@ -96,6 +107,21 @@ export const agentConfigSchema = agentConfigShape
     if (i.mode === 'pull' && config.pull === undefined) {
       ctx.addIssue({ code: 'custom', path: ['pull'], message: 'required with ingest.mode: pull' });
     }
+    // Two servers on one address: the second would fail at start, after the first was opened.
+    const taken = new Map<string, string>();
+    if (i.mode === 'pull' && config.pull !== undefined) taken.set(config.pull.listen, 'pull.listen');
+    config.rtls?.inputs.forEach((input, index) => {
+      // Port 0 picks a free port each time: never a clash.
+      if (input.kind !== 'http' || input.listen.endsWith(':0')) return;
+      const other = taken.get(input.listen);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rtls', 'inputs', index, 'listen'],
+          message: `${input.listen} is already ${other}'s address`,
+        });
+      } else taken.set(input.listen, `rtls.inputs[${String(index)}].listen`);
+    });
   })
   .superRefine(
     (value, ctx) => checkAgentProbes(value, (path, message) => ctx.addIssue({ code: 'custom', path, message })),
@@ -133,6 +159,8 @@ export interface AgentConfig {
     readonly keep: number;
     readonly pollIntervalMs: number;
   };
+  /** The RTLS inputs (`rtls.inputs`); absent: the agent reads no tag events. */
+  readonly rtls?: { readonly inputs: readonly RtlsInputSettings[] };
 }
 
 export function toAgentConfig(shape: AgentConfigShape): AgentConfig {
@@ -170,6 +198,7 @@ export function toAgentConfig(shape: AgentConfigShape): AgentConfig {
           },
         }
       : {}),
+    ...(shape.rtls !== undefined ? { rtls: { inputs: shape.rtls.inputs } } : {}),
   };
 }
 
@@ -190,6 +219,12 @@ export function agentSecrets(value: unknown): string[] {
     const doc = value as Record<string, unknown>;
     pick(doc.ingest, 'token');
     pick(doc.pull, 'token');
+    const rtlsSection = doc.rtls as Record<string, unknown> | undefined;
+    const inputs = typeof rtlsSection === 'object' && rtlsSection !== null ? rtlsSection.inputs : undefined;
+    for (const input of Array.isArray(inputs) ? inputs : []) {
+      pick(input, 'bearer_token');
+      pick(input, 'password');
+    }
   }
   return out;
 }

@@ -21,6 +21,26 @@ export interface AgentHealth {
   readonly lastForwardTime: number | undefined;
   /** With a `log_drop:` section: events appended since the agent started, and whether the last poll failed. */
   readonly logDrop?: { readonly events: number; readonly failing: boolean };
+  /** With an `rtls:` section: what each input took and refused, and the tag events that will never arrive. */
+  readonly rtls?: RtlsHealth;
+}
+
+export interface RtlsHealth {
+  /** Tag events that will never arrive: the buffer cap, a full disk, or a refused batch. */
+  readonly droppedTagEvents: number;
+  readonly inputs: readonly RtlsInputHealth[];
+}
+
+export interface RtlsInputHealth {
+  /** Position in `rtls.inputs`. */
+  readonly input: number;
+  readonly kind: 'http' | 'mqtt';
+  /** MQTT only. */
+  readonly connected?: boolean;
+  readonly messages: number;
+  readonly accepted: number;
+  /** Refused, per reason (`bad_event`, `not_json` …); every reason the input knows, 0 included. */
+  readonly rejected: Readonly<Record<string, number>>;
 }
 
 export const HEARTBEAT_SERIES = [
@@ -36,13 +56,25 @@ export const HEARTBEAT_SERIES = [
   'pflow_agent_last_forward_timestamp_seconds',
 ] as const;
 
+/** Sent too when agent.yaml has an `rtls:` section (`connected` for MQTT inputs only). */
+export const RTLS_HEARTBEAT_SERIES = [
+  'pflow_agent_dropped_tag_events_total',
+  'pflow_agent_rtls_messages_total',
+  'pflow_agent_rtls_events_total',
+  'pflow_agent_rtls_rejected_total',
+  'pflow_agent_rtls_connected',
+] as const;
+
 /** Sent too when agent.yaml has a `log_drop:` section. */
 export const LOG_DROP_HEARTBEAT_SERIES = ['pflow_agent_logdrop_events_total', 'pflow_agent_logdrop_failing'] as const;
 
 export function heartbeatSamples(health: AgentHealth, now: number): MetricSample[] {
   const labels = { agent: health.agentId };
   const sample = (
-    name: (typeof HEARTBEAT_SERIES)[number] | (typeof LOG_DROP_HEARTBEAT_SERIES)[number],
+    name:
+      | (typeof HEARTBEAT_SERIES)[number]
+      | (typeof LOG_DROP_HEARTBEAT_SERIES)[number]
+      | (typeof RTLS_HEARTBEAT_SERIES)[number],
     value: number,
     extra = {},
   ): MetricSample => ({
@@ -73,6 +105,22 @@ export function heartbeatSamples(health: AgentHealth, now: number): MetricSample
       sample('pflow_agent_logdrop_events_total', health.logDrop.events),
       sample('pflow_agent_logdrop_failing', health.logDrop.failing ? 1 : 0),
     );
+  }
+  if (health.rtls !== undefined) {
+    out.push(sample('pflow_agent_dropped_tag_events_total', health.rtls.droppedTagEvents));
+    for (const input of health.rtls.inputs) {
+      const which = { input: String(input.input), kind: input.kind };
+      out.push(
+        sample('pflow_agent_rtls_messages_total', input.messages, which),
+        sample('pflow_agent_rtls_events_total', input.accepted, which),
+        ...Object.entries(input.rejected).map(([reason, count]) =>
+          sample('pflow_agent_rtls_rejected_total', count, { ...which, reason }),
+        ),
+      );
+      if (input.connected !== undefined) {
+        out.push(sample('pflow_agent_rtls_connected', input.connected ? 1 : 0, which));
+      }
+    }
   }
   return out;
 }

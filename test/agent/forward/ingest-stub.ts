@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import type { TagEvent } from '../../../src/domain/assets/tag-event.js';
 import { parseBatch, type WireBatch } from '../../../src/domain/ingest/batch.js';
 import type { CertificatePair } from '../../support/tls.js';
 
@@ -51,6 +52,11 @@ export class IngestStub {
     );
   }
 
+  /** Every tag event received, once per stored batch, in batch order. */
+  tagEvents(): TagEvent[] {
+    return [...this.batches.values()].flatMap((batch) => [...(batch.tagEvents ?? [])]);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -79,8 +85,8 @@ export class IngestStub {
       batchId: batch.batchId,
       duplicate,
       samples: batch.samples?.length ?? 0,
-      probeResults: 0,
-      tagEvents: 0,
+      probeResults: batch.probeResults?.length ?? 0,
+      tagEvents: batch.tagEvents?.length ?? 0,
     });
   }
 }

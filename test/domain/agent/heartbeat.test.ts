@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_SERIES, heartbeatSamples, LOG_DROP_HEARTBEAT_SERIES } from '../../../src/domain/agent/heartbeat.js';
+import {
+  HEARTBEAT_SERIES,
+  heartbeatSamples,
+  LOG_DROP_HEARTBEAT_SERIES,
+  RTLS_HEARTBEAT_SERIES,
+} from '../../../src/domain/agent/heartbeat.js';
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
 
@@ -77,5 +82,48 @@ describe('heartbeat samples', () => {
     expect(samples.slice(-2).map((s) => s.name)).toEqual([...LOG_DROP_HEARTBEAT_SERIES]);
     expect(heartbeatSamples({ ...health, logDrop: { events: 0, failing: false } }, NOW).at(-1)?.value).toBe(0);
     expect(heartbeatSamples(health, NOW).some((s) => s.name.startsWith('pflow_agent_logdrop'))).toBe(false);
+  });
+  it('add per RTLS input what it received, took and refused by reason, and the tag events lost, with rtls: only', () => {
+    const health = {
+      agentId: 'a',
+      version: 'v',
+      bufferBytes: 0,
+      bufferBatches: 0,
+      oldestTime: undefined,
+      droppedBatches: 0,
+      droppedSamples: 0,
+      rejectedBatches: 0,
+      scrapeErrors: 0,
+      lastForwardTime: undefined,
+    };
+    const samples = heartbeatSamples(
+      {
+        ...health,
+        rtls: {
+          droppedTagEvents: 7,
+          inputs: [
+            { input: 0, kind: 'http', messages: 5, accepted: 40, rejected: { bad_event: 2, not_json: 1 } },
+            { input: 1, kind: 'mqtt', connected: false, messages: 3, accepted: 9, rejected: { bad_event: 0 } },
+          ],
+        },
+      },
+      NOW,
+    );
+    const rtls = samples.filter((s) => s.name.includes('rtls') || s.name.includes('tag_events'));
+    expect(rtls.map((s) => [s.name, s.labels, s.value])).toEqual([
+      ['pflow_agent_dropped_tag_events_total', { agent: 'a' }, 7],
+      ['pflow_agent_rtls_messages_total', { agent: 'a', input: '0', kind: 'http' }, 5],
+      ['pflow_agent_rtls_events_total', { agent: 'a', input: '0', kind: 'http' }, 40],
+      ['pflow_agent_rtls_rejected_total', { agent: 'a', input: '0', kind: 'http', reason: 'bad_event' }, 2],
+      ['pflow_agent_rtls_rejected_total', { agent: 'a', input: '0', kind: 'http', reason: 'not_json' }, 1],
+      ['pflow_agent_rtls_messages_total', { agent: 'a', input: '1', kind: 'mqtt' }, 3],
+      ['pflow_agent_rtls_events_total', { agent: 'a', input: '1', kind: 'mqtt' }, 9],
+      ['pflow_agent_rtls_rejected_total', { agent: 'a', input: '1', kind: 'mqtt', reason: 'bad_event' }, 0],
+      ['pflow_agent_rtls_connected', { agent: 'a', input: '1', kind: 'mqtt' }, 0],
+    ]);
+    expect(new Set(rtls.map((s) => s.name))).toEqual(new Set(RTLS_HEARTBEAT_SERIES));
+    expect(heartbeatSamples(health, NOW).some((s) => s.name.includes('rtls') || s.name.includes('tag_events'))).toBe(
+      false,
+    );
   });
 });
