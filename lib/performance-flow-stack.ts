@@ -111,6 +111,7 @@ export class PerformanceFlowStack extends Stack {
           retainOnDelete: props.retainOnDelete ?? true,
         });
         this.tagLocations.grantIngest(this.ingestApi.fn);
+        this.storage.metricStore.grantTagHistoryWriter(this.ingestApi.fn);
       }
       const pull = props.config.aws?.pull;
       if (pull !== undefined) {

@@ -61,6 +61,8 @@ export const DEFAULT_CONFIG_FILE = 'pflow-config.json';
 
 /** The Timestream tables, fixed names inside `PFLOW_TIMESTREAM_DATABASE`. */
 export const TIMESTREAM_TABLES = { probes: 'probes', metrics: 'metrics', alerts: 'alerts' } as const;
+/** The tag events' history (a config with `assets:`), beside the tables above in the same database. */
+export const TIMESTREAM_TAGS_TABLE = 'tags';
 
 /** The Lambda functions (the names SERVICES, the stack and the benchmarks use). */
 export type LambdaName = keyof typeof SERVICES;

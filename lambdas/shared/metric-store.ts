@@ -1,11 +1,14 @@
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { TimestreamStore } from '../../src/adapters/aws/timestream-store.js';
-import type { WriteReport } from '../../src/adapters/aws/timestream-writer.js';
+import { TimestreamTagHistory } from '../../src/adapters/aws/timestream-tag-history.js';
+import { TimestreamWriter, type WriteReport } from '../../src/adapters/aws/timestream-writer.js';
 import { ampEndpoints, ampRegion, PrometheusStore } from '../../src/adapters/prometheus/prometheus-store.js';
+import { PrometheusTagHistory } from '../../src/adapters/prometheus/tag-history.js';
 import type { Logger, MetricStore } from '../../src/domain/ports.js';
+import type { TagHistory } from '../../src/services/tag-history.js';
 import { requireEnv } from './config.js';
-import { ENV, TIMESTREAM_TABLES } from './environment.js';
+import { ENV, TIMESTREAM_TABLES, TIMESTREAM_TAGS_TABLE } from './environment.js';
 
 export type MetricsBackend = 'timestream' | 'amp';
 
@@ -61,4 +64,30 @@ export function metricStoreFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHoo
   throw new Error(
     `${ENV.metricsBackend} is "${backend}", but this function was bundled for "${String(process.env.PFLOW_BUNDLE_METRICS_BACKEND)}"`,
   );
+}
+
+/**
+ * The tag events' history in the same metric store (README "Tag history in AWS"): the `tags` table
+ * with Timestream, the `pflow_tag_*` series with AMP, written through the store's own adapter.
+ */
+export function tagHistoryFromEnv(env: NodeJS.ProcessEnv, hooks: MetricStoreHooks): TagHistory {
+  const backend = (env[ENV.metricsBackend] ?? 'timestream') as MetricsBackend;
+  if (backend === 'timestream' && process.env.PFLOW_BUNDLE_METRICS_BACKEND !== 'amp') {
+    timestreamClients ??= { write: new TimestreamWriteClient({}), query: new TimestreamQueryClient({}) };
+    const database = requireEnv(env, ENV.timestreamDatabase);
+    return new TimestreamTagHistory({
+      writer: new TimestreamWriter({
+        client: timestreamClients.write,
+        database,
+        logger: hooks.logger,
+        ...(hooks.onReport ? { onReport: hooks.onReport } : {}),
+      }),
+      queryClient: timestreamClients.query,
+      database,
+      table: TIMESTREAM_TAGS_TABLE,
+      ...(hooks.onQuery ? { onQuery: hooks.onQuery } : {}),
+    });
+  }
+  // metricStoreFromEnv refuses any other backend, and makes the AMP store for this one.
+  return new PrometheusTagHistory(metricStoreFromEnv(env, hooks) as PrometheusStore);
 }

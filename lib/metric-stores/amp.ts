@@ -115,6 +115,17 @@ export class AmpMetricStore extends Construct implements MetricStoreConstruct {
     this.grantRemoteWrite(grantee);
   }
 
+  /** Tag events are series like any other (pflow_tag_zone, pflow_tag_battery_percent). */
+  grantTagHistoryWriter(grantee: IGrantable): void {
+    this.grantRemoteWrite(grantee);
+  }
+
+  /** The asset function reads the tag series and writes the answers back as series. */
+  grantAssetEvaluator(grantee: IGrantable): void {
+    this.grantQuery(grantee);
+    this.grantRemoteWrite(grantee);
+  }
+
   /** Rules query the windows and write the alert history (the ALERTS-style series) back. */
   grantRuleEvaluator(grantee: IGrantable): void {
     this.grantQuery(grantee);

@@ -4,14 +4,14 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
-import { ENV, TIMESTREAM_TABLES } from '../../lambdas/shared/environment.js';
+import { ENV, TIMESTREAM_TABLES, TIMESTREAM_TAGS_TABLE } from '../../lambdas/shared/environment.js';
 import type { DashboardSource, MetricStoreConstruct, MetricStoreOutput, MetricStoreProps } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** The tables: the handlers' three, and `tags` for series metadata (written by ingest, issue 7). */
-export const TIMESTREAM_TABLE_NAMES = [...Object.values(TIMESTREAM_TABLES), 'tags'] as const;
+/** The tables: the handlers' three, and `tags`, the RF-ID tag events (written by ingest with `assets:`). */
+export const TIMESTREAM_TABLE_NAMES = [...Object.values(TIMESTREAM_TABLES), TIMESTREAM_TAGS_TABLE] as const;
 
 /**
  * Timestream for LiveAnalytics (only in accounts onboarded before 2025-06-20): one database
@@ -71,6 +71,19 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
   grantIngestWriter(grantee: IGrantable): void {
     this.grantEndpoints(grantee);
     this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.probes, TIMESTREAM_TABLES.metrics]);
+  }
+
+  /** The ingest function with `assets:`: tag events into the `tags` table. */
+  grantTagHistoryWriter(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TAGS_TABLE]);
+  }
+
+  /** The asset function: reads the tag events, writes the answers as samples to `metrics`. */
+  grantAssetEvaluator(grantee: IGrantable): void {
+    this.grantEndpoints(grantee);
+    this.grant(grantee, ['timestream:Select'], [TIMESTREAM_TAGS_TABLE]);
+    this.grant(grantee, ['timestream:WriteRecords'], [TIMESTREAM_TABLES.metrics]);
   }
 
   grantRuleEvaluator(grantee: IGrantable): void {

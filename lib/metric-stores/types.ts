@@ -18,6 +18,10 @@ export interface MetricStoreConstruct {
   grantProbeWriter(grantee: IGrantable): void;
   /** The ingest function: write an agent's probe results and metric samples. */
   grantIngestWriter(grantee: IGrantable): void;
+  /** The ingest function with `assets:`: write the tag events' history. */
+  grantTagHistoryWriter(grantee: IGrantable): void;
+  /** The asset function: read the tag events' history, write the asset answers as metric samples. */
+  grantAssetEvaluator(grantee: IGrantable): void;
   /** The rule function: read probe results and metrics, write alert state changes. */
   grantRuleEvaluator(grantee: IGrantable): void;
   /** The report function: read probe results and metrics (certificates, agent heartbeats), write nothing. */

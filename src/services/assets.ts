@@ -27,20 +27,26 @@ import { TagTracker, type ApplyOutcome, type TagState } from '../domain/assets/t
 import type { Clock, Logger } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
 
+/** One stored tag event as history reads it back: where it placed the tag, at what time. */
+export interface HistoryRow {
+  readonly t: number;
+  readonly zone: string | null;
+  readonly x: number | null;
+  readonly y: number | null;
+  readonly floor: string | null;
+}
+
+export interface ReadingsFilter {
+  readonly tags?: readonly string[];
+  readonly prefixes?: readonly string[];
+}
+
 /** What the asset service needs from its store: SQLite locally (SqliteTagStore). */
 export interface TagStorePort {
   /** Whether each event was new (not already stored). */
   write(site: string, events: readonly TagEvent[], states: readonly TagState[]): boolean[];
   loadStates(): TagState[];
-  readings(
-    site: string,
-    from: number,
-    to: number,
-    filter?: { tags?: readonly string[]; prefixes?: readonly string[] },
-  ): Map<
-    string,
-    readonly { t: number; zone: string | null; x: number | null; y: number | null; floor: string | null }[]
-  >;
+  readings(site: string, from: number, to: number, filter?: ReadingsFilter): Map<string, readonly HistoryRow[]>;
   importedAssets(): Asset[];
   importsVersion(): number;
 }
@@ -203,10 +209,7 @@ export class AssetService {
     return counts;
   }
 
-  private zoneReadings(
-    site: string,
-    rows: readonly { t: number; zone: string | null; x: number | null; y: number | null; floor: string | null }[],
-  ): ZoneReading[] {
+  private zoneReadings(site: string, rows: readonly HistoryRow[]): ZoneReading[] {
     const out: ZoneReading[] = [];
     for (const row of rows) {
       const zone =

@@ -378,7 +378,51 @@ describe('ingest function with the tag location table (config with assets:)', ()
       },
       version: 1,
     });
-    expect(timestream.commandCalls(WriteRecordsCommand)).toHaveLength(0);
+    // The history went to the metric store's tags table first, the x/y event with its resolved zone.
+    const writes = timestream.commandCalls(WriteRecordsCommand).map((call) => call.args[0].input);
+    expect(writes.map((w) => w.TableName)).toEqual(['tags', 'tags']);
+    expect(writes[0]).toMatchObject({
+      DatabaseName: 'pflow',
+      CommonAttributes: {
+        Dimensions: [
+          { Name: 'site', Value: 'site-a' },
+          { Name: 'tag', Value: 'T-1' },
+        ],
+        MeasureName: 'tag_event',
+      },
+      Records: [
+        {
+          MeasureValues: [
+            { Name: 'zone', Value: 'store-3', Type: 'VARCHAR' },
+            { Name: 'battery', Value: '90', Type: 'DOUBLE' },
+          ],
+          Time: String(T0),
+        },
+        {
+          MeasureValues: [
+            { Name: 'zone', Value: 'room-301', Type: 'VARCHAR' },
+            { Name: 'x', Value: '4', Type: 'DOUBLE' },
+            { Name: 'y', Value: '4', Type: 'DOUBLE' },
+            { Name: 'floor', Value: '3', Type: 'VARCHAR' },
+          ],
+          Time: String(T0 + 60_000),
+        },
+      ],
+    });
+    // The late event is history all the same (utilization and flow count it), one record alone.
+    expect(writes[1]!.Records).toEqual([
+      {
+        Dimensions: [
+          { Name: 'site', Value: 'site-a', DimensionValueType: 'VARCHAR' },
+          { Name: 'tag', Value: 'T-1', DimensionValueType: 'VARCHAR' },
+        ],
+        MeasureName: 'tag_event',
+        MeasureValueType: 'MULTI',
+        MeasureValues: [{ Name: 'zone', Value: 'store-3', Type: 'VARCHAR' }],
+        Time: String(T0 + 30_000),
+        TimeUnit: 'MILLISECONDS',
+      },
+    ]);
   });
 
   it('still refuses tag events where the stack made no tag location table', async () => {

@@ -68,6 +68,22 @@ describe('TagLocations (config with assets:)', () => {
     });
   });
 
+  it('lets the ingest function write tag events to the Timestream tags table (and only it), with assets: only', () => {
+    const tagsTableWriters = (text: string) => {
+      const { template: ts } = stackFor(text);
+      const [tagsId] = resourcesOf(ts, 'AWS::Timestream::Table').find(([, t]) => t.TableName === 'tags')!;
+      return resourcesOf(ts, 'AWS::Lambda::Function').flatMap(([fnId, fn]) =>
+        statementsOfFunction(ts, fnId)
+          .filter((st) => JSON.stringify(st.Resource).includes(`"${tagsId}"`))
+          .map((st) => ({ fn: String(fn.Description).slice(0, 20), actions: [st.Action].flat() })),
+      );
+    };
+    expect(tagsTableWriters(withAssets(timestreamExample()))).toEqual([
+      { fn: 'Stores agent batches', actions: ['timestream:WriteRecords'] },
+    ]);
+    expect(tagsTableWriters(timestreamExample())).toEqual([]);
+  });
+
   it('passes cdk-nag (AMP)', () => {
     expect(nagFindings(stack)).toEqual([]);
   });

@@ -12,6 +12,7 @@ import {
   probeResultSamples,
   windowSelector,
   type Invalid,
+  type MatrixSeries,
   type OutSample,
 } from './series-mapping.js';
 
@@ -145,6 +146,19 @@ export class PrometheusStore implements MetricStore {
 
   sendAlertEvents(events: readonly AlertEvent[]): Promise<WriteReport> {
     return this.writer.write(events.flatMap(alertEventSamples));
+  }
+
+  /**
+   * One PromQL expression evaluated at `time` that must return a matrix (a range selector), under
+   * the same samples-processed guard as the rule cycle's queries.
+   */
+  async queryMatrix(expression: string, time: number): Promise<MatrixSeries[]> {
+    this.queries++;
+    this.onQuery?.(expression);
+    const result = await queryMatrix(this.queryOptions, expression, time);
+    this.queriedSamples += result.samples;
+    for (const warning of result.warnings) this.logger.warn('metric store query warning', { warning });
+    return result.matrix;
   }
 
   /** Every window of the query in one PromQL request (none when no measure maps to a series). */

@@ -125,16 +125,20 @@ export class TagTracker {
   }
 
   private zoneOf(site: string, event: TagEvent): string | undefined {
-    if (event.zone !== undefined) return event.zone;
-    if (event.x !== undefined && event.y !== undefined)
-      return this.registry.zoneAt(site, event.floor, event.x, event.y)?.id;
-    return undefined;
+    return eventZone(this.registry, site, event);
   }
 
   private put(k: string, state: TagState): void {
     this.states.set(k, state);
     this.changed.add(k);
   }
+}
+
+/** The zone an event places its tag in: its own, or the zone whose area holds its x/y. */
+export function eventZone(registry: RegistryIndex, site: string, event: TagEvent): string | undefined {
+  if (event.zone !== undefined) return event.zone;
+  if (event.x !== undefined && event.y !== undefined) return registry.zoneAt(site, event.floor, event.x, event.y)?.id;
+  return undefined;
 }
 
 /** The non-location readings an event brings, each kept only when newer than what is known. */
