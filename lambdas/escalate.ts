@@ -12,6 +12,7 @@ import { systemClock } from '../src/domain/ports.js';
 import { escalationOf } from '../src/domain/routing/route.js';
 import { advanceEscalation } from '../src/domain/rules/evaluate.js';
 import type { RuleDefinition } from '../src/domain/rules/types.js';
+import { sendPendingAckUpdates } from '../src/services/ack-updates.js';
 import { instanceKeyOf } from '../src/services/announcements.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type ScheduledInput } from './shared/environment.js';
@@ -34,6 +35,8 @@ export interface EscalateReport {
   readonly conflicts: number;
   /** Acknowledgements of alerts no longer stored, forgotten (their audit stays). */
   readonly acksDropped: number;
+  /** "Acknowledged by" updates a crashed lifecycle API request left unsent, sent now. */
+  readonly ackUpdatesSent: number;
 }
 
 /**
@@ -42,6 +45,12 @@ export interface EscalateReport {
  * instance, tells the tiers that fell due and nobody acknowledged (`advanceEscalation`, the rule
  * cycle's own logic), and writes each instance conditionally on the version it read, so a tier is
  * told once even when a rule cycle runs at the same moment.
+ *
+ * It is also the acknowledgement outbox's sweep: an "acknowledged by" update is committed with its
+ * acknowledgement and published by the request that made it; one still pending after that
+ * request's claim went stale is sent here (claimed and marked sent conditionally, so once). The
+ * sweep rides on the ack read this function makes anyway: no stream, no function of its own, and
+ * a crash costs at most a minute and a half of delay.
  */
 export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
   const env = options.env ?? process.env;
@@ -92,16 +101,22 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
     const cas = await states.compareAndSet(writes);
     const lost = new Set(cas.conflicts);
     const owned = notifications.filter((event) => !lost.has(instanceKeyOf(event)));
-    if (owned.length > 0) {
-      const bus = new SnsEventBus({
-        client: sns,
-        topicArn: requireEnv(env, ENV.alertTopicArn),
-        routes: config.routes,
-        channels: config.channels,
-        logger: obs.port,
-      });
-      await bus.publish(owned);
-    }
+    const bus = new SnsEventBus({
+      client: sns,
+      topicArn: requireEnv(env, ENV.alertTopicArn),
+      routes: config.routes,
+      channels: config.channels,
+      logger: obs.port,
+    });
+    if (owned.length > 0) await bus.publish(owned);
+    // Before dropping acknowledgements: an item is dropped only once its update is sent.
+    const ackUpdatesSent = await sendPendingAckUpdates({
+      outbox: lifecycle,
+      pending: holds.pendingUpdates,
+      publish: (events) => bus.publish(events),
+      now: () => clock.now(),
+      logger: obs.port,
+    });
     const acksDropped = await lifecycle.dropAcksExcept(new Set(stored.map((state) => state.key)));
     if (owned.length > 0 || lost.size > 0) {
       obs.port.info('escalations advanced', {
@@ -111,7 +126,7 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
     }
     obs.metrics.addMetric('EscalationsTold', MetricUnit.Count, owned.length);
     obs.metrics.addMetric('EscalationConflicts', MetricUnit.Count, lost.size);
-    return { escalating, told: owned.length, conflicts: lost.size, acksDropped };
+    return { escalating, told: owned.length, conflicts: lost.size, acksDropped, ackUpdatesSent };
   });
 }
 

@@ -15,7 +15,9 @@ import type { RuleDefinition } from '../src/domain/rules/types.js';
 import { ackActions, ackRoutes } from '../src/runtime/ack-routes.js';
 import type { ApiReply, ApiRequest } from '../src/runtime/api-server.js';
 import { parseJsonBody, presentSilence } from '../src/runtime/silence-routes.js';
+import { publishAckUpdates } from '../src/services/ack-updates.js';
 import { AckService } from '../src/services/acknowledge.js';
+import { instanceKeyOf } from '../src/services/announcements.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -198,7 +200,15 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
       store: lifecycle,
       states: () => states,
       rules: new Map<string, RuleDefinition>(config.ruleGroups.flatMap((g) => g.rules).map((rule) => [rule.id, rule])),
-      publish: (events) => bus.publish(events),
+      // Marked sent once published; a crash before that leaves it for the escalation function's sweep.
+      publish: async (events) => {
+        await publishAckUpdates(
+          lifecycle,
+          (published) => bus.publish(published),
+          events.map((update) => ({ alertKey: instanceKeyOf(update), update })),
+          () => clock.now(),
+        );
+      },
       clock,
       logger: obs.port,
     });

@@ -107,7 +107,8 @@ export class Lifecycle extends Construct {
       environment: common,
     });
     storage.alertStateTable.grant(this.escalateFn, 'dynamodb:Scan', 'dynamodb:PutItem');
-    this.table.grant(this.escalateFn, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    // UpdateItem: the acknowledgement outbox's sweep claims and marks sent the updates left behind.
+    this.table.grant(this.escalateFn, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     storage.tableKey.grantEncryptDecrypt(this.escalateFn);
     notifications.grantPublish(this.escalateFn);
     this.schedule = everyInterval(this, 'EscalateSchedule', {

@@ -4,7 +4,7 @@ import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
 import type { Clock } from '../../src/domain/ports.js';
 import { OnCallService } from '../../src/services/oncall.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
-import type { ActiveAck } from '../../src/domain/lifecycle/ack.js';
+import type { ActiveAck, PendingAckUpdate } from '../../src/domain/lifecycle/ack.js';
 import { toSilence } from '../../src/domain/lifecycle/runtime-silence.js';
 import type { Silence } from '../../src/domain/silences.js';
 import type { AckLinkSettings } from '../../src/runtime/ack-routes.js';
@@ -49,15 +49,16 @@ export function oncallServiceFromEnv(
 /**
  * What an evaluation holds alerts with, read once per invocation: the config's silences and the
  * run-time ones not ended yet (a pending one starts holding when its time comes), and the
- * current acknowledgements.
+ * current acknowledgements; with them, from the same read, the acknowledgement updates not yet
+ * sent (the escalation function's sweep sends the ones left behind).
  */
 export async function lifecycleHolds(
   store: DynamoLifecycleStore,
   config: DeploymentConfig,
   now: number,
-): Promise<{ silences: Silence[]; acks: Map<string, ActiveAck> }> {
-  const [runtime, acks] = await Promise.all([store.listSilences(now), store.currentAcks()]);
-  return { silences: [...config.silences, ...runtime.map(toSilence)], acks };
+): Promise<{ silences: Silence[]; acks: Map<string, ActiveAck>; pendingUpdates: PendingAckUpdate[] }> {
+  const [runtime, { acks, pendingUpdates }] = await Promise.all([store.listSilences(now), store.ackSnapshot()]);
+  return { silences: [...config.silences, ...runtime.map(toSilence)], acks, pendingUpdates };
 }
 
 /**

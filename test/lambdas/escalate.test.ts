@@ -170,7 +170,13 @@ describe('escalation function (Scheduler every minute)', () => {
     });
 
     now = T0 + 10 * MINUTE;
-    expect(await escalate(schedulerEvent(), context)).toEqual({ escalating: 1, told: 0, conflicts: 0, acksDropped: 0 });
+    expect(await escalate(schedulerEvent(), context)).toEqual({
+      escalating: 1,
+      told: 0,
+      conflicts: 0,
+      acksDropped: 0,
+      ackUpdatesSent: 0,
+    });
     expect(told()).toEqual([]);
 
     now = T0 + 10 * MINUTE + 1_000;

@@ -6,6 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEscalateHandler } from '../../lambdas/escalate.js';
 import { createLifecycleApiHandler, type LifecycleApiEvent } from '../../lambdas/lifecycle-api.js';
 import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.js';
 import { DynamoAlertStateStore } from '../../src/adapters/aws/dynamodb-state.js';
@@ -28,6 +29,8 @@ const CALLER = 'arn:aws:iam::123456789012:user/ana';
 const sns = mockClient(SNSClient);
 const secrets = mockClient(SecretsManagerClient);
 const published: PublishBatchRequestEntry[] = [];
+/** Set to make SNS fail the next publish: the function dies between committing and publishing. */
+let snsDown = false;
 let now = T0;
 const clock = { now: () => now };
 let dir: string;
@@ -165,6 +168,7 @@ beforeAll(async () => {
   );
   secrets.on(GetSecretValueCommand, { SecretId: 'pflow/PFLOW_ACK_LINK_KEY' }).resolves({ SecretString: LINK_KEY });
   sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => {
+    if (snsDown) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
     published.push(...input.PublishBatchRequestEntries);
     return { Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id })), Failed: [] };
   });
@@ -173,6 +177,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   now = T0;
   published.length = 0;
+  snsDown = false;
   table = `lifecycle-api-${++tables}`;
   await createLifecycleTable(ddb.client, table);
   const stateTable = `state-${tables}`;
@@ -289,6 +294,11 @@ describe('acknowledge link: GET shows the page, only its POST acknowledges', () 
     );
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
     expect((await lifecycle.audit()).map((r) => r.by).sort()).toEqual(['Ana', 'Bo']);
+    expect(updates()).toHaveLength(1);
+    // The one update is marked sent: the escalation function's sweep has nothing to send.
+    expect((await lifecycle.ackSnapshot()).pendingUpdates).toEqual([]);
+    now += 5 * MINUTE;
+    expect(await createEscalateHandler({ env, clock })({}, context)).toMatchObject({ ackUpdatesSent: 0 });
     expect(updates()).toHaveLength(1);
   });
 
@@ -451,5 +461,46 @@ describe('/api/* behind IAM', () => {
   it('answers 404 for anything else', async () => {
     expect((await call(apiEvent('GET', '/api/nothing', 'ANY /api/{proxy+}', { iam: true }))).statusCode).toBe(404);
     expect((await call(apiEvent('DELETE', `/ack/${link()}`, 'ANY /{proxy+}'))).statusCode).toBe(404);
+  });
+});
+
+describe('the acknowledgement outbox in AWS', () => {
+  it('a function that dies after committing the ack and before publishing: the escalation function sends the update once', async () => {
+    snsDown = true;
+    await expect(
+      call(
+        apiEvent('POST', '/api/alerts/ack', 'ANY /api/{proxy+}', {
+          iam: true,
+          json: { alert: 'portal-down', by: 'ana', reason: 'restarting' },
+        }),
+      ),
+    ).rejects.toThrow('Service Unavailable');
+    snsDown = false;
+    expect(published).toEqual([]);
+    // The acknowledgement holds, with its update pending and claimed by the request that died.
+    expect((await lifecycle.currentAcks()).get(state.key)).toMatchObject({ by: 'ana' });
+    const [pending] = (await lifecycle.ackSnapshot()).pendingUpdates;
+    expect(pending).toMatchObject({ alertKey: state.key, claimedAt: T0 });
+    expect(pending!.update.id).toMatch(/\/ack$/);
+
+    const escalate = createEscalateHandler({ env, clock });
+    // Within the claim (the request could still be publishing), the sweep leaves it alone.
+    now = T0 + 20_000;
+    expect(await escalate({}, context)).toMatchObject({ ackUpdatesSent: 0 });
+    expect(published).toEqual([]);
+
+    // Two sweeps at once (a Scheduler retry overlapping the next minute): one update message.
+    now = T0 + 40_000;
+    const reports = await Promise.all([escalate({}, context), createEscalateHandler({ env, clock })({}, context)]);
+    expect(reports.map((report) => report.ackUpdatesSent).sort()).toEqual([0, 1]);
+    expect(updates()).toEqual([{ by: 'ana', channels: ['ward', 'oncall'] }]);
+    expect(published.map((entry) => JSON.parse(entry.Message!).id)).toEqual([pending!.update.id]);
+    expect((await lifecycle.ackSnapshot()).pendingUpdates).toEqual([]);
+
+    now += 10 * MINUTE;
+    expect(await escalate({}, context)).toMatchObject({ ackUpdatesSent: 0 });
+    expect(published).toHaveLength(1);
+    // One audit record for the one acknowledgement.
+    expect((await lifecycle.audit()).map((record) => record.by)).toEqual(['ana']);
   });
 });

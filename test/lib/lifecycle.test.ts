@@ -1,6 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ESCALATE_INTERVAL, LIFECYCLE_THROTTLE } from '../../lib/lifecycle.js';
+import { ACK_UPDATE_CLAIM_MS } from '../../src/services/ack-updates.js';
 import { nagFindings, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
 // Loading aws-cdk-lib and running cdk-nag take seconds on a busy 2-core machine: a roomier timeout.
@@ -99,7 +100,11 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    expect(tableActionsOf(id(lifecycle.escalateFn))).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    expect(tableActionsOf(id(lifecycle.escalateFn))).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:Query']);
     for (const fn of [lifecycle.apiFn, lifecycle.escalateFn]) {
       const actions = actionsOf(id(fn));
@@ -116,6 +121,11 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
         .sort();
     expect(stateActions(id(lifecycle.apiFn))).toEqual(['dynamodb:Scan']);
     expect(stateActions(id(lifecycle.escalateFn))).toEqual(['dynamodb:PutItem', 'dynamodb:Scan']);
+  });
+
+  it("gives the API function less time than an acknowledgement update's claim, so the sweep never races a live request", () => {
+    const timeout = template.toJSON().Resources[id(lifecycle.apiFn)].Properties.Timeout as number;
+    expect(timeout * 1000).toBeLessThan(ACK_UPDATE_CLAIM_MS);
   });
 
   it('tells the rule, API and every deliver function where the table and the links are', () => {

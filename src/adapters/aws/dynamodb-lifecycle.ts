@@ -14,9 +14,12 @@ import {
   type AckResult,
   type AckSource,
   type ActiveAck,
+  type PendingAckUpdate,
   type UnackRequest,
 } from '../../domain/lifecycle/ack.js';
+import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
+import type { AckUpdateOutbox } from '../../services/ack-updates.js';
 
 /**
  * The lifecycle table's key names (see lib/lifecycle.ts): one table, partition key `pk` naming
@@ -56,7 +59,8 @@ type Item = Record<string, AttributeValue>;
  * component. Items, all in one table:
  *
  * - `silence`/<id>: a run-time silence; expiring one keeps the item (TTL after retention).
- * - `ack`/<alertKey>: the acknowledgement that holds an alert now.
+ * - `ack`/<alertKey>: the acknowledgement that holds an alert now, with its "acknowledged by"
+ *   update until that is marked sent (the outbox: `pendingUpdate`, `updateId`, `updateClaimedAt`).
  * - `audit`/<at>#<id>: every ack and unack, never updated or deleted.
  * - `link`/<nonce>: a signed link already used (single use; TTL after 8 days).
  * - `counter`/`audit`: the next audit id.
@@ -66,8 +70,14 @@ type Item = Record<string, AttributeValue>;
  * holds for this firing. Of two acks at once both are audited and exactly one wins the condition,
  * so one update message goes out. A crash between the two writes leaves an audit record of an ack
  * that holds nothing; the person sees the error and acknowledges again.
+ *
+ * The update rides on the acknowledgement's item, written by the same conditional put: one item's
+ * write is atomic, so the acknowledgement never commits without its update (what a local outbox
+ * row in the same SQLite transaction gives), at the cost of one write instead of a transaction's
+ * two. It stays there until marked sent; an unack before that drops it (it would announce an
+ * acknowledgement that no longer holds), and dropAcksExcept keeps the item until it is sent.
  */
-export class DynamoLifecycleStore {
+export class DynamoLifecycleStore implements AckUpdateOutbox {
   constructor(private readonly options: DynamoLifecycleStoreOptions) {}
 
   async addSilence(silence: RuntimeSilence): Promise<void> {
@@ -178,6 +188,12 @@ export class DynamoLifecycleStore {
             reason: { S: ack.reason },
             at: num(ack.at),
             ...(ack.expiresAt !== undefined && { ackExpiresAt: num(ack.expiresAt) }),
+            // The outbox, claimed by this request: it publishes right after, the sweep only once that claim is stale.
+            ...(request.update !== undefined && {
+              pendingUpdate: { S: JSON.stringify(request.update) },
+              updateId: { S: request.update.id },
+              updateClaimedAt: num(request.at),
+            }),
           },
           // Taken only when nothing holds for this firing: none, an earlier firing's, or an expired one.
           ConditionExpression:
@@ -208,13 +224,48 @@ export class DynamoLifecycleStore {
 
   /** Every current acknowledgement by alert key (the evaluator checks firing and expiry). */
   async currentAcks(): Promise<Map<string, ActiveAck>> {
-    const acks = (await this.queryAll(ACK)).map(ackOf);
-    return new Map(acks.map((ack) => [ack.alertKey, ack]));
+    return (await this.ackSnapshot()).acks;
+  }
+
+  /** The current acknowledgements and the updates not yet marked sent, from one read. */
+  async ackSnapshot(): Promise<{ acks: Map<string, ActiveAck>; pendingUpdates: PendingAckUpdate[] }> {
+    const items = await this.queryAll(ACK);
+    const pendingUpdates = items.filter((item) => item['pendingUpdate'] !== undefined).map(pendingOf);
+    return { acks: new Map(items.map(ackOf).map((ack) => [ack.alertKey, ack])), pendingUpdates };
+  }
+
+  async claimAckUpdate(pending: PendingAckUpdate, now: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.options.table,
+        Key: key(ACK, pending.alertKey),
+        UpdateExpression: 'SET updateClaimedAt = :now',
+        ConditionExpression: 'attribute_exists(pendingUpdate) AND updateId = :id AND updateClaimedAt = :seen',
+        ExpressionAttributeValues: {
+          ':now': num(now),
+          ':id': { S: pending.update.id },
+          ':seen': num(pending.claimedAt),
+        },
+      }),
+    );
+  }
+
+  async ackUpdateSent(alertKey: string, eventId: string, now: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.options.table,
+        Key: key(ACK, alertKey),
+        UpdateExpression: 'REMOVE pendingUpdate, updateClaimedAt SET updateSentAt = :now',
+        ConditionExpression: 'attribute_exists(pendingUpdate) AND updateId = :id',
+        ExpressionAttributeValues: { ':now': num(now), ':id': { S: eventId } },
+      }),
+    );
   }
 
   /**
    * Forgets acknowledgements of alerts no longer stored (resolved); the audit keeps them. Each
-   * delete is conditional on the firing it read, so an ack made meanwhile for a new firing stays.
+   * delete is conditional on the firing it read, so an ack made meanwhile for a new firing stays,
+   * and on its update having been sent, so the outbox is not dropped with it.
    */
   async dropAcksExcept(alertKeys: ReadonlySet<string>): Promise<number> {
     let dropped = 0;
@@ -224,7 +275,7 @@ export class DynamoLifecycleStore {
         new DeleteItemCommand({
           TableName: this.options.table,
           Key: key(ACK, ack.alertKey),
-          ConditionExpression: 'incarnation = :incarnation AND #at = :at',
+          ConditionExpression: 'incarnation = :incarnation AND #at = :at AND attribute_not_exists(pendingUpdate)',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':incarnation': num(ack.incarnation), ':at': num(ack.at) },
         }),
@@ -409,6 +460,14 @@ function ackOf(item: Item): ActiveAck {
     reason: s(item, 'reason')!,
     at: n(item, 'at')!,
     ...(expiresAt !== undefined && { expiresAt }),
+  };
+}
+
+function pendingOf(item: Item): PendingAckUpdate {
+  return {
+    alertKey: s(item, 'sk')!,
+    update: JSON.parse(s(item, 'pendingUpdate')!) as AlertEvent,
+    claimedAt: n(item, 'updateClaimedAt')!,
   };
 }
 

@@ -57,12 +57,24 @@ export interface AckRequest extends Omit<AckAuditRecord, 'id' | 'action'> {
   /** A signed link's nonce: the ack is refused (`replayed`) when it was used before. */
   readonly linkNonce?: string;
   /**
-   * The "acknowledged by …" update to the channels told. A store with an outbox commits it with
-   * the acknowledgement when this is the first one of the firing (`acknowledged`), so a crash
-   * cannot keep the acknowledgement and lose its update; one without may ignore it. Either way
-   * the caller publishes it after an `acknowledged` answer.
+   * The "acknowledged by …" update to the channels told. The store commits it with the
+   * acknowledgement when this is the first one of the firing (`acknowledged`), so a crash cannot
+   * keep the acknowledgement and lose its update: pflow.db in its outbox table, DynamoDB on the
+   * acknowledgement's own item. The caller publishes it after an `acknowledged` answer; what a
+   * crash left unpublished is sent later from the store (the runtime's dispatcher, the AWS
+   * escalation function).
    */
   readonly update?: AlertEvent;
+}
+
+/**
+ * An acknowledgement's update committed with it and not yet marked sent (DynamoDB): `claimedAt`
+ * is when its last sender took it on (the acknowledging request itself, at first).
+ */
+export interface PendingAckUpdate {
+  readonly alertKey: string;
+  readonly update: AlertEvent;
+  readonly claimedAt: number;
 }
 
 /** An unack: links only acknowledge, and an unack has no expiry. */
