@@ -26,7 +26,9 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
+import { configSchemaFingerprint } from '../lib/config-fingerprint.js';
 import { bundleLambdas } from '../scripts/bundle-lambdas.js';
+import { bundleConfigDocument } from '../src/domain/config/deploy.js';
 import { node24Binary } from '../scripts/node24.js';
 
 const run = promisify(execFile);
@@ -44,7 +46,9 @@ console.log(
 );
 
 const built = await bundleLambdas(dir);
-writeFileSync(join(dir, 'pflow-config.json'), JSON.stringify({ version: 1, sites: [{ id: 'site-a' }] }));
+// What synth writes for the functions (validated and normalised, stamped with the schema's fingerprint).
+const synthesized = (document: unknown) => bundleConfigDocument(document, 'bench config', configSchemaFingerprint());
+writeFileSync(join(dir, 'pflow-config.json'), synthesized({ version: 1, sites: [{ id: 'site-a' }] }));
 const SIZE_GOAL_KB = 500;
 const INIT_GOAL_MS = 150;
 console.log(
@@ -87,7 +91,7 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve
 const port = (server.address() as AddressInfo).port;
 writeFileSync(
   join(dir, 'probe-config.json'),
-  JSON.stringify({
+  synthesized({
     version: 1,
     sites: [{ id: 'site-a' }],
     probes: Array.from({ length: TARGETS }, (_, i) => ({

@@ -5,6 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { parseConfigForDeployment } from '../src/domain/config/deploy.js';
 import { ConfigError } from '../src/domain/errors.js';
+import { configSchemaFingerprint } from '../lib/config-fingerprint.js';
 import { PerformanceFlowStack } from '../lib/performance-flow-stack.js';
 
 /**
@@ -27,12 +28,14 @@ try {
   throw error;
 }
 
-// The functions bundle the config file as written (`${NAME}` kept): a content-addressed copy.
+// The functions bundle the config as validated and normalised here (`${NAME}` kept, stamped with
+// the schema's fingerprint, which each bundle is built with too): a content-addressed copy.
+const bundledConfig = deployment.bundledConfig(configSchemaFingerprint());
 const bundledDir = resolve(app.outdir, 'pflow-config');
 mkdirSync(bundledDir, { recursive: true });
-const digest = createHash('sha256').update(deployment.bundledConfig).digest('hex').slice(0, 16);
+const digest = createHash('sha256').update(bundledConfig).digest('hex').slice(0, 16);
 const configJsonPath = join(bundledDir, `${digest}.json`);
-writeFileSync(configJsonPath, deployment.bundledConfig);
+writeFileSync(configJsonPath, bundledConfig);
 
 new PerformanceFlowStack(app, String(app.node.tryGetContext('stackName') ?? 'PerformanceFlow'), {
   config: deployment.config,

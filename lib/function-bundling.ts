@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { DEFAULT_CONFIG_FILE } from '../lambdas/shared/environment.js';
+import { configSchemaFingerprint } from './config-fingerprint.js';
 
 /**
  * How every Lambda is bundled, in one place: `NodejsFunction` uses `lambdaBundling()`, and
@@ -47,16 +48,22 @@ export const ESBUILD_OPTIONS = {
 export type BundledMetricsBackend = 'timestream' | 'amp';
 
 /**
- * esbuild `define`s of a bundle built for one metric store: lambdas/shared/metric-store.ts tests
- * this expression, so esbuild drops the other store's adapter and SDK clients (about 30–45 KB).
+ * esbuild `define`s of a bundle: built for one metric store (lambdas/shared/metric-store.ts tests
+ * this expression, so esbuild drops the other store's adapter and SDK clients, about 30–45 KB), and
+ * for the config schema synth writes with (lambdas/shared/config.ts refuses a config stamped with
+ * another: lib/config-fingerprint.ts).
  */
-export function metricsBackendDefine(backend: BundledMetricsBackend): Record<string, string> {
-  return { 'process.env.PFLOW_BUNDLE_METRICS_BACKEND': JSON.stringify(backend) };
+export function bundleDefines(backend: BundledMetricsBackend): Record<string, string> {
+  return {
+    'process.env.PFLOW_BUNDLE_METRICS_BACKEND': JSON.stringify(backend),
+    'process.env.PFLOW_BUNDLE_CONFIG_SCHEMA': JSON.stringify(configSchemaFingerprint()),
+  };
 }
 
 /**
  * `NodejsFunction` bundling for every PerformanceFlow function. `configJsonPath` is the deployment
- * config serialised as JSON (`${NAME}` unresolved); it is copied into the bundle as
+ * config as synth validated and normalised it (`CloudDeployment.bundledConfig`, `${NAME}`
+ * unresolved); it is copied into the bundle as
  * `PFLOW_CONFIG_FILE` (default `pflow-config.json`), where the handlers read it at cold start.
  * `metricsBackend` is the deployment's store: only its adapter is bundled.
  */
@@ -77,7 +84,7 @@ export function lambdaBundling(
     mainFields: [...ESBUILD_OPTIONS.mainFields],
     banner: ESM_REQUIRE_BANNER,
     bundleAwsSDK: true,
-    define: metricsBackendDefine(metricsBackend),
+    define: bundleDefines(metricsBackend),
     externalModules: [],
     esbuildArgs: {
       '--alias': Object.entries(ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`),

@@ -2,7 +2,7 @@ import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ESBUILD_OPTIONS, metricsBackendDefine, type BundledMetricsBackend } from '../lib/function-bundling.js';
+import { ESBUILD_OPTIONS, bundleDefines, type BundledMetricsBackend } from '../lib/function-bundling.js';
 import { bundleEntries } from '../lambdas/shared/environment.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,7 +41,7 @@ export async function bundleLambdas(outDir: string): Promise<BuiltLambda[]> {
         ...ESBUILD_OPTIONS,
         mainFields: [...ESBUILD_OPTIONS.mainFields],
         external: [...ESBUILD_OPTIONS.external],
-        define: metricsBackendDefine(backend),
+        define: bundleDefines(backend),
         absWorkingDir: root,
         entryPoints: [entry],
         outfile: file,

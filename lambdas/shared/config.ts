@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readSecrets, type SecretReader } from '../../src/adapters/aws/secrets-manager.js';
-import { expandEnv } from '../../src/domain/config/env.js';
-import { parseDeploymentConfigJson } from '../../src/domain/config/document.js';
+import { readBundledConfig, type BundledConfig } from '../../src/domain/config/bundled.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
 import { DEFAULT_CONFIG_FILE, ENV } from './environment.js';
 
@@ -12,44 +11,37 @@ export interface LoadedConfig {
   readonly secretValues: readonly string[];
 }
 
-/** The `${NAME}`s a config document references, found with the same grammar that expands them. */
-export function secretNames(document: unknown): string[] {
-  const names = new Set<string>();
-  const recorder = new Proxy(
-    {},
-    {
-      get: (_target, name) => {
-        if (typeof name === 'string') names.add(name);
-        return '';
-      },
-    },
-  );
-  expandEnv(document, recorder);
-  return [...names].sort();
-}
+/**
+ * The config schema's fingerprint this bundle was built with: esbuild replaces the expression
+ * (lib/function-bundling.ts). Unbundled (tests, tsx) it is unset, and the config was written from
+ * the same source tree.
+ */
+const BUILT_FOR_SCHEMA = process.env.PFLOW_BUNDLE_CONFIG_SCHEMA;
 
 /**
- * Loads the deployment config a Lambda runs with: the JSON document the stack bundled (path in
- * PFLOW_CONFIG_FILE, relative to LAMBDA_TASK_ROOT), its `${NAME}`s read from Secrets Manager, then
- * validated by the same schema as `pflow validate`. Re-validated only when a secret's value changed
- * (rotation), so a warm invocation costs a cache lookup.
+ * Loads the deployment config a Lambda runs with: the document synth validated and normalised
+ * (path in PFLOW_CONFIG_FILE, relative to LAMBDA_TASK_ROOT; src/domain/config/bundled.ts), its
+ * `${NAME}`s read from Secrets Manager and checked for their form. No schema runs here: that is
+ * synth's job, and loading it would cost every cold start. Refilled only when a secret's value
+ * changed (rotation), so a warm invocation costs a cache lookup.
  */
 export function configLoader(options: {
   readonly env: NodeJS.ProcessEnv;
   readonly secrets: (prefix: string) => SecretReader;
+  /** Default: the fingerprint this bundle was built with. */
+  readonly expectedSchema?: string;
 }): () => Promise<LoadedConfig> {
-  let text: string | undefined;
+  let bundled: BundledConfig | undefined;
   let names: string[] = [];
   let reader: SecretReader | undefined;
   let cached: { key: string; loaded: LoadedConfig } | undefined;
   return async () => {
     const env = options.env;
-    const file = env[ENV.configFile] ?? DEFAULT_CONFIG_FILE;
-    const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-    if (text === undefined) {
-      const raw = await readFile(path, 'utf8');
-      names = secretNames(JSON.parse(raw) as unknown);
-      text = raw;
+    if (bundled === undefined) {
+      const file = env[ENV.configFile] ?? DEFAULT_CONFIG_FILE;
+      const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+      bundled = readBundledConfig(await readFile(path, 'utf8'), path, options.expectedSchema ?? BUILT_FOR_SCHEMA);
+      names = Object.keys(bundled.secrets).sort();
     }
     if (names.length > 0 && reader === undefined) {
       const prefix = env[ENV.secretsPrefix];
@@ -63,8 +55,7 @@ export function configLoader(options: {
     const values = reader ? await readSecrets(reader, names) : {};
     const key = JSON.stringify(values);
     if (cached?.key === key) return cached.loaded;
-    // The same schema and messages as `pflow validate`, without the YAML reader the JSON needs not.
-    const config = parseDeploymentConfigJson(text, path, values);
+    const config = bundled.resolve(values);
     cached = { key, loaded: { config, secretValues: Object.values(values) } };
     return cached.loaded;
   };

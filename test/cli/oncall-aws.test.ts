@@ -9,6 +9,7 @@ import { LifecycleApiClient, lifecycleApiTarget } from '../../src/cli/lifecycle-
 import { awsOnCall, runOnCallWho, runOverrideAdd, runOverrideList, runOverrideRemove } from '../../src/cli/oncall.js';
 import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startSigV4Loopback, type SigV4Loopback, type SignedRequest } from '../support/sigv4-loopback.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * `pflow oncall who|override … --aws` end to end on this machine: the CLI signs each call (SigV4,
@@ -66,7 +67,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-oncall-aws-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'Europe/Amsterdam' }],
       oncall: [

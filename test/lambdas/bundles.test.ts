@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleLambdas, type BuiltLambda } from '../../scripts/bundle-lambdas.js';
 import { node24Binary } from '../../scripts/node24.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The bundles NodejsFunction deploys, loaded and invoked under Node 24 — the Lambda runtime's
@@ -57,7 +58,7 @@ beforeAll(async () => {
   built = await bundleLambdas(dir);
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({ version: 1, sites: [{ id: 'site-a' }], channels: [{ id: 'terminal', kind: 'console' }] }),
+    bundledConfig({ version: 1, sites: [{ id: 'site-a' }], channels: [{ id: 'terminal', kind: 'console' }] }),
   );
   // Over twenty bundles (per store, per channel kind) on a busy 2-core machine.
 }, 300_000);
@@ -159,6 +160,30 @@ describe.skipIf(node24 === undefined)('Lambda bundles under Node 24', () => {
     },
     60_000,
   );
+
+  it('refuses a config stamped with another config schema than the bundle was built with', async () => {
+    const stamped = JSON.parse(readFileSync(join(dir, 'pflow-config.json'), 'utf8')) as { schema: string };
+    writeFileSync(join(dir, 'other-schema.json'), JSON.stringify({ ...stamped, schema: 'another-schema' }));
+    const bundle = built.find((b) => b.name === 'probe-amp')!;
+    const script = `
+      const { handler } = await import(${JSON.stringify(bundle.file)});
+      const context = { functionName: 'smoke', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+      await handler(${JSON.stringify(events.probe)}, context).catch((error) => console.log('ERROR ' + error.message));`;
+    const { stdout } = await run(node24!, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: dir,
+        AWS_REGION: 'eu-west-1',
+        PFLOW_CONFIG_FILE: 'other-schema.json',
+        PFLOW_METRICS_BACKEND: 'amp',
+        PFLOW_AMP_WORKSPACE_URL: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-smoke/',
+      },
+      timeout: 30_000,
+    });
+    expect(stdout).toContain(
+      `schema: written by another version of the config schema (another-schema, this function was built with ${stamped.schema}): synthesize and deploy again`,
+    );
+  }, 60_000);
 
   it('loads every deliver bundle; one given a channel of another kind says so', async () => {
     for (const bundle of built.filter((b) => b.name.startsWith('deliver-'))) {

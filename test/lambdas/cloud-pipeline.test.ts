@@ -23,6 +23,7 @@ import {
 } from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { FakeTimestream } from './fake-timestream.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The whole cloud pipeline in one process, on the local runtime's end-to-end scenario (a loopback
@@ -99,7 +100,7 @@ beforeAll(async () => {
   // The document as the stack bundles it: JSON, the `${NAME}` left for Secrets Manager.
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-e2e', timezone: 'Europe/Amsterdam' }],
       probes: [

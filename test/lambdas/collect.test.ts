@@ -15,6 +15,7 @@ import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js
 import { captureLogger } from '../support/logger.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 import { outputOf, type EmfDocument } from './lambda-output.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The collect function as Scheduler invokes it, pulling from a real agent pull server (its disk
@@ -57,7 +58,7 @@ function writeConfig(token = TOKEN): void {
       },
     },
   };
-  writeFileSync(configFile, JSON.stringify(document));
+  writeFileSync(configFile, bundledConfig(document));
 }
 
 /** Samples from..to of this test's series, `site` claimed as another site's (the config's wins). */

@@ -11,6 +11,7 @@ import { alertEvent } from '../support/alert-event.js';
 import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { ManualTime } from '../support/manual-time.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * Slack's pace in AWS: the event source runs at most PFLOW_CHANNEL_MAX_CONCURRENCY invocations at
@@ -71,7 +72,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-deliver-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       channels: [{ id: 'ops-slack', kind: 'slack', slack: { url: '${SLACK_URL}' } }],

@@ -17,6 +17,7 @@ import { closedPort } from '../support/closed-port.js';
 import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, outputOf } from './lambda-output.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The escalation function between rule cycles, on dynalite (alert state and lifecycle tables) with
@@ -76,7 +77,7 @@ beforeAll(async () => {
   });
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       probes: [probe('portal'), probe('pacs')],

@@ -16,6 +16,7 @@ import { createProbeHandler } from '../../lambdas/probe.js';
 import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { alertEvent } from '../support/alert-event.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /** Each handler driven with the event shapes AWS sends: Scheduler input, SQS batches, CloudWatch alarms via SNS. */
 
@@ -70,7 +71,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-handlers-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       probes: Array.from({ length: 20 }, (_, i) => ({

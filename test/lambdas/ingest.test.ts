@@ -20,6 +20,7 @@ import { createToken } from '../../src/ingest/token.js';
 import { alertEvent } from '../support/alert-event.js';
 import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startS3Local, type S3Local } from '../support/s3-local.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The ingest function and its authorizer driven with the events API Gateway's HTTP API sends
@@ -295,7 +296,7 @@ describe('ingest function with the tag location table (config with assets:)', ()
     // The document as the stack bundles it: zones with an x/y area, so the registry is the config's.
     writeFileSync(
       join(dir, 'pflow-config.json'),
-      JSON.stringify({
+      bundledConfig({
         version: 1,
         sites: [{ id: 'site-a' }],
         assets: {

@@ -14,6 +14,7 @@ import { signAckLink } from '../../src/domain/lifecycle/ack-link.js';
 import type { AlertInstanceState } from '../../src/domain/rules/types.js';
 import { createLifecycleTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { logsOf, outputOf } from './lambda-output.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The lifecycle API function with the events API Gateway's HTTP API sends (payload format 2.0):
@@ -136,7 +137,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-lifecycle-api-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       probes: [{ id: 'portal', site: 'site-a', kind: 'http', target: 'https://portal.example/', interval: '1m' }],

@@ -20,6 +20,7 @@ import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.j
 import { captureLogger } from '../support/logger.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, outputOf } from './lambda-output.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The daily report in AWS, end to end at the AWS boundaries: probe results written through the
@@ -71,7 +72,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-report-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [
         { id: 'site-a', name: 'Site A', timezone: 'Europe/Amsterdam' },

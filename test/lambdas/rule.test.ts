@@ -15,6 +15,7 @@ import { closedPort } from '../support/closed-port.js';
 import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, logsOf, outputOf } from './lambda-output.js';
+import { bundledConfig } from '../support/bundled-config.js';
 
 /**
  * The rule function while its metric store fails. Cycle 1 fires two rules on a down portal; then
@@ -63,7 +64,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-rule-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       probes: [

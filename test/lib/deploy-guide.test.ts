@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigForDeployment } from '../../src/domain/config/deploy.js';
+import { configSchemaFingerprint } from '../../lib/config-fingerprint.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -44,8 +45,10 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
 describe('cdk synth of config/aws-example.yaml with bundling', () => {
-  it('bundles every function into an asset holding the minified handler, its source map and the config with ${NAME} kept', () => {
-    const { bundledConfig } = parseConfigForDeployment(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
+  it('bundles every function into an asset holding the minified handler, its source map and the validated config with ${NAME} kept', () => {
+    const bundledConfig = parseConfigForDeployment(readFileSync(EXAMPLE, 'utf8'), EXAMPLE).bundledConfig(
+      configSchemaFingerprint(),
+    );
     const functions = ofType('AWS::Lambda::Function');
     // probe, rule, meta-alarm, four deliver functions, the Grafana provisioner, ingest and its
     // authorizer, and the lifecycle API and escalation functions

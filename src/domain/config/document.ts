@@ -13,9 +13,9 @@ import { deploymentConfigSchema } from './schema.js';
 
 /*
  * The config document once it is a plain value, whatever text it came from: `${NAME}` expansion,
- * the schema, and the error list. Kept apart from the YAML reader (load.ts) so that the Lambda
- * functions, which read the JSON the stack bundled, do not carry a YAML parser (about 110 KB of
- * every bundle).
+ * the schema, and the error list. Kept apart from the YAML reader (load.ts): synth validates the
+ * document value it bundles for the functions (deploy.ts), which read it with no schema at all
+ * (bundled.ts).
  */
 
 /**
@@ -57,24 +57,6 @@ export function validateConfigDocument(
       return true;
     });
   throw new ConfigError(source, issues);
-}
-
-/**
- * A config serialised as JSON (what the stack bundles for the functions): the same checks and
- * messages as the YAML reader, errors in the document's order.
- */
-export function parseDeploymentConfigJson(text: string, source: string, env: Env): DeploymentConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    // V8's message quotes the text around the fault, which may be a secret: keep only the position.
-    const at = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConfigError(source, [
-      { path: ROOT, message: `not valid JSON${at === undefined ? '' : ` (at character ${at})`}` },
-    ]);
-  }
-  return validateConfigDocument(raw, source, env, () => 0);
 }
 
 const ROOT = '(root)';

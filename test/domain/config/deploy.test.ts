@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  BUNDLED_CONFIG_FORMAT,
+  readBundledConfig,
+  type BundledConfigDocument,
+} from '../../../src/domain/config/bundled.js';
 import { parseConfigForDeployment, secretNamesIn } from '../../../src/domain/config/deploy.js';
+import type { DeploymentConfig } from '../../../src/domain/config/model.js';
 import { parseDeploymentConfig } from '../../../src/domain/config/load.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { PROBE_MEASURES } from '../../../src/domain/probe-result.js';
@@ -41,25 +47,63 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     expect(deployment.config.channels[0]!.settings).toMatchObject({ url: 'https://secret.invalid/pflow' });
     expect(deployment.config.channels[1]!.settings).toMatchObject({
       to: ['pflow@secret.invalid'],
-      password: 'pflow-secret',
+      password: 'pflow-secret-stand-in-for-a-value',
     });
   });
 
-  it('bundles the file as written, references kept, with an aws section the functions can re-read', () => {
+  it('bundles the config validated and normalised, references kept, with the aws section, for the functions to fill in', () => {
     const deployment = parseConfigForDeployment(BASE, 'deploy.yaml');
-    const bundled = JSON.parse(deployment.bundledConfig) as { aws: unknown; channels: { slack?: { url: string } }[] };
-    expect(bundled.aws).toEqual({});
-    expect(bundled.channels[0]!.slack!.url).toBe('${SLACK_WEBHOOK_URL}');
-    expect(deployment.bundledConfig).not.toContain('secret.invalid');
-    // What a function does at start: the same loader, the secrets as its environment.
-    const atRunTime = parseDeploymentConfig(deployment.bundledConfig, 'bundled', {
+    const text = deployment.bundledConfig('fp-1');
+    const bundled = JSON.parse(text) as BundledConfigDocument;
+    expect(bundled).toMatchObject({
+      format: BUNDLED_CONFIG_FORMAT,
+      schema: 'fp-1',
+      secrets: {
+        ONCALL_ADDRESS: { form: 'email', fields: ['channels[1].email.to[0]'] },
+        PORTAL_KEY: { form: 'text', fields: ['probes[0].target'] },
+        SLACK_WEBHOOK_URL: { form: 'url', fields: ['channels[0].slack.url'] },
+        SMTP_PASSWORD: { form: 'text', fields: ['channels[1].email.password'] },
+      },
+    });
+    expect((bundled.config as DeploymentConfig).channels[0]!.settings).toMatchObject({ url: '${SLACK_WEBHOOK_URL}' });
+    expect((bundled.config as DeploymentConfig).probes[0]!.target).toBe(
+      'https://portal.example/health?key=${PORTAL_KEY}',
+    );
+    expect(text).not.toContain('secret.invalid');
+    // What a function does at start: the secrets filled in give what pflow validate makes of the file.
+    const secrets = {
       PORTAL_KEY: 'k',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/XYZ',
       ONCALL_ADDRESS: 'oncall@st-anna.example',
       SMTP_PASSWORD: 'pw',
-    });
-    expect(atRunTime.channels[0]!.settings).toMatchObject({ url: 'https://hooks.slack.com/services/T0/B0/XYZ' });
+    };
+    const atRunTime = readBundledConfig(text, 'bundled', 'fp-1').resolve(secrets);
+    expect(atRunTime).toStrictEqual(parseDeploymentConfig(`${BASE}aws: {}\n`, 'deploy.yaml', secrets));
     expect(atRunTime.aws).toEqual({ secretsPrefix: 'pflow/', secrets: {} });
+  });
+
+  it('keeps a secret inside a matcher as text, compiled with its value when a function fills it in', () => {
+    const text = BASE.concat(
+      "silences: [{ id: s, matchers: ['site=~\"${SITE_PATTERN}\"'], starts_at: '2026-01-01T00:00:00Z', ends_at: '2026-01-02T00:00:00Z' }]\n",
+    );
+    const deployment = parseConfigForDeployment(text, 'deploy.yaml');
+    const bundled = JSON.parse(deployment.bundledConfig('fp')) as BundledConfigDocument;
+    expect(JSON.stringify(bundled.config)).toContain('${SITE_PATTERN}');
+    const secrets = {
+      PORTAL_KEY: 'k',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/XYZ',
+      ONCALL_ADDRESS: 'oncall@st-anna.example',
+      SMTP_PASSWORD: 'pw',
+      SITE_PATTERN: 'site-(a|b)',
+    };
+    const atRunTime = readBundledConfig(JSON.stringify(bundled), 'bundled', 'fp').resolve(secrets);
+    expect(atRunTime.silences[0]!.matchers[0]!.regex!.test('site-b')).toBe(true);
+    expect(atRunTime).toStrictEqual(parseDeploymentConfig(`${text}aws: {}\n`, 'deploy.yaml', secrets));
+    expect(() =>
+      readBundledConfig(JSON.stringify(bundled), 'bundled', 'fp').resolve({ ...secrets, SITE_PATTERN: '(s3cr3t' }),
+    ).toThrow(
+      /^bundled: 1 error\(s\)\n {2}\(root\): a label matcher holding a \$\{NAME\} secret is not a valid regex with its value$/,
+    );
   });
 
   it('stops on every other error, as pflow validate lists them, and runs the AWS checks without an aws section', () => {
@@ -88,17 +132,25 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     ]);
   });
 
-  it('keeps a file without secrets as it is', () => {
+  it('takes a secret in a field that asks for length (the acknowledge link key)', () => {
+    const deployment = parseConfigForDeployment(
+      `${BASE}acknowledge: { link_key: '\${PFLOW_ACK_LINK_KEY}' }\n`,
+      'deploy.yaml',
+    );
+    expect(deployment.secretNames).toContain('PFLOW_ACK_LINK_KEY');
+    const bundled = JSON.parse(deployment.bundledConfig('fp')) as BundledConfigDocument;
+    expect(bundled.secrets.PFLOW_ACK_LINK_KEY).toEqual({ form: 'text', fields: ['acknowledge.link_key'] });
+  });
+
+  it('bundles a file without secrets with no secrets to read', () => {
     const deployment = parseConfigForDeployment(
       'version: 1\nsites: [{ id: site-a }]\naws: { secrets_prefix: x/ }\n',
       'plain',
     );
     expect(deployment.secretNames).toEqual([]);
-    expect(JSON.parse(deployment.bundledConfig)).toEqual({
-      version: 1,
-      sites: [{ id: 'site-a' }],
-      aws: { secrets_prefix: 'x/' },
-    });
+    const bundled = readBundledConfig(deployment.bundledConfig('fp'), 'bundled', 'fp');
+    expect(bundled.secrets).toEqual({});
+    expect(bundled.resolve({})).toStrictEqual(deployment.config);
   });
 });
 

@@ -13,6 +13,7 @@ import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../.
 import { startHttpReceiver, type HttpReceiver } from '../../support/http-receiver.js';
 import { startSmtpServer, type SmtpTestServer } from '../../support/smtp-server.js';
 import { emfOf, logsOf, outputOf } from '../lambda-output.js';
+import { bundledConfig } from '../../support/bundled-config.js';
 
 /**
  * What a deliver function writes to stdout — CloudWatch Logs — when its config holds secrets and its
@@ -83,7 +84,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pflow-obs-'));
   writeFileSync(
     join(dir, 'pflow-config.json'),
-    JSON.stringify({
+    bundledConfig({
       version: 1,
       sites: [{ id: 'site-a', timezone: 'UTC' }],
       channels: [
