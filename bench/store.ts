@@ -1,5 +1,6 @@
 /**
- * Store benchmark: sustained batched writes into the local SQLite store, and the time to fetch one
+ * Store benchmark: sustained batched writes into the local SQLite store (probe results also with
+ * the web console's triggers, as the local runtime's pflow.db has them), and the time to fetch one
  * evaluation cycle's windows. Prints figures; asserts nothing.
  *
  *   npx tsx bench/store.ts
@@ -7,6 +8,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteConsoleQueries } from '../src/adapters/local/sqlite-console.js';
 import { SqliteStore } from '../src/adapters/local/sqlite-store.js';
 import type { ProbeResult } from '../src/domain/probe-result.js';
 import type { MetricSample } from '../src/domain/records.js';
@@ -88,11 +90,18 @@ async function metricWrites(): Promise<void> {
   );
 }
 
-async function probeWrites(): Promise<void> {
+/**
+ * `withConsole`: the local runtime's pflow.db also has the web console's tables, whose triggers
+ * (console_probe_rollup, console_probe_hourly) and failures-only index update on every probe row
+ * written; the second run shows what they add to each write.
+ */
+async function probeWrites(withConsole: boolean): Promise<void> {
   const probes = 500;
   const batchSize = 1_000;
   const total = 200_000;
-  const store = freshStore('probes.db');
+  const name = withConsole ? 'probes-console.db' : 'probes.db';
+  const store = freshStore(name);
+  if (withConsole) new SqliteConsoleQueries(store.db);
   const result = await timeBatches(
     total / batchSize,
     (b) =>
@@ -120,8 +129,8 @@ async function probeWrites(): Promise<void> {
   const latestMs = performance.now() - latestStart;
   store.close();
   console.log(
-    `probe results: ${result.count.toLocaleString('en-US')} over ${probes} probes in batches of ${batchSize}: ` +
-      `${rate(result.count, result.storeMs)} results/s wall in the store, ${rate(result.count, result.cpuMs)} per CPU-second, file ${fileMb('probes.db')} MB; ` +
+    `probe results${withConsole ? ' with console triggers' : ''}: ${result.count.toLocaleString('en-US')} over ${probes} probes in batches of ${batchSize}: ` +
+      `${rate(result.count, result.storeMs)} results/s wall in the store, ${rate(result.count, result.cpuMs)} per CPU-second, file ${fileMb(name)} MB; ` +
       `latestProbeResults (${latest.length} probes) ${latestMs.toFixed(0)} ms`,
   );
 }
@@ -179,7 +188,8 @@ async function cycleFetch(): Promise<void> {
 try {
   console.log(`store benchmark (SQLite WAL, synchronous=NORMAL, temp file under ${tmpdir()}), Node ${process.version}`);
   await metricWrites();
-  await probeWrites();
+  await probeWrites(false);
+  await probeWrites(true);
   await cycleFetch();
 } finally {
   rmSync(dir, { recursive: true, force: true });
