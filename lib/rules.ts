@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import type { RuleScheduleInput } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
+import { ruleGroupSites } from '../src/domain/rules/site-scope.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Notifications } from './notifications.js';
@@ -18,10 +19,16 @@ export interface RuleCycle {
   readonly intervalMs: number;
 }
 
-/** Every (site, rule group) pair: a group is evaluated per site, one query per table per site per cycle. */
+/**
+ * Every (site, rule group) pair: a group is evaluated per site, one query per table per site per
+ * cycle. A group limited to some sites (the default agent rules: where agents are declared) runs
+ * only there.
+ */
 export function ruleCycles(config: DeploymentConfig): RuleCycle[] {
   return config.sites.flatMap((site) =>
-    config.ruleGroups.map((group) => ({ site: site.id, group: group.name, intervalMs: group.intervalMs })),
+    config.ruleGroups
+      .filter((group) => ruleGroupSites(group, config.sites).includes(site.id))
+      .map((group) => ({ site: site.id, group: group.name, intervalMs: group.intervalMs })),
   );
 }
 

@@ -21,7 +21,8 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
 
   it('alarms when a rule group has not completed for 3 intervals (missing data breaches)', () => {
     const stalled = alarms.filter(({ alarm }) => alarm.MetricName === 'RuleGroupCompleted').map(({ alarm }) => alarm);
-    expect(stalled).toHaveLength(4);
+    // Two groups at two sites, and the default agent rules at the agent's site.
+    expect(stalled).toHaveLength(5);
     expect(stalled[1]).toMatchObject({
       Namespace: 'PerformanceFlow',
       Dimensions: expect.arrayContaining([
@@ -39,8 +40,8 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
 
   it('alarms per rule group when its metric store queries failed in 3 cycles in a row', () => {
     const failing = alarms.filter(({ alarm }) => alarm.MetricName === 'RuleQueryFailures').map(({ alarm }) => alarm);
-    // Two groups at two sites: the metric is per group, so one alarm each.
-    expect(failing).toHaveLength(2);
+    // Three groups (the default agent rules' among them): the metric is per group, so one alarm each.
+    expect(failing).toHaveLength(3);
     expect(failing.map((alarm) => alarm.Dimensions)).toEqual([
       [
         { Name: 'group', Value: 'availability' },
@@ -48,6 +49,10 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
       ],
       [
         { Name: 'group', Value: 'latency' },
+        { Name: 'service', Value: 'pflow-rule' },
+      ],
+      [
+        { Name: 'group', Value: 'pflow-agents' },
         { Name: 'service', Value: 'pflow-rule' },
       ],
     ]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { PROBES_PER_SCHEDULE, probeGroups } from '../../lib/probes.js';
 import type { ProbeDefinition } from '../../src/domain/config/model.js';
-import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
 const probe = (
   id: string,
@@ -57,7 +58,7 @@ describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
     expect(JSON.stringify(probes)).not.toContain('lab-analyser');
   });
 
-  it('schedules every rule group at every site at its interval', () => {
+  it('schedules every rule group at every site at its interval; the default agent rules where agents are declared', () => {
     const rules = schedules.filter((s) => s.id.startsWith('Rules'));
     expect(rules.map((s) => [s.expression, JSON.parse(s.target.Input).site, JSON.parse(s.target.Input).group])).toEqual(
       [
@@ -65,8 +66,30 @@ describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
         ['rate(5 minutes)', 'st-anna', 'latency'],
         ['rate(1 minute)', 'st-anna-lab', 'availability'],
         ['rate(5 minutes)', 'st-anna-lab', 'latency'],
+        // config/aws-example.yaml declares agent lab-01 under st-anna-lab, and no agent at st-anna.
+        ['rate(1 minute)', 'st-anna-lab', 'pflow-agents'],
       ],
     );
+  });
+
+  it('watches the default agent rules like any group: a stalled-cycle alarm at the agent site', () => {
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.AlarmDescription));
+    expect(alarms).toContain('Rule group pflow-agents at site st-anna-lab has not completed for 3 intervals');
+    expect(alarms.filter((text) => /pflow-agents at site st-anna /.test(text))).toEqual([]);
+  });
+
+  it('no agents: declared, no default agent rule schedule (a site that opts out neither)', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8');
+    for (const variant of [
+      text.replace('    agents:\n      - id: lab-01\n', ''),
+      text.replace('    agents:\n', '    default_rules: false\n    agents:\n'),
+    ]) {
+      expect(variant).not.toBe(text);
+      const inputs = resourcesOf(stackFor(variant).template, 'AWS::Scheduler::Schedule').map(
+        ([, s]) => (s.Target as { Input: string }).Input,
+      );
+      expect(inputs.filter((input) => input.includes('pflow-agents'))).toEqual([]);
+    }
   });
 
   it('retries a failed delivery only while the cycle is current, then dead-letters it', () => {

@@ -6,6 +6,7 @@ import type { ProbeKindSettings } from '../../probes/types.js';
 import type { LabelMatcher } from '../labels.js';
 import { REDUCERS, type Reducer } from '../rules/types.js';
 import { AGENT_PROBE_MIN_INTERVAL_MS } from '../agent/agent-probes.js';
+import { AGENT_RULE_GROUP } from '../agent/default-rules.js';
 import { checkCloudRules } from './cloud-checks.js';
 import {
   probesReadBy,
@@ -103,6 +104,7 @@ export function checkCrossFieldRules(value: unknown, ctx: z.RefinementCtx): void
   checkDefaults(defaults, report);
   probes.forEach((probe, index) => checkProbe(probe, ['probes', index], { siteIds, defaults }, report));
   checkAgentProbes(sites, probes, defaults, report);
+  checkSiteAgents(sites, probes, groups, channelIds, value.aws, report);
   checkRules(groups, value.storage, report);
   checkRuleWindows(groups, probeCadences(probes, defaults), report);
   checkRoutes(itemsOf(value.routes), channelIds, report);
@@ -211,6 +213,119 @@ function checkAgentProbes(sites: Loose[], probes: Loose[], defaults: Loose, repo
       report(
         ['probes', index, 'interval'],
         `too short: an agent probe runs at most once a second (${formatDuration(interval)}${from} is under 1s)`,
+      );
+    }
+  });
+}
+
+const AGENT_RULE_MIN_MS = 60_000;
+
+/**
+ * The sites' `agents:` declarations. An agent belongs to one site (its token does), so it is
+ * declared once, and whatever runs on it (a probe's or site's `runs_on`, an `aws.pull` agent) must
+ * be at that site. A site that declares agents declares them all: an agent used there but not
+ * declared would go unwatched by the default rules, which is what declaring is for. Thresholds
+ * are at least a minute (the rules run every minute); `channels` name channels; and the group
+ * name the default rules use is taken while any site gets them.
+ */
+function checkSiteAgents(
+  sites: Loose[],
+  probes: Loose[],
+  groups: Loose[],
+  channelIds: ReadonlySet<string>,
+  aws: unknown,
+  report: Report,
+): void {
+  const declaredAt = new Map<string, { site: string; path: string; at: Path; item: Loose }>();
+  const declaring = new Map<string, string[]>();
+  let generates = false;
+  sites.forEach((site, siteIndex) => {
+    const siteId = text(site.id);
+    const agents = itemsOf(site.agents);
+    if (siteId !== undefined && agents.length > 0) declaring.set(siteId, []);
+    if (agents.length > 0 && site.default_rules !== false) generates = true;
+    agents.forEach((agent, index) => {
+      const path: Path = ['sites', siteIndex, 'agents', index];
+      const agentId = text(agent.id);
+      if (agentId !== undefined && siteId !== undefined) {
+        const first = declaredAt.get(agentId);
+        if (first === undefined) {
+          declaredAt.set(agentId, {
+            site: siteId,
+            path: `sites[${siteIndex}].agents[${index}]`,
+            at: path,
+            item: agent,
+          });
+          declaring.get(siteId)?.push(agentId);
+        } else {
+          report(
+            [...path, 'id'],
+            `duplicate agent id ${JSON.stringify(agentId)} (already declared by ${first.path}); an agent's token belongs to one site`,
+          );
+        }
+      }
+      for (const field of ['silent_after', 'buffer_age', 'buffer_for'] as const) {
+        const value = ms(agent[field]);
+        if (value !== undefined && value < AGENT_RULE_MIN_MS) {
+          report(
+            [...path, field],
+            `too short: the default agent rules run every minute, so ${field} must be at least 1m (${formatDuration(value)} is under it)`,
+          );
+        }
+      }
+      const names = Array.isArray(agent.channels) ? (agent.channels as unknown[]) : [];
+      names.forEach((name, channelIndex) => {
+        if (typeof name === 'string' && !channelIds.has(name)) {
+          report(
+            [...path, 'channels', channelIndex],
+            `no channel ${JSON.stringify(name)} (channels: ${quoteList(channelIds)})`,
+          );
+        }
+      });
+    });
+  });
+
+  const used = (agentId: string | undefined, siteId: string | undefined, path: Path) => {
+    if (agentId === undefined || siteId === undefined) return;
+    const declared = declaredAt.get(agentId);
+    if (declared !== undefined && declared.site !== siteId) {
+      report(
+        path,
+        `agent ${JSON.stringify(agentId)} is declared under site ${JSON.stringify(declared.site)} (${declared.path}); an agent's token belongs to one site, so it cannot work for ${JSON.stringify(siteId)}`,
+      );
+    } else if (declared === undefined && declaring.has(siteId)) {
+      report(
+        path,
+        `agent ${JSON.stringify(agentId)} is not among site ${JSON.stringify(siteId)}'s agents (${quoteList(declaring.get(siteId)!)}): declare it there, so the default agent rules watch it`,
+      );
+    }
+  };
+  const agentOf = (runsOn: unknown) => text(runsOn)?.match(/^agent:(.+)$/)?.[1];
+  sites.forEach((site, index) => used(agentOf(site.runs_on), text(site.id), ['sites', index, 'runs_on']));
+  probes.forEach((probe, index) => used(agentOf(probe.runs_on), text(probe.site), ['probes', index, 'runs_on']));
+  const pull = isRecord(aws) && isRecord(aws.pull) ? aws.pull : {};
+  const pullInterval = ms(pull.interval);
+  itemsOf(pull.agents).forEach((agent, index) => {
+    used(text(agent.id), text(agent.site), ['aws', 'pull', 'agents', index, 'id']);
+    // A pulled agent's heartbeats arrive once per pull: a shorter silence is every wait for the next.
+    const declared = declaredAt.get(text(agent.id) ?? '');
+    const silentAfter = declared === undefined ? undefined : ms(declared.item.silent_after);
+    if (declared !== undefined && silentAfter !== undefined && pullInterval !== undefined) {
+      if (silentAfter < pullInterval + AGENT_RULE_MIN_MS) {
+        report(
+          [...declared.at, 'silent_after'],
+          `too short for a pulled agent: its heartbeats arrive once per pull (aws.pull.interval ${formatDuration(pullInterval)}), so silent_after must be at least ${formatDuration(pullInterval + AGENT_RULE_MIN_MS)}`,
+        );
+      }
+    }
+  });
+
+  if (!generates) return;
+  groups.forEach((group, index) => {
+    if (text(group.name) === AGENT_RULE_GROUP) {
+      report(
+        ['rule_groups', index, 'name'],
+        `${JSON.stringify(AGENT_RULE_GROUP)} is the default agent rules' group (sites[].agents): give this group another name`,
       );
     }
   });

@@ -6,6 +6,7 @@ import type { AssetsConfig } from '../assets/config-schema.js';
 import type { ReportDefinition } from '../report/config-schema.js';
 import type { GrafanaSettings } from './grafana.js';
 import type { AwsSettings, MetricsStorageSettings, RunsOn } from './cloud.js';
+import type { DeclaredAgent } from '../agent/default-rules.js';
 
 /**
  * The validated, normalised deployment config (durations in ms, matchers compiled, defaults
@@ -43,6 +44,10 @@ export interface SiteDefinition {
   /** IANA time zone, used to show times in notifications and to place maintenance windows. */
   readonly timezone: string;
   readonly labels: Labels;
+  /** The on-prem agents the site declares (`agents:`); absent when it declares none. */
+  readonly agents?: readonly DeclaredAgent[];
+  /** With `agents`: whether their default rules are generated (`default_rules`, default true). */
+  readonly defaultAgentRules?: boolean;
 }
 
 export interface ProbeDefinition {

@@ -5,7 +5,7 @@ import { channelKindSettings } from '../../channels/settings.js';
 import { probeKindSettings } from '../../probes/settings.js';
 import { SEVERITIES } from '../alerts/event.js';
 import type { LabelMatcher, Labels } from '../labels.js';
-import { REDUCERS, type Reducer } from '../rules/types.js';
+import { REDUCERS, type Reducer, type RuleGroupDefinition } from '../rules/types.js';
 import { annotationsSchema } from './annotations.js';
 import type { RunsOn } from './cloud.js';
 import type { DeploymentConfig } from './model.js';
@@ -16,6 +16,7 @@ import { assetsSchema, checkAssetsSection, normaliseAssets } from '../assets/con
 import { checkReportsSection, normaliseReports, reportsSchema } from '../report/config-schema.js';
 import { noDataGraceMs, probesReadBy, sharedProbeLabels } from './rule-probes.js';
 import { grafanaSchema, grafanaSettings } from './grafana.js';
+import { defaultAgentRules, type SiteAgents } from '../agent/default-rules.js';
 import {
   clockTime,
   duration,
@@ -49,12 +50,37 @@ const defaultsSchema = z
   })
   .describe('Values used where a site, probe, rule group or rule leaves them out');
 
+/** One on-prem agent of a site: the default agent rules watch it (README: Default agent rules). */
+const siteAgentSchema = z.strictObject({
+  id: id.describe("The agent's agent.id (its token belongs to this site)"),
+  silent_after: duration({ atMost: BOUNDS.day })
+    .prefault('5m')
+    .describe('"Agent offline" when no heartbeat arrived for this long (at least 1m)'),
+  buffer_age: duration({ atMost: BOUNDS.day })
+    .prefault('10m')
+    .describe('"Agent buffer growing" when its oldest unsent data is older than this (at least 1m)…'),
+  buffer_for: duration({ atMost: BOUNDS.day }).prefault('10m').describe('…for this long without a break (at least 1m)'),
+  channels: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("Channel ids for this agent's default alerts instead of the routes; default: the routes decide"),
+});
+
 const siteSchema = z.strictObject({
   id,
   name: z.string().min(1).optional().describe('Display name; default: the id'),
   timezone: timezone.optional().describe('IANA time zone; default: defaults.timezone'),
   runs_on: runsOn.optional().describe("Where this site's probes run in AWS; default: cloud"),
   labels,
+  agents: z
+    .array(siteAgentSchema)
+    .default([])
+    .describe("The site's on-prem agents: each gets the default agent rules (offline, buffer growing)"),
+  default_rules: z
+    .boolean()
+    .default(true)
+    .describe("false: no default agent rules for this site's agents (write your own, or go without)"),
 });
 
 /** Kind-specific blocks: `kind: K` takes an optional `K:` block validated by that kind's schema. */
@@ -411,14 +437,38 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
     return { absentLabels: sharedProbeLabels(read), ...(grace === undefined ? {} : { noDataGraceMs: grace }) };
   };
   const siteRunsOn = new Map(shape.sites.map((site) => [site.id, site.runs_on]));
+  const pulled = new Set((shape.aws?.pull?.agents ?? []).map((agent) => agent.id));
+  const siteAgents: SiteAgents[] = shape.sites
+    .filter((site) => site.agents.length > 0)
+    .map((site) => ({
+      site: site.id,
+      defaultRules: site.default_rules,
+      agents: site.agents.map((agent) => ({
+        id: agent.id,
+        silentAfterMs: agent.silent_after,
+        bufferAgeMs: agent.buffer_age,
+        bufferForMs: agent.buffer_for,
+        ...(agent.channels && { channels: agent.channels }),
+        ...(pulled.has(agent.id) && { pullIntervalMs: shape.aws!.pull!.interval }),
+      })),
+    }));
+  // A rule of the config's own with a default rule's id replaces it (theirs wins).
+  const agentRules = defaultAgentRules(siteAgents, {
+    configRuleIds: new Set(shape.rule_groups.flatMap((group) => group.rules.map((rule) => rule.id))),
+    repeatIntervalMs: defaults.repeat_interval,
+  });
   return {
     version: 1,
-    sites: shape.sites.map((site) => ({
-      id: site.id,
-      name: site.name ?? site.id,
-      timezone: site.timezone ?? defaults.timezone,
-      labels: site.labels,
-    })),
+    sites: shape.sites.map((site) => {
+      const declared = siteAgents.find((entry) => entry.site === site.id);
+      return {
+        id: site.id,
+        name: site.name ?? site.id,
+        timezone: site.timezone ?? defaults.timezone,
+        labels: site.labels,
+        ...(declared && { agents: declared.agents, defaultAgentRules: declared.defaultRules }),
+      };
+    }),
     probes: shape.probes.map((probe) => ({
       id: probe.id,
       site: probe.site,
@@ -430,33 +480,37 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
       settings: probe[probe.kind],
       runsOn: probe.runs_on ?? siteRunsOn.get(probe.site) ?? DEFAULT_RUNS_ON,
     })),
-    ruleGroups: shape.rule_groups.map((group) => ({
-      name: group.name,
-      intervalMs: group.interval ?? defaults.evaluation_interval,
-      rules: group.rules.map((rule) => ({
-        id: rule.id,
-        name: rule.name ?? rule.id,
-        group: group.name,
-        severity: rule.severity,
-        table: rule.table,
-        measure: rule.measure,
-        matchers: rule.matchers,
-        windowMs: rule.window,
-        reducer: rule.reducer,
-        threshold: rule.threshold,
-        forMs: rule.for,
-        keepFiringForMs: rule.keep_firing_for,
-        noData: rule.no_data,
-        onError: rule.on_error,
-        repeatIntervalMs: rule.repeat_interval ?? defaults.repeat_interval,
-        sendResolved: rule.send_resolved,
-        labels: rule.labels,
-        annotations: rule.annotations,
-        links: rule.links,
-        ...(rule.depends_on.length > 0 && { dependsOn: rule.depends_on }),
-        ...fromProbes(rule),
+    ruleGroups: [
+      ...shape.rule_groups.map((group): RuleGroupDefinition => ({
+        name: group.name,
+        intervalMs: group.interval ?? defaults.evaluation_interval,
+        rules: group.rules.map((rule) => ({
+          id: rule.id,
+          name: rule.name ?? rule.id,
+          group: group.name,
+          severity: rule.severity,
+          table: rule.table,
+          measure: rule.measure,
+          matchers: rule.matchers,
+          windowMs: rule.window,
+          reducer: rule.reducer,
+          threshold: rule.threshold,
+          forMs: rule.for,
+          keepFiringForMs: rule.keep_firing_for,
+          noData: rule.no_data,
+          onError: rule.on_error,
+          repeatIntervalMs: rule.repeat_interval ?? defaults.repeat_interval,
+          sendResolved: rule.send_resolved,
+          labels: rule.labels,
+          annotations: rule.annotations,
+          links: rule.links,
+          ...(rule.depends_on.length > 0 && { dependsOn: rule.depends_on }),
+          ...fromProbes(rule),
+        })),
       })),
-    })),
+      // Last: the config's own groups keep their order (and their schedules' ids in the stack).
+      ...(agentRules.group ? [agentRules.group] : []),
+    ],
     channels: shape.channels.map((channel) => {
       const kindDefault = (channelKindSettings as Readonly<Record<string, { defaultRateLimitPerSecond?: number }>>)[
         channel.kind
@@ -470,15 +524,18 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
         sendResolved: channel.send_resolved,
       };
     }),
-    routes: shape.routes.map((route) => ({
-      matchers: route.matchers,
-      channels: route.channels,
-      continue: route.continue,
-      groupWaitMs: route.group_wait,
-      ...(route.escalate.length > 0 && {
-        escalate: route.escalate.map((tier) => ({ afterMs: tier.after, channels: tier.channels })),
-      }),
-    })),
+    routes: [
+      ...agentRules.routes,
+      ...shape.routes.map((route) => ({
+        matchers: route.matchers,
+        channels: route.channels,
+        continue: route.continue,
+        groupWaitMs: route.group_wait,
+        ...(route.escalate.length > 0 && {
+          escalate: route.escalate.map((tier) => ({ afterMs: tier.after, channels: tier.channels })),
+        }),
+      })),
+    ],
     oncall: shape.oncall.map((schedule) => {
       const zone =
         schedule.timezone ?? shape.sites.find((site) => site.id === schedule.site)?.timezone ?? defaults.timezone;

@@ -1,6 +1,7 @@
 import type { DeploymentConfig } from '../config/model.js';
 import type { MetricsBackend } from '../config/cloud.js';
 import type { CostAssumptions } from './assumptions.js';
+import { ruleGroupSites } from '../rules/site-scope.js';
 
 /** What a deployment does in a month, as far as the config says; the rest comes from assumptions. */
 export interface DeploymentUsage {
@@ -106,19 +107,22 @@ export function deploymentUsage(
     };
   });
 
+  // As the stack schedules them: a group limited to some sites (the default agent rules) runs only there.
   const ruleCycles = config.sites.flatMap((site) =>
-    config.ruleGroups.map((group) => {
-      const windows = new Map<'probes' | 'metrics', number>();
-      for (const rule of group.rules) windows.set(rule.table, Math.max(windows.get(rule.table) ?? 0, rule.windowMs));
-      return {
-        site: site.id,
-        group: group.name,
-        intervalMs: group.intervalMs,
-        rules: group.rules.length,
-        invocationsPerMonth: runsPerMonth(group.intervalMs),
-        tables: [...windows].map(([table, windowMs]) => ({ table, windowMs })),
-      };
-    }),
+    config.ruleGroups
+      .filter((group) => ruleGroupSites(group, config.sites).includes(site.id))
+      .map((group) => {
+        const windows = new Map<'probes' | 'metrics', number>();
+        for (const rule of group.rules) windows.set(rule.table, Math.max(windows.get(rule.table) ?? 0, rule.windowMs));
+        return {
+          site: site.id,
+          group: group.name,
+          intervalMs: group.intervalMs,
+          rules: group.rules.length,
+          invocationsPerMonth: runsPerMonth(group.intervalMs),
+          tables: [...windows].map(([table, windowMs]) => ({ table, windowMs })),
+        };
+      }),
   );
 
   const reports = (config.reports ?? []).flatMap((report) =>

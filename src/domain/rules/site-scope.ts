@@ -18,3 +18,9 @@ export function scopeGroupToSite(group: RuleGroupDefinition, site: string): Rule
     );
   return { ...group, rules };
 }
+
+/** The sites a group is evaluated at: its own `sites` when set, otherwise every site of the config. */
+export function ruleGroupSites(group: RuleGroupDefinition, sites: readonly { readonly id: string }[]): string[] {
+  const all = sites.map((site) => site.id);
+  return group.sites === undefined ? all : all.filter((site) => group.sites!.includes(site));
+}

@@ -60,6 +60,11 @@ export interface RuleGroupDefinition {
   readonly name: string;
   readonly intervalMs: number;
   readonly rules: readonly RuleDefinition[];
+  /**
+   * The sites whose evaluations run this group (in AWS, one schedule each); absent = every site.
+   * Only generated groups set it (the default agent rules run where agents are declared).
+   */
+  readonly sites?: readonly string[];
 }
 
 /**

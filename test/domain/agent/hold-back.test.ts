@@ -42,10 +42,41 @@ describe('agentHoldBacks', () => {
     expect(muted({ site: 'hospital', probe: 'portal' })).toBe(false);
   });
 
-  it('holds back nothing while the silent alert is only pending, or for this cycle only', () => {
-    expect(agentHoldBacks([silentState('lab', 'pending')], probes, T0)).toEqual([]);
+  it('holds back while the silent alert is pending too (the heartbeat is already missing), for this cycle only', () => {
+    expect(agentHoldBacks([silentState('lab', 'pending')], probes, T0)).toEqual(
+      agentHoldBacks([silentState('lab')], probes, T0),
+    );
+    expect(agentHoldBacks([silentState('lab', 'ok'), silentState('lab', 'error')], probes, T0)).toEqual([]);
     const silences = agentHoldBacks([silentState('lab')], probes, T0);
     expect(isMuted(routing({ site: 'lab', agent: 'a' }), T0 + 1, silences, [])).toBe(false);
+  });
+
+  it('a silent alert naming its agent holds back that agent’s series and probes, not another agent’s at the site', () => {
+    const state = {
+      ...silentState('lab'),
+      ruleId: `${AGENT_SILENT_RULE_ID}-lab-01`,
+      labels: { site: 'lab', agent: 'lab-01' },
+    };
+    const agentProbes = [
+      { id: 'lab-analyser', site: 'lab', agent: 'lab-01' },
+      { id: 'lab-fridge', site: 'lab', agent: 'lab-02' },
+    ];
+    const silences = agentHoldBacks([state], agentProbes, T0);
+    const muted = (labels: Record<string, string>) => isMuted(routing(labels), T0, silences, []);
+    expect(muted({ site: 'lab', agent: 'lab-01', job: 'node' })).toBe(true);
+    expect(muted({ site: 'lab', probe: 'lab-analyser' })).toBe(true);
+    expect(muted({ site: 'lab', agent: 'lab-02', job: 'node' })).toBe(false);
+    expect(muted({ site: 'lab', probe: 'lab-fridge' })).toBe(false);
+    // Both agents silent: both held back; one silent alert without an agent: the whole site.
+    const both = agentHoldBacks(
+      [state, { ...state, key: 'x', labels: { site: 'lab', agent: 'lab-02' } }],
+      agentProbes,
+      T0,
+    );
+    expect(isMuted(routing({ site: 'lab', agent: 'lab-02' }), T0, both, [])).toBe(true);
+    const site = agentHoldBacks([state, { ...silentState('lab'), key: 'y' }], agentProbes, T0);
+    expect(isMuted(routing({ site: 'lab', agent: 'lab-03' }), T0, site, [])).toBe(true);
+    expect(isMuted(routing({ site: 'lab', probe: 'lab-fridge' }), T0, site, [])).toBe(true);
   });
 });
 
@@ -117,7 +148,7 @@ describe('the README’s default agent rules', () => {
     ]);
     expect(agentHoldBackFor(config)).toEqual({
       ruleIds: ['pflow-agent-silent-st-anna-lab'],
-      agentProbes: [{ id: 'lab-analyser', site: 'st-anna-lab' }],
+      agentProbes: [{ id: 'lab-analyser', site: 'st-anna-lab', agent: 'lab-01' }],
     });
   });
 });
