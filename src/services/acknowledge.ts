@@ -77,7 +77,11 @@ export class AckService {
         message: `rule ${alert} has ${ofRule.length} active alerts; name one: ${ofRule.map((s) => s.key).join(', ')}`,
       };
     }
-    return { outcome: 'not_found', message: `no active alert ${alert} (see /api/alerts for their keys)` };
+    // No API path in the message: the local runtime lists keys at /api/alerts, the AWS API does not.
+    return {
+      outcome: 'not_found',
+      message: `no active alert ${alert}: name an alert key rule/fingerprint, or a rule id with one active alert`,
+    };
   }
 
   async acknowledge(input: AckInput): Promise<AckAnswer> {

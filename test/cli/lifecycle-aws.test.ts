@@ -123,7 +123,11 @@ describe('pflow alerts ack|unack --aws', () => {
 
   it('prints the refusals clearly: an unknown alert, bad input, a throttle and a failure', async () => {
     const cases: [number, unknown, string][] = [
-      [404, { error: 'no active alert nope (see /api/alerts for their keys)' }, 'no active alert nope'],
+      [
+        404,
+        { error: 'no active alert nope: name an alert key rule/fingerprint, or a rule id with one active alert' },
+        'no active alert nope',
+      ],
       [
         400,
         { error: 'invalid request', problems: ['by: who acknowledges is required', 'reason: why is required'] },
