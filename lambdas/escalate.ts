@@ -13,11 +13,12 @@ import { escalationOf } from '../src/domain/routing/route.js';
 import { advanceEscalation } from '../src/domain/rules/evaluate.js';
 import type { RuleDefinition } from '../src/domain/rules/types.js';
 import { sendPendingAckUpdates } from '../src/services/ack-updates.js';
+import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { instanceKeyOf } from '../src/services/announcements.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type ScheduledInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
+import { lifecycleHolds, lifecycleStoreFromEnv, oncallStoreFromEnv } from './shared/lifecycle.js';
 
 const inputSchema = z.strictObject({ scheduledTime: z.string().optional() });
 
@@ -37,6 +38,8 @@ export interface EscalateReport {
   readonly acksDropped: number;
   /** "Acknowledged by" updates a crashed lifecycle API request left unsent, sent now. */
   readonly ackUpdatesSent: number;
+  /** On-call schedules copied from the config into the lifecycle table because they changed. */
+  readonly schedulesSeeded: number;
 }
 
 /**
@@ -118,6 +121,7 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
       logger: obs.port,
     });
     const acksDropped = await lifecycle.dropAcksExcept(new Set(stored.map((state) => state.key)));
+    const schedulesSeeded = await seedSchedules(config, now);
     if (owned.length > 0 || lost.size > 0) {
       obs.port.info('escalations advanced', {
         told: owned.map((event) => ({ alert: instanceKeyOf(event), tier: event.escalation?.tier })),
@@ -126,8 +130,24 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
     }
     obs.metrics.addMetric('EscalationsTold', MetricUnit.Count, owned.length);
     obs.metrics.addMetric('EscalationConflicts', MetricUnit.Count, lost.size);
-    return { escalating, told: owned.length, conflicts: lost.size, acksDropped, ackUpdatesSent };
+    return { escalating, told: owned.length, conflicts: lost.size, acksDropped, ackUpdatesSent, schedulesSeeded };
   });
+
+  /**
+   * Keeps the table's copy of the on-call schedules as the deployed config has them (a read per
+   * team, a write only after a change). A failure is logged, not thrown: answers come from the
+   * config anyway, and escalation must not stop for a stale copy.
+   */
+  async function seedSchedules(config: DeploymentConfig, now: number): Promise<number> {
+    const schedules = config.oncall ?? [];
+    if (schedules.length === 0) return 0;
+    try {
+      return await oncallStoreFromEnv(env, ddb!, config).seedSchedules(schedules, now);
+    } catch (error) {
+      obs.port.warn('on-call schedules not seeded', { error: error instanceof Error ? error.message : String(error) });
+      return 0;
+    }
+  }
 }
 
 export const handler = createEscalateHandler();

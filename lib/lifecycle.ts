@@ -10,6 +10,7 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import { LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
+import { oncallTeamsOf } from '../src/services/oncall-directory.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import { LoggedHttpApi } from './logged-http-api.js';
 import type { Notifications } from './notifications.js';
@@ -38,7 +39,7 @@ export interface LifecycleProps {
 
 /**
  * An alert's life after it fires, in AWS: the lifecycle table (run-time silences, acknowledgements
- * and their audit, used link nonces), the lifecycle API (the acknowledge link's confirmation page,
+ * and their audit, used link nonces, on-call schedules and overrides), the lifecycle API (the acknowledge link's confirmation page,
  * and ack/unack/silence calls behind IAM) on an HTTP API of its own, and the escalation function
  * every minute. The rule function reads silences and acknowledgements from the table; every
  * channel's deliver function makes acknowledge links that point at this API.
@@ -107,8 +108,17 @@ export class Lifecycle extends Construct {
       environment: common,
     });
     storage.alertStateTable.grant(this.escalateFn, 'dynamodb:Scan', 'dynamodb:PutItem');
-    // UpdateItem: the acknowledgement outbox's sweep claims and marks sent the updates left behind.
-    this.table.grant(this.escalateFn, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // Query, UpdateItem and DeleteItem: the acknowledgement outbox's sweep (claims and marks sent the
+    // updates left behind) and acknowledgements of resolved alerts; GetItem and PutItem: the on-call
+    // schedules it copies from the config when they changed (conditional puts).
+    this.table.grant(
+      this.escalateFn,
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    );
     storage.tableKey.grantEncryptDecrypt(this.escalateFn);
     notifications.grantPublish(this.escalateFn);
     this.schedule = everyInterval(this, 'EscalateSchedule', {
@@ -150,6 +160,14 @@ export class Lifecycle extends Construct {
 
     // Links point here unless the config's acknowledge.link_base_url names another origin.
     this.apiFn.addEnvironment(ENV.ackBaseUrl, this.url);
-    for (const pipeline of notifications.channels) pipeline.deliver.addEnvironment(ENV.ackBaseUrl, this.url);
+    for (const pipeline of notifications.channels) {
+      pipeline.deliver.addEnvironment(ENV.ackBaseUrl, this.url);
+      // A channel naming oncall:<team> reads the team's run-time overrides when it sends (one Query
+      // per team and message); the others get no access to the table.
+      if (oncallTeamsOf(pipeline.channel.settings).length > 0) {
+        pipeline.deliver.addEnvironment(ENV.lifecycleTable, this.table.tableName);
+        this.table.grant(pipeline.deliver, 'dynamodb:Query');
+      }
+    }
   }
 }

@@ -20,7 +20,8 @@ import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
-import { whoIsOnCall } from '../../src/domain/lifecycle/oncall.js';
+import { OnCallDirectory, oncallTeamsOf } from '../../src/services/oncall-directory.js';
+import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
 
 /**
  * The channel kinds a deliver bundle can send to. The stack deploys one bundle per kind
@@ -56,6 +57,8 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
   const processor = new BatchProcessor(EventType.SQS);
   let consumer: QueueConsumer | undefined;
   let consumerKey: string | undefined;
+  /** The channel's `oncall:<team>` teams and where their overrides are read, rebuilt with the consumer. */
+  let oncall: { directory: OnCallDirectory; teams: string[] } | undefined;
   let ddb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
   // One keep-alive HTTP client and one rate limiter per warm container: Slack's pace holds across invocations.
@@ -74,6 +77,17 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     if (consumer && consumerKey === key) return consumer;
     ddb ??= new DynamoDBClient({});
     sqs ??= new SQSClient({});
+    // The stack gives the lifecycle table only to channels that name oncall:<team>.
+    const lifecycleTable = env[ENV.lifecycleTable];
+    const directory = new OnCallDirectory(
+      lifecycleTable === undefined || lifecycleTable === ''
+        ? undefined
+        : new DynamoOnCallStore({ client: ddb, table: lifecycleTable }),
+      config.oncall ?? [],
+      clock,
+      obs.port,
+    );
+    oncall = { directory, teams: oncallTeamsOf(channel.settings) };
     limiter ??= new RateLimiter(
       perInvocationRate(channel.rateLimitPerSecond, env),
       clock,
@@ -87,10 +101,7 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       fetch: fetchClient,
       ...(options.channelClients ? { aws: options.channelClients } : {}),
       ...(links !== undefined && { ackLinkFor: ackLinkMaker(links, clock) }),
-      onCall: (team) => {
-        const schedule = config.oncall?.find((candidate) => candidate.team === team);
-        return schedule === undefined ? undefined : whoIsOnCall(schedule, clock.now()).member;
-      },
+      onCall: (team) => directory.member(team),
     });
     consumer = new QueueConsumer({
       channel: channelId,
@@ -112,6 +123,8 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     const counts = { delivered: 0, duplicate: 0, deadLettered: 0, retried: 0 };
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      // Resolved at send time: the overrides as they are now, not when the container started.
+      if (oncall !== undefined && oncall.teams.length > 0) await oncall.directory.refresh(oncall.teams);
       try {
         const result = await active.consume(record.body, receiveCount);
         if (result === 'delivered') counts.delivered++;

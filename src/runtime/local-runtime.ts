@@ -36,7 +36,8 @@ import { silenceActions, silenceRoutes } from './silence-routes.js';
 import { escalationOf } from '../domain/routing/route.js';
 import { AckService } from '../services/acknowledge.js';
 import type { AckAuditRecord } from '../domain/lifecycle/ack.js';
-import { whoIsOnCall } from '../domain/lifecycle/oncall.js';
+import { whoIsOnCallWith } from '../domain/lifecycle/oncall-override.js';
+import { SqliteOnCallStore } from '../adapters/local/sqlite-oncall.js';
 import { childRulesByParent } from '../domain/lifecycle/depends-on.js';
 import type { AlertInstanceState } from '../domain/rules/types.js';
 import { ackActions, ackLinkMaker, ackRoutes, type AckLinkSettings } from './ack-routes.js';
@@ -125,6 +126,8 @@ export class LocalRuntime {
   /** Run-time silences and acknowledgements (pflow.db, component `lifecycle`). */
   readonly lifecycle: SqliteLifecycleStore;
   readonly silences: SilenceService;
+  /** On-call schedules (seeded from the config) and run-time overrides (pflow.db, component `oncall`). */
+  readonly oncall: SqliteOnCallStore;
   readonly acks: AckService;
   /** The API's URL once listening: the default origin of Acknowledge links. */
   private apiUrl?: string;
@@ -169,6 +172,8 @@ export class LocalRuntime {
     this.lifecycle = new SqliteLifecycleStore(this.db, this.store.outbox);
     this.silences = new SilenceService(this.lifecycle, clock, newSilenceId);
     const silences = () => [...config.silences, ...this.silences.active()];
+    this.oncall = new SqliteOnCallStore(this.db);
+    this.oncall.seedSchedules(config.oncall ?? [], clock.now());
 
     const timezoneFor = siteTimezones(config.sites);
     const ackLinkSettings = (): AckLinkSettings | undefined => {
@@ -192,9 +197,12 @@ export class LocalRuntime {
           stdout: deps.stdout,
           fetch: this.fetch,
           ackLinkFor,
+          // At send time, with the overrides `pflow oncall override` wrote to pflow.db meanwhile.
           onCall: (team) => {
             const schedule = config.oncall?.find((candidate) => candidate.team === team);
-            return schedule === undefined ? undefined : whoIsOnCall(schedule, clock.now()).member;
+            return schedule === undefined
+              ? undefined
+              : whoIsOnCallWith(schedule, this.oncall.teamOnCall(team), clock.now()).member;
           },
         }),
       );
@@ -314,6 +322,7 @@ export class LocalRuntime {
       run: async () => {
         const report = this.store.applyRetention();
         this.lifecycle.pruneSilences(report.cutoff);
+        this.oncall.pruneOverrides(report.cutoff);
         this.consoleQueries.applyRetention(report.cutoff);
         this.ingest.pruneBatches(clock.now() - INGEST_BATCH_KEEP_MS);
         const pruned = await this.delivery.log.prune(clock.now() - NOTIFICATION_LOG_KEEP_MS);

@@ -16,7 +16,7 @@ export type OnCallWho =
 
 /**
  * On-call at run time, the same for the CLI on pflow.db, the local runtime and the lifecycle API
- * over DynamoDB: schedules come from the config (seeded into the store), overrides from the store.
+ * over DynamoDB: schedules come from the config (and are seeded into the store), overrides from the store.
  * A team must be in the config: a team the config dropped is not answered from a stale copy.
  */
 export class OnCallService {
@@ -46,8 +46,7 @@ export class OnCallService {
     const config = this.schedules.find((schedule) => schedule.team === team);
     if (config === undefined) return { outcome: 'unknown_team', message: unknownTeam(team, this.schedules) };
     const stored = await this.store.teamOnCall(team);
-    const schedule = stored.schedule?.schedule ?? config;
-    return { outcome: 'answer', schedule, answer: whoIsOnCallWith(config, stored, at) };
+    return { outcome: 'answer', schedule: config, answer: whoIsOnCallWith(config, stored, at) };
   }
 
   /** Throws OverrideRequestError naming each bad field; nothing is stored then. */

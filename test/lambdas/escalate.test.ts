@@ -1,3 +1,4 @@
+import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,16 @@ beforeAll(async () => {
           ],
         },
       ],
+      oncall: [
+        {
+          team: 'ward-it',
+          site: 'site-a',
+          rotation: 'weekly',
+          handover: '09:00',
+          start: '2026-11-30',
+          members: [{ name: 'Ana' }, { name: 'Bo' }],
+        },
+      ],
     }),
   );
   env = {
@@ -171,7 +182,7 @@ describe('escalation function (Scheduler every minute)', () => {
     });
 
     now = T0 + 10 * MINUTE;
-    expect(await escalate(schedulerEvent(), context)).toEqual({
+    expect(await escalate(schedulerEvent(), context)).toMatchObject({
       escalating: 1,
       told: 0,
       conflicts: 0,
@@ -222,5 +233,15 @@ describe('escalation function (Scheduler every minute)', () => {
     expect(await escalate(schedulerEvent(), context)).toMatchObject({ acksDropped: 1 });
     expect([...(await lifecycle.currentAcks()).keys()]).not.toContain('gone/0');
     expect((await lifecycle.audit('gone/0')).map((record) => record.by)).toEqual(['cy']);
+  });
+
+  it('copies the config’s on-call schedules into the lifecycle table, writing only after a change', async () => {
+    const key = { pk: { S: 'oncall#ward-it' }, sk: { S: 'schedule' } };
+    await ddb.client.send(new DeleteItemCommand({ TableName: LIFECYCLE_TABLE, Key: key }));
+    const escalate = createEscalateHandler({ env, clock });
+    expect(await escalate(schedulerEvent(), context)).toMatchObject({ schedulesSeeded: 1 });
+    expect(await escalate(schedulerEvent(), context)).toMatchObject({ schedulesSeeded: 0 });
+    const { Item } = await ddb.client.send(new GetItemCommand({ TableName: LIFECYCLE_TABLE, Key: key }));
+    expect(JSON.parse(Item!['schedule']!.S!)).toMatchObject({ team: 'ward-it', every: 'weekly', handoverMinute: 540 });
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ESCALATE_INTERVAL, LIFECYCLE_THROTTLE } from '../../lib/lifecycle.js';
@@ -102,9 +103,13 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
     ]);
     expect(tableActionsOf(id(lifecycle.escalateFn))).toEqual([
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
+    // The example's channels name no oncall:<team>: no deliver function may read the table.
+    for (const pipeline of stack.notifications.channels) expect(tableActionsOf(id(pipeline.deliver))).toEqual([]);
     expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:Query']);
     for (const fn of [lifecycle.apiFn, lifecycle.escalateFn]) {
       const actions = actionsOf(id(fn));
@@ -151,6 +156,44 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
   it('outputs the API URL and the table name, and passes cdk-nag', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['LifecycleApiUrl', 'LifecycleTable']));
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('Lifecycle with oncall:<team> channels', { timeout: 120_000 }, () => {
+  // The deploy guide's example, with its on-call email addressed to whoever is on call for ward-it.
+  const example = readFileSync(new URL('../../config/aws-example.yaml', import.meta.url), 'utf8');
+  const text = `${example.replace('to: [oncall@st-anna.example]', 'to: [oncall:ward-it]')}
+oncall:
+  - team: ward-it
+    site: st-anna
+    rotation: weekly
+    handover: '09:00'
+    start: 2026-11-30
+    members: [{ name: Ana, email: ana@st-anna.example }, { name: Bo, email: bo@st-anna.example }]
+`;
+  const { stack, template } = stackFor(text);
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const tableId = id(stack.lifecycle.table);
+
+  it('lets only the deliver functions of channels naming oncall:<team> read the table (Query), and tells them where', () => {
+    const byChannel = Object.fromEntries(
+      stack.notifications.channels.map((pipeline) => {
+        const fnId = id(pipeline.deliver);
+        const actions = statementsOfFunction(template, fnId)
+          .filter((s) => JSON.stringify(s.Resource).includes(tableId))
+          .flatMap((s) => [s.Action].flat());
+        const variables = template.toJSON().Resources[fnId].Properties.Environment.Variables as Record<string, unknown>;
+        return [pipeline.channel.id, { actions, table: variables.PFLOW_LIFECYCLE_TABLE }];
+      }),
+    );
+    expect(byChannel['oncall-email']).toEqual({ actions: ['dynamodb:Query'], table: { Ref: tableId } });
+    for (const other of ['ops-slack', 'oncall-sms', 'proprietary-logdrop'])
+      expect(byChannel[other]).toEqual({ actions: [], table: undefined });
+  });
+
+  it('passes cdk-nag', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -22,7 +22,10 @@ export interface RuntimeOverride {
   readonly removedBy?: string;
 }
 
-/** A team's schedule as the lifecycle store keeps it: the config's, copied in ("seeded") when it changed. */
+/**
+ * A team's schedule as the lifecycle store keeps it: the config's, copied in ("seeded") when it
+ * changed, so the table holds what is in force for tools that read it; answers use the config's.
+ */
 export interface StoredSchedule {
   readonly schedule: OnCallSchedule;
   readonly seededAt: number;
@@ -166,19 +169,19 @@ export function overrideStatus(override: RuntimeOverride, now: number): 'active'
 }
 
 /**
- * The schedule to answer from: the stored copy when there is one (the store is the run-time
- * source), else the config's (not seeded yet), with the run-time overrides after the config's.
- * `whoIsOnCall` lets the latest-listed covering override win, so run-time overrides beat the
- * config's and, among them, the one made last wins: a swap made today replaces last week's plan.
- * A removed override covers only until it was removed.
+ * The schedule to answer from: the config's, with the run-time overrides after the config's own.
+ * The config is the source of a schedule (it is deployed with the code that reads it); the store's
+ * seeded copy can only be the same or older, so it is never preferred. `whoIsOnCall` lets the
+ * latest-listed covering override win, so run-time overrides beat the config's and, among them,
+ * the one made last wins: a swap made today replaces last week's plan. A removed override covers
+ * only until it was removed.
  */
 export function effectiveSchedule(config: OnCallSchedule, stored: TeamOnCall): OnCallSchedule {
-  const base = stored.schedule?.schedule ?? config;
   const runtime: OnCallOverride[] = [...stored.overrides]
     .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
     .map((override) => ({ startsAt: override.startsAt, endsAt: overrideEnd(override), member: override.member }))
     .filter((override) => override.startsAt < override.endsAt);
-  return { ...base, overrides: [...base.overrides, ...runtime] };
+  return { ...config, overrides: [...config.overrides, ...runtime] };
 }
 
 /** Who is on call for the team at `at`, with the store's schedule and overrides. */

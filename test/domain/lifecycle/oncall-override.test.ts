@@ -172,11 +172,11 @@ describe('whoIsOnCallWith (schedule + run-time overrides)', () => {
     expect(at('2026-03-29T07:00:00Z', [swap]).since).toBe(Date.parse('2026-03-29T07:00:00Z'));
   });
 
-  it('answers from the stored schedule when there is one', () => {
-    const stored = { ...ams, members: [{ name: 'Dee' }] };
-    expect(
-      whoIsOnCallWith(ams, { schedule: { schedule: stored, seededAt: NOW }, overrides: [] }, NOW).member.name,
-    ).toBe('Dee');
+  it('answers from the config’s schedule, not an older seeded copy', () => {
+    const stale = { ...ams, members: [{ name: 'Dee' }] };
+    expect(whoIsOnCallWith(ams, { schedule: { schedule: stale, seededAt: NOW }, overrides: [] }, NOW).member.name).toBe(
+      'Bo',
+    );
   });
 });
 
