@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { sigV4Signer, type AwsCredentialsProvider, type RequestSigner } from '../adapters/aws/sigv4.js';
+import type { CliOutput } from './config.js';
 
 /**
  * The CLI's client of a deployment's lifecycle API (`pflow … --aws`): every `/api/*` route there is
@@ -22,19 +25,57 @@ export interface LifecycleApiTarget {
   readonly region: string;
 }
 
+/** The flags every `--aws` command of the lifecycle API takes. */
+export interface LifecycleApiFlags {
+  readonly aws?: boolean;
+  readonly apiUrl?: string | undefined;
+  readonly outputsFile?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+/** Adds `--aws`, `--api-url`, `--outputs-file` and `--region` to a command. */
+export function withLifecycleApiOptions(command: Command): Command {
+  return command
+    .option('--aws', "through the deployed stack's lifecycle API, signed with your AWS credentials", false)
+    .option('--api-url <url>', "with --aws: the stack's LifecycleApiUrl output (default $PFLOW_LIFECYCLE_API_URL)")
+    .option('--outputs-file <file>', 'with --aws: read LifecycleApiUrl from `cdk deploy --outputs-file <file>`')
+    .option('--region <region>', "with --aws: the API's region (default: from its URL, else $AWS_REGION)");
+}
+
+/** The client for a command's flags, or undefined after printing which flag is missing or wrong (exit 2). */
+export function lifecycleApiClientOrReport(
+  flags: LifecycleApiFlags,
+  out: CliOutput,
+  exitWith: (code: number) => void,
+): LifecycleApiClient | undefined {
+  const target = lifecycleApiTarget(flags);
+  if ('problem' in target) {
+    out.stderr(`${target.problem}\n`);
+    exitWith(2);
+    return undefined;
+  }
+  return new LifecycleApiClient(target);
+}
+
 /**
- * The target from `--api-url`/`--region`, else PFLOW_LIFECYCLE_API_URL and the region in the API's
- * own host name (or AWS_REGION for a custom domain). Returns the problem, naming the flag, when
- * either cannot be had.
+ * The target from `--api-url`, else `--outputs-file` (the JSON `cdk deploy --outputs-file` writes),
+ * else PFLOW_LIFECYCLE_API_URL; the region from `--region`, else the API's own host name, else
+ * AWS_REGION (a custom domain). Returns the problem, naming the flag, when either cannot be had.
  */
 export function lifecycleApiTarget(
-  flags: { readonly apiUrl?: string | undefined; readonly region?: string | undefined },
+  flags: LifecycleApiFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): LifecycleApiTarget | { readonly problem: string } {
-  const text = flags.apiUrl ?? env[LIFECYCLE_API_URL_ENV];
+  let text = flags.apiUrl;
+  if (text === undefined && flags.outputsFile !== undefined) {
+    const fromFile = apiUrlFromOutputs(flags.outputsFile);
+    if (typeof fromFile !== 'string') return fromFile;
+    text = fromFile;
+  }
+  text ??= env[LIFECYCLE_API_URL_ENV];
   if (text === undefined || text.trim() === '') {
     return {
-      problem: `--api-url: --aws needs the lifecycle API's URL, the stack's LifecycleApiUrl output (or set ${LIFECYCLE_API_URL_ENV}); it is printed by: ${OUTPUT_HINT}`,
+      problem: `--api-url: --aws needs the lifecycle API's URL, the stack's LifecycleApiUrl output (or --outputs-file, or set ${LIFECYCLE_API_URL_ENV}); it is printed by: ${OUTPUT_HINT}`,
     };
   }
   let baseUrl: URL;
@@ -59,6 +100,30 @@ export function lifecycleApiTarget(
   }
   if (!REGION.test(region)) return { problem: `--region: not an AWS region: ${JSON.stringify(region)}` };
   return { baseUrl, region };
+}
+
+/** LifecycleApiUrl from the outputs file CDK writes: `{ "<stack>": { "<output>": "<value>", … }, … }`. */
+function apiUrlFromOutputs(file: string): string | { readonly problem: string } {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { problem: `--outputs-file: cannot read ${file}: ${(error as Error).message}` };
+  }
+  const stacks = Object.entries(
+    document !== null && typeof document === 'object' ? (document as Record<string, unknown>) : {},
+  ).filter(
+    (entry): entry is [string, { LifecycleApiUrl: string }] =>
+      typeof (entry[1] as { LifecycleApiUrl?: unknown } | null)?.LifecycleApiUrl === 'string',
+  );
+  if (stacks.length === 1) return stacks[0]![1].LifecycleApiUrl;
+  return stacks.length === 0
+    ? {
+        problem: `--outputs-file: ${file} has no stack with a LifecycleApiUrl output (npx cdk deploy --outputs-file ${file} writes one)`,
+      }
+    : {
+        problem: `--outputs-file: ${file} has LifecycleApiUrl for stacks ${stacks.map(([name]) => name).join(', ')}: give --api-url`,
+      };
 }
 
 export interface LifecycleApiReply {

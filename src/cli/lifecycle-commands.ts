@@ -6,24 +6,10 @@ import { runSilenceAdd, runSilenceExpire, runSilenceList } from './silence.js';
 import { runAlertsAck, runAlertsList } from './alerts.js';
 import { registerOnCallCommands } from './oncall-commands.js';
 import { loadConfigOrReport } from './config.js';
-import { LifecycleApiClient, lifecycleApiTarget } from './lifecycle-api-client.js';
+import { lifecycleApiClientOrReport, withLifecycleApiOptions, type LifecycleApiFlags } from './lifecycle-api-client.js';
 import { runAwsAlertsAck, runAwsSilenceAdd, runAwsSilenceExpire, runAwsSilenceList } from './lifecycle-aws.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-interface AwsFlags {
-  readonly aws?: boolean;
-  readonly apiUrl?: string;
-  readonly region?: string;
-}
-
-/** `--aws`, `--api-url` and `--region` on every command the deployment's lifecycle API answers. */
-function withAwsOptions(command: Command): Command {
-  return command
-    .option('--aws', "through the deployed stack's lifecycle API, signed with your AWS credentials", false)
-    .option('--api-url <url>', "with --aws: the stack's LifecycleApiUrl output (default $PFLOW_LIFECYCLE_API_URL)")
-    .option('--region <region>', "with --aws: the API's region (default: from its URL, else $AWS_REGION)");
-}
 
 /** `pflow silence …` (and the alert life-cycle commands): kept here so main.ts only registers them. */
 export function registerLifecycleCommands(
@@ -32,20 +18,12 @@ export function registerLifecycleCommands(
   exitWith: (code: number) => void,
   defaultConfig: string,
 ): void {
-  /** The --aws client, or undefined after saying which flag is missing or wrong (exit 2). */
-  const awsClient = (flags: AwsFlags): LifecycleApiClient | undefined => {
-    const target = lifecycleApiTarget(flags);
-    if ('problem' in target) {
-      out.stderr(`${target.problem}\n`);
-      exitWith(2);
-      return undefined;
-    }
-    return new LifecycleApiClient(target);
-  };
+  const awsClient = (flags: LifecycleApiFlags) => lifecycleApiClientOrReport(flags, out, exitWith);
+
   const silence = program
     .command('silence')
     .description('run-time silences: hold notifications of matching alerts for a while, with author and comment');
-  withAwsOptions(silence.command('add'))
+  withLifecycleApiOptions(silence.command('add'))
     .description('silence matching alerts; prints the new silence id')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .requiredOption(
@@ -68,7 +46,7 @@ export function registerLifecycleCommands(
           start?: string;
           author?: string;
           comment: string;
-        } & AwsFlags,
+        } & LifecycleApiFlags,
       ) => {
         const author = options.author ?? process.env.USER;
         if (options.aws) {
@@ -108,12 +86,12 @@ export function registerLifecycleCommands(
         );
       },
     );
-  withAwsOptions(silence.command('list'))
+  withLifecycleApiOptions(silence.command('list'))
     .description('active and pending run-time silences (--all: ended ones too)')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .option('--all', 'include ended and expired silences', false)
     .option('--json', 'print JSON', false)
-    .action(async (options: { config: string; all: boolean; json: boolean } & AwsFlags) => {
+    .action(async (options: { config: string; all: boolean; json: boolean } & LifecycleApiFlags) => {
       if (options.aws) {
         const client = awsClient(options);
         if (client === undefined) return;
@@ -123,12 +101,12 @@ export function registerLifecycleCommands(
       if (dataDir === undefined) return exitWith(1);
       exitWith(runSilenceList({ dataDir, clock: systemClock, all: options.all, json: options.json }, out));
     });
-  withAwsOptions(silence.command('expire'))
+  withLifecycleApiOptions(silence.command('expire'))
     .description('end a run-time silence now')
     .argument('<id>', 'silence id')
     .option('-c, --config <file>', 'site config YAML (for its data directory)', defaultConfig)
     .option('--by <name>', 'who ends it (default $USER)')
-    .action(async (id: string, options: { config: string; by?: string } & AwsFlags) => {
+    .action(async (id: string, options: { config: string; by?: string } & LifecycleApiFlags) => {
       const by = options.by ?? process.env.USER;
       if (options.aws) {
         const client = awsClient(options);
@@ -145,7 +123,7 @@ export function registerLifecycleCommands(
     .description('active alerts: list, acknowledge, take an acknowledgement back');
   const apiOf = (listen: string) => `http://${listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
   for (const undo of [false, true]) {
-    const command = withAwsOptions(alerts.command(undo ? 'unack' : 'ack'))
+    const command = withLifecycleApiOptions(alerts.command(undo ? 'unack' : 'ack'))
       .description(
         undo
           ? 'take an acknowledgement back: reminders and escalation resume (audited)'
@@ -160,7 +138,7 @@ export function registerLifecycleCommands(
     command.action(
       async (
         alert: string,
-        options: { config: string; api?: string; by: string; reason: string; expires?: string } & AwsFlags,
+        options: { config: string; api?: string; by: string; reason: string; expires?: string } & LifecycleApiFlags,
       ) => {
         if (options.aws) {
           const client = awsClient(options);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../domain/ports.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
-import { LifecycleApiClient, lifecycleApiTarget } from './lifecycle-api-client.js';
+import { lifecycleApiClientOrReport, withLifecycleApiOptions, type LifecycleApiFlags } from './lifecycle-api-client.js';
 import {
   awsOnCall,
   localOnCall,
@@ -12,19 +12,14 @@ import {
   type OnCallTransport,
 } from './oncall.js';
 
-interface TransportFlags {
+interface TransportFlags extends LifecycleApiFlags {
   readonly config: string;
-  readonly aws?: boolean;
-  readonly apiUrl?: string;
-  readonly region?: string;
 }
 
 function withTransportOptions(command: Command, defaultConfig: string): Command {
-  return command
-    .option('-c, --config <file>', 'site config YAML (its schedules and data directory)', defaultConfig)
-    .option('--aws', "through the deployed stack's lifecycle API, signed with your AWS credentials", false)
-    .option('--api-url <url>', "with --aws: the stack's LifecycleApiUrl output (default $PFLOW_LIFECYCLE_API_URL)")
-    .option('--region <region>', "with --aws: the API's region (default: from its URL, else $AWS_REGION)");
+  return withLifecycleApiOptions(
+    command.option('-c, --config <file>', 'site config YAML (its schedules and data directory)', defaultConfig),
+  );
 }
 
 /**
@@ -41,13 +36,8 @@ export function registerOnCallCommands(
   /** Where the calls go, or undefined after saying why not (exit 2 for a bad flag, 1 for a bad config). */
   const transportFor = async (flags: TransportFlags): Promise<OnCallTransport | undefined> => {
     if (flags.aws) {
-      const target = lifecycleApiTarget(flags);
-      if ('problem' in target) {
-        out.stderr(`${target.problem}\n`);
-        exitWith(2);
-        return undefined;
-      }
-      return awsOnCall(new LifecycleApiClient(target));
+      const client = lifecycleApiClientOrReport(flags, out, exitWith);
+      return client === undefined ? undefined : awsOnCall(client);
     }
     const config = await loadConfigOrReport(flags.config, out);
     if (!config) {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LifecycleApiClient, lifecycleApiTarget, type LifecycleApiTarget } from '../../src/cli/lifecycle-api-client.js';
 import {
@@ -292,6 +295,38 @@ describe('the lifecycle API target', () => {
       baseUrl: new URL('https://ack.hospital.example/pflow/'),
       region: 'eu-west-1',
     });
+  });
+
+  it('reads LifecycleApiUrl from the file `cdk deploy --outputs-file` writes; the flag wins over it, it over the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pflow-outputs-'));
+    try {
+      const file = join(dir, 'cdk-outputs.json');
+      const url = 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/';
+      const env = { PFLOW_LIFECYCLE_API_URL: 'https://other.execute-api.us-east-1.amazonaws.com/' };
+      writeFileSync(file, JSON.stringify({ PerformanceFlow: { AlertTopicArn: 'arn:…', LifecycleApiUrl: url } }));
+      expect(lifecycleApiTarget({ outputsFile: file }, env)).toEqual({ baseUrl: new URL(url), region: 'eu-central-1' });
+      expect(lifecycleApiTarget({ outputsFile: file, apiUrl: env.PFLOW_LIFECYCLE_API_URL }, {})).toMatchObject({
+        region: 'us-east-1',
+      });
+
+      const problem = (contents: string) => {
+        writeFileSync(file, contents);
+        const target = lifecycleApiTarget({ outputsFile: file }, env);
+        return 'problem' in target ? target.problem : undefined;
+      };
+      expect(problem('{"PerformanceFlow": {"AlertTopicArn": "arn:…"}}')).toBe(
+        `--outputs-file: ${file} has no stack with a LifecycleApiUrl output (npx cdk deploy --outputs-file ${file} writes one)`,
+      );
+      expect(problem(JSON.stringify({ SiteA: { LifecycleApiUrl: url }, SiteB: { LifecycleApiUrl: url } }))).toBe(
+        `--outputs-file: ${file} has LifecycleApiUrl for stacks SiteA, SiteB: give --api-url`,
+      );
+      expect(problem('not json')).toMatch(new RegExp(`^--outputs-file: cannot read ${file}: `));
+      expect(lifecycleApiTarget({ outputsFile: join(dir, 'missing.json') }, env)).toEqual({
+        problem: expect.stringMatching(/^--outputs-file: cannot read .*missing\.json: ENOENT/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the flag that is missing or wrong', () => {
