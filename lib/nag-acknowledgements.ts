@@ -95,6 +95,7 @@ export function acknowledgeFindings(stack: PerformanceFlowStack): void {
     stack.lifecycle.escalateFn,
     ...(stack.reports ? [stack.reports.fn] : []),
     ...(stack.collect ? [stack.collect.fn] : []),
+    ...(stack.assetAnswers ? [stack.assetAnswers.fn] : []),
   ]) {
     ack(
       stack,

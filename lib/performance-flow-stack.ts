@@ -8,6 +8,7 @@ import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
 import { agentsDeclared, IngestApi } from './ingest-api.js';
 import { TagLocations } from './tag-locations.js';
+import { AssetAnswers } from './assets.js';
 import { Lifecycle } from './lifecycle.js';
 import { MetaMonitoring } from './meta-monitoring.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
@@ -49,6 +50,7 @@ export class PerformanceFlowStack extends Stack {
   /** The agents' ingest API: only when a probe runs on an agent (`runs_on: agent:<id>`). */
   readonly ingestApi?: IngestApi;
   readonly tagLocations?: TagLocations;
+  readonly assetAnswers?: AssetAnswers;
   /** Pull mode's collect function and schedules: only with `aws.pull`. */
   readonly collect?: Collect;
 
@@ -112,6 +114,12 @@ export class PerformanceFlowStack extends Stack {
         });
         this.tagLocations.grantIngest(this.ingestApi.fn);
         this.storage.metricStore.grantTagHistoryWriter(this.ingestApi.fn);
+        this.assetAnswers = new AssetAnswers(this, 'AssetAnswers', {
+          functions: this.functions,
+          metricStore: this.storage.metricStore,
+          tagLocations: this.tagLocations,
+          operations: this.operations,
+        });
       }
       const pull = props.config.aws?.pull;
       if (pull !== undefined) {

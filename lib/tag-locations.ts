@@ -37,6 +37,13 @@ export class TagLocations extends Construct {
     });
   }
 
+  /** The asset function: the table's name, and the one call it makes (Query, a site's tags). */
+  grantRead(fn: LambdaFunction): void {
+    fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
+    this.table.grant(fn, 'dynamodb:Query');
+    this.props.storage.tableKey.grantDecrypt(fn);
+  }
+
   /** The ingest function: the table's name, and exactly the three calls the adapter makes. */
   grantIngest(fn: LambdaFunction): void {
     fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);

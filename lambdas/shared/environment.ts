@@ -79,6 +79,7 @@ export const LAMBDA_ENTRIES = {
   escalate: 'lambdas/escalate.ts',
   report: 'lambdas/report.ts',
   collect: 'lambdas/collect.ts',
+  assets: 'lambdas/assets.ts',
 } as const satisfies Record<Exclude<LambdaName, 'deliver'>, string>;
 
 /**
@@ -114,6 +115,13 @@ export interface ProbeScheduleInput extends ScheduledInput {
 /** A collect schedule pulls one agent of `aws.pull.agents`. */
 export interface CollectScheduleInput extends ScheduledInput {
   readonly agent: string;
+}
+/**
+ * An asset-answers schedule: `now` (locations: missing, left building, battery, par levels,
+ * occupancy) every minute, `day` (patient flow and utilization over the last day) less often.
+ */
+export interface AssetsScheduleInput extends ScheduledInput {
+  readonly part: 'now' | 'day';
 }
 export interface RuleScheduleInput extends ScheduledInput {
   readonly site: string;
@@ -193,4 +201,5 @@ export const SERVICES = {
   escalate: 'pflow-escalate',
   report: 'pflow-report',
   collect: 'pflow-collect',
+  assets: 'pflow-assets',
 } as const;

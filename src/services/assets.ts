@@ -187,6 +187,33 @@ export class AssetService {
     return samples;
   }
 
+  /**
+   * Utilization over [from, to) as series, per site and type: `pflow_asset_type_clinical_share`,
+   * `pflow_asset_type_storage_share` (0-1 of the seen time), `pflow_asset_type_idle` (how many
+   * assets of the type were idle), `pflow_asset_type_seen_hours`; and `pflow_asset_idle` = 1 per idle
+   * asset (only those, like left_building), so a table can list the candidates to redistribute.
+   */
+  utilizationSeries(from: number, to: number): MetricSample[] {
+    const now = this.deps.clock.now();
+    const samples: MetricSample[] = [];
+    const push = (name: string, labels: Record<string, string>, value: number) =>
+      samples.push({ name, labels, time: now, value });
+    for (const site of this.sites()) {
+      const answer = this.utilization(site, from, to);
+      for (const type of answer.byType) {
+        const labels = { site, type: type.type };
+        push('pflow_asset_type_clinical_share', labels, type.clinicalShare);
+        push('pflow_asset_type_storage_share', labels, type.storageShare);
+        push('pflow_asset_type_idle', labels, type.idle);
+        push('pflow_asset_type_seen_hours', labels, type.seenHours);
+      }
+      for (const asset of answer.assets) {
+        if (asset.idle) push('pflow_asset_idle', { site, asset: asset.asset, type: asset.type }, 1);
+      }
+    }
+    return samples;
+  }
+
   private sites(): string[] {
     return [...new Set([...this.index.registry.zones.map((z) => z.site), ...this.assets.map((a) => a.site)])].sort();
   }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  AWS_EXAMPLE,
+  functionIdByPath,
+  nagFindings,
+  resourcesOf,
+  stackFor,
+  statementsOfFunction,
+  timestreamExample,
+} from './stack-support.js';
+
+/** config/aws-example.yaml with a small assets: section (the example itself has none). */
+function withAssets(text: string): string {
+  return `${text}
+assets:
+  zones:
+    - { id: store-3, site: st-anna, floor: '3', kind: storage }
+  items:
+    - { id: pump-1, site: st-anna, tag: T-1, type: infusion-pump }
+`;
+}
+
+type Statement = { Action: unknown; Resource: unknown };
+const actions = (statements: readonly Statement[]) => statements.flatMap((s) => [s.Action].flat() as string[]).sort();
+
+describe('AssetAnswers (config with assets:)', () => {
+  const { stack, template } = stackFor(withAssets(readFileSync(AWS_EXAMPLE, 'utf8')));
+  const fnId = functionIdByPath(template, 'AssetAnswers');
+  const statements = statementsOfFunction(template, fnId);
+  const [tableId] = resourcesOf(template, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
+
+  it('runs the asset function every minute for the answers now and every 15 minutes for the day', () => {
+    const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule')
+      .filter(([id]) => id.startsWith('AssetAnswers'))
+      .map(([, s]) => {
+        const target = s.Target as { Arn: unknown; Input: string; RetryPolicy: unknown };
+        return { expression: s.ScheduleExpression, input: JSON.parse(target.Input) as unknown, arn: target.Arn };
+      });
+    expect(schedules.map(({ expression, input }) => ({ expression, input }))).toEqual([
+      { expression: 'rate(1 minute)', input: { part: 'now', scheduledTime: '<aws.scheduler.scheduled-time>' } },
+      { expression: 'rate(15 minutes)', input: { part: 'day', scheduledTime: '<aws.scheduler.scheduled-time>' } },
+    ]);
+    for (const { arn } of schedules) expect(arn).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+  });
+
+  it('gives the function the location table by name and Query on it only, and the AMP query and remote write', () => {
+    const fn = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === fnId)![1];
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env['PFLOW_TAG_LOCATION_TABLE']).toEqual({ Ref: tableId });
+    expect(env['POWERTOOLS_SERVICE_NAME']).toBe('pflow-assets');
+    const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
+    expect(actions(onTable)).toEqual(['dynamodb:Query']);
+    expect(actions(statements).filter((a) => a.startsWith('aps:'))).toEqual([
+      'aps:GetLabels',
+      'aps:GetMetricMetadata',
+      'aps:GetSeries',
+      'aps:QueryMetrics',
+      'aps:RemoteWrite',
+    ]);
+    expect(actions(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Query']);
+  });
+
+  it('with Timestream: Select on the tags table and WriteRecords on metrics, nothing else', () => {
+    const { template: ts } = stackFor(withAssets(timestreamExample()));
+    const id = functionIdByPath(ts, 'AssetAnswers');
+    const tables = Object.fromEntries(
+      resourcesOf(ts, 'AWS::Timestream::Table').map(([tableId, t]) => [tableId, String(t.TableName)]),
+    );
+    const onTables = statementsOfFunction(ts, id)
+      .filter((s) => [s.Action].flat().some((a) => String(a).startsWith('timestream:')))
+      .map((s) => ({
+        actions: [s.Action].flat().sort(),
+        tables: Object.entries(tables)
+          .filter(([tableId]) => JSON.stringify(s.Resource).includes(`"${tableId}"`))
+          .map(([, name]) => name),
+      }));
+    expect(onTables).toEqual([
+      { actions: ['timestream:DescribeEndpoints'], tables: [] },
+      { actions: ['timestream:Select'], tables: ['tags'] },
+      { actions: ['timestream:WriteRecords'], tables: ['metrics'] },
+    ]);
+  });
+
+  it('passes cdk-nag (AMP and Timestream)', () => {
+    expect(nagFindings(stack)).toEqual([]);
+    expect(nagFindings(stackFor(withAssets(timestreamExample())).stack)).toEqual([]);
+  });
+
+  it('is not there without assets:', () => {
+    const { template: plain } = stackFor();
+    expect(resourcesOf(plain, 'AWS::Lambda::Function').some(([id]) => id.startsWith('AssetAnswers'))).toBe(false);
+  });
+});
