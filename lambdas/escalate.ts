@@ -2,11 +2,9 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
 import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import type { AlertEvent } from '../src/domain/alerts/event.js';
-import { PflowError } from '../src/domain/errors.js';
 import type { CasWrite, Clock } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
 import { escalationOf } from '../src/domain/routing/route.js';
@@ -19,8 +17,9 @@ import { requireEnv } from './shared/config.js';
 import { ENV, type ScheduledInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { lifecycleHolds, lifecycleStoreFromEnv, oncallStoreFromEnv } from './shared/lifecycle.js';
+import { checkInput } from './shared/event-input.js';
 
-const inputSchema = z.strictObject({ scheduledTime: z.string().optional() });
+const INPUT = { scheduledTime: { type: 'text', optional: true } } as const;
 
 export interface EscalateHandlerOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -64,13 +63,7 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
   let sns: SNSClient | undefined;
 
   return wrap(base, async (event: ScheduledInput, _context: Context): Promise<EscalateReport> => {
-    const parsed = inputSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new PflowError(
-        'invalid_event',
-        `escalate input must be {scheduledTime?} (the stack's schedule sends it): ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      );
-    }
+    checkInput(event, INPUT, "escalate input must be {scheduledTime?} (the stack's schedule sends it)", true);
     const { config } = await base.config();
     ddb ??= new DynamoDBClient({});
     sns ??= new SNSClient({});

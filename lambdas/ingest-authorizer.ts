@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { DynamoAgentTokens } from '../src/adapters/aws/dynamodb-agent-tokens.js';
-import { authenticate } from '../src/ingest/ingest-service.js';
+import { authenticate } from '../src/ingest/authenticate.js';
 import type { AgentTokenLookup } from '../src/ingest/ports.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';

@@ -1,8 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
 import { Semaphore } from '../src/delivery/rate-limiter.js';
-import { PflowError } from '../src/domain/errors.js';
 import { displayTarget, type ProbeResult } from '../src/domain/probe-result.js';
 import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.js';
 import { proberFor } from '../src/probes/registry.js';
@@ -11,11 +9,9 @@ import { runProbe, type ProbeAttempt } from '../src/services/run-probe.js';
 import { ENV, type ProbeScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
+import { checkInput } from './shared/event-input.js';
 
-const inputSchema = z.strictObject({
-  site: z.string().min(1),
-  probeIds: z.array(z.string().min(1)).min(1),
-});
+const INPUT = { site: { type: 'text' }, probeIds: { type: 'texts' } } as const;
 
 export interface ProbeSummary {
   readonly site: string;
@@ -52,14 +48,12 @@ export function createProbeHandler(options: ProbeHandlerOptions = {}) {
   let store: MetricStore | undefined;
 
   return wrap(base, async (event: ProbeScheduleInput, context: Context): Promise<ProbeSummary> => {
-    const parsed = inputSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new PflowError(
-        'invalid_event',
-        `probe input must be {site, probeIds[]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      );
-    }
-    const { site, probeIds } = parsed.data;
+    const { site, probeIds } = checkInput<ProbeScheduleInput>(
+      event,
+      INPUT,
+      'probe input must be {site, probeIds[]}',
+      true,
+    );
     const { config } = await base.config();
     store ??= metricStoreFromEnv(env, {
       logger: obs.port,

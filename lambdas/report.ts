@@ -1,7 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { SnsReportPublisher } from '../src/adapters/aws/sns-report-publisher.js';
 import { MetricStoreReportReads } from '../src/adapters/metric-store-report-reads.js';
 import { PflowError } from '../src/domain/errors.js';
@@ -13,16 +12,14 @@ import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type ReportScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
+import { checkInput } from './shared/event-input.js';
 
-const inputSchema = z.object({
-  report: z.string().min(1),
-  site: z.string().min(1),
-  day: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-    .optional(),
-  scheduledTime: z.string().optional(),
-});
+const INPUT = {
+  report: { type: 'text' },
+  site: { type: 'text' },
+  day: { type: 'text', optional: true, pattern: [/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'] },
+  scheduledTime: { type: 'text', optional: true },
+} as const;
 
 export interface ReportHandlerOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -53,14 +50,7 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
   let sns: SNSClient | undefined;
 
   return wrap(base, async (event: ReportScheduleInput, _context: Context): Promise<ReportResult> => {
-    const parsed = inputSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new PflowError(
-        'invalid_event',
-        `report input must be {report, site, day?}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      );
-    }
-    const input = parsed.data;
+    const input = checkInput<ReportScheduleInput>(event, INPUT, 'report input must be {report, site, day?}', false);
     const { config } = await base.config();
     const report = (config.reports ?? []).find((candidate) => candidate.id === input.report);
     if (!report) throw new PflowError('unknown_report', `report "${input.report}" is not in the config`);

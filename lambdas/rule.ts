@@ -3,7 +3,6 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
 import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import { PflowError } from '../src/domain/errors.js';
@@ -18,8 +17,9 @@ import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
+import { checkInput } from './shared/event-input.js';
 
-const inputSchema = z.strictObject({ site: z.string().min(1), group: z.string().min(1) });
+const INPUT = { site: { type: 'text' }, group: { type: 'text' } } as const;
 
 export interface RuleHandlerOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -49,14 +49,12 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
   return wrap(
     base,
     async (event: RuleScheduleInput, _context: Context): Promise<RuleGroupReport & { site: string; group: string }> => {
-      const parsed = inputSchema.safeParse(event);
-      if (!parsed.success) {
-        throw new PflowError(
-          'invalid_event',
-          `rule input must be {site, group}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-        );
-      }
-      const { site, group: groupName } = parsed.data;
+      const { site, group: groupName } = checkInput<{ site: string; group: string }>(
+        event,
+        INPUT,
+        'rule input must be {site, group}',
+        true,
+      );
       const { config } = await base.config();
       const group = config.ruleGroups.find((candidate) => candidate.name === groupName);
       if (!group) throw new PflowError('unknown_rule_group', `rule group "${groupName}" is not in the config`);

@@ -14,6 +14,10 @@ export interface BuiltLambda {
   readonly bytes: number;
   /** The files that contribute bytes to the bundle (esbuild's metafile), relative to the repository root. */
   readonly inputs: readonly string[];
+  /** Every module reachable from the entry point (esbuild's metafile), whether or not it kept any bytes. */
+  readonly modules: readonly string[];
+  /** Each reachable module's imports, as esbuild resolved them. */
+  readonly imports: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The functions that open the metric store: bundled once per store, as the stack does for its one. */
@@ -53,7 +57,10 @@ export async function bundleLambdas(outDir: string): Promise<BuiltLambda[]> {
       const inputs = Object.entries(output.inputs)
         .filter(([, input]) => input.bytesInOutput > 0)
         .map(([path]) => path);
-      return { name, file, bytes: statSync(file).size, inputs };
+      const imports = Object.fromEntries(
+        Object.entries(result.metafile.inputs).map(([path, input]) => [path, input.imports.map((i) => i.path)]),
+      );
+      return { name, file, bytes: statSync(file).size, inputs, modules: Object.keys(result.metafile.inputs), imports };
     }),
   );
 }

@@ -91,6 +91,35 @@ describe('Lambda bundles', () => {
     expect(packages('deliver-logdrop')).toMatch(/@aws-sdk\/client-s3\//);
   });
 
+  it('reach neither zod nor a config or settings schema from any entry point (the config is validated at synth)', () => {
+    // The schema modules: the config's own, its fields and sections, and the probe and channel
+    // kinds' settings. A function needs none of them: lambdas/shared/config.ts reads what synth wrote.
+    const schemaModule =
+      /^src\/domain\/config\/(?!bundled\.ts|env\.ts|model\.ts)|^src\/(channels|probes)\/(settings\.ts|[^/]+\/settings\.ts|common\/settings-fields\.ts)|config-schema\.ts$/;
+    // The one exception: the ingest API's batch parser checks what agents send (not config) with zod.
+    const batchParser = 'src/domain/ingest/batch.ts';
+    const zodAllowed = new Set(['ingest-amp', 'ingest-timestream', 'collect-amp', 'collect-timestream']);
+    for (const bundle of built) {
+      expect(
+        bundle.modules.filter((path) => schemaModule.test(path)),
+        bundle.name,
+      ).toEqual([]);
+      const zodImporters = Object.entries(bundle.imports)
+        .filter(
+          ([path, imports]) =>
+            !path.includes('node_modules/zod/') && imports.some((i) => i.includes('node_modules/zod/')),
+        )
+        .map(([path]) => path);
+      expect(zodImporters, bundle.name).toEqual(zodAllowed.has(bundle.name) ? [batchParser] : []);
+      if (!zodAllowed.has(bundle.name)) {
+        expect(
+          bundle.modules.filter((path) => path.includes('node_modules/zod/')),
+          bundle.name,
+        ).toEqual([]);
+      }
+    }
+  });
+
   it('carry only the metric store they were built for', () => {
     const has = (name: string, pattern: RegExp) => pattern.test(built.find((b) => b.name === name)!.inputs.join('\n'));
     for (const fn of ['probe', 'rule', 'ingest', 'report', 'collect']) {

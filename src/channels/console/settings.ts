@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 export const consoleSettingsSchema = z.strictObject({
   format: z.enum(['text', 'json']).default('text'),
@@ -8,5 +9,5 @@ export type ConsoleSettings = z.infer<typeof consoleSettingsSchema>;
 
 export const consoleSettings: ChannelKindSettings<ConsoleSettings> = {
   schema: consoleSettingsSchema,
-  secretFields: [],
+  secretFields: CHANNEL_SECRET_FIELDS.console,
 };

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationSetting } from '../common/settings.js';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 // A plain address; the schema checks shape only, the relay or SES decides deliverability.
 const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
@@ -87,5 +88,5 @@ export type EmailSettings = z.infer<typeof emailSettingsSchema>;
 
 export const emailSettings: ChannelKindSettings<EmailSettings> = {
   schema: emailSettingsSchema,
-  secretFields: ['password'],
+  secretFields: CHANNEL_SECRET_FIELDS.email,
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 const MIB = 1024 * 1024;
 
@@ -55,5 +56,5 @@ export type LogDropSettings = z.infer<typeof logDropSettingsSchema>;
 
 export const logDropSettings: ChannelKindSettings<LogDropSettings> = {
   schema: logDropSettingsSchema,
-  secretFields: [],
+  secretFields: CHANNEL_SECRET_FIELDS.logdrop,
 };

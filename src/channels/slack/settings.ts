@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationSetting, httpUrlSetting } from '../common/settings.js';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 export const slackSettingsSchema = z.strictObject({
   /** The incoming-webhook URL; its path is the token, so the whole URL is a secret. */
@@ -26,7 +27,7 @@ export type SlackSettings = z.infer<typeof slackSettingsSchema>;
 
 export const slackSettings: ChannelKindSettings<SlackSettings> = {
   schema: slackSettingsSchema,
-  secretFields: ['url'],
+  secretFields: CHANNEL_SECRET_FIELDS.slack,
   // Slack: "no more than one message per second" per webhook, short bursts allowed.
   defaultRateLimitPerSecond: 1,
 };

@@ -5,14 +5,15 @@ import type { ChannelDeps, ChannelFactory } from '../types.js';
 import { ONCALL_RECIPIENT } from '../../domain/lifecycle/oncall.js';
 import { renderReportSlack } from '../../domain/report/render-chat.js';
 import { renderSlack, type SlackMention } from './render.js';
-import { slackSettings, type SlackSettings } from './settings.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
+import type { SlackSettings } from './settings.js';
 
 /** Slack answers an error as a bare snake_case code (`invalid_payload`, `no_service`, …). */
 const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]*$/;
 
 export const createSlackSender: ChannelFactory<SlackSettings> = jsonPostSender({
   kind: 'slack',
-  secretFields: slackSettings.secretFields,
+  secretFields: CHANNEL_SECRET_FIELDS.slack,
   request: (notification, settings, deps) => ({
     body: JSON.stringify(
       notification.report

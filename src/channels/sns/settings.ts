@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
@@ -21,5 +22,5 @@ export type SnsSettings = z.infer<typeof snsSettingsSchema>;
 
 export const snsSettings: ChannelKindSettings<SnsSettings> = {
   schema: snsSettingsSchema,
-  secretFields: [],
+  secretFields: CHANNEL_SECRET_FIELDS.sns,
 };

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationSetting, httpUrlSetting } from '../common/settings.js';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 /** Office 365 connector hosts: retired by Microsoft, so a URL on them can never work again. */
 const LEGACY_CONNECTOR = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.com$/i;
@@ -18,7 +19,7 @@ export type TeamsSettings = z.infer<typeof teamsSettingsSchema>;
 
 export const teamsSettings: ChannelKindSettings<TeamsSettings> = {
   schema: teamsSettingsSchema,
-  secretFields: ['url'],
+  secretFields: CHANNEL_SECRET_FIELDS.teams,
   // Teams throttles webhooks above about 4 requests per second.
   defaultRateLimitPerSecond: 4,
 };

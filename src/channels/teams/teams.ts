@@ -2,7 +2,8 @@ import { jsonPostSender } from '../common/json-post-sender.js';
 import type { ChannelFactory } from '../types.js';
 import { renderReportTeams } from '../../domain/report/render-chat.js';
 import { renderTeams } from './render.js';
-import { teamsSettings, type TeamsSettings } from './settings.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
+import type { TeamsSettings } from './settings.js';
 
 /**
  * Posts to a Teams Workflows webhook. Any 2xx is success (Workflows answer 202 with an empty
@@ -10,7 +11,7 @@ import { teamsSettings, type TeamsSettings } from './settings.js';
  */
 export const createTeamsSender: ChannelFactory<TeamsSettings> = jsonPostSender({
   kind: 'teams',
-  secretFields: teamsSettings.secretFields,
+  secretFields: CHANNEL_SECRET_FIELDS.teams,
   request: (notification, _settings, deps) => ({
     body: JSON.stringify(
       notification.report

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationSetting, httpUrlSetting } from '../common/settings.js';
 import type { ChannelKindSettings } from '../types.js';
+import { CHANNEL_SECRET_FIELDS } from '../secret-fields.js';
 
 /** Headers the channel sets itself; letting config override them would break signing or framing. */
 const RESERVED_HEADERS = new Set([
@@ -32,5 +33,5 @@ export type WebhookSettings = z.infer<typeof webhookSettingsSchema>;
 
 export const webhookSettings: ChannelKindSettings<WebhookSettings> = {
   schema: webhookSettingsSchema,
-  secretFields: ['url', 'secret', 'headers'],
+  secretFields: CHANNEL_SECRET_FIELDS.webhook,
 };

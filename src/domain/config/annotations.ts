@@ -1,7 +1,7 @@
 import * as z from 'zod';
+import { LINK_ANNOTATIONS } from '../rules/types.js';
 
-/** The annotations that channels turn into link buttons (see collectLinks in channels/common/message.ts). */
-export const LINK_ANNOTATIONS = ['runbook', 'runbook_url', 'dashboard', 'dashboard_url'] as const;
+export { LINK_ANNOTATIONS };
 
 /** `http(s)://host[:port]` followed by the start of a path, query or fragment. */
 const ORIGIN_THEN_PATH = /^https?:\/\/[^/?#\s{}]+[/?#]/i;

@@ -14,10 +14,9 @@ import { ackHolds, type ActiveAck } from '../lifecycle/ack.js';
 import type { EscalationPlan } from '../routing/route.js';
 import { conditionHolds } from './reducers.js';
 import { SeriesIndex } from './series-index.js';
-import { LINK_ANNOTATIONS } from '../config/annotations.js';
 import { dashboardLinkFor, type DashboardLinkBase } from './dashboard-links.js';
 import { expandTemplate } from './templates.js';
-import type { AlertInstanceState, RuleDefinition } from './types.js';
+import { LINK_ANNOTATIONS, type AlertInstanceState, type RuleDefinition } from './types.js';
 
 export interface EvaluationInput {
   readonly rules: readonly RuleDefinition[];

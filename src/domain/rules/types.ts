@@ -2,6 +2,13 @@ import type { AlertLink, InstanceState, Severity, Threshold } from '../alerts/ev
 import type { LabelMatcher, Labels } from '../labels.js';
 import type { SeriesTable } from '../records.js';
 
+/**
+ * The annotations that channels turn into link buttons (see collectLinks in
+ * channels/common/message.ts). Here rather than with the annotations' schema, so that evaluating a
+ * rule does not import zod (the rule Lambda's bundle).
+ */
+export const LINK_ANNOTATIONS = ['runbook', 'runbook_url', 'dashboard', 'dashboard_url'] as const;
+
 export const REDUCERS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'delta', 'increase', 'rate'] as const;
 export type Reducer = (typeof REDUCERS)[number];
 

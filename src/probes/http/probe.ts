@@ -18,7 +18,8 @@ import {
 } from '../common/network.js';
 import { runAttempt, type AttemptResult } from '../common/attempt.js';
 import { ms } from '../common/outcome.js';
-import { MAX_REDIRECTS, type HttpSettings } from './settings.js';
+import { MAX_REDIRECTS } from './limits.js';
+import type { HttpSettings } from './settings.js';
 
 /** An http probe's settings turned into what the hot path needs: regexes compiled, body encoded, CA read. */
 export interface PreparedHttpSettings {

@@ -3,8 +3,8 @@ import type { ProbeKindSettings } from '../types.js';
 import { caFile, certExpiryWarningDays, ipProtocol, regexSource } from '../common/settings-fields.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-/** Redirects followed at most, as blackbox_exporter and Go's http client do. */
-export const MAX_REDIRECTS = 10;
+import { MAX_REDIRECTS } from './limits.js';
+export { MAX_REDIRECTS };
 
 /** The `http:` block of a probe; it covers both http:// and https:// targets. */
 export const httpSettingsSchema = z.strictObject({

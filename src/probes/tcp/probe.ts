@@ -16,7 +16,7 @@ import {
 } from '../common/network.js';
 import { runAttempt, type AttemptResult } from '../common/attempt.js';
 import { ms } from '../common/outcome.js';
-import { parseHostPort } from '../common/settings-fields.js';
+import { parseHostPort } from '../common/address.js';
 import type { TcpSettings } from './settings.js';
 
 /** Bytes kept while waiting for `expect`; a banner or a one-line reply fits many times over. */
