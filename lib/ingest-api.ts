@@ -17,7 +17,12 @@ import type { Storage } from './storage.js';
 
 /** Whether the config has anything for an agent to send: a probe that runs on one, or an agent to pull. */
 export function agentsDeclared(config: DeploymentConfig): boolean {
-  return config.probes.some((probe) => probe.runsOn.startsWith('agent:')) || config.aws?.pull !== undefined;
+  return (
+    config.probes.some((probe) => probe.runsOn.startsWith('agent:')) ||
+    config.aws?.pull !== undefined ||
+    // A site's agents: declaration: they scrape and send even when no probe of the config runs on them.
+    config.sites.some((site) => (site.agents?.length ?? 0) > 0)
+  );
 }
 
 /**

@@ -109,11 +109,17 @@ describe('IngestApi (config/aws-example.yaml declares an agent: lab-analyser run
 });
 
 describe('without agents', () => {
-  it('has no ingest API when no probe runs on an agent', () => {
-    const text = readFileSync(AWS_EXAMPLE, 'utf8')
-      .replace(/runs_on: agent:lab-01/g, 'runs_on: cloud')
-      .replace(/interval: 15s # allowed: it runs on the agent/, 'interval: 1m');
-    const { stack } = stackFor(text);
+  const cloudOnly = readFileSync(AWS_EXAMPLE, 'utf8')
+    .replace(/runs_on: agent:lab-01/g, 'runs_on: cloud')
+    .replace(/interval: 15s # allowed: it runs on the agent/, 'interval: 1m');
+
+  it('has no ingest API when no probe runs on an agent and no site declares one', () => {
+    const { stack } = stackFor(cloudOnly.replace('    agents:\n      - id: lab-01\n', ''));
     expect(stack.ingestApi).toBeUndefined();
+  });
+
+  it('has one when a site declares an agent that runs no probe of the config (it still sends its scrapes)', () => {
+    expect(cloudOnly).toContain('    agents:\n      - id: lab-01\n');
+    expect(stackFor(cloudOnly).stack.ingestApi).toBeDefined();
   });
 });

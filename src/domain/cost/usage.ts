@@ -97,12 +97,18 @@ export function deploymentUsage(
   const cloudProbes = config.probes.filter((probe) => probe.runsOn === 'cloud');
   const agentProbes = config.probes.filter((probe) => probe.runsOn !== 'cloud');
   const pushMs = assumptions.agentPushIntervalSeconds.value * 1000;
-  const agentIds = [...new Set(agentProbes.map((probe) => probe.runsOn.slice('agent:'.length)))].sort();
+  // Agents the config knows of: those running its probes, and those declared under a site (which
+  // push their scrapes whether or not a probe runs on them).
+  const declaredAt = new Map(config.sites.flatMap((site) => (site.agents ?? []).map((agent) => [agent.id, site.id])));
+  const agentIds = [
+    ...new Set([...agentProbes.map((probe) => probe.runsOn.slice('agent:'.length)), ...declaredAt.keys()]),
+  ].sort();
   const agents = agentIds.map((id) => {
     const own = agentProbes.filter((probe) => probe.runsOn === `agent:${id}`);
+    const declared = declaredAt.get(id);
     return {
       id,
-      sites: [...new Set(own.map((probe) => probe.site))].sort(),
+      sites: [...new Set([...own.map((probe) => probe.site), ...(declared === undefined ? [] : [declared])])].sort(),
       probeResultsPerPush: own.reduce((sum, probe) => sum + pushMs / probe.intervalMs, 0),
     };
   });

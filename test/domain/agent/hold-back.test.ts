@@ -127,28 +127,3 @@ describe('hold-back of probes the agent runs (agent.yaml probes: results carry t
     expect(sent(back)).toEqual(['firing']);
   });
 });
-
-describe('the README’s default agent rules', () => {
-  it('parse as a rule group and switch the hold-back on', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { parseDeploymentConfig } = await import('../../../src/domain/config/load.js');
-    const { agentHoldBackFor } = await import('../../../src/domain/agent/hold-back.js');
-    const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Default agent rules and the hold-back'));
-    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const config = parseDeploymentConfig(
-      `version: 1\nsites: [{ id: st-anna-lab }]\nprobes:\n  - { id: lab-analyser, site: st-anna-lab, kind: tcp, target: 'a:1', runs_on: 'agent:lab-01' }\n${block}`,
-      'readme.yaml',
-      {},
-    );
-    expect(config.ruleGroups[0]!.rules.map((r) => r.id)).toEqual([
-      'pflow-agent-silent-st-anna-lab',
-      'pflow-agent-buffer-growing-st-anna-lab',
-    ]);
-    expect(agentHoldBackFor(config)).toEqual({
-      ruleIds: ['pflow-agent-silent-st-anna-lab'],
-      agentProbes: [{ id: 'lab-analyser', site: 'st-anna-lab', agent: 'lab-01' }],
-    });
-  });
-});
