@@ -10,7 +10,7 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import { LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
-import { oncallTeamsOf } from '../src/services/oncall-directory.js';
+import { oncallTeamsOf } from '../src/domain/lifecycle/oncall.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import { LoggedHttpApi } from './logged-http-api.js';
 import type { Notifications } from './notifications.js';

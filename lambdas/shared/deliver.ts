@@ -20,7 +20,8 @@ import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
-import { OnCallDirectory, oncallTeamsOf } from '../../src/services/oncall-directory.js';
+import { OnCallDirectory } from '../../src/services/oncall-directory.js';
+import { oncallTeamsOf } from '../../src/domain/lifecycle/oncall.js';
 import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
 
 /**

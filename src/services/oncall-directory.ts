@@ -1,5 +1,4 @@
 import type { OnCallMember, OnCallSchedule } from '../domain/lifecycle/oncall.js';
-import { ONCALL_RECIPIENT } from '../domain/lifecycle/oncall.js';
 import { whoIsOnCallWith, type OnCallStore, type TeamOnCall } from '../domain/lifecycle/oncall-override.js';
 import type { Clock, Logger } from '../domain/ports.js';
 
@@ -46,18 +45,4 @@ export class OnCallDirectory {
     if (schedule === undefined) return undefined;
     return whoIsOnCallWith(schedule, this.read.get(team) ?? { overrides: [] }, this.clock.now()).member;
   }
-}
-
-/** The teams a channel's settings name as `oncall:<team>` (email to/cc, Slack mention, …). */
-export function oncallTeamsOf(settings: unknown): string[] {
-  const teams = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      const team = ONCALL_RECIPIENT.exec(value)?.[1];
-      if (team !== undefined) teams.add(team);
-    } else if (Array.isArray(value)) value.forEach(visit);
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(settings);
-  return [...teams].sort();
 }

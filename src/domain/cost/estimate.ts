@@ -5,6 +5,7 @@ import { costOf, permanentAllowance, PRICE_REGION, PRICES, PRICES_READ_ON, type 
 import { lastSeenRefreshMs } from '../assets/location-writes.js';
 import { formatDuration } from '../duration.js';
 import { deploymentUsage, type DeploymentUsage } from './usage.js';
+import { oncallTeamsOf } from '../lifecycle/oncall.js';
 
 /**
  * `pflow cost`: a monthly estimate of the AWS bill of a deployment config. Pure arithmetic on the
@@ -211,11 +212,17 @@ export function estimateCost(
   // --- state --------------------------------------------------------------------------------------
   const ruleEvaluations = sum(usage.ruleCycles.map((c) => c.rules * c.invocationsPerMonth));
   const averageCycleRuns = usage.ruleCycles.length === 0 ? 0 : ruleInvocations / usage.ruleCycles.length;
+  // On call: a channel naming oncall:<team> reads each team's overrides before every message, and
+  // the escalation sweep reads each team's schedule copy every minute (lib/lifecycle.ts).
+  const oncallTeams = (config.oncall ?? []).length;
+  const oncallReads =
+    events * sum(config.channels.map((channel) => oncallTeamsOf(channel.settings).length)) + oncallTeams * escalations;
   common.push(
     item(
       'dynamodb.reads',
-      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations,
-      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute',
+      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations + oncallReads,
+      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute' +
+        (oncallReads > 0 ? ', on-call overrides per team per message and the schedule copies every minute' : ''),
     ),
     item(
       'dynamodb.writes',

@@ -83,3 +83,17 @@ function handoverOn(day: DateTime, minute: number): number {
 
 /** `oncall:<team>`: a recipient resolved to whoever is on call for the team when the message is sent. */
 export const ONCALL_RECIPIENT = /^oncall:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+
+/** The teams a channel's settings name as `oncall:<team>` (email to/cc, Slack mention, …). */
+export function oncallTeamsOf(settings: unknown): string[] {
+  const teams = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      const team = ONCALL_RECIPIENT.exec(value)?.[1];
+      if (team !== undefined) teams.add(team);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(settings);
+  return [...teams].sort();
+}

@@ -120,6 +120,27 @@ describe('pflow cost: usage derived from the config', () => {
     expect(tagLine(estimate(oneProbe().join('\n'), noEvents))).toBeUndefined();
   });
 
+  it('prices the on-call reads: each oncall:<team> of a channel per message, each team’s schedule copy every minute', () => {
+    const channels = (to: string) => [
+      ...oneProbe(),
+      'channels:',
+      `  - { id: mail, kind: email, email: { from: a@h.example, to: [${to}], host: relay.h.example } }`,
+      'routes: [{ channels: [mail] }]',
+      'oncall:',
+      '  - { team: ward-it, timezone: UTC, rotation: daily, handover: "09:00", start: 2026-01-01, members: [{ name: Ana, email: ana@h.example }] }',
+      '  - { team: lab-it, timezone: UTC, rotation: daily, handover: "09:00", start: 2026-01-01, members: [{ name: Bo, email: bo@h.example }] }',
+    ];
+    const events = { ...noEvents, alertEventsPerMonth: 1_000 };
+    const plain = line(estimate(channels('desk@h.example').join('\n'), events), 'dynamodb.reads').quantity;
+    const oncall = line(estimate(channels('"oncall:ward-it", "oncall:lab-it"').join('\n'), events), 'dynamodb.reads');
+    // 1,000 messages × 2 teams, and 2 teams × 43,800 sweeps; the plain config pays only the sweeps.
+    expect(oncall.quantity - plain).toBe(2 * 1_000);
+    expect(plain - line(estimate(oneProbe().join('\n'), events), 'dynamodb.reads').quantity).toBe(
+      2 * ESCALATIONS + 1_000,
+    );
+    expect(oncall.basis).toContain('on-call overrides per team per message');
+  });
+
   it('a rule group queries each table once per cycle and reads each rule state once', () => {
     const yaml = [
       ...oneProbe(),
