@@ -1,7 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
 import { RegistryIndex } from '../src/domain/assets/registry.js';
 import { PflowError } from '../src/domain/errors.js';
@@ -10,10 +9,11 @@ import { ANSWER_PARTS, assetAnswerSeries, type TagLocationsReader } from '../src
 import type { TagHistory } from '../src/services/tag-history.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type AssetsScheduleInput } from './shared/environment.js';
+import { checkInput } from './shared/event-input.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { metricStoreFromEnv, tagHistoryFromEnv } from './shared/metric-store.js';
 
-const inputSchema = z.strictObject({ part: z.enum(ANSWER_PARTS), scheduledTime: z.string().optional() });
+const INPUT = { part: { type: 'text', oneOf: ANSWER_PARTS }, scheduledTime: { type: 'text', optional: true } } as const;
 
 export interface AssetsHandlerOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -46,14 +46,12 @@ export function createAssetsHandler(options: AssetsHandlerOptions = {}) {
   let locations = options.locations;
 
   return wrap(base, async (event: AssetsScheduleInput, _context: Context): Promise<AssetsResult> => {
-    const parsed = inputSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new PflowError(
-        'invalid_event',
-        `assets input must be {part: "now" | "day", scheduledTime?}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      );
-    }
-    const { part, scheduledTime } = parsed.data;
+    const { part, scheduledTime } = checkInput<AssetsScheduleInput>(
+      event,
+      INPUT,
+      'assets input must be {part: "now" | "day", scheduledTime?}',
+      true,
+    );
     const { config } = await base.config();
     if (config.assets === undefined) {
       throw new PflowError('no_assets', 'the asset function runs only for a config with an assets: section');

@@ -12,6 +12,8 @@ export interface InputField {
   readonly optional?: boolean;
   /** A text must match; the message says what it must be. */
   readonly pattern?: readonly [RegExp, string];
+  /** A text must be one of these. */
+  readonly oneOf?: readonly string[];
 }
 
 /**
@@ -50,5 +52,6 @@ function fieldProblem(value: unknown, field: InputField): string | undefined {
   }
   if (typeof value !== 'string' || value === '') return 'expected a non-empty string';
   if (field.pattern && !field.pattern[0].test(value)) return field.pattern[1];
+  if (field.oneOf && !field.oneOf.includes(value)) return `must be one of: ${field.oneOf.join(', ')}`;
   return undefined;
 }
