@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { HttpPullSource } from '../src/adapters/agent/http-pull-source.js';
 import { DynamoBatchLedger } from '../src/adapters/aws/dynamodb-batch-ledger.js';
-import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.js';
+import { systemClock, type Clock } from '../src/domain/ports.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import type { BatchLedger } from '../src/ingest/ports.js';
 import { collectFromAgent, type PullSource } from '../src/ingest/pull-collector.js';
@@ -11,24 +11,24 @@ import type { PullAgent } from '../src/domain/config/cloud.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type CollectScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { metricStoreFromEnv } from './shared/metric-store.js';
+import { ingestSinkFor, type IngestSinkOptions } from './shared/ingest-sink.js';
 
 /** Asked per pull: well inside the ingest's 16 MiB once-gunzipped limit per batch. */
 export const PULL_MAX_BYTES = 4 * 1024 * 1024;
 /** No new pull starts with less than this left: a pull plus its writes must fit. */
 const TIME_RESERVE_MS = 15_000;
 
-export interface CollectHandlerOptions {
+export interface CollectHandlerOptions extends IngestSinkOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: Clock;
-  readonly store?: MetricStore;
   readonly ledger?: BatchLedger;
   readonly source?: (agent: PullAgent) => PullSource;
 }
 
 /**
  * The collect function: one scheduled run per agent of `aws.pull.agents`, pulling it dry through
- * the ingest use case (site from the config, idempotent per batch id). An agent it cannot reach,
+ * the ingest use case (site from the config, idempotent per batch id) into the same sink as the
+ * ingest function: the metric store, and the tag location table with `assets:`. An agent it cannot reach,
  * or a store that refuses, is logged and counted (`CollectFailed`, alarmed on), not thrown: a
  * retry of the invocation would only pull again what the next schedule pulls anyway.
  */
@@ -52,13 +52,21 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
       obs.port.error('collect: no such agent in aws.pull.agents', { agent: event.agent });
       countFailed(String(event.agent));
       obs.metrics.addMetric('CollectBatches', MetricUnit.Count, 0);
-      return { agent: event.agent, stored: 0, refused: 0, samples: 0, drained: false, failure: 'unknown agent' };
+      return {
+        agent: event.agent,
+        stored: 0,
+        refused: 0,
+        samples: 0,
+        tagEvents: 0,
+        drained: false,
+        failure: 'unknown agent',
+      };
     }
     service ??= new IngestService({
       ledger:
         options.ledger ??
         new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
-      sink: options.store ?? metricStoreFromEnv(env, { logger: obs.port }),
+      sink: await ingestSinkFor(base, env, options),
       clock,
       logger: obs.port,
     });
@@ -73,6 +81,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
     );
     obs.metrics.addMetric('CollectBatches', MetricUnit.Count, outcome.stored);
     obs.metrics.addMetric('IngestSamples', MetricUnit.Count, outcome.samples);
+    if (outcome.tagEvents > 0) obs.metrics.addMetric('IngestTagEvents', MetricUnit.Count, outcome.tagEvents);
     if (outcome.refused > 0) obs.metrics.addMetric('CollectRefused', MetricUnit.Count, outcome.refused);
     if (outcome.failure !== undefined) {
       obs.port.warn('collect: stopped early; the agent keeps what was not acknowledged', {

@@ -131,6 +131,11 @@ export class PerformanceFlowStack extends Stack {
           batchTable: this.ingestApi.batchTable,
           tableKey: this.storage.tableKey,
         });
+        // A pulled batch's tag events go where a pushed one's do: their history and the locations.
+        if (this.tagLocations !== undefined) {
+          this.tagLocations.grantIngest(collect.fn);
+          this.storage.metricStore.grantTagHistoryWriter(collect.fn);
+        }
         pull.agents.forEach((agent, index) => {
           this.metaMonitoring.watch(
             `CollectFailing${index}`,

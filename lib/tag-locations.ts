@@ -13,7 +13,7 @@ export interface TagLocationsProps {
 /**
  * Where every RF-ID tag is now (issue 11), when the config has an `assets:` section: one DynamoDB
  * item per site and tag, written by the ingest function with conditional puts
- * (src/adapters/aws/dynamodb-tag-locations.ts). Encrypted with the stack's table key, point-in-time
+ * (src/adapters/aws/dynamodb-tag-locations.ts), and by the collect function for pulled batches. Encrypted with the stack's table key, point-in-time
  * recovery on: it is the answer to "where is the pump", not a cache that rebuilds itself.
  */
 export class TagLocations extends Construct {
@@ -44,7 +44,10 @@ export class TagLocations extends Construct {
     this.props.storage.tableKey.grantDecrypt(fn);
   }
 
-  /** The ingest function: the table's name, and exactly the three calls the adapter makes. */
+  /**
+   * A function that stores agent batches (the ingest function, and the collect function in pull
+   * mode): the table's name, and exactly the three calls the adapter makes.
+   */
   grantIngest(fn: LambdaFunction): void {
     fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
     this.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');

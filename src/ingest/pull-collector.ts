@@ -19,6 +19,8 @@ export interface CollectOutcome {
   /** Batches the ingest refused whole (400): acknowledged, logged and counted, as the push forwarder does. */
   readonly refused: number;
   readonly samples: number;
+  /** Tag events of the batches stored now (not of redeliveries). */
+  readonly tagEvents: number;
   /** Whether the run stopped with everything it read acknowledged. */
   readonly drained: boolean;
   /** Set when the run stopped early: the agent unreachable or the store unavailable. */
@@ -47,8 +49,9 @@ export async function collectFromAgent(
   let stored = 0;
   let refused = 0;
   let samples = 0;
+  let tagEvents = 0;
   let ack: string | undefined;
-  const stop = (failure: string): CollectOutcome => ({ stored, refused, samples, drained: false, failure });
+  const stop = (failure: string): CollectOutcome => ({ stored, refused, samples, tagEvents, drained: false, failure });
   for (;;) {
     let page: PullPage;
     try {
@@ -56,12 +59,15 @@ export async function collectFromAgent(
     } catch (error) {
       return stop(`pull: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (page.batches.length === 0) return { stored, refused, samples, drained: true };
+    if (page.batches.length === 0) return { stored, refused, samples, tagEvents, drained: true };
     for (const batch of page.batches) {
       const answer = await ingest.ingestJson(principal, batch);
       if (answer.status === 200) {
         stored += 1;
-        if (answer.body['duplicate'] === false) samples += Number(answer.body['samples']);
+        if (answer.body['duplicate'] === false) {
+          samples += Number(answer.body['samples']);
+          tagEvents += Number(answer.body['tagEvents']);
+        }
       } else if (answer.status === 400) {
         refused += 1;
         options.logger.error('pulled batch refused; acknowledged so it does not block the ones after it', {
@@ -76,6 +82,6 @@ export async function collectFromAgent(
     ack = page.cursor;
     // Out of time: this page stays unacknowledged; the next run gets it again and the ledger
     // answers "duplicate" for each of its batches.
-    if (options.outOfTime()) return { stored, refused, samples, drained: false };
+    if (options.outOfTime()) return { stored, refused, samples, tagEvents, drained: false };
   }
 }

@@ -7,10 +7,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createCollectHandler } from '../../lambdas/collect.js';
 import { DynamoBatchLedger } from '../../src/adapters/aws/dynamodb-batch-ledger.js';
 import { PrometheusStore, prometheusEndpoints } from '../../src/adapters/prometheus/prometheus-store.js';
+import { PrometheusTagHistory } from '../../src/adapters/prometheus/tag-history.js';
 import { DiskBuffer } from '../../src/agent/buffer/disk-buffer.js';
 import { Batcher, batchLimits } from '../../src/agent/forward/batcher.js';
 import { PullServer } from '../../src/agent/pull-server.js';
 import type { MetricSample } from '../../src/domain/records.js';
+import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
+import { DEFAULT_ASSET_SETTINGS, RegistryIndex } from '../../src/domain/assets/registry.js';
 import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { captureLogger } from '../support/logger.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
@@ -46,10 +49,11 @@ function context(remainingMs = 50_000): Context {
   } as unknown as Context;
 }
 
-function writeConfig(token = TOKEN): void {
+function writeConfig(token = TOKEN, extra: Record<string, unknown> = {}): void {
   const document = {
     version: 1,
     sites: [{ id: SITE, name: 'St. Anna laboratory' }],
+    ...extra,
     aws: {
       pull: {
         vpc_id: 'vpc-0123456789abcdef0',
@@ -84,10 +88,12 @@ const sink = {
   writeProbeResults: (results: Parameters<PrometheusStore['writeProbeResults']>[0]) => store.writeProbeResults(results),
 };
 
-function handler() {
+function handler(env: Record<string, string> = {}) {
   return createCollectHandler({
-    env: { PFLOW_CONFIG_FILE: configFile, PFLOW_SECRETS_PREFIX: 'pflow/' },
+    env: { PFLOW_CONFIG_FILE: configFile, PFLOW_SECRETS_PREFIX: 'pflow/', ...env },
     store: sink as unknown as PrometheusStore,
+    // The history of tag events goes to the same Prometheus, as it goes to AMP.
+    tagHistory: new PrometheusTagHistory(store),
     ledger: new DynamoBatchLedger(ddb.client, 'batches', () => Date.now()),
   });
 }
@@ -101,20 +107,25 @@ async function stored(): Promise<Record<string, string>[]> {
 
 beforeAll(async () => {
   [ddb, prometheus] = await Promise.all([startDynamoLocal(), startPrometheus({ outOfOrderWindow: '1d' })]);
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'batches',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'batchId', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'batchId', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  for (const [table, sortKey] of [
+    ['batches', 'batchId'],
+    ['tag-locations', 'tag'],
+  ] as const) {
+    await ddb.client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'site', AttributeType: 'S' },
+          { AttributeName: sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'site', KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  }
   store = new PrometheusStore({ ...prometheusEndpoints(prometheus.url), logger: captureLogger() });
 }, 30_000);
 afterAll(async () => {
@@ -145,7 +156,7 @@ describe('collect function (pull mode)', () => {
     add(1, 35); // four batches; the server hands out about one per page (max_bytes 1024)
     const outcome = await handler()({ agent: 'lab-01' }, context());
 
-    expect(outcome).toEqual({ agent: 'lab-01', stored: 4, refused: 0, samples: 35, drained: true });
+    expect(outcome).toEqual({ agent: 'lab-01', stored: 4, refused: 0, samples: 35, tagEvents: 0, drained: true });
     expect(buffer.stats().pendingBatches).toBe(0);
     const series = await stored();
     expect(series.map((labels) => Number(labels.n)).sort((a, b) => a - b)).toEqual(
@@ -156,7 +167,7 @@ describe('collect function (pull mode)', () => {
 
     // Nothing new: one pull, nothing written.
     const again = await handler()({ agent: 'lab-01' }, context());
-    expect(again).toEqual({ agent: 'lab-01', stored: 0, refused: 0, samples: 0, drained: true });
+    expect(again).toEqual({ agent: 'lab-01', stored: 0, refused: 0, samples: 0, tagEvents: 0, drained: true });
   });
 
   it('stops without acknowledging when the store fails, counts CollectFailed, and the next run stores each batch once', async () => {
@@ -202,5 +213,91 @@ describe('collect function (pull mode)', () => {
     expect(raw).not.toContain('not-the-agents-token-at-all');
     expect(buffer.stats().pendingBatches).toBe(1);
     expect(writes).toBe(0);
+  });
+
+  describe('a pulled batch with tag events', () => {
+    const saved = { ...process.env };
+    beforeAll(() => {
+      // The SDK client the function makes for the tag table reads its endpoint from process.env.
+      Object.assign(process.env, {
+        AWS_REGION: 'eu-central-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      });
+    });
+    afterAll(() => {
+      for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION'])
+        if (!(key in saved)) delete process.env[key];
+    });
+    // Recent: Prometheus takes samples only within its out-of-order window.
+    const T = T0 - 5 * 60_000;
+    const assets = {
+      assets: {
+        zones: [
+          { id: 'store-3', site: SITE, floor: '3', kind: 'storage' },
+          { id: 'room-301', site: SITE, floor: '3', kind: 'clinical' },
+        ],
+        items: [{ id: 'pump-1', site: SITE, tag: 'T-1', type: 'infusion-pump' }],
+      },
+    };
+
+    it('is written through the ingest function’s sink: history and locations, under the configured site', async () => {
+      writeConfig(TOKEN, assets);
+      add(1, 3);
+      expect(
+        batcher.addTagEvents([
+          { tag: 'T-1', t: T, zone: 'store-3', battery: 90 },
+          { tag: 'T-1', t: T + 60_000, zone: 'room-301' },
+        ]),
+      ).toBe(true);
+      batcher.flush();
+      const run = handler({ PFLOW_TAG_LOCATION_TABLE: 'tag-locations' });
+      const { lines } = await outputOf(async () => {
+        expect(await run({ agent: 'lab-01' }, context())).toMatchObject({
+          stored: 2,
+          refused: 0,
+          samples: 3,
+          tagEvents: 2,
+          drained: true,
+        });
+      });
+      const emf = lines.filter((line): line is EmfDocument => '_aws' in line);
+      expect(emf.some((doc) => doc['IngestTagEvents'] === 2)).toBe(true);
+      expect(emf.some((doc) => doc['TagLocationsWritten'] === 1)).toBe(true);
+      expect(emf.some((doc) => doc['TagEventsStored'] === 2)).toBe(true);
+      const history = await fetch(
+        `${prometheus.url}/api/v1/query?query=${encodeURIComponent('pflow_tag_zone{tag="T-1"}[2m]')}&time=${(T + 60_000) / 1000}`,
+      );
+      const zones = ((await history.json()) as { data: { result: { metric: Record<string, string> }[] } }).data.result;
+      expect(zones.map((r) => [r.metric.site, r.metric.zone]).sort()).toEqual([
+        [SITE, 'room-301'],
+        [SITE, 'store-3'],
+      ]);
+      const reader = new DynamoTagLocations(
+        ddb.client,
+        'tag-locations',
+        () => new RegistryIndex({ zones: [], assets: [], parLevels: [] }),
+        DEFAULT_ASSET_SETTINGS,
+      );
+      expect((await reader.get(SITE, 'T-1'))?.state).toMatchObject({
+        site: SITE,
+        zone: 'room-301',
+        lastSeen: T + 60_000,
+        battery: 90,
+      });
+      expect(await reader.get('st-elsewhere', 'T-1')).toBeUndefined();
+      expect(buffer.stats().pendingBatches).toBe(0);
+    });
+
+    it('is refused (and acknowledged, counted) where the stack keeps no tag events', async () => {
+      expect(batcher.addTagEvents([{ tag: 'T-2', t: T, zone: 'store-3' }])).toBe(true);
+      batcher.flush();
+      const { lines } = await outputOf(async () => {
+        expect(await handler()({ agent: 'lab-01' }, context())).toMatchObject({ stored: 0, refused: 1, drained: true });
+      });
+      expect(lines.some((line) => '_aws' in line && (line as EmfDocument)['CollectRefused'] === 1)).toBe(true);
+      expect(buffer.stats().pendingBatches).toBe(0);
+    });
   });
 });

@@ -157,3 +157,31 @@ describe('Collect (aws.pull: two agents in pull mode)', { timeout: 120_000 }, ()
     expect(estimate.totals.amp.usd).toBeGreaterThan(before.totals.amp.usd);
   });
 });
+
+describe('Collect with assets: (pulled batches carry tag events)', { timeout: 120_000 }, () => {
+  // aws.pull plus a small assets: section, so the stack makes the tag location table.
+  const { stack, template } = stackFor(`${pullExample()}
+assets:
+  zones:
+    - { id: store-3, site: st-anna-lab, floor: '3', kind: storage }
+  items:
+    - { id: pump-1, site: st-anna-lab, tag: T-1, type: infusion-pump }
+`);
+  const fnId = functionIdByPath(template, 'CollectFunction');
+  const [tableId] = resourcesOf(template, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
+
+  it('may get, batch-get and put items of the tag location table, as the ingest function may, and names it', () => {
+    const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === fnId)!;
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables['PFLOW_TAG_LOCATION_TABLE']).toEqual({
+      Ref: tableId,
+    });
+    const onTable = (statementsOfFunction(template, fnId) as Statement[]).filter((s) =>
+      JSON.stringify(s.Resource).includes(`"${tableId}"`),
+    );
+    expect(actionsOf(onTable).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
+
+  it('is cdk-nag clean', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
