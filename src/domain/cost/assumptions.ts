@@ -64,6 +64,10 @@ export const ASSUMPTION_KEYS = [
   'rtlsTags',
   'tagReportSeconds',
   'tagZoneChangesPerHour',
+  'assetsMemoryMb',
+  'assetsNowSeconds',
+  'assetsDaySeconds',
+  'tagSamplesPerEvent',
 ] as const;
 export type AssumptionKey = (typeof ASSUMPTION_KEYS)[number];
 export type CostAssumptions = Readonly<Record<AssumptionKey, Assumption>>;
@@ -307,6 +311,25 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 'moves per tag per hour',
     basis: 'assumed',
     why: 'zone changes (and battery bands, buttons) per tag: each rewrites its location item; assets rest most of the day, patient tags move more',
+  },
+  assetsMemoryMb: { value: 1024, unit: 'MB', basis: 'stack', why: 'lib/assets.ts' },
+  assetsNowSeconds: {
+    value: 1,
+    unit: 's',
+    basis: 'assumed',
+    why: "the asset function's minute run: one location-table Query per site and the answers for every asset",
+  },
+  assetsDaySeconds: {
+    value: 20,
+    unit: 's',
+    basis: 'assumed',
+    why: 'its 15-minute run: a day of tag history (about 1.4 million readings at 1,000 tags reporting every minute) sorted into visits',
+  },
+  tagSamplesPerEvent: {
+    value: 2,
+    unit: 'samples',
+    basis: 'assumed',
+    why: 'AMP: a tag event is a pflow_tag_zone sample and, when it carries one, a battery sample (upper bound: every event does)',
   },
 };
 

@@ -65,6 +65,8 @@ export interface UsageSummary {
   readonly ruleCycles: number;
   /** The escalation function's schedule (one per stack). */
   readonly escalationSchedules: number;
+  /** The asset function's two schedules (now, day), with `assets:` only. */
+  readonly assetSchedules: number;
   readonly rules: number;
   readonly channels: number;
   /** Daily report schedules (report × site). */
@@ -104,6 +106,15 @@ export function estimateCost(
   const probeInvocations = sum(usage.probeSchedules.map((s) => s.invocationsPerMonth));
   const ruleInvocations = sum(usage.ruleCycles.map((c) => c.invocationsPerMonth));
   const authorizerCalls = pushingAgents * (usage.secondsPerMonth / a('authorizerCacheSeconds'));
+  // RF-ID assets (config with assets:): every tag event is stored in the metric store's history,
+  // and the asset function runs every minute (answers now) and every 15 minutes (the day's).
+  const assetTags = config.assets === undefined ? 0 : Math.max(a('rtlsTags'), config.assets.registry.assets.length);
+  const tagEvents = (assetTags * usage.secondsPerMonth) / a('tagReportSeconds');
+  const assetsNowRuns = config.assets === undefined ? 0 : usage.minutesPerMonth;
+  const assetsDayRuns = config.assets === undefined ? 0 : usage.minutesPerMonth / 15;
+  const parLevels = config.assets?.registry.parLevels.length ?? 0;
+  /** Upper bound: every tag an asset with a last-seen age and a battery; par levels 3 series; the day's ~1 per asset. */
+  const answerSamples = (2 * assetTags + 3 * parLevels) * assetsNowRuns + assetTags * assetsDayRuns;
   // The escalation function runs every minute in every stack (lib/lifecycle.ts).
   const escalations = usage.minutesPerMonth;
   const lifecycleRequests = a('lifecycleApiRequestsPerMonth');
@@ -156,6 +167,12 @@ export function estimateCost(
       gbSeconds: collectRuns * a('collectSeconds') * (a('collectMemoryMb') / 1024),
     },
     {
+      name: 'assets',
+      invocations: assetsNowRuns + assetsDayRuns,
+      gbSeconds:
+        (assetsNowRuns * a('assetsNowSeconds') + assetsDayRuns * a('assetsDaySeconds')) * (a('assetsMemoryMb') / 1024),
+    },
+    {
       name: 'escalate',
       invocations: escalations,
       gbSeconds: escalations * a('escalateSeconds') * (a('escalateMemoryMb') / 1024),
@@ -177,10 +194,11 @@ export function estimateCost(
     item('lambda.arm64.duration', sum(functions.map((fn) => fn.gbSeconds)), `GB-s: ${perFunction('gbSeconds')}`),
     item(
       'scheduler.invocations',
-      probeInvocations + ruleInvocations + reportRuns + collectRuns + escalations,
+      probeInvocations + ruleInvocations + reportRuns + collectRuns + escalations + assetsNowRuns + assetsDayRuns,
       `${usage.probeSchedules.length} probe schedules, ${usage.ruleCycles.length} rule schedules (site × group)` +
         (usage.reports.length > 0 ? `, ${usage.reports.length} daily report schedules (report × site)` : '') +
         (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect schedules (one per pulled agent)` : '') +
+        (assetsNowRuns > 0 ? ', 2 asset schedules (every minute, every 15 minutes)' : '') +
         ', the escalation schedule (every minute)',
     ),
   ];
@@ -401,6 +419,7 @@ export function estimateCost(
             ? `; ${formatCount(reportRuns)} daily reports for ${Math.max(a('timestreamMinimumBilledSeconds'), a('reportSeconds'))} s each`
             : ''),
       ),
+      ...timestreamAssetItems(),
     ];
   }
 
@@ -452,6 +471,60 @@ export function estimateCost(
         'upper bound: each cycle query reads every series of its table at the site over the longest window' +
           (reportQsp > 0 ? '; each daily report a week of its probes’ results' : ''),
       ),
+      ...ampAssetItems(),
+    ];
+  }
+
+  /** The assets' share of the Timestream bill: tag events in `tags`, answers in `metrics`, the day runs' reads. */
+  function timestreamAssetItems(): LineItem[] {
+    if (assetTags === 0) return [];
+    // Tag events and answers as records of about a metric sample's size, in full requests.
+    const units =
+      writeUnits(tagEvents, a('timestreamWriteBytesPerSample')) +
+      writeUnits(answerSamples, a('timestreamWriteBytesPerSample'));
+    const stored = (tagEvents + answerSamples) * a('timestreamStoredBytesPerSample');
+    const memoryGb = (stored * (usage.timestreamMemoryRetentionMs / monthMs)) / GB;
+    const magneticGb = (stored * (usage.timestreamMagneticRetentionMs / monthMs)) / GB;
+    const daySeconds = Math.max(a('timestreamMinimumBilledSeconds'), a('assetsDaySeconds'));
+    return [
+      item(
+        'timestream.writes',
+        units,
+        `assets: ${formatCount(tagEvents)} tag events into the tags table, ${formatCount(answerSamples)} answer samples into metrics`,
+      ),
+      item('timestream.memory', memoryGb * hoursPerMonth, `assets: ${formatGb(memoryGb)} of tag events and answers`),
+      item('timestream.magnetic', magneticGb, `assets: ${formatGb(magneticGb)} of tag events and answers`),
+      item(
+        'timestream.query',
+        (assetsDayRuns * a('timestreamMinimumTcu') * daySeconds) / 3600,
+        `assets: ${formatCount(assetsDayRuns)} day runs reading a day of tag events, ${a('timestreamMinimumTcu')} TCUs for ${daySeconds} s each`,
+      ),
+    ];
+  }
+
+  /** The assets' share of the AMP bill: tag-event and answer samples, and the day runs' reads. */
+  function ampAssetItems(): LineItem[] {
+    if (assetTags === 0) return [];
+    const samples = tagEvents * a('tagSamplesPerEvent') + answerSamples;
+    const retentionMonths = (usage.ampRetentionDays * 86_400_000) / monthMs;
+    // Each day run reads the zone samples of a day (and missing_after) of every tag.
+    const perDayRun = (assetTags * 86_400) / a('tagReportSeconds');
+    return [
+      item(
+        'amp.ingest',
+        samples,
+        `assets: ${formatCount(tagEvents)} tag events × ${a('tagSamplesPerEvent')} samples, ${formatCount(answerSamples)} answer samples`,
+      ),
+      item(
+        'amp.storage',
+        (samples * retentionMonths * a('ampStoredBytesPerSample')) / GB,
+        `assets: ${a('ampStoredBytesPerSample')} bytes per sample for ${usage.ampRetentionDays} days`,
+      ),
+      item(
+        'amp.query',
+        assetsDayRuns * perDayRun,
+        `assets: ${formatCount(assetsDayRuns)} day runs × ${formatCount(perDayRun)} zone samples`,
+      ),
     ];
   }
 
@@ -476,6 +549,7 @@ export function estimateCost(
       metricSamples,
       probeResults,
       events,
+      assetSchedules: config.assets === undefined ? 0 : 2,
     }),
     common,
     stores,
@@ -491,7 +565,13 @@ export function estimateCost(
 
 function summarise(
   usage: DeploymentUsage,
-  volumes: { agentPushes: number; metricSamples: number; probeResults: number; events: number },
+  volumes: {
+    agentPushes: number;
+    metricSamples: number;
+    probeResults: number;
+    events: number;
+    assetSchedules: number;
+  },
 ): UsageSummary {
   return {
     sites: usage.sites.length,
@@ -504,6 +584,7 @@ function summarise(
     probeResultsPerMonth: volumes.probeResults,
     ruleCycles: usage.ruleCycles.length,
     escalationSchedules: 1,
+    assetSchedules: volumes.assetSchedules,
     rules: sum(usage.ruleCycles.map((c) => c.rules)),
     channels: usage.channels.length,
     reports: usage.reports.length,

@@ -141,6 +141,38 @@ describe('pflow cost: usage derived from the config', () => {
     expect(oncall.basis).toContain('on-call overrides per team per message');
   });
 
+  it('a config with assets: prices the asset function, its schedules, and the tag events and answers in both stores', () => {
+    const withAssets = [
+      ...oneProbe(),
+      'assets:',
+      '  zones: [{ id: z1, site: s1, kind: storage }]',
+      '  items: [{ id: a1, site: s1, tag: T-1, type: infusion-pump }]',
+      '  par_levels: [{ site: s1, zone: z1, type: infusion-pump, min: 1 }]',
+    ].join('\n');
+    const e = estimate(withAssets, noEvents);
+    const plain = estimate(oneProbe().join('\n'), noEvents);
+    // Every minute (43,800) and every 15 minutes (2,920), at 1 s and 20 s on 1 GB.
+    expect(line(e, 'lambda.requests').quantity - line(plain, 'lambda.requests').quantity).toBe(46_720);
+    expect(line(e, 'lambda.arm64.duration').quantity - line(plain, 'lambda.arm64.duration').quantity).toBeCloseTo(
+      43_800 + 2_920 * 20,
+      6,
+    );
+    expect(line(e, 'scheduler.invocations').quantity - line(plain, 'scheduler.invocations').quantity).toBe(46_720);
+    // 1,000 tags reporting every 60 s: 43.8 M events; answers: (2 × 1,000 + 3 × 1 par level) × 43,800 + 1,000 × 2,920.
+    const answers = 2_003 * 43_800 + 1_000 * 2_920;
+    const assetsLine = (items: readonly LineItem[], id: PriceId) =>
+      items.find((i) => i.priceId === id && i.basis.startsWith('assets:'))!;
+    expect(assetsLine(e.stores.amp, 'amp.ingest').quantity).toBe(43_800_000 * 2 + answers);
+    // Each day run reads a day of every tag's zone samples: 1,440 × 1,000.
+    expect(assetsLine(e.stores.amp, 'amp.query').quantity).toBe(2_920 * 1_440_000);
+    expect(assetsLine(e.stores.timestream, 'timestream.writes').quantity).toBe(
+      writeUnits(43_800_000, 60) + writeUnits(answers, 60),
+    );
+    // Each day run keeps 4 TCUs busy for 30 s at least (20 s assumed, 30 s billed).
+    expect(assetsLine(e.stores.timestream, 'timestream.query').quantity).toBeCloseTo((2_920 * 4 * 30) / 3600, 6);
+    expect(plain.stores.amp.some((i) => i.basis.startsWith('assets:'))).toBe(false);
+  });
+
   it('a rule group queries each table once per cycle and reads each rule state once', () => {
     const yaml = [
       ...oneProbe(),

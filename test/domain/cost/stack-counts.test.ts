@@ -74,6 +74,31 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
     expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
   });
 
+  it('the same with assets: the asset function, its two schedules and alarms, priced at its memory', () => {
+    const text = `${readFileSync(AWS_EXAMPLE, 'utf8')}
+assets:
+  zones: [{ id: store-3, site: st-anna, kind: storage }]
+  items: [{ id: pump-1, site: st-anna, tag: T-1, type: infusion-pump }]
+`;
+    const deployment = parseConfigForDeployment(text, 'aws-example.yaml');
+    const estimate = estimateCost(deployment.config, deployment.secretNames);
+    const { template } = stackFor(text);
+    const count = (type: string) => resourcesOf(template, type).length;
+
+    expect(estimate.usage.assetSchedules).toBe(2);
+    expect(
+      estimate.usage.probeSchedules +
+        estimate.usage.ruleCycles +
+        estimate.usage.escalationSchedules +
+        estimate.usage.assetSchedules,
+    ).toBe(count('AWS::Scheduler::Schedule'));
+    expect(quantity(estimate, 'cloudwatch.alarm')).toBe(count('AWS::CloudWatch::Alarm'));
+    const sizes = resourcesOf(template, 'AWS::Lambda::Function')
+      .filter(([, props]) => serviceOf(props) === SERVICES.assets)
+      .map(([, props]) => props.MemorySize);
+    expect(sizes).toEqual([DEFAULT_ASSUMPTIONS.assetsMemoryMb.value]);
+  });
+
   it('prices each function at the memory the stack gives it', () => {
     const { template } = stackFor(withReports());
     const memory: Partial<Record<AssumptionKey, keyof typeof SERVICES>> = {
