@@ -44,7 +44,14 @@ export async function runAgentCheckCommand(
     { clock: systemClock, userAgent: `pflow-agent/${AGENT_VERSION}` },
   );
   out.stdout(formatAgentCheck(report));
-  const mismatches = siteConfig === undefined ? [] : compareWithSiteConfig(config, siteConfig.probes);
+  const mismatches =
+    siteConfig === undefined
+      ? []
+      : compareWithSiteConfig(
+          config,
+          siteConfig.probes,
+          siteConfig.sites.flatMap((site) => (site.agents ?? []).map((declared) => declared.id)),
+        );
   if (siteConfigFile !== undefined) {
     out.stdout(
       mismatches.length === 0

@@ -106,22 +106,33 @@ export type SiteProbe = Pick<ProbeDefinition, 'id' | 'kind' | 'target' | 'interv
  * stack are built from the second (`runs_on: agent:<id>`), linked by probe id. Each difference is
  * named by its agent.yaml path: an agent id no site-config probe runs on, a probe the site config
  * does not give to this agent, a kind, target, interval or timeout that differs, and a probe the
- * site config gives to this agent that agent.yaml leaves out (nothing would report it).
+ * site config gives to this agent that agent.yaml leaves out (nothing would report it). An agent
+ * declared under a site's `agents:` (`declaredAgents`) is known to the site config without any
+ * probe: it may only scrape.
  */
 export function compareWithSiteConfig(
   agent: { readonly agentId: string; readonly probes: readonly AgentProbeItem[] },
   siteProbes: readonly SiteProbe[],
+  declaredAgents: readonly string[] = [],
 ): string[] {
   const runsOn = `agent:${agent.agentId}`;
   const mine = new Map(siteProbes.filter((probe) => probe.runsOn === runsOn).map((probe) => [probe.id, probe]));
   const problems: string[] = [];
-  if (mine.size === 0) {
-    const agents = [...new Set(siteProbes.map((p) => p.runsOn).filter((r) => r.startsWith('agent:')))]
-      .map((r) => r.slice('agent:'.length))
-      .sort();
-    problems.push(
-      `agent.id: no probe of the site config runs on ${runsOn} (agents there: ${agents.length === 0 ? 'none' : agents.join(', ')})`,
-    );
+  if (mine.size === 0 && !declaredAgents.includes(agent.agentId)) {
+    const agents = [
+      ...new Set([
+        ...siteProbes
+          .map((p) => p.runsOn)
+          .filter((r) => r.startsWith('agent:'))
+          .map((r) => r.slice('agent:'.length)),
+        ...declaredAgents,
+      ]),
+    ].sort();
+    const what =
+      declaredAgents.length === 0
+        ? `no probe of the site config runs on ${runsOn}`
+        : `the site config neither declares ${agent.agentId} under a site's agents nor runs a probe on it`;
+    problems.push(`agent.id: ${what} (agents there: ${agents.length === 0 ? 'none' : agents.join(', ')})`);
   }
   const byId = new Map(siteProbes.map((probe) => [probe.id, probe]));
   const [definitions, listed] = [agentProbeDefinitions(agent.agentId, agent.probes), new Set<string>()];

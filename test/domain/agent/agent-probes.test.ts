@@ -95,6 +95,11 @@ probes:
     expect(compareWithSiteConfig({ agentId: 'ward-9', probes: [] }, site.probes)).toEqual([
       'agent.id: no probe of the site config runs on agent:ward-9 (agents there: ward-1)',
     ]);
+    // Declared under a site's agents: known without a probe (it may only scrape); the list names them too.
+    expect(compareWithSiteConfig({ agentId: 'ward-9', probes: [] }, site.probes, ['ward-9'])).toEqual([]);
+    expect(compareWithSiteConfig({ agentId: 'ward-8', probes: [] }, site.probes, ['ward-9'])).toEqual([
+      "agent.id: the site config neither declares ward-8 under a site's agents nor runs a probe on it (agents there: ward-1, ward-9)",
+    ]);
     const same = site.probes
       .filter((probe) => probe.runsOn === 'agent:ward-1')
       .map((probe) => ({
