@@ -60,6 +60,8 @@ export class SqliteOnCallStore implements OnCallStore {
   }
 
   seedSchedules(schedules: readonly OnCallSchedule[], now: number): number {
+    // No schedules, no write transaction: a config without on-call never takes pflow.db's write lock here.
+    if (schedules.length === 0) return 0;
     return this.db
       .transaction(() => {
         let written = 0;
