@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SnsReportPublisher } from '../src/adapters/aws/sns-report-publisher.js';
 import { MetricStoreReportReads } from '../src/adapters/metric-store-report-reads.js';
@@ -11,6 +12,7 @@ import { DailyReportService } from '../src/services/daily-report.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type ReportScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { alertHistoryFromEnv, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 import { checkInput } from './shared/event-input.js';
 
@@ -37,7 +39,7 @@ export interface ReportResult {
 /**
  * The report function: one configured daily report for one site per Scheduler invocation. The
  * digest is the one `pflow report` computes (DailyReportService), read from the metric store's
- * window reads; it is published once on the alert topic for the report's channels, whose deliver
+ * window reads and, for the alerts fired and who acknowledged them, the lifecycle table; it is published once on the alert topic for the report's channels, whose deliver
  * functions render it (email, Slack, Teams) with the notification log's exactly-once — so a retried
  * schedule sends nothing twice.
  */
@@ -48,6 +50,7 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
   const { obs } = base;
   let store: MetricStore | undefined;
   let sns: SNSClient | undefined;
+  let ddb: DynamoDBClient | undefined;
 
   return wrap(base, async (event: ReportScheduleInput, _context: Context): Promise<ReportResult> => {
     const input = checkInput<ReportScheduleInput>(event, INPUT, 'report input must be {report, site, day?}', false);
@@ -67,7 +70,13 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
       maxSamplesProcessed: config.storage.metrics.amp.maxSamplesProcessed,
     });
     sns ??= new SNSClient({});
-    const service = new DailyReportService({ config, reads: new MetricStoreReportReads(store), clock });
+    ddb ??= new DynamoDBClient({});
+    // Alerts fired and who acknowledged them: the lifecycle table's alert history and acknowledgement audit.
+    const reads = new MetricStoreReportReads(store, {
+      history: alertHistoryFromEnv(env, ddb, config),
+      acks: lifecycleStoreFromEnv(env, ddb, config),
+    });
+    const service = new DailyReportService({ config, reads, clock });
     const digest = await service.digest(site.id, day, report);
     const message = reportMessage(report.id, digest);
     const published = await new SnsReportPublisher({

@@ -15,7 +15,7 @@ import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-gro
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
+import { alertHistoryFromEnv, lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 import { checkInput } from './shared/event-input.js';
 
@@ -30,8 +30,9 @@ export interface RuleHandlerOptions {
  * The rule function: one rule group at one site per Scheduler invocation — `runRuleGroup`, the very
  * cycle the local runtime runs, over Timestream (one query per table for the site), DynamoDB state
  * (conditional writes), the lifecycle table's run-time silences and acknowledgements, and the SNS
- * bus. It starts an alert's escalation clock; the escalation function tells the tiers as they fall due. The alert-history write is best effort: a Timestream outage
- * must not stop the notifications that the states already committed to.
+ * bus. It starts an alert's escalation clock; the escalation function tells the tiers as they fall due. The alert-history
+ * writes (metric store, and the lifecycle table the daily report reads) are best effort: a Timestream
+ * or DynamoDB outage must not stop the notifications that the states already committed to.
  */
 export function createRuleHandler(options: RuleHandlerOptions = {}) {
   const env = options.env ?? process.env;
@@ -88,21 +89,25 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       const holdBack = agentHoldBackFor(config);
       // Run-time silences and acknowledgements, as the local runtime reads them every evaluation.
       const holds = await lifecycleHolds(lifecycleStoreFromEnv(env, ddb, config), config, clock.now());
+      const history = alertHistoryFromEnv(env, ddb, config);
       const report = await runRuleGroup(scopeGroupToSite(group, site), {
         metrics: {
           fetchWindows: (query) => metrics.fetchWindows({ ...query, sites: [site] }),
+          // Two histories, each best effort and neither waiting on the other: the metric store's for
+          // the dashboards, the lifecycle table's for the daily report (alerts fired, durations, acks).
           writeAlertEvents: async (events) => {
-            try {
-              await metrics.writeAlertEvents(events);
-            } catch (error) {
+            const outcomes = await Promise.allSettled([metrics.writeAlertEvents(events), history.write(events)]);
+            outcomes.forEach((outcome, index) => {
+              if (outcome.status === 'fulfilled') return;
               obs.metrics.addMetric('AlertHistoryWriteFailed', MetricUnit.Count, 1);
               obs.port.error('alert history not written; notifications go out regardless', {
                 site,
                 group: groupName,
+                store: index === 0 ? 'metric store' : 'lifecycle table',
                 events: events.length,
-                error: error instanceof Error ? error.message : String(error),
+                error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason),
               });
-            }
+            });
           },
         },
         states,

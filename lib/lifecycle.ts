@@ -4,12 +4,14 @@ import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
-import { LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
+import { ALERT_HISTORY_PREFIX } from '../src/adapters/aws/dynamodb-alert-history.js';
+import { AUDIT_PARTITION, LIFECYCLE_KEYS } from '../src/adapters/aws/dynamodb-lifecycle.js';
 import { oncallTeamsOf } from '../src/domain/lifecycle/oncall.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import { LoggedHttpApi } from './logged-http-api.js';
@@ -53,6 +55,7 @@ export class Lifecycle extends Construct {
   /** The routes a signed link opens: no authorizer, the link's HMAC is the credential. */
   readonly linkRoutes: readonly HttpRoute[];
   readonly url: string;
+  private readonly tableKey: IKey;
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
@@ -129,9 +132,11 @@ export class Lifecycle extends Construct {
       description: 'PerformanceFlow escalation tiers due',
     });
 
-    // The rule function holds alerts with the run-time silences and acknowledgements.
+    // The rule function holds alerts with the run-time silences and acknowledgements, and writes
+    // each alert event to its site's history partition (the daily report reads it) — there only.
     props.rules.fn.addEnvironment(ENV.lifecycleTable, this.table.tableName);
     this.table.grant(props.rules.fn, 'dynamodb:Query');
+    this.grantPartitions(props.rules.fn, ['dynamodb:BatchWriteItem'], [`${ALERT_HISTORY_PREFIX}*`]);
 
     const http = new LoggedHttpApi(this, 'Default', {
       description: 'PerformanceFlow acknowledge links, acknowledgements and silences',
@@ -144,6 +149,7 @@ export class Lifecycle extends Construct {
       },
     });
     this.api = http.api;
+    this.tableKey = storage.tableKey;
     this.url = http.url;
     const integration = new HttpLambdaIntegration('Lifecycle', this.apiFn);
     this.linkRoutes = this.api.addRoutes({
@@ -169,5 +175,26 @@ export class Lifecycle extends Construct {
         this.table.grant(pipeline.deliver, 'dynamodb:Query');
       }
     }
+  }
+
+  /**
+   * The daily report's reads: Query on the alert history partitions (`history#<site>`) and the
+   * acknowledgement audit (`audit`), nothing else of the table, and decrypting with its key.
+   */
+  grantReportReader(fn: LambdaFunction): void {
+    fn.addEnvironment(ENV.lifecycleTable, this.table.tableName);
+    this.grantPartitions(fn, ['dynamodb:Query'], [`${ALERT_HISTORY_PREFIX}*`, AUDIT_PARTITION]);
+    this.tableKey.grantDecrypt(fn);
+  }
+
+  /** Actions on the table limited to items whose partition key matches one of `partitions` (dynamodb:LeadingKeys). */
+  private grantPartitions(fn: LambdaFunction, actions: string[], partitions: string[]): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+      }),
+    );
   }
 }

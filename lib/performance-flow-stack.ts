@@ -89,7 +89,11 @@ export class PerformanceFlowStack extends Stack {
       retainOnDelete: props.retainOnDelete ?? true,
     });
     if ((props.config.reports ?? []).length > 0) {
-      this.reports = new Reports(this, 'Reports', { ...common, notifications: this.notifications });
+      this.reports = new Reports(this, 'Reports', {
+        ...common,
+        notifications: this.notifications,
+        lifecycle: this.lifecycle,
+      });
     }
     this.metaMonitoring = new MetaMonitoring(this, 'MetaMonitoring', {
       functions: this.functions,

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV, SCHEDULED_TIME_PLACEHOLDER, type ReportScheduleInput } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import type { FunctionDefaults } from './function-defaults.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Notifications } from './notifications.js';
 import type { Operations } from './operations.js';
@@ -39,13 +40,15 @@ export interface ReportsProps {
   readonly metricStore: MetricStoreConstruct;
   readonly notifications: Notifications;
   readonly operations: Operations;
+  /** Alerts fired and who acknowledged them: its alert history and acknowledgement audit. */
+  readonly lifecycle: Lifecycle;
 }
 
 /**
  * The daily reports in AWS: the report function and one EventBridge Scheduler cron schedule per
  * (report, site) at the report's local time in the site's IANA zone — Scheduler keeps 07:00 at
- * 07:00 across DST changes. The function reads the metric store and publishes the digest on the
- * alert topic for the report's channels; the channels' deliver functions render and send it.
+ * 07:00 across DST changes. The function reads the metric store (and the lifecycle table for the
+ * alerts fired and their acknowledgements) and publishes the digest on the alert topic for the report's channels; the channels' deliver functions render and send it.
  * Only made when the config has reports.
  */
 export class Reports extends Construct {
@@ -63,6 +66,7 @@ export class Reports extends Construct {
       environment: { [ENV.alertTopicArn]: props.notifications.alertTopic.topicArn },
     });
     props.metricStore.grantReportReader(this.fn);
+    props.lifecycle.grantReportReader(this.fn);
     props.notifications.grantPublish(this.fn);
 
     this.slots = reportSlots(props.config);

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAlertHistory } from '../../src/adapters/aws/dynamodb-alert-history.js';
 import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.js';
 import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
 import type { Clock } from '../../src/domain/ports.js';
@@ -20,6 +21,20 @@ export function lifecycleStoreFromEnv(
     client,
     table: requireEnv(env, ENV.lifecycleTable),
     silenceRetentionMs: config.storage.retentionMs,
+  });
+}
+
+/** Alert events by site and time, in the lifecycle table: the rule function writes, the report function reads. */
+export function alertHistoryFromEnv(
+  env: NodeJS.ProcessEnv,
+  client: Pick<DynamoDBClient, 'send'>,
+  config: DeploymentConfig,
+): DynamoAlertHistory {
+  return new DynamoAlertHistory({
+    client,
+    table: requireEnv(env, ENV.lifecycleTable),
+    retentionMs: config.storage.retentionMs,
+    backoff: (round) => new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round)),
   });
 }
 

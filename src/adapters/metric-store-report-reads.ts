@@ -1,7 +1,18 @@
 import type { AlertEvent } from '../domain/alerts/event.js';
-import type { MetricStore } from '../domain/ports.js';
-import type { ProbeBucket } from '../domain/report/digest.js';
+import type { AlertHistory, MetricStore } from '../domain/ports.js';
+import type { AlertAck, ProbeBucket } from '../domain/report/digest.js';
 import type { ReportReads } from '../services/daily-report.js';
+
+/** Acknowledgements (not unacks) made in an interval, from the acknowledgement audit. */
+export interface AckAudit {
+  acksBetween(since: number, until: number): Promise<readonly AlertAck[]>;
+}
+
+/** Where the cloud report reads alerts and acknowledgements (the lifecycle table in AWS). */
+export interface AlertReads {
+  readonly history: Pick<AlertHistory, 'alertEventsBetween'>;
+  readonly acks: AckAudit;
+}
 
 /** The same 5-minute buckets as the local rollup, so a report reads the same from either store. */
 export const REPORT_BUCKET_MS = 300_000;
@@ -9,11 +20,20 @@ export const REPORT_BUCKET_MS = 300_000;
 /**
  * The daily report's reads over any metric store's window reads (Timestream, AMP/Prometheus, or
  * SQLite): probe results are fetched raw and summed into 5-minute buckets here. Meant for the
- * cloud, where there is no rollup; the alert history is not read yet (no adapter reads it back),
- * so `alertEvents` answers none and the report says no alert fired.
+ * cloud, where there is no rollup. Alerts and who acknowledged them come from `alerts` (the
+ * lifecycle table's alert history and acknowledgement audit in AWS); without it the report says
+ * no alert fired.
  */
 export class MetricStoreReportReads implements ReportReads {
-  constructor(readonly metrics: Pick<MetricStore, 'fetchWindows'>) {}
+  constructor(
+    readonly metrics: Pick<MetricStore, 'fetchWindows'>,
+    private readonly alerts?: AlertReads,
+  ) {}
+
+  async acknowledgements(since: number, until: number): Promise<AlertAck[]> {
+    const acks = (await this.alerts?.acks.acksBetween(since, until)) ?? [];
+    return acks.map((a) => ({ alertKey: a.alertKey, by: a.by, at: a.at }));
+  }
 
   async probeBuckets(
     site: string,
@@ -63,7 +83,7 @@ export class MetricStoreReportReads implements ReportReads {
     return out;
   }
 
-  async alertEvents(_site: string, _since: number, _until: number): Promise<AlertEvent[]> {
-    return [];
+  async alertEvents(site: string, since: number, until: number): Promise<AlertEvent[]> {
+    return (await this.alerts?.history.alertEventsBetween(site, since, until)) ?? [];
   }
 }

@@ -53,6 +53,17 @@ export interface MetricStore {
   fetchWindows(query: WindowQuery): Promise<SeriesWindow[]>;
 }
 
+/**
+ * Alert events kept to be read back by site and time (the daily report's "alerts fired"): pflow.db's
+ * `alerts` table locally, the lifecycle table in AWS. The metric store's history is for dashboards
+ * and keeps too little of an event (no start, labels or flags) to be read back as one.
+ */
+export interface AlertHistory {
+  write(events: readonly AlertEvent[]): Promise<void>;
+  /** Events of the site evaluated in [since, until] (epoch ms), oldest first. */
+  alertEventsBetween(site: string, since: number, until: number): Promise<AlertEvent[]>;
+}
+
 export interface CasWrite {
   /** Stored with version `expectedVersion + 1` (the SQLite store stamps it whatever `next.version` says). */
   readonly next: AlertInstanceState;

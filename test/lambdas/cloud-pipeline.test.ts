@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliverHandler } from '../../lambdas/deliver.js';
 import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
+import { DynamoAlertHistory } from '../../src/adapters/aws/dynamodb-alert-history.js';
 import {
   ALERT_STATE_TABLE,
   LIFECYCLE_TABLE,
@@ -235,6 +236,16 @@ describe('the cloud pipeline in one process', () => {
       expect(
         (timestream.tables.get('alerts') ?? []).map((r) => r.MeasureValues?.find((m) => m.Name === 'state')?.Value),
       ).toEqual(['firing', 'resolved']);
+      // …and, whole, to the site's history in the lifecycle table, where the daily report reads it.
+      const kept = await new DynamoAlertHistory({ client: ddb.client, table: LIFECYCLE_TABLE }).alertEventsBetween(
+        'site-e2e',
+        T0,
+        now,
+      );
+      expect(kept.map((event) => [event.rule.id, event.state])).toEqual([
+        ['e2e-portal-down', 'firing'],
+        ['e2e-portal-down', 'resolved'],
+      ]);
       expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
     } finally {
       for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];

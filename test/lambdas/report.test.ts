@@ -15,7 +15,15 @@ import { TimestreamStore } from '../../src/adapters/aws/timestream-store.js';
 import type { ProbeResult } from '../../src/domain/probe-result.js';
 import type { DailyDigest } from '../../src/domain/report/digest.js';
 import { REPORT_MESSAGE_SCHEMA, type ReportMessage } from '../../src/domain/report/message.js';
-import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { DynamoAlertHistory } from '../../src/adapters/aws/dynamodb-alert-history.js';
+import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.js';
+import { alertEvent } from '../support/alert-event.js';
+import {
+  LIFECYCLE_TABLE,
+  NOTIFICATION_LOG_TABLE,
+  startDynamoLocal,
+  type DynamoLocal,
+} from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { captureLogger } from '../support/logger.js';
 import { FakeTimestream } from './fake-timestream.js';
@@ -94,6 +102,7 @@ beforeAll(async () => {
     PFLOW_ALERT_TOPIC_ARN: TOPIC,
     PFLOW_CHANNEL_ID: 'ops-slack',
     PFLOW_NOTIFICATION_LOG_TABLE: NOTIFICATION_LOG_TABLE,
+    PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
     PFLOW_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/pflow-slack-dlq',
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'test',
@@ -223,6 +232,82 @@ describe('report function', () => {
     );
     expect(payload.attachments[0]!.blocks[0]!.type).toBe('header');
     expect(JSON.stringify(payload)).toContain('portal');
+  });
+
+  it('lists the alerts fired with their durations and who acknowledged them, from the lifecycle table', async () => {
+    // 2026-11-20 in Amsterdam (UTC+1), as the rule function and the lifecycle API wrote them.
+    const event = (id: string, overrides: Parameters<typeof alertEvent>[0]) =>
+      alertEvent({ id, site: 'site-a', labels: { probe: 'portal' }, ...overrides });
+    const portal = { id: 'portal-down', name: 'Portal down', severity: 'critical' as const };
+    const epd = { id: 'epd-slow', name: 'EPD slow', severity: 'warning' as const };
+    const fp = '00000000000000aa';
+    await new DynamoAlertHistory({ client: ddb.client, table: LIFECYCLE_TABLE }).write([
+      event(`site-a/portal-down/${fp}/1/firing`, {
+        rule: portal,
+        state: 'firing',
+        startsAt: '2026-11-20T08:55:00.000Z',
+        evaluatedAt: '2026-11-20T09:00:00.000Z',
+        annotations: { summary: 'Portal is not answering' },
+      }),
+      event(`site-a/portal-down/${fp}/1/resolved`, {
+        rule: portal,
+        state: 'resolved',
+        previousState: 'firing',
+        startsAt: '2026-11-20T08:55:00.000Z',
+        endsAt: '2026-11-20T09:40:00.000Z',
+        evaluatedAt: '2026-11-20T09:40:00.000Z',
+      }),
+      // Fired late in the evening and still firing when the day ended: nobody acknowledged it.
+      event(`site-a/epd-slow/${fp}/2/firing`, {
+        rule: epd,
+        state: 'firing',
+        startsAt: '2026-11-20T22:00:00.000Z',
+        evaluatedAt: '2026-11-20T22:00:00.000Z',
+        annotations: {},
+      }),
+      // Another site's alert is not in site-a's report.
+      alertEvent({
+        id: `site-b/portal-down/${fp}/3/firing`,
+        site: 'site-b',
+        rule: portal,
+        evaluatedAt: '2026-11-20T10:00:00.000Z',
+      }),
+    ]);
+    await new DynamoLifecycleStore({ client: ddb.client, table: LIFECYCLE_TABLE }).acknowledge({
+      alertKey: `portal-down/${fp}`,
+      incarnation: Date.parse('2026-11-20T08:55:00.000Z'),
+      by: 'ana@hospital.example',
+      reason: 'looking into it',
+      at: Date.parse('2026-11-20T09:10:00.000Z'),
+      source: 'link',
+    });
+
+    const handler = createReportHandler({ env, clock });
+    await handler({ report: 'morning', site: 'site-a', day: '2026-11-20' }, context);
+    const digest = (JSON.parse(published[0]!.Message!) as ReportMessage).digest;
+    expect(digest.alerts).toEqual([
+      {
+        rule: portal,
+        labels: { probe: 'portal' },
+        summary: 'Portal is not answering',
+        startsAt: '2026-11-20T08:55:00.000Z',
+        endsAt: '2026-11-20T09:40:00.000Z',
+        durationMs: 45 * 60_000,
+        acknowledgedBy: 'ana@hospital.example',
+        acknowledgedAt: '2026-11-20T09:10:00.000Z',
+      },
+      {
+        rule: epd,
+        labels: { probe: 'portal' },
+        summary: null,
+        startsAt: '2026-11-20T22:00:00.000Z',
+        endsAt: null,
+        // To the end of the local day (23:00 UTC).
+        durationMs: 60 * 60_000,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+      },
+    ]);
   });
 
   it('gives a 25-hour day on the autumn DST change, and takes a day by hand', async () => {

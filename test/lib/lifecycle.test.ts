@@ -110,7 +110,19 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
     ]);
     // The example's channels name no oncall:<team>: no deliver function may read the table.
     for (const pipeline of stack.notifications.channels) expect(tableActionsOf(id(pipeline.deliver))).toEqual([]);
-    expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:Query']);
+    expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
+    // The rule function's writes reach its sites' alert history partitions only.
+    const ruleWrites = statementsOfFunction(template, id(stack.rules.fn)).filter((s) =>
+      [s.Action].flat().includes('dynamodb:BatchWriteItem'),
+    );
+    expect(ruleWrites).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['history#*'] } },
+      },
+    ]);
     for (const fn of [lifecycle.apiFn, lifecycle.escalateFn]) {
       const actions = actionsOf(id(fn));
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'sns:Publish']));

@@ -49,11 +49,10 @@ describe('Reports (the daily report in AWS)', { timeout: 120_000 }, () => {
     }
   });
 
-  it('grants the report function only reads of the metric store and publishing on the alert topic', () => {
+  it("grants the report function only reads of the metric store, of the lifecycle table's alert history and acknowledgement audit, and publishing on the alert topic", () => {
     const fnId = functionIdByPath(template, 'ReportsFunction');
-    const actions = statementsOfFunction(template, fnId)
-      .flatMap((s) => [s.Action].flat())
-      .map(String);
+    const statements = statementsOfFunction(template, fnId);
+    const actions = statements.flatMap((s) => [s.Action].flat()).map(String);
     expect(actions.filter((a) => a.startsWith('aps:')).sort()).toEqual([
       'aps:GetLabels',
       'aps:GetMetricMetadata',
@@ -61,12 +60,24 @@ describe('Reports (the daily report in AWS)', { timeout: 120_000 }, () => {
       'aps:QueryMetrics',
     ]);
     expect(actions).toContain('sns:Publish');
-    expect(actions.some((a) => /^(dynamodb|s3|ses|timestream):|RemoteWrite/.test(a))).toBe(false);
+    expect(actions.some((a) => /^(s3|ses|timestream):|RemoteWrite/.test(a))).toBe(false);
+    // DynamoDB: Query on two partitions of the lifecycle table, nothing else.
+    expect(statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LifecycleTable/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['history#*', 'audit'] } },
+      },
+    ]);
+    expect(actions).toContain('kms:Decrypt');
+    expect(actions).not.toContain('kms:Encrypt');
     const fn = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === fnId)![1];
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 300, MemorySize: 1024 });
     expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'pflow-report',
       PFLOW_ALERT_TOPIC_ARN: { Ref: expect.stringMatching(/^NotificationsAlertEvents/) },
+      PFLOW_LIFECYCLE_TABLE: { Ref: expect.stringMatching(/^LifecycleTable/) },
     });
   });
 

@@ -37,6 +37,8 @@ export const LIFECYCLE_KEYS = {
 const SILENCE = 'silence';
 const ACK = 'ack';
 const AUDIT = 'audit';
+/** The audit records' partition: the report function may read it (lib/lifecycle.ts grants by partition). */
+export const AUDIT_PARTITION = AUDIT;
 const LINK = 'link';
 const COUNTER = 'counter';
 
@@ -422,7 +424,7 @@ function num(value: number): AttributeValue {
 }
 
 /** Zero-padded so that string order is number order (epoch ms and ids stay below 10^15). */
-function pad(value: number): string {
+export function pad(value: number): string {
   return String(value).padStart(15, '0');
 }
 

@@ -238,14 +238,14 @@ export function estimateCost(
   common.push(
     item(
       'dynamodb.reads',
-      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations + oncallReads,
-      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute' +
+      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations + oncallReads + 2 * reportRuns,
+      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute, alert history and acknowledgements per report' +
         (oncallReads > 0 ? ', on-call overrides per team per message and the schedule copies every minute' : ''),
     ),
     item(
       'dynamodb.writes',
-      a('openAlertInstances') * averageCycleRuns + deliveries * 2,
-      'open alert instances written each cycle (ok ones are not stored), log claim + record per delivery',
+      a('openAlertInstances') * averageCycleRuns + deliveries * 2 + events * 2,
+      'open alert instances written each cycle (ok ones are not stored), log claim + record per delivery, each alert event kept for the daily report (up to 2 KB)',
     ),
   );
   // The tag location table (config with assets:): a tag's item is rewritten only when an answer

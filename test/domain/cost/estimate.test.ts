@@ -189,8 +189,8 @@ describe('pflow cost: usage derived from the config', () => {
     // 2 rules × 43,800 cycles + one log read per delivery (1,000 events × 1 channel) + silences and
     // acknowledgements per cycle (2 × 43,800) + the escalation sweep's three reads a minute.
     expect(line(e, 'dynamodb.reads').quantity).toBe(87_600 + 1_000 + 2 * 43_800 + 3 * ESCALATIONS);
-    // 2 open instances × 43,800 cycles + claim and record per delivery.
-    expect(line(e, 'dynamodb.writes').quantity).toBe(87_600 + 2_000);
+    // 2 open instances × 43,800 cycles + claim and record per delivery + each event kept for the report (2 KB).
+    expect(line(e, 'dynamodb.writes').quantity).toBe(87_600 + 2_000 + 2_000);
     // The 4-TCU minimum for 30 s in each of 43,800 minutes: 1,460 TCU-hours.
     expect(line(e, 'timestream.query').quantity).toBeCloseTo(1_460, 9);
     // AMP: one probe × 10 series × 5 samples (5m window at 1m) per cycle.
