@@ -229,6 +229,16 @@ function samplesAt(time: number, i: number): MetricSample[] {
     add('pflow_stage_wait_p90_seconds', { stage }, stage === 'imaging' ? 1200 : 600);
     add('pflow_stage_visits', { stage }, 40 + i);
   }
+  // Utilization over the last day (the asset function's day part in AWS).
+  for (const [type, clinical, idle] of [
+    ['infusion-pump', 0.62, 1],
+    ['wheelchair', 0.08, 1],
+  ] as const) {
+    add('pflow_asset_type_clinical_share', { type }, clinical);
+    add('pflow_asset_type_storage_share', { type }, 1 - clinical);
+    add('pflow_asset_type_idle', { type }, idle);
+  }
+  add('pflow_asset_idle', { asset: 'chair-01', type: 'wheelchair' }, 1);
   return out;
 }
 

@@ -20,6 +20,8 @@ export const TAG_PANELS = {
   occupancy: 8,
   waitP90: 9,
   whereIs: 10,
+  utilization: 11,
+  idle: 12,
 } as const;
 
 /** The where-is table's search: asset id, type or zone name containing the text box's value. */
@@ -283,6 +285,60 @@ export const rfidTagsDashboard: DashboardSpec = {
           where: [{ anyOf: SEARCHED, containsVariable: 'search' }],
           lastWindow: '5m',
           orderBy: { alias: 'last_seen_age', direction: 'ASC' },
+        }),
+      ],
+    },
+    {
+      id: TAG_PANELS.utilization,
+      title: 'Time in clinical zones per type (last day)',
+      description:
+        'Share of the seen time each type spent in clinical zones over the last day (the rest mostly in storage). Written every 15 minutes by the asset function in AWS.',
+      kind: 'bar-gauge',
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      thresholds: [{ value: null, color: 'blue' }],
+      grid: { x: 0, y: 48, w: 12, h: 9 },
+      prom: [
+        {
+          expr: `max by (type) (last_over_time(${sel('pflow_asset_type_clinical_share', S)}[1h]))`,
+          instant: true,
+          legend: '{{type}}',
+        },
+      ],
+      timestream: [
+        tsMetric(['pflow_asset_type_clinical_share'], {
+          agg: 'last',
+          as: 'clinical_share',
+          variables: S,
+          by: ['type'],
+          lastWindow: '1h',
+        }),
+      ],
+    },
+    {
+      id: TAG_PANELS.idle,
+      title: 'Idle assets (last day)',
+      description:
+        'Assets with less than idle_below_clinical_share of their seen time in clinical zones over the last day: candidates to redistribute, or not to buy more of.',
+      kind: 'table',
+      unit: 'none',
+      thresholds: [{ value: null, color: 'blue' }],
+      grid: { x: 12, y: 48, w: 12, h: 9 },
+      prom: [
+        {
+          expr: `max by (asset, type) (last_over_time(${sel('pflow_asset_idle', S)}[1h]))`,
+          instant: true,
+          legend: '{{asset}}',
+        },
+      ],
+      timestream: [
+        tsMetric(['pflow_asset_idle'], {
+          agg: 'last',
+          as: 'idle',
+          variables: S,
+          by: ['asset', 'type'],
+          lastWindow: '1h',
         }),
       ],
     },
