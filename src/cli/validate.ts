@@ -1,4 +1,5 @@
 import type { Env } from '../domain/config/env.js';
+import { AGENT_RULE_GROUP } from '../domain/agent/default-rules.js';
 import type { DeploymentConfig } from '../domain/config/model.js';
 import { count, loadConfigOrReport, type CliOutput } from './config.js';
 
@@ -17,10 +18,13 @@ export async function runValidate(file: string, out: CliOutput, env: Env = proce
 
 export function summarise(config: DeploymentConfig): string {
   const rules = config.ruleGroups.reduce((sum, group) => sum + group.rules.length, 0);
+  // Generated from the sites' agents: declarations, so the count says how many are not in the file.
+  const generated = config.ruleGroups.find((group) => group.name === AGENT_RULE_GROUP)?.rules.length ?? 0;
   return [
     count(config.sites.length, 'site'),
     count(config.probes.length, 'probe'),
-    `${count(rules, 'rule')} in ${count(config.ruleGroups.length, 'group')}`,
+    `${count(rules, 'rule')} in ${count(config.ruleGroups.length, 'group')}` +
+      (generated > 0 ? ` (${String(generated)} of them default agent rules)` : ''),
     count(config.channels.length, 'channel'),
     count(config.routes.length, 'route'),
     count(config.silences.length, 'silence'),

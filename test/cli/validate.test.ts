@@ -26,6 +26,14 @@ describe('pflow validate FILE', () => {
     );
   });
 
+  it('says how many of the rules are the default agent rules generated from agents:', async () => {
+    const file = join(scratch, 'agents.yaml');
+    writeFileSync(file, 'version: 1\nsites: [{ id: lab, agents: [{ id: lab-01 }, { id: lab-02 }] }]\n');
+    const { out, stdout } = capture();
+    expect(await runValidate(file, out, {})).toBe(0);
+    expect(stdout.join('')).toContain(': OK — 1 site, 0 probes, 4 rules in 1 group (4 of them default agent rules), ');
+  });
+
   it('prints every error as `path: message` on its own line and exits 1', async () => {
     const file = join(scratch, 'bad.yaml');
     writeFileSync(
