@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -212,6 +212,15 @@ buffer: { dir: /var/lib/pflow-agent }
       expect(errors(`${BASE}rtls: { inputs: [] }\n`, env)).toEqual([
         'line 4: rtls.inputs: list at least one input (kind: http or kind: mqtt), or leave rtls: out',
       ]);
+    });
+
+    it("reads the README's example (RTLS inputs on the agent)", () => {
+      const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+      const section = readme.slice(readme.indexOf('### RTLS inputs on the agent'));
+      const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+      const config = parseAgentConfig(BASE + yaml, 'agent.yaml', env);
+      expect(config.rtls?.inputs.map((input) => input.kind)).toEqual(['http', 'mqtt']);
+      expect(config.rtls?.inputs[1]).toMatchObject({ client_id: 'pflow-ward-server-1', mapping: { tag: 'tagId' } });
     });
 
     it('refuses two servers on one address (two HTTP inputs, or one and the pull server)', () => {
