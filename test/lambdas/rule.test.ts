@@ -6,6 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, InternalServerException } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProbeHandler } from '../../lambdas/probe.js';
@@ -237,5 +238,57 @@ describe('rule function with a failing metric store', () => {
       error: expect.stringContaining('503'),
     });
     expect(emfOf(outage.lines).find((doc) => 'RuleQueryFailures' in doc)).toMatchObject({ RuleQueryFailures: 1 });
+  });
+});
+
+describe('rule function when the lifecycle table refuses the alert history', () => {
+  it('still notifies and writes the metric store history, and logs and counts the lost write', async () => {
+    // A lifecycle table whose sort key is a number: silences and acknowledgements (pk-only queries)
+    // read fine, but every history item (a string sort key) is refused by DynamoDB.
+    const table = 'pflow-lifecycle-numeric-sk';
+    await ddb.client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    query.reset();
+    query.on(QueryCommand).callsFake((input: { QueryString: string }) => timestream.query(input.QueryString));
+    const probe = createProbeHandler({ env, clock });
+    const refusing = createRuleHandler({ env: { ...env, PFLOW_LIFECYCLE_TABLE: table }, clock });
+    // The portal is still down and the store answers again: the errored rule fires (a state change).
+    now += 60_000;
+    await probe({ site: 'site-a', probeIds: ['portal'] }, context);
+    now += 1_000;
+    published.length = 0;
+    const alertsBefore = (timestream.tables.get('alerts') ?? []).length;
+    const output = await outputOf(async () => {
+      await refusing({ site: 'site-a', group: 'availability' }, context);
+    });
+
+    expect(events(published)).toEqual([['portal-down', 'error', 'firing']]);
+    expect((timestream.tables.get('alerts') ?? []).length).toBe(alertsBefore + 1);
+    expect(
+      logsOf(output.lines).find(
+        (line) => line.message === 'alert history not written; notifications go out regardless',
+      ),
+    ).toMatchObject({
+      level: 'ERROR',
+      store: 'lifecycle table',
+      site: 'site-a',
+      group: 'availability',
+      events: 1,
+    });
+    expect(emfOf(output.lines).find((doc) => 'AlertHistoryWriteFailed' in doc)).toMatchObject({
+      AlertHistoryWriteFailed: 1,
+    });
   });
 });
