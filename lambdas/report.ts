@@ -9,6 +9,10 @@ import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.j
 import { reportMessage } from '../src/domain/report/message.js';
 import { previousLocalDay } from '../src/domain/report/window.js';
 import { DailyReportService } from '../src/services/daily-report.js';
+import { assetsNow, type TagLocationsReader } from '../src/services/asset-answers.js';
+import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
+import { RegistryIndex } from '../src/domain/assets/registry.js';
+import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type ReportScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -76,7 +80,18 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
       history: alertHistoryFromEnv(env, ddb, config),
       acks: lifecycleStoreFromEnv(env, ddb, config),
     });
-    const service = new DailyReportService({ config, reads, clock });
+    // The asset section, as `pflow report` has it locally: from where the site's tags are now.
+    const table = env[ENV.tagLocationTable];
+    const assets =
+      config.assets !== undefined && table !== undefined && table !== ''
+        ? await assetsNow(
+            config.assets,
+            { locations: tagLocationsReader(ddb, table, config.assets), logger: obs.port },
+            [site.id],
+            clock.now(),
+          )
+        : undefined;
+    const service = new DailyReportService({ config, reads, clock, ...(assets && { assets }) });
     const digest = await service.digest(site.id, day, report);
     const message = reportMessage(report.id, digest);
     const published = await new SnsReportPublisher({
@@ -94,6 +109,16 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
     obs.port.info('daily report published', { report: report.id, site: site.id, day, channels: report.channels });
     return { report: report.id, site: site.id, day, channels: report.channels, ...published };
   });
+}
+
+/** The tag location table as the asset answers read it (Query per site). */
+function tagLocationsReader(
+  client: DynamoDBClient,
+  table: string,
+  assets: NonNullable<DeploymentConfig['assets']>,
+): TagLocationsReader {
+  const index = new RegistryIndex(assets.registry);
+  return new DynamoTagLocations(client, table, () => index, assets.settings);
 }
 
 export const handler = createReportHandler();

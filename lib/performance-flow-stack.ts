@@ -118,6 +118,8 @@ export class PerformanceFlowStack extends Stack {
         });
         this.tagLocations.grantIngest(this.ingestApi.fn);
         this.storage.metricStore.grantTagHistoryWriter(this.ingestApi.fn);
+        // The daily report's asset section reads where the site's tags are now.
+        if (this.reports) this.tagLocations.grantRead(this.reports.fn);
         this.assetAnswers = new AssetAnswers(this, 'AssetAnswers', {
           functions: this.functions,
           metricStore: this.storage.metricStore,

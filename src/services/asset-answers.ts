@@ -58,6 +58,24 @@ export async function assetAnswerSeries(
   return [...service.flowSeries(), ...service.utilizationSeries(at - DAY_MS, at)];
 }
 
+/**
+ * The asset service over the current locations of `sites` at `at` (no history): what the daily
+ * report's asset section reads (AssetsNow.overview) where no process holds the tags in memory.
+ */
+export async function assetsNow(
+  config: AssetsConfig,
+  deps: Pick<AssetAnswersDeps, 'locations' | 'logger'>,
+  sites: readonly string[],
+  at: number,
+): Promise<AssetService> {
+  const states = (await Promise.all(sites.map((site) => deps.locations.site(site)))).flat();
+  return new AssetService(config, {
+    store: snapshot(states, new Map()),
+    clock: { now: () => at },
+    logger: deps.logger,
+  });
+}
+
 function sitesOf(config: AssetsConfig): string[] {
   const { zones, assets } = config.registry;
   return [...new Set([...zones.map((z) => z.site), ...assets.map((a) => a.site)])].sort();

@@ -8,6 +8,7 @@ import {
   stackFor,
   statementsOfFunction,
   timestreamExample,
+  withReports,
 } from './stack-support.js';
 
 /** config/aws-example.yaml with a small assets: section (the example itself has none). */
@@ -85,6 +86,20 @@ describe('AssetAnswers (config with assets:)', () => {
   it('passes cdk-nag (AMP and Timestream)', () => {
     expect(nagFindings(stack)).toEqual([]);
     expect(nagFindings(stackFor(withAssets(timestreamExample())).stack)).toEqual([]);
+  });
+
+  it('lets the report function Query the location table too, for the daily report’s asset section', () => {
+    const { template: reports } = stackFor(withAssets(withReports()));
+    const [table] = resourcesOf(reports, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
+    const reportFn = functionIdByPath(reports, 'Reports');
+    const onTable = statementsOfFunction(reports, reportFn).filter((s) =>
+      JSON.stringify(s.Resource).includes(`"${table}"`),
+    );
+    expect(actions(onTable)).toEqual(['dynamodb:Query']);
+    const fn = resourcesOf(reports, 'AWS::Lambda::Function').find(([id]) => id === reportFn)![1];
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables['PFLOW_TAG_LOCATION_TABLE']).toEqual({
+      Ref: table,
+    });
   });
 
   it('is not there without assets:', () => {
