@@ -160,13 +160,14 @@ describe('Collect (aws.pull: two agents in pull mode)', { timeout: 120_000 }, ()
 
 describe('Collect with assets: (pulled batches carry tag events)', { timeout: 120_000 }, () => {
   // aws.pull plus a small assets: section, so the stack makes the tag location table.
-  const { stack, template } = stackFor(`${pullExample()}
+  const withAssets = (text: string) => `${text}
 assets:
   zones:
     - { id: store-3, site: st-anna-lab, floor: '3', kind: storage }
   items:
     - { id: pump-1, site: st-anna-lab, tag: T-1, type: infusion-pump }
-`);
+`;
+  const { stack, template } = stackFor(withAssets(pullExample()));
   const fnId = functionIdByPath(template, 'CollectFunction');
   const [tableId] = resourcesOf(template, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
 
@@ -183,5 +184,26 @@ assets:
 
   it('is cdk-nag clean', () => {
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('with Timestream, may write the tags table (the tag history), as the ingest function may, and nothing more there', () => {
+    const timestream = withAssets(pullExample()).replace(
+      /\n {2}metrics:\n(?: {4}.*\n)+/,
+      '\n  metrics:\n    backend: timestream\n    timestream: { memory_retention: 24h, magnetic_retention: 400d }\n',
+    );
+    const { template: ts } = stackFor(timestream);
+    const [tagsId] = resourcesOf(ts, 'AWS::Timestream::Table').find(([, t]) => t.TableName === 'tags')!;
+    const writers = resourcesOf(ts, 'AWS::Lambda::Function').flatMap(([id, fn]) =>
+      (statementsOfFunction(ts, id) as Statement[])
+        .filter((st) => JSON.stringify(st.Resource).includes(`"${tagsId}"`))
+        .map((st) => ({ fn: String(fn.Description).slice(0, 20), actions: actionsOf([st]) })),
+    );
+    expect(writers).toEqual(
+      expect.arrayContaining([
+        { fn: 'Stores agent batches', actions: ['timestream:WriteRecords'] },
+        { fn: 'Pulls batches from o', actions: ['timestream:WriteRecords'] },
+      ]),
+    );
+    expect(writers.filter((w) => w.actions.includes('timestream:WriteRecords'))).toHaveLength(2);
   });
 });
