@@ -430,7 +430,7 @@ export function estimateCost(
     const qsp = sum(
       usage.ruleCycles.map((cycle) => {
         const perCycle = sum(
-          cycle.tables.map(({ table, windowMs }) =>
+          cycle.tables.map(({ table, windowMs, seriesPerAgent }) =>
             table === 'probes'
               ? sum(
                   config.probes
@@ -438,7 +438,7 @@ export function estimateCost(
                     .map((probe) => a('samplesPerProbeResult') * Math.max(1, Math.ceil(windowMs / probe.intervalMs))),
                 )
               : usage.agents.filter((agent) => agent.sites.includes(cycle.site)).length *
-                a('agentSeries') *
+                (seriesPerAgent ?? a('agentSeries')) *
                 Math.max(1, Math.ceil(windowMs / (a('agentPushIntervalSeconds') * 1000))),
           ),
         );

@@ -2,6 +2,7 @@ import type { DeploymentConfig } from '../config/model.js';
 import type { MetricsBackend } from '../config/cloud.js';
 import type { CostAssumptions } from './assumptions.js';
 import { ruleGroupSites } from '../rules/site-scope.js';
+import { HEARTBEAT_SERIES } from '../agent/heartbeat.js';
 
 /** What a deployment does in a month, as far as the config says; the rest comes from assumptions. */
 export interface DeploymentUsage {
@@ -50,7 +51,12 @@ export interface RuleCycleUsage {
   readonly rules: number;
   readonly invocationsPerMonth: number;
   /** Tables the cycle queries (one query each), with the longest window a rule reads from it. */
-  readonly tables: readonly { readonly table: 'probes' | 'metrics'; readonly windowMs: number }[];
+  readonly tables: readonly {
+    readonly table: 'probes' | 'metrics';
+    readonly windowMs: number;
+    /** Series a metrics query reads per agent when known (heartbeat series only); else agentSeries. */
+    readonly seriesPerAgent?: number;
+  }[];
 }
 
 export interface ReportUsage {
@@ -120,13 +126,23 @@ export function deploymentUsage(
       .map((group) => {
         const windows = new Map<'probes' | 'metrics', number>();
         for (const rule of group.rules) windows.set(rule.table, Math.max(windows.get(rule.table) ?? 0, rule.windowMs));
+        // A metrics query reading only the agents' heartbeat series (the default agent rules) reads
+        // one series per agent and measure, not every series the agents send.
+        const metricMeasures = new Set(group.rules.filter((rule) => rule.table === 'metrics').map((r) => r.measure));
+        const heartbeatOnly = [...metricMeasures].every((measure) =>
+          (HEARTBEAT_SERIES as readonly string[]).includes(measure),
+        );
         return {
           site: site.id,
           group: group.name,
           intervalMs: group.intervalMs,
           rules: group.rules.length,
           invocationsPerMonth: runsPerMonth(group.intervalMs),
-          tables: [...windows].map(([table, windowMs]) => ({ table, windowMs })),
+          tables: [...windows].map(([table, windowMs]) => ({
+            table,
+            windowMs,
+            ...(table === 'metrics' && heartbeatOnly && { seriesPerAgent: metricMeasures.size }),
+          })),
         };
       }),
   );

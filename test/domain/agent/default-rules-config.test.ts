@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { agentHoldBackFor } from '../../../src/domain/agent/hold-back.js';
 import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
 import { parseDeploymentConfig } from '../../../src/domain/config/load.js';
+import { DEFAULT_ASSUMPTIONS } from '../../../src/domain/cost/assumptions.js';
 import { estimateCost } from '../../../src/domain/cost/estimate.js';
+import { deploymentUsage } from '../../../src/domain/cost/usage.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const read = (name: string) => readFileSync(join(ROOT, name), 'utf8');
@@ -63,5 +65,38 @@ describe('the default agent rules in the shipped configs and the README', { time
       const id = rule.id.replace(/-lab-0\d$/, '-<agent>');
       expect(section).toMatch(new RegExp(`\\| \`${id}\` +\\| ${rule.name} +\\| ${rule.severity} +\\|`));
     }
+  });
+});
+
+describe('pflow cost for the default agent rules', () => {
+  it('counts a declared agent, one schedule per declaring site, and queries of the heartbeat series only', () => {
+    const text = (agents: string) => `version: 1
+defaults: { evaluation_interval: 1m }
+sites:
+  - { id: lab${agents} }
+  - { id: hospital }
+`;
+    const usage = (agents: string) => {
+      const deployment = parseConfigForDeployment(text(agents), 'agents.yaml');
+      return deploymentUsage(deployment.config, deployment.secretNames, DEFAULT_ASSUMPTIONS);
+    };
+    expect(usage('').agents).toEqual([]);
+    const declared = usage(', agents: [{ id: lab-01 }, { id: lab-02 }]');
+    // Declared without a probe: still agents that push (their scrapes and heartbeats).
+    expect(declared.agents.map((agent) => [agent.id, agent.sites])).toEqual([
+      ['lab-01', ['lab']],
+      ['lab-02', ['lab']],
+    ]);
+    expect(declared.ruleCycles).toEqual([
+      {
+        site: 'lab',
+        group: 'pflow-agents',
+        intervalMs: 60_000,
+        rules: 4,
+        invocationsPerMonth: 43_800,
+        // Two measures per agent (pflow_agent_up, pflow_agent_buffer_oldest_age_seconds), not agentSeries.
+        tables: [{ table: 'metrics', windowMs: 600_000, seriesPerAgent: 2 }],
+      },
+    ]);
   });
 });
