@@ -54,9 +54,10 @@ export interface MetricStore {
 }
 
 /**
- * Alert events kept to be read back by site and time (the daily report's "alerts fired"): pflow.db's
- * `alerts` table locally, the lifecycle table in AWS. The metric store's history is for dashboards
- * and keeps too little of an event (no start, labels or flags) to be read back as one.
+ * Alert events kept to be read back by site and time (the daily report's "alerts fired"), in AWS:
+ * the lifecycle table (DynamoAlertHistory). Locally pflow.db's `alerts` table answers the same
+ * question (SqliteStore.alertEventsBetween). The metric store's history is for dashboards and keeps
+ * too little of an event (no start, labels or flags) to be read back as one.
  */
 export interface AlertHistory {
   write(events: readonly AlertEvent[]): Promise<void>;
