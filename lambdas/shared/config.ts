@@ -27,7 +27,8 @@ const BUILT_FOR_SCHEMA = process.env.PFLOW_BUNDLE_CONFIG_SCHEMA;
  */
 export function configLoader(options: {
   readonly env: NodeJS.ProcessEnv;
-  readonly secrets: (prefix: string) => SecretReader;
+  /** A reader of `<prefix><NAME>`, or of `imported[NAME]` (an existing secret the config names). */
+  readonly secrets: (prefix: string, imported: Readonly<Record<string, string>>) => SecretReader;
   /** Default: the fingerprint this bundle was built with. */
   readonly expectedSchema?: string;
 }): () => Promise<LoadedConfig> {
@@ -50,7 +51,10 @@ export function configLoader(options: {
           `the config references ${names.map((n) => `\${${n}}`).join(', ')} but ${ENV.secretsPrefix} is not set`,
         );
       }
-      reader = options.secrets(prefix);
+      const imported = Object.entries(bundled.secrets).flatMap(([name, secret]) =>
+        secret.importedAs === undefined ? [] : [[name, secret.importedAs] as const],
+      );
+      reader = options.secrets(prefix, Object.fromEntries(imported));
     }
     const values = reader ? await readSecrets(reader, names) : {};
     const key = JSON.stringify(values);

@@ -20,7 +20,7 @@ export function handlerBase(functionName: string, env: NodeJS.ProcessEnv): Handl
   let client: SecretsManagerClient | undefined;
   const load = configLoader({
     env,
-    secrets: (prefix) => secretsManagerReader(prefix, (client ??= new SecretsManagerClient({}))),
+    secrets: (prefix, imported) => secretsManagerReader(prefix, (client ??= new SecretsManagerClient({})), imported),
   });
   return {
     env,

@@ -12,14 +12,19 @@ export interface SecretReader {
 
 /**
  * Reads the config's `${NAME}` secrets from Secrets Manager through Powertools Parameters, which
- * caches each value for SECRET_MAX_AGE_SECONDS across warm invocations. Errors name the secret,
- * never a value.
+ * caches each value for SECRET_MAX_AGE_SECONDS across warm invocations: secret `<prefix><NAME>`,
+ * or the existing secret the config imports for it (`imported`: name → secret name). Errors name
+ * the secret, never a value.
  */
-export function secretsManagerReader(prefix: string, client?: SecretsManagerClient): SecretReader {
+export function secretsManagerReader(
+  prefix: string,
+  client?: SecretsManagerClient,
+  imported: Readonly<Record<string, string>> = {},
+): SecretReader {
   const provider = new SecretsProvider(client ? { awsSdkV3Client: client } : {});
   return {
     async get(name) {
-      const secretId = `${prefix}${name}`;
+      const secretId = Object.hasOwn(imported, name) ? imported[name]! : `${prefix}${name}`;
       let value: string | Uint8Array | undefined;
       try {
         value = await provider.get(secretId, { maxAge: SECRET_MAX_AGE_SECONDS });

@@ -28,6 +28,8 @@ export interface BundledSecret {
   readonly form: SecretForm;
   /** Where the secret is used (`channels[0].slack.url`), for error messages. */
   readonly fields: readonly string[];
+  /** The existing secret it is read from, when the config imports one (`aws.secrets.<NAME>.name`). */
+  readonly importedAs?: string;
 }
 
 /** The document synth writes (PFLOW_CONFIG_FILE). */

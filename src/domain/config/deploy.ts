@@ -233,6 +233,7 @@ function bundle(
       {
         form: SECRET_FORMS[forms.get(name) ?? 0]!,
         fields: references.filter(([, referenced]) => referenced.includes(name)).map(([path]) => formatPath(path)),
+        ...(normalised.aws?.secrets[name] !== undefined && { importedAs: normalised.aws.secrets[name].name }),
       },
     ]),
   );
