@@ -4,6 +4,7 @@ import { loadAgentConfig } from '../agent/config.js';
 import { LogDropPathError } from '../agent/logdrop/log-drop-writer.js';
 import { ConfigError } from '../domain/errors.js';
 import { systemClock, systemTimers } from '../domain/ports.js';
+import { ListenError } from '../runtime/listen.js';
 import { reportRefusal, type CliOutput } from './config.js';
 
 export interface AgentRunOptions {
@@ -39,7 +40,15 @@ export async function runAgent(options: AgentRunOptions, out: CliOutput): Promis
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (error) {
+    // An address taken (an RTLS HTTP input's, the pull server's): say which setting, start nothing.
+    if (!(error instanceof ListenError)) throw error;
+    await agent.stop();
+    out.stderr(`${options.config}: ${error.message}; nothing was started\n`);
+    return 1;
+  }
   logger.info('agent running', {
     agent: config.agentId,
     version: AGENT_VERSION,
