@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DiskBuffer } from './buffer/disk-buffer.js';
+import { listenOn } from '../runtime/listen.js';
 import { encodeBatch } from './forward/encoder.js';
 import type { BatchAgent } from '../domain/ingest/batch.js';
 
@@ -29,10 +29,9 @@ export class PullServer {
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
+  /** Listens on host:port (0: a free port); an address that is taken is a ListenError naming pull.listen. */
   async listen(host: string, port: number): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
-    const address = this.server.address() as AddressInfo;
-    return `http://${address.address}:${String(address.port)}`;
+    return listenOn(this.server, `${host.includes(':') ? `[${host}]` : host}:${String(port)}`, 'pull.listen');
   }
 
   async close(): Promise<void> {

@@ -59,4 +59,31 @@ rtls: { inputs: [{ kind: http, listen: '127.0.0.1:${String(port)}' }] }
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
   });
+
+  it('refuses to start when the pull server’s address is taken, naming pull.listen', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const file = join(dir, 'agent-pull.yaml');
+      writeFileSync(
+        file,
+        `agent: { id: ward-1 }
+ingest: { mode: pull }
+pull: { listen: '127.0.0.1:${String(port)}', token: pull-token-0123456789 }
+buffer: { dir: ${join(dir, 'buffer-pull')} }
+`,
+      );
+      let stderr = '';
+      const code = await runAgent(
+        { config: file, logLevel: 'error', logJson: false },
+        { stdout: () => {}, stderr: (text) => (stderr += text) },
+      );
+      expect(code).toBe(1);
+      expect(stderr).toContain(`cannot listen on 127.0.0.1:${String(port)}: the address is already in use`);
+      expect(stderr).toContain('set pull.listen in the config to another host:port; nothing was started');
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
 });
