@@ -23,6 +23,10 @@ import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 import { lifecycleStoreFromEnv, linkSettings, oncallServiceFromEnv } from './shared/lifecycle.js';
 import { oncallApi } from '../src/runtime/oncall-routes.js';
+import { presentLocation, whereIsQueryOf } from '../src/runtime/asset-routes.js';
+import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
+import { RegistryIndex } from '../src/domain/assets/registry.js';
+import { assetsNow, sitesOf } from '../src/services/asset-answers.js';
 
 /** The request context API Gateway passes on: the IAM caller on `/api/*`, nothing on `/ack/*`. */
 interface LifecycleRequestContext {
@@ -45,7 +49,7 @@ export interface LifecycleApiOptions {
  * - `GET /ack/<token>` shows the confirmation page of a signed acknowledge link; only its button,
  *   `POST /ack/<token>`, acknowledges (mail scanners follow links). The link's HMAC is the
  *   credential; these routes have no authorizer.
- * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`,
+ * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`, `GET /api/assets` (where is it),
  *   `POST /api/silences/<id>/expire`, and the on-call calls (`GET /api/oncall/who`,
  *   `GET|POST /api/oncall/overrides`, `POST /api/oncall/overrides/<id>/remove`): behind API Gateway's IAM authorization (SigV4, the caller's
  *   AWS credentials, as `pflow … --aws` sends them). The bodies and answers are the local API's.
@@ -110,6 +114,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
         });
       return reply;
     }
+    if (path === '/api/assets' && request.method === 'GET') return whereIsCall(request, config);
     if (path === '/api/acks' && request.method === 'GET') {
       const alert = request.url.searchParams.get('alert') ?? undefined;
       return { status: 200, body: { acks: (await lifecycle.audit(alert)).map(presentAudit) } };
@@ -136,6 +141,24 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
     const expire = /^\/api\/silences\/([^/]+)\/expire$/.exec(path);
     if (expire && request.method === 'POST') return expireSilence(request, decodeURIComponent(expire[1]!), lifecycle);
     return undefined;
+  }
+
+  /**
+   * Where is it (`pflow assets find --aws`): the local API's `/api/assets` question, answered by
+   * the local runtime's AssetService over the tag location table as it is now (one Query per site
+   * asked about). Read-only; the registry is the config's.
+   */
+  async function whereIsCall(request: ApiRequest, config: DeploymentConfig): Promise<ApiReply> {
+    const assets = config.assets;
+    if (assets === undefined)
+      return { status: 404, body: { error: "this deployment's config has no assets: section" } };
+    const query = whereIsQueryOf(request.url.searchParams);
+    if (typeof query === 'string') return { status: 400, body: { error: query } };
+    const index = new RegistryIndex(assets.registry);
+    const locations = new DynamoTagLocations(ddb!, requireEnv(env, ENV.tagLocationTable), () => index, assets.settings);
+    const sites = query.site === undefined ? sitesOf(assets) : [query.site];
+    const service = await assetsNow(assets, { locations, logger: obs.port }, sites, clock.now());
+    return { status: 200, body: { assets: service.whereIs(query).map(presentLocation) } };
   }
 
   async function addSilence(request: ApiRequest, lifecycle: DynamoLifecycleStore): Promise<ApiReply> {

@@ -120,6 +120,8 @@ export class PerformanceFlowStack extends Stack {
         this.storage.metricStore.grantTagHistoryWriter(this.ingestApi.fn);
         // The daily report's asset section reads where the site's tags are now.
         if (this.reports) this.tagLocations.grantRead(this.reports.fn);
+        // `pflow assets find --aws` asks the lifecycle API (GET /api/assets, behind IAM) where assets are.
+        this.tagLocations.grantRead(this.lifecycle.apiFn);
         this.assetAnswers = new AssetAnswers(this, 'AssetAnswers', {
           functions: this.functions,
           metricStore: this.storage.metricStore,

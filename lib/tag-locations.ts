@@ -37,7 +37,10 @@ export class TagLocations extends Construct {
     });
   }
 
-  /** The asset function: the table's name, and the one call it makes (Query, a site's tags). */
+  /**
+   * A function that answers from where tags are now (the asset function, the daily report, the
+   * lifecycle API's where-is): the table's name, and the one call it makes (Query, a site's tags).
+   */
   grantRead(fn: LambdaFunction): void {
     fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
     this.table.grant(fn, 'dynamodb:Query');

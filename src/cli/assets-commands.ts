@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import type { AssetStatus } from '../domain/assets/answers.js';
 import { systemClock } from '../domain/ports.js';
 import { runAssetsFind, runAssetsImport } from './assets.js';
+import { runAwsAssetsFind } from './assets-aws.js';
+import { lifecycleApiClientOrReport, withLifecycleApiOptions, type LifecycleApiFlags } from './lifecycle-api-client.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
 import { parseSimulateOptions, runSimulateRtls, type SimulateFlags } from './simulate-rtls.js';
 
@@ -31,8 +33,7 @@ export function registerAssetCommands(
         ),
       );
     });
-  assets
-    .command('find')
+  withLifecycleApiOptions(assets.command('find'))
     .description('where is it: by id, or by type ("nearest available infusion pump on floor 3")')
     .argument('[id]', 'asset id')
     .option('-c, --config <file>', 'site config YAML', defaultConfig)
@@ -62,8 +63,16 @@ export function registerAssetCommands(
           status?: AssetStatus;
           limit?: number;
           json: boolean;
-        },
+        } & LifecycleApiFlags,
       ) => {
+        const { config: _file, aws, apiUrl, outputsFile, region, ...question } = options;
+        if (aws) {
+          const client = lifecycleApiClientOrReport({ aws, apiUrl, outputsFile, region }, out, exitWith);
+          if (client === undefined) return;
+          return exitWith(
+            await runAwsAssetsFind(client, { ...question, ...(id !== undefined && { id }), clock: systemClock }, out),
+          );
+        }
         const config = await loadConfigOrReport(options.config, out);
         if (!config) return exitWith(1);
         exitWith(await runAssetsFind({ ...options, ...(id !== undefined && { id }), config, clock: systemClock }, out));

@@ -92,16 +92,21 @@ export async function runAssetsFind(
       ...(options.status !== undefined && { status: options.status }),
       ...(options.limit !== undefined && { limit: options.limit }),
     });
-    if (options.json) {
-      out.stdout(`${JSON.stringify(found, null, 2)}\n`);
-    } else {
-      for (const location of found) out.stdout(`${describe(location, options.clock.now())}\n`);
-      if (found.length === 0) out.stdout('no asset matches\n');
-    }
-    return found.length === 0 ? 1 : 0;
+    return printFound(found, options.json ?? false, options.clock.now(), out);
   } finally {
     db.close();
   }
+}
+
+/** The answer of `pflow assets find`, local or --aws: JSON or a line per asset; exit 1 when none matched. */
+export function printFound(found: readonly AssetLocation[], json: boolean, now: number, out: CliOutput): number {
+  if (json) {
+    out.stdout(`${JSON.stringify(found, null, 2)}\n`);
+  } else {
+    for (const location of found) out.stdout(`${describe(location, now)}\n`);
+    if (found.length === 0) out.stdout('no asset matches\n');
+  }
+  return found.length === 0 ? 1 : 0;
 }
 
 function describe(l: AssetLocation, now: number): string {

@@ -11,7 +11,7 @@ import { describePresented } from './silence.js';
  */
 
 /** Makes the call; prints why when it got no answer or a refusal, and returns undefined then. */
-async function send(
+export async function send(
   client: LifecycleApiClient,
   out: CliOutput,
   call: (client: LifecycleApiClient) => Promise<LifecycleApiReply>,

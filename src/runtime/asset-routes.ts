@@ -1,4 +1,4 @@
-import type { AssetLocation, AssetStatus } from '../domain/assets/answers.js';
+import type { AssetLocation, AssetStatus, WhereIsQuery } from '../domain/assets/answers.js';
 import type { Clock } from '../domain/ports.js';
 import type { AssetService } from '../services/assets.js';
 import type { ApiReply } from './api-server.js';
@@ -10,7 +10,7 @@ const MAX_RANGE_MS = 31 * DAY_MS;
 /**
  * The assets part of the local runtime's JSON API (read-only, like the rest):
  *
- * - `/api/assets?type=&floor=&site=&department=&status=&available=true&limit=` where is it; by type,
+ * - `/api/assets?asset=&tag=&type=&floor=&site=&department=&status=&available=true&limit=` where is it; by type,
  *   available ones on the asked floor first ("nearest available infusion pump on floor 3")
  * - `/api/assets/<id>` one asset
  * - `/api/assets/missing` missing, left the building, never seen, low battery
@@ -50,36 +50,19 @@ export function assetRoutes(deps: {
     };
     switch (sub) {
       case '': {
-        const status = q.get('status') ?? undefined;
-        if (status !== undefined && !STATUSES.includes(status as AssetStatus)) {
-          return bad(`status: one of ${STATUSES.join(', ')}`);
-        }
-        const limitText = q.get('limit');
-        const limit = limitText === null ? undefined : Number(limitText);
-        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return bad('limit: a whole number from 1');
-        const available = q.get('available');
-        if (available !== null && available !== 'true' && available !== 'false') return bad('available: true or false');
-        const assets = service.whereIs({
-          ...(site !== undefined && { site }),
-          ...optional('type', q.get('type')),
-          ...optional('floor', q.get('floor')),
-          ...optional('department', q.get('department')),
-          ...optional('tag', q.get('tag')),
-          ...(status !== undefined && { status: status as AssetStatus }),
-          ...(available === 'true' && { availableOnly: true }),
-          ...(limit !== undefined && { limit }),
-        });
-        return { status: 200, body: { assets: assets.map(present) } };
+        const query = whereIsQueryOf(q);
+        if (typeof query === 'string') return bad(query);
+        return { status: 200, body: { assets: service.whereIs(query).map(presentLocation) } };
       }
       case 'missing': {
         const overview = service.overview(site);
         return {
           status: 200,
           body: {
-            missing: overview.missing.map(present),
-            leftBuilding: overview.leftBuilding.map(present),
-            neverSeen: overview.neverSeen.map(present),
-            lowBattery: overview.lowBattery.map(present),
+            missing: overview.missing.map(presentLocation),
+            leftBuilding: overview.leftBuilding.map(presentLocation),
+            neverSeen: overview.neverSeen.map(presentLocation),
+            lowBattery: overview.lowBattery.map(presentLocation),
           },
         };
       }
@@ -99,7 +82,7 @@ export function assetRoutes(deps: {
       default: {
         const location = service.asset(decodeURIComponent(sub), site);
         return location
-          ? { status: 200, body: present(location) }
+          ? { status: 200, body: presentLocation(location) }
           : { status: 404, body: { error: `no asset "${decodeURIComponent(sub)}"` } };
       }
     }
@@ -117,7 +100,34 @@ function parseTime(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function present(location: AssetLocation) {
+/**
+ * The where-is query of `/api/assets` from its parameters (`asset`, `tag`, `type`, `floor`, `site`,
+ * `department`, `status`, `available`, `limit`), or the problem naming the parameter. Shared with
+ * the lifecycle API's `/api/assets` in AWS, so both read a question the same way.
+ */
+export function whereIsQueryOf(q: URLSearchParams): WhereIsQuery | string {
+  const status = q.get('status') ?? undefined;
+  if (status !== undefined && !STATUSES.includes(status as AssetStatus)) return `status: one of ${STATUSES.join(', ')}`;
+  const limitText = q.get('limit');
+  const limit = limitText === null ? undefined : Number(limitText);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return 'limit: a whole number from 1';
+  const available = q.get('available');
+  if (available !== null && available !== 'true' && available !== 'false') return 'available: true or false';
+  return {
+    ...optional('site', q.get('site')),
+    ...optional('asset', q.get('asset')),
+    ...optional('type', q.get('type')),
+    ...optional('floor', q.get('floor')),
+    ...optional('department', q.get('department')),
+    ...optional('tag', q.get('tag')),
+    ...(status !== undefined && { status: status as AssetStatus }),
+    ...(available === 'true' && { availableOnly: true }),
+    ...(limit !== undefined && { limit }),
+  };
+}
+
+/** A location as the JSON API answers it: times in ISO 8601 UTC. */
+export function presentLocation(location: AssetLocation) {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return { ...location, since: iso(location.since), lastSeen: iso(location.lastSeen) };
 }

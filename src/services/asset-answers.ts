@@ -76,7 +76,8 @@ export async function assetsNow(
   });
 }
 
-function sitesOf(config: AssetsConfig): string[] {
+/** Every site the registry places a zone or an asset in. */
+export function sitesOf(config: AssetsConfig): string[] {
   const { zones, assets } = config.registry;
   return [...new Set([...zones.map((z) => z.site), ...assets.map((a) => a.site)])].sort();
 }

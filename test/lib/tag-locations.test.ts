@@ -56,15 +56,32 @@ describe('TagLocations (config with assets:)', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
-    // No other function may touch it, but the asset function may Query it (lib/assets.ts).
+    // No other function may touch it, but the asset function (lib/assets.ts) and the lifecycle
+    // API (where is it, `pflow assets find --aws`) may Query it.
     for (const [otherId] of resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id !== fnId)) {
       const onIt = statementsOfFunction(template, otherId).filter((s) =>
         JSON.stringify(s.Resource).includes(`"${tableId}"`),
       );
       expect(onIt.flatMap((s) => [s.Action].flat())).toEqual(
-        otherId.startsWith('AssetAnswers') ? ['dynamodb:Query'] : [],
+        otherId.startsWith('AssetAnswers') || otherId.startsWith('LifecycleApiFunction') ? ['dynamodb:Query'] : [],
       );
     }
+  });
+
+  it('lets the lifecycle API answer GET /api/assets (behind IAM): Query on the table only, its name in the environment', () => {
+    const [apiFnId, apiFn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('LifecycleApiFunction'),
+    )!;
+    const env = (apiFn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env['PFLOW_TAG_LOCATION_TABLE']).toEqual({ Ref: tableId });
+    const onTable = statementsOfFunction(template, apiFnId).filter((s) =>
+      JSON.stringify(s.Resource).includes(`"${tableId}"`),
+    );
+    expect(onTable.map((s) => [s.Action].flat())).toEqual([['dynamodb:Query']]);
+    expect(onTable.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': [tableId, 'Arn'] }]]);
+    // The route it answers on: /api/{proxy+}, GET behind the IAM authorizer.
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.RouteKey, r.AuthorizationType]);
+    expect(routes).toContainEqual(['GET /api/{proxy+}', 'AWS_IAM']);
   });
 
   it('outputs the table name', () => {
