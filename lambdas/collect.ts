@@ -58,6 +58,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
         refused: 0,
         samples: 0,
         tagEvents: 0,
+        droppedTagEvents: 0,
         drained: false,
         failure: 'unknown agent',
       };
@@ -83,6 +84,9 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
     obs.metrics.addMetric('IngestSamples', MetricUnit.Count, outcome.samples);
     if (outcome.tagEvents > 0) obs.metrics.addMetric('IngestTagEvents', MetricUnit.Count, outcome.tagEvents);
     if (outcome.refused > 0) obs.metrics.addMetric('CollectRefused', MetricUnit.Count, outcome.refused);
+    if (outcome.droppedTagEvents > 0) {
+      obs.metrics.addMetric('CollectDroppedTagEvents', MetricUnit.Count, outcome.droppedTagEvents);
+    }
     if (outcome.failure !== undefined) {
       obs.port.warn('collect: stopped early; the agent keeps what was not acknowledged', {
         agent: agent.id,

@@ -251,8 +251,11 @@ export class Agent {
   private rtlsHealth(inputs: RtlsInputSet): RtlsHealth {
     const stats = this.buffer.stats();
     return {
-      droppedTagEvents:
-        stats.droppedTagEvents + stats.refusedTagEvents + (this.forwarder?.counters.rejectedTagEvents ?? 0),
+      droppedTagEvents: {
+        buffer: stats.droppedTagEvents + stats.refusedTagEvents,
+        rejected: this.forwarder?.counters.rejectedTagEvents ?? 0,
+        not_kept: this.forwarder?.counters.notKeptTagEvents ?? 0,
+      },
       inputs: inputs.snapshots().map((snapshot) => ({
         input: snapshot.input,
         kind: snapshot.kind,

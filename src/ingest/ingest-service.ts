@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { bindToSite, INGEST_LIMITS, parseBatchJson } from '../domain/ingest/batch.js';
+import { bindToSite, INGEST_LIMITS, parseBatchJson, TAG_EVENTS_NOT_KEPT } from '../domain/ingest/batch.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { BatchLedger, IngestCounts, IngestSink } from './ports.js';
 
@@ -69,19 +69,31 @@ export class IngestService {
     return this.ingestJson(principal, decoded.text);
   }
 
-  async ingestJson(principal: AgentPrincipal, text: string): Promise<IngestAnswer> {
+  /**
+   * `withoutTagEvents` (the collect function, after a TAG_EVENTS_NOT_KEPT answer) stores the batch
+   * without its tag events and says how many it left out (`droppedTagEvents`). The refusal records
+   * nothing in the ledger, so the same batch id sent again without them is stored, not a duplicate.
+   */
+  async ingestJson(
+    principal: AgentPrincipal,
+    text: string,
+    options: { readonly withoutTagEvents?: boolean } = {},
+  ): Promise<IngestAnswer> {
     const { ledger, sink, clock, logger } = this.deps;
     const parsed = parseBatchJson(text);
     if (!parsed.ok) {
       logger.warn('ingest batch refused', { site: principal.site, tokenId: principal.tokenId, error: parsed.error });
       return { status: 400, body: { error: 'invalid batch', problems: parsed.problems } };
     }
-    const batch = bindToSite(parsed.batch, principal.site);
+    let batch = bindToSite(parsed.batch, principal.site);
+    const droppedTagEvents = options.withoutTagEvents === true ? batch.tagEvents.length : 0;
+    if (droppedTagEvents > 0) batch = { ...batch, tagEvents: [] };
     if (batch.tagEvents.length > 0 && sink.writeTagEvents === undefined) {
       return {
         status: 400,
         body: {
           error: 'invalid batch',
+          code: TAG_EVENTS_NOT_KEPT,
           problems: ['tagEvents: this deployment keeps no tag events (its config has no assets: section)'],
         },
       };
@@ -108,6 +120,9 @@ export class IngestService {
       return { status: 503, body: { error: 'store unavailable' } };
     }
     logger.debug('ingest batch stored', { site: batch.site, agent: batch.agent.id, batchId: batch.batchId, ...counts });
-    return { status: 200, body: { batchId: batch.batchId, duplicate: false, ...counts } };
+    return {
+      status: 200,
+      body: { batchId: batch.batchId, duplicate: false, ...counts, ...(droppedTagEvents > 0 && { droppedTagEvents }) },
+    };
   }
 }

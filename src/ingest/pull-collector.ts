@@ -1,3 +1,4 @@
+import { TAG_EVENTS_NOT_KEPT } from '../domain/ingest/batch.js';
 import type { Logger } from '../domain/ports.js';
 import type { AgentPrincipal, IngestService } from './ingest-service.js';
 
@@ -21,6 +22,11 @@ export interface CollectOutcome {
   readonly samples: number;
   /** Tag events of the batches stored now (not of redeliveries). */
   readonly tagEvents: number;
+  /**
+   * Tag events left out of batches stored now because the deployment keeps none (no `assets:`):
+   * their samples and probe results are stored, the tag events are counted here and logged once.
+   */
+  readonly droppedTagEvents: number;
   /** Whether the run stopped with everything it read acknowledged. */
   readonly drained: boolean;
   /** Set when the run stopped early: the agent unreachable or the store unavailable. */
@@ -50,8 +56,10 @@ export async function collectFromAgent(
   let refused = 0;
   let samples = 0;
   let tagEvents = 0;
+  let droppedTagEvents = 0;
   let ack: string | undefined;
-  const stop = (failure: string): CollectOutcome => ({ stored, refused, samples, tagEvents, drained: false, failure });
+  const counts = () => ({ stored, refused, samples, tagEvents, droppedTagEvents });
+  const stop = (failure: string): CollectOutcome => ({ ...counts(), drained: false, failure });
   for (;;) {
     let page: PullPage;
     try {
@@ -59,9 +67,21 @@ export async function collectFromAgent(
     } catch (error) {
       return stop(`pull: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (page.batches.length === 0) return { stored, refused, samples, tagEvents, drained: true };
+    if (page.batches.length === 0) return { ...counts(), drained: true };
     for (const batch of page.batches) {
-      const answer = await ingest.ingestJson(principal, batch);
+      let answer = await ingest.ingestJson(principal, batch);
+      if (answer.status === 400 && answer.body['code'] === TAG_EVENTS_NOT_KEPT) {
+        // Only the tag events cannot be kept here: the rest of the batch is stored without them.
+        answer = await ingest.ingestJson(principal, batch, { withoutTagEvents: true });
+        const dropped = Number(answer.body['droppedTagEvents'] ?? 0);
+        if (droppedTagEvents === 0 && dropped > 0) {
+          options.logger.warn(
+            'pulled batches carry tag events but this deployment keeps none (no assets: section); they are counted and dropped, the samples stored',
+            { site: principal.site, agent: principal.tokenId },
+          );
+        }
+        droppedTagEvents += dropped;
+      }
       if (answer.status === 200) {
         stored += 1;
         if (answer.body['duplicate'] === false) {
@@ -82,6 +102,6 @@ export async function collectFromAgent(
     ack = page.cursor;
     // Out of time: this page stays unacknowledged; the next run gets it again and the ledger
     // answers "duplicate" for each of its batches.
-    if (options.outOfTime()) return { stored, refused, samples, tagEvents, drained: false };
+    if (options.outOfTime()) return { ...counts(), drained: false };
   }
 }

@@ -175,7 +175,9 @@ describe('the agent’s RTLS HTTP input', () => {
       unauthorized: 1,
       sink_failed: 0,
     });
-    expect(heartbeat('pflow_agent_dropped_tag_events_total')).toBe(0);
+    for (const reason of ['buffer', 'rejected', 'not_kept']) {
+      expect(heartbeat('pflow_agent_dropped_tag_events_total', { reason })).toBe(0);
+    }
     // Every batch the stub stored passed the ingest's own check (parseBatch) of tagEvents.
     expect(stub.duplicates).toBe(0);
   });

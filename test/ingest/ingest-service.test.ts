@@ -8,7 +8,7 @@ import { SqliteIngestStore } from '../../src/adapters/local/sqlite-ingest.js';
 import { SqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { openDatabase, type SqliteDatabase } from '../../src/adapters/local/sqlite.js';
 import type { TagEvent } from '../../src/domain/assets/tag-event.js';
-import { INGEST_LIMITS } from '../../src/domain/ingest/batch.js';
+import { INGEST_LIMITS, TAG_EVENTS_NOT_KEPT } from '../../src/domain/ingest/batch.js';
 import { authenticate, decodeBody, IngestService } from '../../src/ingest/ingest-service.js';
 import { createToken } from '../../src/ingest/token.js';
 import { captureLogger } from '../support/logger.js';
@@ -139,18 +139,52 @@ describe('IngestService over SQLite', () => {
     expect(tags).toEqual([{ site: 'site-a', events: tagEvents }]);
   });
 
-  it('refuses tag events where the deployment keeps none', async () => {
+  it('refuses tag events where the deployment keeps none with a code; the same batch id without them is then stored once', async () => {
+    let written = 0;
     const noTags = new IngestService({
       ledger: ingest,
-      sink: { writeMetricSamples: async () => {}, writeProbeResults: async () => {} },
+      sink: {
+        writeMetricSamples: async (samples) => {
+          written += samples.length;
+        },
+        writeProbeResults: async () => {},
+      },
       clock: { now: () => T0 },
       logger,
     });
-    const answer = await noTags.ingest(principal, gz(batch('b-4', { tagEvents: [{ tag: 'T', t: T0 }] })), 'gzip');
-    expect(answer.status).toBe(400);
-    expect(answer.body['problems']).toEqual([
-      'tagEvents: this deployment keeps no tag events (its config has no assets: section)',
-    ]);
+    const withoutTags = batch('b-4');
+    const withTags = { ...withoutTags, tagEvents: [{ tag: 'T', t: T0 }] };
+    const answer = await noTags.ingest(principal, gz(withTags), 'gzip');
+    expect(answer).toEqual({
+      status: 400,
+      body: {
+        error: 'invalid batch',
+        code: TAG_EVENTS_NOT_KEPT,
+        problems: ['tagEvents: this deployment keeps no tag events (its config has no assets: section)'],
+      },
+    });
+    expect(written).toBe(0);
+    // The refusal recorded nothing: the agent's resend without tagEvents is stored, not a duplicate.
+    expect(await noTags.ingest(principal, gz(withoutTags), 'gzip')).toMatchObject({
+      status: 200,
+      body: { batchId: 'b-4', duplicate: false, samples: 2, tagEvents: 0 },
+    });
+    // The collect function's way: the same text, the tag events left out and counted.
+    expect(await noTags.ingestJson(principal, JSON.stringify(withTags), { withoutTagEvents: true })).toMatchObject({
+      status: 200,
+      body: { batchId: 'b-4', duplicate: true, samples: 2 },
+    });
+    const other = batch('b-4b', {
+      tagEvents: [
+        { tag: 'T', t: T0 },
+        { tag: 'U', t: T0 },
+      ],
+    });
+    expect(await noTags.ingestJson(principal, JSON.stringify(other), { withoutTagEvents: true })).toEqual({
+      status: 200,
+      body: { batchId: 'b-4b', duplicate: false, samples: 2, probeResults: 1, tagEvents: 0, droppedTagEvents: 2 },
+    });
+    expect(written).toBe(4);
   });
 
   it('answers 503 while the database is locked, without recording the batch; the retry then stores it once', async () => {

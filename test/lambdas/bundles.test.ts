@@ -50,7 +50,7 @@ const expected: Record<string, RegExp> = {
   lifecycleApi: /^RESULT \{"statusCode":404,.*"body":"\{\\"error\\":\\"no route GET \/nothing-here\\"\}"\}$/m,
   report: /^ERROR report "no-such-report" is not in the config$/m,
   collect:
-    /^RESULT \{"agent":"no-such-agent","stored":0,"refused":0,"samples":0,"tagEvents":0,"drained":false,"failure":"unknown agent"\}$/m,
+    /^RESULT \{"agent":"no-such-agent","stored":0,"refused":0,"samples":0,"tagEvents":0,"droppedTagEvents":0,"drained":false,"failure":"unknown agent"\}$/m,
 };
 
 beforeAll(async () => {

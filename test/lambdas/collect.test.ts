@@ -156,7 +156,15 @@ describe('collect function (pull mode)', () => {
     add(1, 35); // four batches; the server hands out about one per page (max_bytes 1024)
     const outcome = await handler()({ agent: 'lab-01' }, context());
 
-    expect(outcome).toEqual({ agent: 'lab-01', stored: 4, refused: 0, samples: 35, tagEvents: 0, drained: true });
+    expect(outcome).toEqual({
+      agent: 'lab-01',
+      stored: 4,
+      refused: 0,
+      samples: 35,
+      tagEvents: 0,
+      droppedTagEvents: 0,
+      drained: true,
+    });
     expect(buffer.stats().pendingBatches).toBe(0);
     const series = await stored();
     expect(series.map((labels) => Number(labels.n)).sort((a, b) => a - b)).toEqual(
@@ -167,7 +175,15 @@ describe('collect function (pull mode)', () => {
 
     // Nothing new: one pull, nothing written.
     const again = await handler()({ agent: 'lab-01' }, context());
-    expect(again).toEqual({ agent: 'lab-01', stored: 0, refused: 0, samples: 0, tagEvents: 0, drained: true });
+    expect(again).toEqual({
+      agent: 'lab-01',
+      stored: 0,
+      refused: 0,
+      samples: 0,
+      tagEvents: 0,
+      droppedTagEvents: 0,
+      drained: true,
+    });
   });
 
   it('stops without acknowledging when the store fails, counts CollectFailed, and the next run stores each batch once', async () => {
@@ -290,14 +306,37 @@ describe('collect function (pull mode)', () => {
       expect(buffer.stats().pendingBatches).toBe(0);
     });
 
-    it('is refused (and acknowledged, counted) where the stack keeps no tag events', async () => {
-      expect(batcher.addTagEvents([{ tag: 'T-2', t: T, zone: 'store-3' }])).toBe(true);
+    it('where the stack keeps no tag events: stores the batch’s samples, counts the tag events dropped', async () => {
+      // One batch with both: the ingest refuses it for its tag events alone (TAG_EVENTS_NOT_KEPT).
+      batcher.add([
+        { name: series, labels: { n: '1' }, time: T0 + 1000, value: 1 },
+        { name: series, labels: { n: '2' }, time: T0 + 2000, value: 2 },
+      ]);
+      expect(
+        batcher.addTagEvents([
+          { tag: 'T-2', t: T, zone: 'store-3' },
+          { tag: 'T-3', t: T },
+        ]),
+      ).toBe(true);
       batcher.flush();
       const { lines } = await outputOf(async () => {
-        expect(await handler()({ agent: 'lab-01' }, context())).toMatchObject({ stored: 0, refused: 1, drained: true });
+        expect(await handler()({ agent: 'lab-01' }, context())).toEqual({
+          agent: 'lab-01',
+          stored: 1,
+          refused: 0,
+          samples: 2,
+          tagEvents: 0,
+          droppedTagEvents: 2,
+          drained: true,
+        });
       });
-      expect(lines.some((line) => '_aws' in line && (line as EmfDocument)['CollectRefused'] === 1)).toBe(true);
+      const metrics = lines.filter((line): line is EmfDocument => '_aws' in line);
+      expect(metrics.some((line) => line['CollectDroppedTagEvents'] === 2)).toBe(true);
+      expect(metrics.some((line) => 'CollectRefused' in line)).toBe(false);
+      expect((await stored()).map((labels) => labels.n).sort()).toEqual(['1', '2']);
       expect(buffer.stats().pendingBatches).toBe(0);
+      // Acknowledged: the next run has nothing, and nothing is counted twice.
+      expect(await handler()({ agent: 'lab-01' }, context())).toMatchObject({ stored: 0, droppedTagEvents: 0 });
     });
   });
 });

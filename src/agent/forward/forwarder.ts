@@ -1,5 +1,5 @@
 import type { DiskBuffer } from '../buffer/disk-buffer.js';
-import type { BatchAgent } from '../../domain/ingest/batch.js';
+import { TAG_EVENTS_NOT_KEPT, type BatchAgent } from '../../domain/ingest/batch.js';
 import { monotonicNow, type Clock, type Logger, type Timers } from '../../domain/ports.js';
 import { encodeBatch, encodeBody, wireBatchId } from './encoder.js';
 import type { IngestTransport } from './transport.js';
@@ -10,6 +10,11 @@ export interface ForwarderOptions {
   /** First retry waits up to this long (full jitter), doubling per failed attempt up to maxBackoffMs. */
   readonly baseBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * After the ingest answered TAG_EVENTS_NOT_KEPT (its deployment has no `assets:`), batches go
+   * without their tag events for this long before one is tried with them again.
+   */
+  readonly tagEventsPauseMs?: number;
 }
 
 export interface ForwarderDeps {
@@ -30,6 +35,8 @@ export interface ForwarderStats {
   readonly rejectedSamples: number;
   readonly rejectedProbeResults: number;
   readonly rejectedTagEvents: number;
+  /** Tag events left out of stored batches because the ingest keeps none (TAG_EVENTS_NOT_KEPT). */
+  readonly notKeptTagEvents: number;
   readonly failedAttempts: number;
   /** Epoch ms of the last 2xx, if any. */
   readonly lastForwardTime: number | undefined;
@@ -37,6 +44,7 @@ export interface ForwarderStats {
 
 const DEFAULT_BASE_BACKOFF_MS = 1_000;
 const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+const DEFAULT_TAG_EVENTS_PAUSE_MS = 60 * 60_000;
 
 /**
  * Sends the buffer's sealed batches, oldest first, one at a time, and moves the acknowledged cursor
@@ -45,6 +53,10 @@ const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
  * - 2xx: the cursor moves past the batch (fsynced), its segment may go.
  * - 400/413/415/422: the ingest refused the batch itself; it can never succeed, so it is acknowledged
  *   too, counted (`pflow_agent_rejected_batches_total`) and logged with the ingest's problems.
+ *   Except a 400 with code TAG_EVENTS_NOT_KEPT (the deployment has no `assets:`): then only the tag
+ *   events cannot be stored, so the same batch (same id: the refusal recorded nothing) goes again at
+ *   once without them, and so does every batch for tagEventsPauseMs; what they leave out is counted
+ *   (`notKeptTagEvents`), the samples and probe results are stored.
  * - anything else (5xx, a timeout, no connection, 401/403/404/429): the same batch is sent again after
  *   an exponential backoff with full jitter (a random wait in [0, min(max, base·2ⁿ)]), so agents that
  *   lost the ingest together do not come back in step.
@@ -62,6 +74,9 @@ export class Forwarder {
   private attempt = 0;
   private stopped = false;
   private followUp: Promise<void> | undefined;
+  /** Monotonic ms until which batches go without tag events (see TAG_EVENTS_NOT_KEPT). */
+  private tagEventsPausedUntil: number | undefined;
+  private tagEventsRefusalLogged = false;
   private stats: {
     -readonly [K in keyof ForwarderStats]: ForwarderStats[K];
   } = {
@@ -72,6 +87,7 @@ export class Forwarder {
     rejectedSamples: 0,
     rejectedProbeResults: 0,
     rejectedTagEvents: 0,
+    notKeptTagEvents: 0,
     failedAttempts: 0,
     lastForwardTime: undefined,
   };
@@ -120,10 +136,15 @@ export class Forwarder {
       if (ref === undefined) return;
       const content = this.deps.buffer.read(ref.batch);
       if (content === undefined) continue; // dropped by the cap meanwhile
+      const withoutTags = ref.tagEvents > 0 && this.tagEventsPaused();
       this.deps.buffer.pin(ref.batch);
       let outcome;
       try {
-        const { body, gzipped } = await encodeBody(encodeBatch(content, this.opts.agent), this.opts.gzipLevel);
+        const wire = encodeBatch(
+          withoutTags ? { key: content.key, payloads: content.payloads } : content,
+          this.opts.agent,
+        );
+        const { body, gzipped } = await encodeBody(wire, this.opts.gzipLevel);
         outcome = await this.deps.transport.send(body, gzipped);
         if (outcome.kind === 'accepted') this.stats.sentBytes += body.length;
       } finally {
@@ -137,9 +158,14 @@ export class Forwarder {
           this.attempt = 0;
           this.stats.sentBatches += 1;
           this.stats.sentSamples += ref.samples;
+          if (withoutTags) this.stats.notKeptTagEvents += ref.tagEvents;
           this.stats.lastForwardTime = this.deps.clock.now();
           break;
         case 'rejected':
+          if (outcome.code === TAG_EVENTS_NOT_KEPT && !withoutTags && ref.tagEvents > 0) {
+            this.pauseTagEvents(batchId);
+            continue; // the same batch again, now without its tag events
+          }
           this.deps.buffer.ack(ref.batch);
           this.attempt = 0;
           this.stats.rejectedBatches += 1;
@@ -171,6 +197,25 @@ export class Forwarder {
         }
       }
     }
+  }
+
+  private tagEventsPaused(): boolean {
+    if (this.tagEventsPausedUntil === undefined) return false;
+    if (monotonicNow(this.deps.clock) < this.tagEventsPausedUntil) return true;
+    this.tagEventsPausedUntil = undefined;
+    return false;
+  }
+
+  private pauseTagEvents(batchId: string): void {
+    const pauseMs = this.opts.tagEventsPauseMs ?? DEFAULT_TAG_EVENTS_PAUSE_MS;
+    this.tagEventsPausedUntil = monotonicNow(this.deps.clock) + pauseMs;
+    // Once per run: after a pause the next refusal says nothing new (the counter keeps counting).
+    const log = this.tagEventsRefusalLogged ? 'debug' : 'warn';
+    this.tagEventsRefusalLogged = true;
+    this.deps.logger[log](
+      'forward: the ingest keeps no tag events (its deployment has no assets: section); batches are sent without them, which are counted in pflow_agent_dropped_tag_events_total{reason="not_kept"}',
+      { batchId, retryTagEventsInMs: pauseMs },
+    );
   }
 
   /** Full jitter: uniform in [0, min(max, base·2^attempt)]. */

@@ -6,7 +6,13 @@ import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 export type SendOutcome =
   | { readonly kind: 'accepted'; readonly status: number }
   /** The ingest refused the batch itself (malformed, too large): sending it again cannot help. */
-  | { readonly kind: 'rejected'; readonly status: number; readonly error: string }
+  | {
+      readonly kind: 'rejected';
+      readonly status: number;
+      readonly error: string;
+      /** The answer's machine-readable `code`, when it has one (TAG_EVENTS_NOT_KEPT). */
+      readonly code?: string;
+    }
   /** Anything else: the batch stays and is sent again after a backoff. */
   | { readonly kind: 'retry'; readonly reason: string; readonly status?: number };
 
@@ -90,7 +96,10 @@ export class HttpTransport implements IngestTransport {
     }
     if (status >= 200 && status < 300) return { kind: 'accepted', status };
     const error = errorOf(text);
-    if (REJECTED_STATUSES.has(status)) return { kind: 'rejected', status, error };
+    if (REJECTED_STATUSES.has(status)) {
+      const code = codeOf(text);
+      return { kind: 'rejected', status, error, ...(code !== undefined && { code }) };
+    }
     return { kind: 'retry', status, reason: `HTTP ${String(status)}: ${error}` };
   }
 
@@ -107,6 +116,15 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
     size += chunk.length;
   }
   return Buffer.concat(chunks).subarray(0, MAX_ERROR_BYTES).toString('utf8');
+}
+
+function codeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `invalid batch: samples[12].v: …` from the contract's `{error, problems}` answer. */

@@ -26,10 +26,17 @@ export interface AgentHealth {
 }
 
 export interface RtlsHealth {
-  /** Tag events that will never arrive: the buffer cap, a full disk, or a refused batch. */
-  readonly droppedTagEvents: number;
+  /**
+   * Tag events that will never arrive, per reason: `buffer` (its cap or a full disk), `rejected`
+   * (in a batch the ingest refused), `not_kept` (left out of stored batches: the deployment has no
+   * `assets:` section). Sent as pflow_agent_dropped_tag_events_total{reason}, every reason, 0 included.
+   */
+  readonly droppedTagEvents: Readonly<Record<DroppedTagEventsReason, number>>;
   readonly inputs: readonly RtlsInputHealth[];
 }
+
+export const DROPPED_TAG_EVENTS_REASONS = ['buffer', 'rejected', 'not_kept'] as const;
+export type DroppedTagEventsReason = (typeof DROPPED_TAG_EVENTS_REASONS)[number];
 
 export interface RtlsInputHealth {
   /** Position in `rtls.inputs`. */
@@ -107,7 +114,9 @@ export function heartbeatSamples(health: AgentHealth, now: number): MetricSample
     );
   }
   if (health.rtls !== undefined) {
-    out.push(sample('pflow_agent_dropped_tag_events_total', health.rtls.droppedTagEvents));
+    for (const reason of DROPPED_TAG_EVENTS_REASONS) {
+      out.push(sample('pflow_agent_dropped_tag_events_total', health.rtls.droppedTagEvents[reason], { reason }));
+    }
     for (const input of health.rtls.inputs) {
       const which = { input: String(input.input), kind: input.kind };
       out.push(

@@ -16,6 +16,13 @@ export const BATCH_FORMAT_VERSION = 1;
  * its size) and a synchronous invoke carries at most 6 MB. The decompressed cap is what makes a zip
  * bomb harmless: inflating stops there.
  */
+/**
+ * The `code` of the ingest's 400 answer to a batch with tag events where the deployment keeps none
+ * (its config has no `assets:` section). Unlike the other refusals it is about one part of the batch:
+ * the same batch without `tagEvents` is stored, so a sender drops the tag events and sends it again.
+ */
+export const TAG_EVENTS_NOT_KEPT = 'tag_events_not_kept';
+
 export const INGEST_LIMITS = {
   /** Bytes of the request body as sent (gzipped or not). */
   maxBodyBytes: 3 * 1024 * 1024,

@@ -100,7 +100,7 @@ describe('heartbeat samples', () => {
       {
         ...health,
         rtls: {
-          droppedTagEvents: 7,
+          droppedTagEvents: { buffer: 7, rejected: 2, not_kept: 30 },
           inputs: [
             { input: 0, kind: 'http', messages: 5, accepted: 40, rejected: { bad_event: 2, not_json: 1 } },
             { input: 1, kind: 'mqtt', connected: false, messages: 3, accepted: 9, rejected: { bad_event: 0 } },
@@ -111,7 +111,9 @@ describe('heartbeat samples', () => {
     );
     const rtls = samples.filter((s) => s.name.includes('rtls') || s.name.includes('tag_events'));
     expect(rtls.map((s) => [s.name, s.labels, s.value])).toEqual([
-      ['pflow_agent_dropped_tag_events_total', { agent: 'a' }, 7],
+      ['pflow_agent_dropped_tag_events_total', { agent: 'a', reason: 'buffer' }, 7],
+      ['pflow_agent_dropped_tag_events_total', { agent: 'a', reason: 'rejected' }, 2],
+      ['pflow_agent_dropped_tag_events_total', { agent: 'a', reason: 'not_kept' }, 30],
       ['pflow_agent_rtls_messages_total', { agent: 'a', input: '0', kind: 'http' }, 5],
       ['pflow_agent_rtls_events_total', { agent: 'a', input: '0', kind: 'http' }, 40],
       ['pflow_agent_rtls_rejected_total', { agent: 'a', input: '0', kind: 'http', reason: 'bad_event' }, 2],
