@@ -22,8 +22,8 @@ export interface IngestSinkOptions {
  * Where an agent's batch is written, for every function that stores batches (the ingest API's,
  * and the collect function's in pull mode), so a pushed and a pulled batch go to the same places:
  * the metric store, and with the tag location table (the config has `assets:`) the tag events'
- * history and current locations. Without that table the sink has no writeTagEvents and a batch
- * with tag events is refused.
+ * history and current locations. Without that table the sink has no writeTagEvents: the ingest
+ * refuses a batch with tag events (TAG_EVENTS_NOT_KEPT) and its sender sends it again without them.
  */
 export async function ingestSinkFor(
   base: ReturnType<typeof handlerBase>,

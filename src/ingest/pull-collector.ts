@@ -17,7 +17,10 @@ export interface PullSource {
 export interface CollectOutcome {
   /** Batches the ingest stored now or had stored before (a redelivery after a lost acknowledgement). */
   readonly stored: number;
-  /** Batches the ingest refused whole (400): acknowledged, logged and counted, as the push forwarder does. */
+  /**
+   * Batches the ingest refused whole (400): acknowledged, logged and counted, as the push forwarder
+   * does. Not those refused for their tag events alone: they are stored without them (droppedTagEvents).
+   */
   readonly refused: number;
   readonly samples: number;
   /** Tag events of the batches stored now (not of redeliveries). */
