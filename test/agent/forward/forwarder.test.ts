@@ -241,6 +241,44 @@ describe('retries', () => {
     expect(logger.text()).not.toContain(TOKEN);
   });
 
+  it('on tag_events_not_kept sends the same batch without its tag events, skips them for an hour, then tries again', async () => {
+    const { buffer, batcher, forwarder, logger } = setUp();
+    stub.keepsTagEvents = false;
+    const send = async (from: number, to: number, tag: string) => {
+      batcher.add(samples(from, to));
+      expect(batcher.addTagEvents([{ tag, t: T0 }])).toBe(true);
+      batcher.flush();
+      await forwarder.kick();
+    };
+    await send(1, 5, 'T-1');
+    // Refused once, then stored under the same id without tagEvents.
+    expect(stub.requests).toHaveLength(2);
+    expect([...stub.batches.keys()]).toHaveLength(1);
+    expect(stub.samples()).toEqual(expected(1, 5));
+    expect(stub.tagEvents()).toEqual([]);
+    expect(forwarder.counters).toMatchObject({ sentBatches: 1, rejectedBatches: 0, notKeptTagEvents: 1 });
+    expect(buffer.stats().pendingBatches).toBe(0);
+
+    // Within the hour: no refusal paid per batch.
+    await time.advance(59 * 60_000);
+    await send(6, 8, 'T-2');
+    expect(stub.requests).toHaveLength(3);
+    expect(forwarder.counters.notKeptTagEvents).toBe(2);
+
+    // After it (the deployment got assets: meanwhile), tag events go again.
+    stub.keepsTagEvents = true;
+    await time.advance(60_000);
+    await send(9, 10, 'T-3');
+    expect(stub.requests).toHaveLength(4);
+    expect(stub.tagEvents()).toEqual([{ tag: 'T-3', t: T0 }]);
+    expect(stub.samples()).toEqual(expected(1, 10));
+    expect(stub.duplicates).toBe(0);
+    expect(forwarder.counters).toMatchObject({ sentBatches: 3, rejectedBatches: 0, notKeptTagEvents: 2 });
+    expect(logger.entries.filter((e) => e.level === 'warn' || e.level === 'error').map((e) => e.level)).toEqual([
+      'warn',
+    ]);
+  });
+
   it('retries a 401 (a token problem is not the batch’s fault) instead of dropping the backlog', async () => {
     const { buffer, batcher, forwarder } = setUp();
     stub.answers.push(401);

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { TagEvent } from '../../../src/domain/assets/tag-event.js';
-import { parseBatch, type WireBatch } from '../../../src/domain/ingest/batch.js';
+import { parseBatch, TAG_EVENTS_NOT_KEPT, type WireBatch } from '../../../src/domain/ingest/batch.js';
 import type { CertificatePair } from '../../support/tls.js';
 
 /**
@@ -21,6 +21,8 @@ export class IngestStub {
   readonly requests: ReceivedRequest[] = [];
   readonly answers: number[] = [];
   duplicates = 0;
+  /** False: a deployment without `assets:`, refusing batches with tag events as the real ingest does. */
+  keepsTagEvents = true;
   /** While true, requests are held without an answer (a hung endpoint). */
   hang = false;
   private readonly server: Server;
@@ -78,6 +80,13 @@ export class IngestStub {
     const parsed = parseBatch(JSON.parse(json.toString('utf8')));
     if (!parsed.ok) return reply(400, { error: 'invalid batch', problems: [parsed.error] });
     const batch = JSON.parse(json.toString('utf8')) as WireBatch;
+    if (!this.keepsTagEvents && (batch.tagEvents?.length ?? 0) > 0) {
+      return reply(400, {
+        error: 'invalid batch',
+        code: TAG_EVENTS_NOT_KEPT,
+        problems: ['tagEvents: this deployment keeps no tag events (its config has no assets: section)'],
+      });
+    }
     const duplicate = this.batches.has(batch.batchId);
     if (duplicate) this.duplicates += 1;
     else this.batches.set(batch.batchId, batch);
