@@ -5,7 +5,13 @@ import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.j
 import { RegistryIndex } from '../src/domain/assets/registry.js';
 import { PflowError } from '../src/domain/errors.js';
 import { systemClock, type Clock, type MetricStore } from '../src/domain/ports.js';
-import { ANSWER_PARTS, assetAnswerSeries, type TagLocationsReader } from '../src/services/asset-answers.js';
+import {
+  ANSWER_PARTS,
+  assetAnswerSeries,
+  type AssetImportsReader,
+  type TagLocationsReader,
+} from '../src/services/asset-answers.js';
+import { DynamoAssetImports } from '../src/adapters/aws/dynamodb-asset-imports.js';
 import type { TagHistory } from '../src/services/tag-history.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type AssetsScheduleInput } from './shared/environment.js';
@@ -21,6 +27,7 @@ export interface AssetsHandlerOptions {
   readonly store?: MetricStore;
   readonly history?: TagHistory;
   readonly locations?: TagLocationsReader;
+  readonly imports?: AssetImportsReader;
 }
 
 export interface AssetsResult {
@@ -44,6 +51,7 @@ export function createAssetsHandler(options: AssetsHandlerOptions = {}) {
   let store = options.store;
   let history = options.history;
   let locations = options.locations;
+  let imports = options.imports;
 
   return wrap(base, async (event: AssetsScheduleInput, _context: Context): Promise<AssetsResult> => {
     const { part, scheduledTime } = checkInput<AssetsScheduleInput>(
@@ -64,18 +72,17 @@ export function createAssetsHandler(options: AssetsHandlerOptions = {}) {
     const hooks = { logger: obs.port, maxSamplesProcessed: config.storage.metrics.amp.maxSamplesProcessed };
     store ??= metricStoreFromEnv(env, hooks);
     if (part === 'day') history ??= tagHistoryFromEnv(env, hooks);
-    if (locations === undefined) {
+    if (locations === undefined || imports === undefined) {
       const index = new RegistryIndex(assets.registry);
-      locations = new DynamoTagLocations(
-        new DynamoDBClient({}),
-        requireEnv(env, ENV.tagLocationTable),
-        () => index,
-        assets.settings,
-      );
+      const client = new DynamoDBClient({});
+      const table = requireEnv(env, ENV.tagLocationTable);
+      locations ??= new DynamoTagLocations(client, table, () => index, assets.settings);
+      // The CSV imports (pflow assets import --aws) are read at every run: one GetItem, a Query per site imported for.
+      imports ??= new DynamoAssetImports(client, table);
     }
     const samples = await assetAnswerSeries(
       assets,
-      { locations, ...(history && { history }), logger: obs.port },
+      { locations, imports, ...(history && { history }), logger: obs.port },
       at,
       part,
     );

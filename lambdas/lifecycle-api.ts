@@ -25,6 +25,8 @@ import { lifecycleStoreFromEnv, linkSettings, oncallServiceFromEnv } from './sha
 import { oncallApi } from '../src/runtime/oncall-routes.js';
 import { presentLocation, whereIsQueryOf } from '../src/runtime/asset-routes.js';
 import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
+import { ConcurrentImportError, DynamoAssetImports } from '../src/adapters/aws/dynamodb-asset-imports.js';
+import { parseAssetCsv } from '../src/domain/assets/csv-import.js';
 import { RegistryIndex } from '../src/domain/assets/registry.js';
 import { assetsNow, sitesOf } from '../src/services/asset-answers.js';
 
@@ -41,6 +43,7 @@ export interface LifecycleApiOptions {
   readonly clock?: Clock;
   readonly newSilenceId?: () => string;
   readonly newOverrideId?: () => string;
+  readonly newImportId?: () => string;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface LifecycleApiOptions {
  * - `GET /ack/<token>` shows the confirmation page of a signed acknowledge link; only its button,
  *   `POST /ack/<token>`, acknowledges (mail scanners follow links). The link's HMAC is the
  *   credential; these routes have no authorizer.
- * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`, `GET /api/assets` (where is it),
+ * - `POST /api/alerts/ack|unack`, `GET /api/acks`, `GET|POST /api/silences`, `GET /api/assets` (where is it), `POST /api/assets/import`,
  *   `POST /api/silences/<id>/expire`, and the on-call calls (`GET /api/oncall/who`,
  *   `GET|POST /api/oncall/overrides`, `POST /api/oncall/overrides/<id>/remove`): behind API Gateway's IAM authorization (SigV4, the caller's
  *   AWS credentials, as `pflow … --aws` sends them). The bodies and answers are the local API's.
@@ -63,6 +66,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
   const clock = options.clock ?? systemClock;
   const newSilenceId = options.newSilenceId ?? (() => `sil-${randomBytes(6).toString('hex')}`);
   const newOverrideId = options.newOverrideId ?? (() => `ovr-${randomBytes(6).toString('hex')}`);
+  const newImportId = options.newImportId ?? (() => `imp-${randomBytes(6).toString('hex')}`);
   const base = handlerBase('lifecycle-api', env);
   const { obs } = base;
   let ddb: DynamoDBClient | undefined;
@@ -115,6 +119,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
       return reply;
     }
     if (path === '/api/assets' && request.method === 'GET') return whereIsCall(request, config);
+    if (path === '/api/assets/import' && request.method === 'POST') return importCall(request, config);
     if (path === '/api/acks' && request.method === 'GET') {
       const alert = request.url.searchParams.get('alert') ?? undefined;
       return { status: 200, body: { acks: (await lifecycle.audit(alert)).map(presentAudit) } };
@@ -146,19 +151,64 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
   /**
    * Where is it (`pflow assets find --aws`): the local API's `/api/assets` question, answered by
    * the local runtime's AssetService over the tag location table as it is now (one Query per site
-   * asked about). Read-only; the registry is the config's.
+   * asked about) and the config's registry with the assets imported from CSV. Read-only.
    */
   async function whereIsCall(request: ApiRequest, config: DeploymentConfig): Promise<ApiReply> {
     const assets = config.assets;
-    if (assets === undefined)
-      return { status: 404, body: { error: "this deployment's config has no assets: section" } };
+    if (assets === undefined) return NO_ASSETS;
     const query = whereIsQueryOf(request.url.searchParams);
     if (typeof query === 'string') return { status: 400, body: { error: query } };
     const index = new RegistryIndex(assets.registry);
-    const locations = new DynamoTagLocations(ddb!, requireEnv(env, ENV.tagLocationTable), () => index, assets.settings);
-    const sites = query.site === undefined ? sitesOf(assets) : [query.site];
-    const service = await assetsNow(assets, { locations, logger: obs.port }, sites, clock.now());
+    const table = requireEnv(env, ENV.tagLocationTable);
+    const locations = new DynamoTagLocations(ddb!, table, () => index, assets.settings);
+    const sites =
+      query.site === undefined
+        ? [...new Set([...sitesOf(assets), ...config.sites.map((site) => site.id)])].sort()
+        : [query.site];
+    const service = await assetsNow(
+      assets,
+      { locations, imports: new DynamoAssetImports(ddb!, table), logger: obs.port },
+      sites,
+      clock.now(),
+    );
     return { status: 200, body: { assets: service.whereIs(query).map(presentLocation) } };
+  }
+
+  /**
+   * `pflow assets import FILE --aws`: the CSV (JSON `{csv, site?}`) checked by the local import's
+   * validator against the deployed config; every bad row by line and nothing stored, or the file's
+   * assets replace what was imported before for its sites, all of them at once.
+   */
+  async function importCall(request: ApiRequest, config: DeploymentConfig): Promise<ApiReply> {
+    const assets = config.assets;
+    if (assets === undefined) return NO_ASSETS;
+    const body = parseJsonBody(request);
+    if ('error' in body) return body.error;
+    const { csv, site } = body.value;
+    if (typeof csv !== 'string')
+      return { status: 400, body: { error: 'invalid request', problems: ["csv: the file's text is required"] } };
+    if (site !== undefined && typeof site !== 'string')
+      return { status: 400, body: { error: 'invalid request', problems: ['site: a site id'] } };
+    const result = parseAssetCsv(csv, {
+      sites: new Set(config.sites.map((s) => s.id)),
+      configured: assets.registry,
+      ...(site !== undefined && { defaultSite: site }),
+    });
+    if (result.errors.length > 0) return { status: 400, body: { error: 'invalid CSV', problems: result.errors } };
+    const imports = new DynamoAssetImports(ddb!, requireEnv(env, ENV.tagLocationTable));
+    try {
+      const { replaced } = await imports.replace(result.sites, result.assets, newImportId(), clock.now());
+      obs.port.info('assets imported', {
+        caller: request.remote,
+        sites: result.sites,
+        assets: result.assets.length,
+        replaced,
+      });
+      return { status: 200, body: { imported: result.assets.length, sites: result.sites, replaced } };
+    } catch (error) {
+      if (error instanceof ConcurrentImportError) return { status: 409, body: { error: error.message } };
+      throw error;
+    }
   }
 
   async function addSilence(request: ApiRequest, lifecycle: DynamoLifecycleStore): Promise<ApiReply> {
@@ -237,6 +287,8 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
     });
   }
 }
+
+const NO_ASSETS: ApiReply = { status: 404, body: { error: "this deployment's config has no assets: section" } };
 
 /** No bearer token opens the API from the link routes: the page's POST carries only the link's HMAC. */
 const PAGE_ONLY = randomBytes(32).toString('base64url');

@@ -12,6 +12,7 @@ import { DailyReportService } from '../src/services/daily-report.js';
 import { assetsNow, type TagLocationsReader } from '../src/services/asset-answers.js';
 import { DynamoTagLocations } from '../src/adapters/aws/dynamodb-tag-locations.js';
 import { RegistryIndex } from '../src/domain/assets/registry.js';
+import { DynamoAssetImports } from '../src/adapters/aws/dynamodb-asset-imports.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type ReportScheduleInput } from './shared/environment.js';
@@ -80,13 +81,18 @@ export function createReportHandler(options: ReportHandlerOptions = {}) {
       history: alertHistoryFromEnv(env, ddb, config),
       acks: lifecycleStoreFromEnv(env, ddb, config),
     });
-    // The asset section, as `pflow report` has it locally: from where the site's tags are now.
+    // The asset section, as `pflow report` has it locally: from where the site's tags are now, over
+    // the config's registry and the assets imported for the site (pflow assets import --aws).
     const table = env[ENV.tagLocationTable];
     const assets =
       config.assets !== undefined && table !== undefined && table !== ''
         ? await assetsNow(
             config.assets,
-            { locations: tagLocationsReader(ddb, table, config.assets), logger: obs.port },
+            {
+              locations: tagLocationsReader(ddb, table, config.assets),
+              imports: new DynamoAssetImports(ddb, table),
+              logger: obs.port,
+            },
             [site.id],
             clock.now(),
           )

@@ -46,6 +46,7 @@ export class AssetAnswers extends Construct {
       memorySize: 1024,
     });
     props.tagLocations.grantRead(this.fn);
+    props.tagLocations.grantImportsRead(this.fn);
     props.metricStore.grantAssetEvaluator(this.fn);
     const parts: { part: AssetsScheduleInput['part']; interval: Duration; what: string }[] = [
       { part: 'now', interval: ASSETS_NOW_INTERVAL, what: 'locations now' },

@@ -119,9 +119,14 @@ export class PerformanceFlowStack extends Stack {
         this.tagLocations.grantIngest(this.ingestApi.fn);
         this.storage.metricStore.grantTagHistoryWriter(this.ingestApi.fn);
         // The daily report's asset section reads where the site's tags are now.
-        if (this.reports) this.tagLocations.grantRead(this.reports.fn);
-        // `pflow assets find --aws` asks the lifecycle API (GET /api/assets, behind IAM) where assets are.
+        if (this.reports) {
+          this.tagLocations.grantRead(this.reports.fn);
+          this.tagLocations.grantImportsRead(this.reports.fn);
+        }
+        // `pflow assets find|import --aws` ask the lifecycle API (GET /api/assets, POST /api/assets/import,
+        // behind IAM): it reads where assets are and stores the CSV imports beside them.
         this.tagLocations.grantRead(this.lifecycle.apiFn);
+        this.tagLocations.grantImportsWrite(this.lifecycle.apiFn);
         this.assetAnswers = new AssetAnswers(this, 'AssetAnswers', {
           functions: this.functions,
           metricStore: this.storage.metricStore,

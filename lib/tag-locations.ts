@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ENV, TABLE_KEYS } from '../lambdas/shared/environment.js';
+import { IMPORT_PARTITION_PREFIX } from '../src/adapters/aws/dynamodb-asset-imports.js';
 import type { Storage } from './storage.js';
 
 export interface TagLocationsProps {
@@ -45,6 +47,34 @@ export class TagLocations extends Construct {
     fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
     this.table.grant(fn, 'dynamodb:Query');
     this.props.storage.tableKey.grantDecrypt(fn);
+  }
+
+  /**
+   * A function that reads the assets imported from CSV beside the config's registry (the asset
+   * function, the daily report): GetItem and Query on the `registry#…` partitions only.
+   */
+  grantImportsRead(fn: LambdaFunction): void {
+    this.grantImportPartitions(fn, ['dynamodb:GetItem', 'dynamodb:Query']);
+  }
+
+  /**
+   * The lifecycle API, which stores `pflow assets import --aws`: it also puts the chunks and the
+   * index item and deletes the replaced chunks, on the `registry#…` partitions only (never a tag's).
+   */
+  grantImportsWrite(fn: LambdaFunction): void {
+    this.grantImportPartitions(fn, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    this.props.storage.tableKey.grantEncryptDecrypt(fn);
+  }
+
+  private grantImportPartitions(fn: LambdaFunction, actions: string[]): void {
+    fn.addEnvironment(ENV.tagLocationTable, this.table.tableName);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IMPORT_PARTITION_PREFIX}*`] } },
+      }),
+    );
   }
 
   /**

@@ -1,8 +1,13 @@
 import type { AssetLocation, AssetStatus } from '../domain/assets/answers.js';
 import type { Clock } from '../domain/ports.js';
-import { printFound } from './assets.js';
-import type { CliOutput } from './config.js';
-import type { LifecycleApiClient } from './lifecycle-api-client.js';
+import { printFound, readCsv } from './assets.js';
+import { count, type CliOutput } from './config.js';
+import {
+  LifecycleApiUnavailable,
+  refusalLines,
+  type LifecycleApiClient,
+  type LifecycleApiReply,
+} from './lifecycle-api-client.js';
 import { send } from './lifecycle-aws.js';
 
 export interface AwsAssetsFindOptions {
@@ -50,4 +55,42 @@ function locationOf(presented: Record<string, unknown>): AssetLocation {
       (key === 'since' || key === 'lastSeen') && typeof value === 'string' ? [key, Date.parse(value)] : [key, value],
     ),
   ) as unknown as AssetLocation;
+}
+
+/**
+ * `pflow assets import FILE --aws`: the file goes to the deployment's lifecycle API
+ * (`POST /api/assets/import`), which checks it with the local import's validator against the
+ * deployed config and stores it beside the config's registry (all of it, or nothing). Prints what
+ * the local command prints. Exit 0 imported, 1 bad rows, refused or unreachable.
+ */
+export async function runAwsAssetsImport(
+  client: LifecycleApiClient,
+  options: { readonly file: string; readonly site?: string },
+  out: CliOutput,
+): Promise<number> {
+  const text = await readCsv(options.file, out);
+  if (text === undefined) return 1;
+  let reply: LifecycleApiReply;
+  try {
+    reply = await client.call('POST', 'api/assets/import', {
+      json: { csv: text, ...(options.site !== undefined && { site: options.site }) },
+    });
+  } catch (error) {
+    if (!(error instanceof LifecycleApiUnavailable)) throw error;
+    out.stderr(`${error.message}\n`);
+    return 1;
+  }
+  if (reply.status !== 200) {
+    const lines = refusalLines(reply, client.target);
+    for (const line of lines) out.stderr(`${line}\n`);
+    const bad = reply.status === 400 && reply.body.error === 'invalid CSV' ? lines.length : 0;
+    out.stderr(`${options.file}: ${bad > 0 ? `${count(bad, 'error')}, ` : ''}nothing imported\n`);
+    return 1;
+  }
+  const { imported, sites, replaced } = reply.body as { imported: number; sites: string[]; replaced: number };
+  out.stdout(
+    `${options.file}: OK — ${count(imported, 'asset')} imported for ${sites.join(', ')}` +
+      ` (replacing ${replaced} imported before)\n`,
+  );
+  return 0;
 }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { AssetStatus } from '../domain/assets/answers.js';
 import { systemClock } from '../domain/ports.js';
 import { runAssetsFind, runAssetsImport } from './assets.js';
-import { runAwsAssetsFind } from './assets-aws.js';
+import { runAwsAssetsFind, runAwsAssetsImport } from './assets-aws.js';
 import { lifecycleApiClientOrReport, withLifecycleApiOptions, type LifecycleApiFlags } from './lifecycle-api-client.js';
 import { loadConfigOrReport, type CliOutput } from './config.js';
 import { parseSimulateOptions, runSimulateRtls, type SimulateFlags } from './simulate-rtls.js';
@@ -17,13 +17,19 @@ export function registerAssetCommands(
   const assets = program
     .command('assets')
     .description('RF-ID assets: import the registry from CSV, find where they are');
-  assets
-    .command('import')
+  withLifecycleApiOptions(assets.command('import'))
     .description('import assets from a CSV export (id,tag,type,department,home_zone,site); every bad row by line')
     .argument('<file>', 'CSV file')
     .option('-c, --config <file>', 'site config YAML', defaultConfig)
     .option('--site <id>', 'site of rows without a site column')
-    .action(async (file: string, options: { config: string; site?: string }) => {
+    .action(async (file: string, options: { config: string; site?: string } & LifecycleApiFlags) => {
+      if (options.aws) {
+        const client = lifecycleApiClientOrReport(options, out, exitWith);
+        if (client === undefined) return;
+        return exitWith(
+          await runAwsAssetsImport(client, { file, ...(options.site !== undefined && { site: options.site }) }, out),
+        );
+      }
       const config = await loadConfigOrReport(options.config, out);
       if (!config) return exitWith(1);
       exitWith(

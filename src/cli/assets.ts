@@ -29,13 +29,8 @@ export async function runAssetsImport(
     out.stderr('the config has no assets: section (zones to place the assets in)\n');
     return 1;
   }
-  let text: string;
-  try {
-    text = await readFile(options.file, 'utf8');
-  } catch (error) {
-    out.stderr(`${options.file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
-    return 1;
-  }
+  const text = await readCsv(options.file, out);
+  if (text === undefined) return 1;
   const result = parseAssetCsv(text, {
     sites: new Set(config.sites.map((site) => site.id)),
     configured: config.assets.registry,
@@ -56,6 +51,16 @@ export async function runAssetsImport(
     return 0;
   } finally {
     db.close();
+  }
+}
+
+/** The file's text, or undefined after saying why it cannot be read. */
+export async function readCsv(file: string, out: CliOutput): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    out.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    return undefined;
   }
 }
 

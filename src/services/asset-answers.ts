@@ -1,4 +1,5 @@
 import type { AssetsConfig } from '../domain/assets/config-schema.js';
+import type { Asset } from '../domain/assets/registry.js';
 import type { TagState } from '../domain/assets/tracker.js';
 import type { Logger } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
@@ -25,8 +26,16 @@ export interface TagLocationsReader {
   site(site: string): Promise<TagState[]>;
 }
 
+/** The assets imported from CSV in AWS (`pflow assets import --aws`), beside the config's registry. */
+export interface AssetImportsReader {
+  /** Of `sites`, or (unset) of every site imported for. */
+  load(sites?: readonly string[]): Promise<Asset[]>;
+}
+
 export interface AssetAnswersDeps {
   readonly locations: TagLocationsReader;
+  /** Without it, the registry is the config's alone. */
+  readonly imports?: AssetImportsReader;
   /** Needed for the `day` part. */
   readonly history?: Pick<TagHistory, 'readings'>;
   readonly logger: Logger;
@@ -40,7 +49,8 @@ export async function assetAnswerSeries(
   at: number,
   part: AnswerPart,
 ): Promise<MetricSample[]> {
-  const sites = sitesOf(config);
+  const imported = (await deps.imports?.load()) ?? [];
+  const sites = [...new Set([...sitesOf(config), ...imported.map((asset) => asset.site)])].sort();
   const states = (await Promise.all(sites.map((site) => deps.locations.site(site)))).flat();
   const history = new Map<string, Map<string, HistoryRow[]>>();
   if (part === 'day') {
@@ -50,7 +60,7 @@ export async function assetAnswerSeries(
     for (const site of sites) history.set(site, await deps.history.readings(site, from, at));
   }
   const service = new AssetService(config, {
-    store: snapshot(states, history),
+    store: snapshot(states, history, imported),
     clock: { now: () => at },
     logger: deps.logger,
   });
@@ -64,13 +74,16 @@ export async function assetAnswerSeries(
  */
 export async function assetsNow(
   config: AssetsConfig,
-  deps: Pick<AssetAnswersDeps, 'locations' | 'logger'>,
+  deps: Pick<AssetAnswersDeps, 'locations' | 'imports' | 'logger'>,
   sites: readonly string[],
   at: number,
 ): Promise<AssetService> {
-  const states = (await Promise.all(sites.map((site) => deps.locations.site(site)))).flat();
+  const [states, imported] = await Promise.all([
+    Promise.all(sites.map((site) => deps.locations.site(site))).then((lists) => lists.flat()),
+    deps.imports?.load(sites) ?? Promise.resolve([]),
+  ]);
   return new AssetService(config, {
-    store: snapshot(states, new Map()),
+    store: snapshot(states, new Map(), imported),
     clock: { now: () => at },
     logger: deps.logger,
   });
@@ -83,11 +96,15 @@ export function sitesOf(config: AssetsConfig): string[] {
 }
 
 /**
- * The store port over what was read for one run: the states and readings in memory. Nothing is
- * written through it (the ingest function writes), and there are no CSV imports in AWS: the
- * registry is the config's.
+ * The store port over what was read for one run: the states, readings and imported assets in
+ * memory. Nothing is written through it (the ingest function writes tag states, the lifecycle API
+ * imports); the service merges the imports into the config's registry as locally (config wins).
  */
-function snapshot(states: readonly TagState[], history: ReadonlyMap<string, Map<string, HistoryRow[]>>): TagStorePort {
+function snapshot(
+  states: readonly TagState[],
+  history: ReadonlyMap<string, Map<string, HistoryRow[]>>,
+  imported: readonly Asset[],
+): TagStorePort {
   return {
     write: () => {
       throw new Error('the asset answers read a snapshot; tag events are written by the ingest function');
@@ -105,7 +122,7 @@ function snapshot(states: readonly TagState[], history: ReadonlyMap<string, Map<
       }
       return out;
     },
-    importedAssets: () => [],
+    importedAssets: () => [...imported],
     importsVersion: () => 0,
   };
 }

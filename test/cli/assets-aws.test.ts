@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLifecycleApiHandler } from '../../lambdas/lifecycle-api.js';
-import { runAwsAssetsFind, type AwsAssetsFindOptions } from '../../src/cli/assets-aws.js';
+import { runAwsAssetsFind, runAwsAssetsImport, type AwsAssetsFindOptions } from '../../src/cli/assets-aws.js';
 import { LifecycleApiClient, lifecycleApiTarget } from '../../src/cli/lifecycle-api-client.js';
 import { WING_AT, WING_TABLE, seedWing, wingConfigBundle } from '../support/asset-wing.js';
 import { LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
@@ -55,7 +55,10 @@ beforeAll(async () => {
   };
   Object.assign(process.env, env);
   api = await startSigV4Loopback({ credentials, region: 'eu-west-1', service: 'execute-api' });
-  api.answer = throughLifecycleFunction(createLifecycleApiHandler({ env, clock }));
+  let imports = 0;
+  api.answer = throughLifecycleFunction(
+    createLifecycleApiHandler({ env, clock, newImportId: () => `imp-${++imports}` }),
+  );
   const target = lifecycleApiTarget({ apiUrl: api.url, region: 'eu-west-1' }, {});
   if ('problem' in target) throw new Error(target.problem);
   client = new LifecycleApiClient(target, { credentials: async () => credentials });
@@ -150,5 +153,50 @@ describe('pflow assets find --aws through the lifecycle API function', () => {
     const { lines, out } = output();
     expect(await runAwsAssetsFind(stranger, { type: 'infusion-pump', clock }, out)).toBe(1);
     expect(lines.stderr.split('\n')[0]).toMatch(/^the lifecycle API refused your AWS credentials \(403/);
+  });
+
+  it('imports a CSV into the deployment: every bad row by line and nothing stored, then a good file that find answers for', async () => {
+    const file = join(dir, 'beds.csv');
+    writeFileSync(
+      file,
+      'id,tag,type,home_zone\nbed-1,T-0901,bed,store-3\nbed-2,T-0301,bed,\nbed-3,T-0903,Bed,nowhere\n',
+    );
+    const bad = output();
+    expect(await runAwsAssetsImport(client, { file, site: 'site-a' }, bad.out)).toBe(1);
+    expect(bad.lines).toEqual({
+      stdout: '',
+      stderr: [
+        'line 3: tag: "T-0301" is already on pump-301 in the config',
+        'line 4: type: must be lower-case letters, digits or hyphens, e.g. infusion-pump',
+        'line 4: home_zone: no zone "nowhere" at site "site-a"',
+        `${file}: 3 errors, nothing imported`,
+        '',
+      ].join('\n'),
+    });
+    expect(await find({ type: 'bed' })).toEqual({ code: 1, stdout: 'no asset matches\n', stderr: '' });
+
+    writeFileSync(file, 'id,tag,type,home_zone\nbed-1,T-0901,bed,store-3\nbed-2,T-0902,bed,\n');
+    const good = output();
+    expect(await runAwsAssetsImport(client, { file, site: 'site-a' }, good.out)).toBe(0);
+    writeFileSync(file, 'id,tag,type,home_zone,site\nbed-1,T-0901,bed,store-3,site-a\n');
+    expect(await runAwsAssetsImport(client, { file }, good.out)).toBe(0);
+    expect(good.lines).toEqual({
+      stdout:
+        `${file}: OK — 2 assets imported for site-a (replacing 0 imported before)\n` +
+        `${file}: OK — 1 asset imported for site-a (replacing 2 imported before)\n`,
+      stderr: '',
+    });
+    expect(await find({ type: 'bed' })).toEqual({
+      code: 0,
+      stdout:
+        'bed-1  bed  present available  Clean utility 3 (floor 3) since 2026-12-02T08:40:00.000Z, last seen 180 s ago, battery 80%\n',
+      stderr: '',
+    });
+    const request = api.requests.find((r) => r.method === 'POST')!;
+    expect(request.url).toBe('/api/assets/import');
+    expect(JSON.parse(request.body)).toEqual({
+      csv: 'id,tag,type,home_zone\nbed-1,T-0901,bed,store-3\nbed-2,T-0301,bed,\nbed-3,T-0903,Bed,nowhere\n',
+      site: 'site-a',
+    });
   });
 });

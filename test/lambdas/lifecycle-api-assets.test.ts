@@ -22,12 +22,15 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 const saved = { ...process.env };
 
-function event(path: string, options: { method?: string; iam?: boolean } = {}): LifecycleApiEvent {
+function event(path: string, options: { method?: string; iam?: boolean; json?: unknown } = {}): LifecycleApiEvent {
   const built = gatewayEventOf({
     method: options.method ?? 'GET',
     url: path,
-    headers: { host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com' },
-    body: '',
+    headers: {
+      host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+      ...(options.json !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: options.json === undefined ? '' : JSON.stringify(options.json),
     credential: { accessKeyId: 'AKIDEXAMPLE', date: '20261202', region: 'eu-west-1', service: 'execute-api' },
     signedHeaders: ['host'],
   });
@@ -124,5 +127,25 @@ describe('lifecycle API GET /api/assets', () => {
       status: 404,
       body: { error: "this deployment's config has no assets: section" },
     });
+  });
+
+  it('POST /api/assets/import: refuses a body without the CSV or with a bad site, and a config without assets:', async () => {
+    const handler = handlerWith(wingConfigBundle());
+    const post = (json: unknown) => event('/api/assets/import', { method: 'POST', json });
+    expect(await call(handler, post({ site: 'site-a' }))).toEqual({
+      status: 400,
+      body: { error: 'invalid request', problems: ["csv: the file's text is required"] },
+    });
+    expect(await call(handler, post({ csv: 'id,tag,type\nbed-9,T-0999,bed\n', site: 7 }))).toEqual({
+      status: 400,
+      body: { error: 'invalid request', problems: ['site: a site id'] },
+    });
+    expect(await call(handler, post({ csv: 'id,tag,type\nbed-9,T-0999,bed\n', site: 'site-z' }))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid CSV' },
+    });
+    const document = parse(readFileSync('config/example.yaml', 'utf8')) as Record<string, unknown>;
+    delete document.assets;
+    expect((await call(handlerWith(bundledConfig(document)), post({ csv: 'id,tag,type\n' }))).status).toBe(404);
   });
 });

@@ -45,13 +45,17 @@ describe('AssetAnswers (config with assets:)', () => {
     for (const { arn } of schedules) expect(arn).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
   });
 
-  it('gives the function the location table by name and Query on it only, and the AMP query and remote write', () => {
+  it('gives the function the location table by name, Query on it (and GetItem on the CSV imports), and the AMP query and remote write', () => {
     const fn = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === fnId)![1];
     const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env['PFLOW_TAG_LOCATION_TABLE']).toEqual({ Ref: tableId });
     expect(env['POWERTOOLS_SERVICE_NAME']).toBe('pflow-assets');
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    expect(actions(onTable)).toEqual(['dynamodb:Query']);
+    // Query on any partition (a site's tags); GetItem and Query on registry#* only (test/lib/tag-locations.test.ts).
+    expect(onTable.map((s) => [[s.Action].flat(), 'Condition' in s])).toEqual([
+      [['dynamodb:Query'], false],
+      [['dynamodb:GetItem', 'dynamodb:Query'], true],
+    ]);
     expect(actions(statements).filter((a) => a.startsWith('aps:'))).toEqual([
       'aps:GetLabels',
       'aps:GetMetricMetadata',
@@ -59,7 +63,11 @@ describe('AssetAnswers (config with assets:)', () => {
       'aps:QueryMetrics',
       'aps:RemoteWrite',
     ]);
-    expect(actions(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Query']);
+    expect(actions(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+    ]);
   });
 
   it('with Timestream: Select on the tags table and WriteRecords on metrics, nothing else', () => {
@@ -88,14 +96,17 @@ describe('AssetAnswers (config with assets:)', () => {
     expect(nagFindings(stackFor(withAssets(timestreamExample())).stack)).toEqual([]);
   });
 
-  it('lets the report function Query the location table too, for the daily report’s asset section', () => {
+  it('lets the report function Query the location table too (and read the CSV imports), for the daily report’s asset section', () => {
     const { template: reports } = stackFor(withAssets(withReports()));
     const [table] = resourcesOf(reports, 'AWS::DynamoDB::Table').find(([id]) => id.startsWith('TagLocations'))!;
     const reportFn = functionIdByPath(reports, 'Reports');
     const onTable = statementsOfFunction(reports, reportFn).filter((s) =>
       JSON.stringify(s.Resource).includes(`"${table}"`),
     );
-    expect(actions(onTable)).toEqual(['dynamodb:Query']);
+    expect(onTable.map((s) => [[s.Action].flat(), 'Condition' in s])).toEqual([
+      [['dynamodb:Query'], false],
+      [['dynamodb:GetItem', 'dynamodb:Query'], true],
+    ]);
     const fn = resourcesOf(reports, 'AWS::Lambda::Function').find(([id]) => id === reportFn)![1];
     expect((fn.Environment as { Variables: Record<string, unknown> }).Variables['PFLOW_TAG_LOCATION_TABLE']).toEqual({
       Ref: table,

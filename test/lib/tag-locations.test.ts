@@ -57,15 +57,32 @@ describe('TagLocations (config with assets:)', () => {
       'dynamodb:PutItem',
     ]);
     // No other function may touch it, but the asset function (lib/assets.ts) and the lifecycle
-    // API (where is it, `pflow assets find --aws`) may Query it.
+    // API (where is it, `pflow assets find --aws`) may Query it; the CSV imports' partitions below.
     for (const [otherId] of resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id !== fnId)) {
-      const onIt = statementsOfFunction(template, otherId).filter((s) =>
-        JSON.stringify(s.Resource).includes(`"${tableId}"`),
+      const onIt = statementsOfFunction(template, otherId).filter(
+        (s) => JSON.stringify(s.Resource).includes(`"${tableId}"`) && !('Condition' in s),
       );
       expect(onIt.flatMap((s) => [s.Action].flat())).toEqual(
         otherId.startsWith('AssetAnswers') || otherId.startsWith('LifecycleApiFunction') ? ['dynamodb:Query'] : [],
       );
     }
+  });
+
+  it('lets the lifecycle API store CSV imports and the asset function read them, on registry#* partitions only', () => {
+    const onImports = (prefix: string) => {
+      const [id] = resourcesOf(template, 'AWS::Lambda::Function').find(([fnId]) => fnId.startsWith(prefix))!;
+      return statementsOfFunction(template, id)
+        .filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`) && 'Condition' in s)
+        .map((s) => ({ actions: [s.Action].flat(), condition: (s as { Condition?: unknown }).Condition }));
+    };
+    const condition = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['registry#*'] } };
+    expect(onImports('LifecycleApiFunction')).toEqual([
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        condition,
+      },
+    ]);
+    expect(onImports('AssetAnswers')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:Query'], condition }]);
   });
 
   it('lets the lifecycle API answer GET /api/assets (behind IAM): Query on the table only, its name in the environment', () => {
@@ -74,8 +91,8 @@ describe('TagLocations (config with assets:)', () => {
     )!;
     const env = (apiFn.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env['PFLOW_TAG_LOCATION_TABLE']).toEqual({ Ref: tableId });
-    const onTable = statementsOfFunction(template, apiFnId).filter((s) =>
-      JSON.stringify(s.Resource).includes(`"${tableId}"`),
+    const onTable = statementsOfFunction(template, apiFnId).filter(
+      (s) => JSON.stringify(s.Resource).includes(`"${tableId}"`) && !('Condition' in s),
     );
     expect(onTable.map((s) => [s.Action].flat())).toEqual([['dynamodb:Query']]);
     expect(onTable.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': [tableId, 'Arn'] }]]);

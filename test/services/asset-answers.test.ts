@@ -89,6 +89,36 @@ describe('assetAnswerSeries: the local runtime’s answers from a snapshot of lo
     ]);
   });
 
+  it('now, with assets imported from CSV: the imports count as the local runtime counts its own', async () => {
+    const db2 = openDatabase(':memory:');
+    const store2 = new SqliteTagStore(db2);
+    const pump4 = { id: 'pump-4', site: 'a', tag: 'T-4', type: 'infusion-pump', source: 'import' as const };
+    store2.replaceImports(['a'], [pump4], at);
+    const withImport = new AssetService(config, { store: store2, clock: { now: () => at }, logger: captureLogger() });
+    withImport.ingest('a', [...morning(), { tag: 'T-4', t: at - MIN, zone: 'store-3', battery: 70 }]);
+    const loaded: (readonly string[] | undefined)[] = [];
+    const samples = await assetAnswerSeries(
+      config,
+      {
+        ...deps,
+        locations: { site: async (site: string) => store2.loadStates().filter((s) => s.site === site) },
+        imports: { load: async (sites) => (loaded.push(sites), [pump4]) },
+      },
+      at,
+      'now',
+    );
+    expect(samples).toEqual(withImport.series());
+    expect(loaded).toEqual([undefined]);
+    // The imported pump rests in store-3 beside pump-2: the par level of 2 is met.
+    expect(
+      samples.find(
+        (s) =>
+          s.name === 'pflow_zone_par_shortfall' && s.labels.zone === 'store-3' && s.labels.type === 'infusion-pump',
+      )?.value,
+    ).toBe(0);
+    db2.close();
+  });
+
   it('refuses the day part without a history to read', async () => {
     await expect(assetAnswerSeries(config, { ...deps, history: undefined }, at, 'day')).rejects.toThrow(
       'the day part of the asset answers needs the tag history',

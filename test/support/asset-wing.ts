@@ -7,7 +7,8 @@
  * - pump-302 in Room 301 (clinical), battery 9 %: present, in use, low battery;
  * - pump-303 in Clean utility 3, silent for 40 minutes: missing (missing_after 30m);
  * - pump-306 last seen at the Main entrance (exit) 10 minutes ago: left the building;
- * - chair-01 in Equipment store 3; every other asset never seen.
+ * - chair-01 in Equipment store 3; every other asset never seen;
+ * - T-0901 (no configured asset; a CSV import may name it) in Clean utility 3.
  */
 import { readFileSync } from 'node:fs';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -56,5 +57,7 @@ export async function seedWing(client: DynamoDBClient): Promise<void> {
   stay('T-0306', 'room-302', WING_AT - 60 * MIN, WING_AT - 15 * MIN);
   stay('T-0306', 'exit-main', WING_AT - 14 * MIN, WING_AT - 10 * MIN);
   stay('T-0401', 'store-3', WING_AT - 30 * MIN, WING_AT - 2 * MIN);
+  // A tag of no configured asset: the bed imported from CSV in the import tests.
+  stay('T-0901', 'clean-3', WING_AT - 20 * MIN, WING_AT - 3 * MIN);
   await new DynamoTagLocations(client, WING_TABLE, () => index, assets.settings).apply('site-a', events);
 }
