@@ -8,6 +8,7 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportHandler } from '../../lambdas/report.js';
+import { DynamoAssetImports } from '../../src/adapters/aws/dynamodb-asset-imports.js';
 import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
 import { DEFAULT_ASSET_SETTINGS, RegistryIndex } from '../../src/domain/assets/registry.js';
 import type { ReportMessage } from '../../src/domain/report/message.js';
@@ -106,7 +107,7 @@ afterAll(async () => {
   await ddb?.close();
 });
 
-describe('report function with assets: (tag location table)', () => {
+describe('report function with assets: (tag location table, CSV imports)', () => {
   it('reports the missing assets, low batteries and par shortages from where the tags are now', async () => {
     const handler = createReportHandler({
       env: {
@@ -127,5 +128,34 @@ describe('report function with assets: (tag location table)', () => {
     expect(assetsSection.leftBuilding).toEqual([]);
     // Neither pump is available in store-3 (one missing, one in a room): short by 2.
     expect(assetsSection.shortages).toMatchObject([{ zone: 'store-3', type: 'infusion-pump' }]);
+  });
+
+  it('counts the assets imported with pflow assets import --aws like the configured ones', async () => {
+    await new DynamoAssetImports(ddb.client, 'tag-locations').replace(
+      ['site-a'],
+      [{ id: 'pump-9', site: 'site-a', tag: 'T-9', type: 'infusion-pump', source: 'import' }],
+      'imp-1',
+      NOW - 10 * MIN,
+    );
+    await new DynamoTagLocations(
+      ddb.client,
+      'tag-locations',
+      () => new RegistryIndex({ zones: [], assets: [], parLevels: [] }),
+      DEFAULT_ASSET_SETTINGS,
+    ).apply('site-a', [{ tag: 'T-9', t: NOW - 2 * MIN, zone: 'room-301', battery: 5 }]);
+    const handler = createReportHandler({
+      env: {
+        LAMBDA_TASK_ROOT: dir,
+        PFLOW_TIMESTREAM_DATABASE: 'pflow',
+        PFLOW_ALERT_TOPIC_ARN: TOPIC,
+        PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
+        PFLOW_TAG_LOCATION_TABLE: 'tag-locations',
+      },
+      clock: { now: () => NOW },
+    });
+    published.length = 0;
+    await outputOf(() => handler({ report: 'morning', site: 'site-a' }, context));
+    const message = JSON.parse(published[0]!.Message!) as ReportMessage;
+    expect(message.digest.assets!.lowBattery.map((l) => l.asset)).toEqual(['pump-2', 'pump-9']);
   });
 });
