@@ -3,6 +3,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { AssetsScheduleInput } from '../lambdas/shared/environment.js';
+import { DAY_PART_EVERY_MS } from '../src/services/asset-answers.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Operations } from './operations.js';
@@ -15,7 +16,8 @@ export const ASSETS_NOW_INTERVAL = Duration.minutes(1);
  * Patient flow and utilization read a day of tag history: every 15 minutes, since the day's
  * figures move slowly and each read is a query the metric store bills (Timestream by compute).
  */
-export const ASSETS_DAY_INTERVAL = Duration.minutes(15);
+// The same pace as the local runtime's day task (one constant for both).
+export const ASSETS_DAY_INTERVAL = Duration.millis(DAY_PART_EVERY_MS);
 
 export interface AssetAnswersProps {
   readonly functions: FunctionDefaults;

@@ -6,12 +6,11 @@ import type { TagEvent } from '../domain/assets/tag-event.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { MetricSample } from '../domain/records.js';
 import { RtlsInputSet } from '../rtls/input-set.js';
+import { DAY_PART_EVERY_MS, daySeries } from '../services/asset-answers.js';
 import { AssetService } from '../services/assets.js';
 import { assetRoutes } from './asset-routes.js';
 import type { ScheduledTask } from './scheduler.js';
 
-/** Patient-flow series read a day of patient events: worked out every this many asset cycles, not every one. */
-const FLOW_EVERY_CYCLES = 4;
 const HOUR_MS = 3_600_000;
 
 export interface LocalAssetsDeps {
@@ -25,14 +24,14 @@ export interface LocalAssetsDeps {
 
 /**
  * The assets part of the local runtime: the tag store in pflow.db, the asset service, the RTLS
- * inputs of `assets.inputs`, and the task that turns the answers into series every
- * `assets.evaluate_every`, so the rule engine alerts on them like on any other series.
+ * inputs of `assets.inputs`, and the tasks that turn the answers into series (every
+ * `assets.evaluate_every`; the day's flow and utilization every 15 minutes), so the rule engine
+ * alerts on them like on any other series.
  */
 export class LocalAssets {
   readonly store: SqliteTagStore;
   readonly service: AssetService;
   private readonly inputs: RtlsInputSet;
-  private cycles = 0;
 
   constructor(
     private readonly config: AssetsConfig,
@@ -86,10 +85,17 @@ export class LocalAssets {
         intervalMs: this.config.evaluateEveryMs,
         run: async () => {
           this.service.refreshRegistry();
-          const samples = this.service.series();
-          if (this.cycles % FLOW_EVERY_CYCLES === 0) samples.push(...this.service.flowSeries());
-          this.cycles += 1;
-          await this.deps.writeSamples(samples);
+          await this.deps.writeSamples(this.service.series());
+        },
+      },
+      {
+        // The day's patient flow and utilization, on the AWS asset function's {part: "day"} cadence and
+        // through the same code, so the RF-ID dashboard and the day rules read the same series here.
+        name: 'assets-day',
+        intervalMs: DAY_PART_EVERY_MS,
+        run: async () => {
+          this.service.refreshRegistry();
+          await this.deps.writeSamples(daySeries(this.service, this.deps.clock.now()));
         },
       },
       {

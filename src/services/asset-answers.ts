@@ -43,6 +43,17 @@ export interface AssetAnswersDeps {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * How often the `day` part runs, in AWS (its schedule) and in the local runtime (its task) alike:
+ * each run reads a day of history, a query the cloud metric store bills, so not every minute.
+ */
+export const DAY_PART_EVERY_MS = 15 * 60_000;
+
+/** The `day` part's series from a service at `at`: patient flow and utilization over the last day. */
+export function daySeries(service: AssetService, at: number): MetricSample[] {
+  return [...service.flowSeries(), ...service.utilizationSeries(at - DAY_MS, at)];
+}
+
 export async function assetAnswerSeries(
   config: AssetsConfig,
   deps: AssetAnswersDeps,
@@ -65,7 +76,7 @@ export async function assetAnswerSeries(
     logger: deps.logger,
   });
   if (part === 'now') return service.series();
-  return [...service.flowSeries(), ...service.utilizationSeries(at - DAY_MS, at)];
+  return daySeries(service, at);
 }
 
 /**

@@ -292,7 +292,7 @@ export const rfidTagsDashboard: DashboardSpec = {
       id: TAG_PANELS.utilization,
       title: 'Time in clinical zones per type (last day)',
       description:
-        'Share of the seen time each type spent in clinical zones over the last day (the rest mostly in storage). Written every 15 minutes by the asset function in AWS.',
+        'Share of the seen time each type spent in clinical zones over the last day (the rest mostly in storage). Written every 15 minutes by the local runtime and by the asset function in AWS.',
       kind: 'bar-gauge',
       unit: 'percentunit',
       min: 0,
