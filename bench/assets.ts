@@ -11,6 +11,13 @@
  *
  * `--rate` is events per second over all tags (each tag reports every tags/rate seconds);
  * `--seconds N` is the same as `--duration Ns`.
+ *
+ * `--via-agent`: the wing posts to an agent's RTLS HTTP input instead (the agent in a child process
+ * of its own, composed as `pflow agent run` composes it, with a token of the site); the agent
+ * buffers and forwards batches to the local runtime's /v1/ingest, which stores them in pflow.db and
+ * runs the asset analytics on its own schedule. CPU and RSS are then printed per process.
+ *
+ *   nice npx tsx bench/assets.ts --via-agent --duration 5m          # the issue's run, agent included
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +32,13 @@ import { syntheticWing } from '../src/domain/assets/synthetic-wing.js';
 import type { TagEvent } from '../src/domain/assets/tag-event.js';
 import type { Logger } from '../src/domain/ports.js';
 import { LocalAssets } from '../src/runtime/local-assets.js';
+import { LocalRuntime } from '../src/runtime/local-runtime.js';
+import { Agent } from '../src/agent/agent.js';
+import type { AgentConfig } from '../src/domain/agent/agent-config.js';
+import { httpInputSchema } from '../src/domain/assets/input-settings.js';
+import { parseDeploymentConfig } from '../src/domain/config/load.js';
+import { systemClock, systemTimers } from '../src/domain/ports.js';
+import { createToken } from '../src/ingest/token.js';
 
 const SITE = 'site-a';
 /** The RTLS gateway pushes a batch this often (10 posts/s of 100 events at 10,000 tags). */
@@ -37,6 +51,11 @@ const { values } = parseArgs({
     tags: { type: 'string', default: '10000' },
     rate: { type: 'string' },
     generate: { type: 'string' },
+    'via-agent': { type: 'boolean', default: false },
+    /** Child mode: the agent forwarding to this /v1/ingest URL (with --token, --buffer). */
+    agent: { type: 'string' },
+    token: { type: 'string' },
+    buffer: { type: 'string' },
   },
 });
 
@@ -76,6 +95,8 @@ interface GeneratorReport {
   posts: number;
   lateTicks: number;
   cpuMs: number;
+  /** Peak resident set of the child, in MB. */
+  rssMb: number;
   /** From the first post to the last answer: the stretch the load ran, without the child's start-up. */
   loadMs: number;
 }
@@ -99,6 +120,7 @@ async function generate(url: string): Promise<void> {
     posts: 0,
     lateTicks: 0,
     cpuMs: 0,
+    rssMb: 0,
     loadMs: 0,
   };
   const slices = REPORT_EVERY_MS / POST_EVERY_MS;
@@ -140,8 +162,12 @@ async function generate(url: string): Promise<void> {
   const used = process.cpuUsage(cpu);
   report.cpuMs = (used.user + used.system) / 1000;
   report.loadMs = Date.now() - start;
+  report.rssMb = peakRssMb();
   process.send!(report);
 }
+
+/** maxRSS is in kilobytes. */
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 function timeLookups(local: LocalAssets, count: number, random: () => number): number[] {
   const times: number[] = [];
@@ -262,5 +288,197 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+interface AgentReport {
+  cpuMs: number;
+  rssMb: number;
+  health: ReturnType<Agent['health']>;
+  forwarded: { batches: number; bytes: number; failedAttempts: number };
+}
+
+/** Seals and sends this often, so the runtime sees events about a second after the agent took them. */
+const AGENT_BATCH_AGE_MS = 1_000;
+
+/**
+ * The agent child: an RTLS HTTP input on loopback into its disk buffer, forwarding to the runtime's
+ * /v1/ingest. Answers `{ url }` once listening; on `'stop'` drains its buffer, reports, exits.
+ */
+async function runAgentChild(ingestUrl: string): Promise<void> {
+  if (values.token === undefined || values.buffer === undefined) flagError('--agent needs --token and --buffer');
+  const config: AgentConfig = {
+    agentId: 'bench-agent',
+    ingest: {
+      url: ingestUrl,
+      token: values.token,
+      mode: 'push',
+      batchMaxSamples: 10_000,
+      batchMaxAgeMs: AGENT_BATCH_AGE_MS,
+      timeoutMs: 10_000,
+      gzipLevel: 1,
+    },
+    buffer: { dir: values.buffer, maxBytes: 512 * 1024 * 1024, fsync: 'interval', fsyncIntervalMs: 1_000 },
+    scrapeConfigs: [],
+    probes: [],
+    rtls: { inputs: [httpInputSchema.parse({ kind: 'http', listen: '127.0.0.1:0' })] },
+  };
+  const agent = new Agent(config, { clock: systemClock, timers: systemTimers, logger: quiet, env: {}, scrape: false });
+  await agent.start();
+  const cpu = process.cpuUsage();
+  process.send!({ url: agent.rtlsUrls[0] });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  // Drain: the open batch seals within one batch age; then send until nothing is pending.
+  const deadline = Date.now() + 60_000;
+  await new Promise((resolve) => setTimeout(resolve, 2 * AGENT_BATCH_AGE_MS));
+  while (agent.buffer.stats().pendingBatches > 0 && Date.now() < deadline) {
+    await agent.forwarder!.kick();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const used = process.cpuUsage(cpu);
+  const sent = agent.forwarder!.counters;
+  const report: AgentReport = {
+    cpuMs: (used.user + used.system) / 1000,
+    rssMb: peakRssMb(),
+    health: agent.health(),
+    forwarded: { batches: sent.sentBatches, bytes: sent.sentBytes, failedAttempts: sent.failedAttempts },
+  };
+  await agent.stop();
+  process.send!(report, () => process.exit(0));
+}
+
+/** The runtime's deployment: the synthetic wing as its asset registry, the API on loopback. */
+function viaAgentConfig(dataDir: string) {
+  const wing = syntheticWing(SITE, tags);
+  const document = {
+    version: 1,
+    sites: [{ id: SITE }],
+    assets: {
+      zones: wing.zones.map((z) => ({ id: z.id, site: z.site, floor: z.floor, kind: z.kind, stage: z.stage })),
+      items: wing.assets.map((a) => ({
+        id: a.id,
+        site: a.site,
+        tag: a.tag,
+        type: a.type,
+        department: a.department,
+        home_zone: a.homeZone,
+      })),
+    },
+    local: { data_dir: dataDir, api_listen: '127.0.0.1:0' },
+  };
+  return parseDeploymentConfig(JSON.stringify(document), 'bench-assets.yaml', {});
+}
+
+const mb = (value: number) => `${value.toFixed(0)} MB`;
+const coreShare = (cpuMs: number, wallMs: number) => `${((100 * cpuMs) / wallMs).toFixed(0)}%`;
+
+/** `--via-agent`: simulator → agent (child) → /v1/ingest of the local runtime (here) → pflow.db → analytics. */
+async function viaAgent(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pflow-bench-assets-agent-'));
+  const runtime = new LocalRuntime(viaAgentConfig(join(dir, 'data')), {
+    clock: { now: () => Date.now(), monotonic: () => performance.now() },
+    logger: quiet,
+    stdout: () => {},
+    probeIsolation: 'in-process',
+  });
+  const created = createToken(SITE, 'bench-agent', Date.now());
+  await runtime.ingest.add(created.record);
+  const urls = await runtime.start();
+  const local = runtime.assets!;
+  const random = mulberry32(11);
+
+  const seed = new WingSimulator(syntheticWing(SITE, tags), {
+    site: SITE,
+    seed: 3,
+    everyMs: REPORT_EVERY_MS,
+    patientsPerHour: 0,
+    missingAfterMs: 86_400_000,
+    startAt: Date.now() - 60_000,
+  });
+  local.ingest(SITE, seed.tick(Date.now() - 60_000));
+  timeLookups(local, 200, random);
+  const idle = timeLookups(local, 5_000, random);
+
+  const agent = fork(
+    import.meta.filename,
+    ['--agent', `${urls.api}/v1/ingest`, '--token', created.token, '--buffer', join(dir, 'agent-buffer')].concat([
+      '--tags',
+      String(tags),
+    ]),
+    { execArgv: process.execArgv },
+  );
+  const nextAgentMessage = () =>
+    new Promise<unknown>((resolve, reject) => {
+      agent.once('message', resolve);
+      agent.once('exit', (code) => code !== 0 && reject(new Error(`agent exited ${code}`)));
+    });
+  const { url: agentUrl } = (await nextAgentMessage()) as { url: string };
+
+  // Forward latency per event: the simulator stamps t when its post leaves; this is when the
+  // runtime hands the agent's batch to the store (same machine, same clock).
+  const forwardMs: number[] = [];
+  const store = local.ingest.bind(local);
+  local.ingest = (site, events) => {
+    const now = Date.now();
+    for (const event of events) forwardMs.push(now - event.t);
+    return store(site, events);
+  };
+  const underLoad: number[] = [];
+  const eventsBefore = local.service.stats().events;
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  const lookupTimer = setInterval(() => underLoad.push(lookup(local, random)), 20);
+  const child = fork(
+    import.meta.filename,
+    ['--generate', agentUrl, '--seconds', String(seconds), '--tags', String(tags), '--rate', String(rate)],
+    { execArgv: process.execArgv },
+  );
+  const report = await new Promise<GeneratorReport>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as GeneratorReport));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`generator exited ${code}`)));
+  });
+  const loadWallMs = performance.now() - wallStart;
+  const drained = nextAgentMessage();
+  agent.send('stop');
+  const agentReport = (await drained) as AgentReport;
+  clearInterval(lookupTimer);
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const stored = local.service.stats().events - eventsBefore;
+  const runtimeRss = peakRssMb();
+  await runtime.stop();
+  underLoad.sort((a, b) => a - b);
+  forwardMs.sort((a, b) => a - b);
+
+  const rtls = agentReport.health.rtls!;
+  const taken = rtls.inputs[0]!.accepted;
+  const rejectedAtInput = Object.values(rtls.inputs[0]!.rejected).reduce((sum, n) => sum + n, 0);
+  const n = (value: number) => value.toLocaleString('en-US');
+  console.log(
+    `assets bench, via the agent: ${n(tags)} assets, each reporting every ${REPORT_EVERY_MS / 1000} s (${n(Math.round((tags * 1000) / REPORT_EVERY_MS))} events/s asked), ${seconds} s of load (node ${process.version})`,
+  );
+  console.log(
+    `where-is, idle (5,000 lookups):     p50 ${fmt(percentile(idle, 50))}  p99 ${fmt(percentile(idle, 99))}  (goal p99 < 20 ms)`,
+  );
+  console.log(
+    `where-is, under load (${n(underLoad.length)}):   p50 ${fmt(percentile(underLoad, 50))}  p99 ${fmt(percentile(underLoad, 99))}  max ${fmt(underLoad.at(-1) ?? NaN)}`,
+  );
+  console.log(
+    `events: sent ${n(report.sent)} in ${n(report.posts)} posts (${n(Math.round(report.sent / (report.loadMs / 1000)))}/s over ${(report.loadMs / 1000).toFixed(1)} s); taken by the agent ${n(taken)}; stored in pflow.db ${n(stored)}`,
+  );
+  console.log(
+    `dropped: sent − stored = ${n(report.sent - stored)} (posts failed ${report.failedPosts}, refused at the agent's input ${rejectedAtInput}); agent dropped tag events: buffer ${rtls.droppedTagEvents.buffer}, rejected ${rtls.droppedTagEvents.rejected}, not kept ${rtls.droppedTagEvents.not_kept}; agent still buffered ${agentReport.health.bufferBatches} batches`,
+  );
+  console.log(
+    `agent forwarding: ${n(agentReport.forwarded.batches)} batches, ${(agentReport.forwarded.bytes / 1e6).toFixed(1)} MB sent (gzip), ${agentReport.forwarded.failedAttempts} failed attempts; forward latency (simulator post → runtime store, batches sealed every ${AGENT_BATCH_AGE_MS / 1000} s) p50 ${percentile(forwardMs, 50)} ms  p99 ${percentile(forwardMs, 99)} ms`,
+  );
+  console.log(
+    `CPU (% of one core over ${(wallMs / 1000).toFixed(1)} s, load ${(loadWallMs / 1000).toFixed(1)} s + drain): simulator ${coreShare(report.cpuMs, wallMs)}, agent ${coreShare(agentReport.cpuMs, wallMs)}, runtime (ingest + store + analytics + lookups) ${coreShare((cpu.user + cpu.system) / 1000, wallMs)}`,
+  );
+  console.log(
+    `peak RSS: simulator ${mb(report.rssMb)}, agent ${mb(agentReport.rssMb)}, runtime ${mb(runtimeRss)}; generator late ticks ${report.lateTicks}`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
 if (values.generate !== undefined) await generate(values.generate);
+else if (values.agent !== undefined) await runAgentChild(values.agent);
+else if (values['via-agent']) await viaAgent();
 else await main();
