@@ -10,6 +10,8 @@ import { runProbe } from '../services/run-probe.js';
 import type { ProbeKindName } from '../probes/settings.js';
 import type { EventsOutcome, EventsSource } from './logdrop/events-client.js';
 import { logDropPathProblem } from './logdrop/log-file.js';
+import type { RtlsInputSettings } from '../domain/assets/input-settings.js';
+import { checkRtlsInput, type RtlsInputCheck } from './rtls-check.js';
 import { scrapeTarget, type ScrapeResult } from './scrape/scraper.js';
 
 /** A probe of agent.yaml as the config loader gives it: the site config's shape, its settings under `[kind]`. */
@@ -27,6 +29,10 @@ export interface AgentCheckInput {
   readonly probes: readonly CheckProbe[];
   /** With a `log_drop:` section: its path, the events endpoint, and the cursor the agent keeps (if any). */
   readonly logDrop?: { readonly path: string; readonly events: EventsSource; readonly cursor: string | undefined };
+  /** agent.yaml `rtls.inputs`, each checked once (HTTP: bind and release; MQTT: CONNECT and DISCONNECT). */
+  readonly rtlsInputs?: readonly RtlsInputSettings[];
+  /** How long an MQTT broker has to answer CONNECT. */
+  readonly rtlsTimeoutMs?: number;
 }
 
 export interface LogDropCheck {
@@ -53,6 +59,7 @@ export interface AgentCheckReport {
   readonly jobs: readonly JobCheck[];
   readonly probes: readonly ProbeCheck[];
   readonly logDrop?: LogDropCheck;
+  readonly rtls?: readonly RtlsInputCheck[];
 }
 
 /**
@@ -79,7 +86,18 @@ export async function runAgentCheck(
     }),
   );
   const logDrop = input.logDrop === undefined ? undefined : checkLogDrop(input.logDrop);
-  return { jobs: await jobs, probes: await probes, ...(logDrop !== undefined ? { logDrop: await logDrop } : {}) };
+  const rtls =
+    input.rtlsInputs === undefined
+      ? undefined
+      : Promise.all(
+          input.rtlsInputs.map((settings, index) => checkRtlsInput(settings, index, input.rtlsTimeoutMs ?? 10_000)),
+        );
+  return {
+    jobs: await jobs,
+    probes: await probes,
+    ...(logDrop !== undefined ? { logDrop: await logDrop } : {}),
+    ...(rtls !== undefined ? { rtls: await rtls } : {}),
+  };
 }
 
 /** log_drop.path writable (nothing is created) and GET /v1/events answering for one event; nothing is written. */
@@ -92,7 +110,7 @@ async function checkLogDrop(input: NonNullable<AgentCheckInput['logDrop']>): Pro
   }
 }
 
-/** True when every target answered and every probe succeeded (the command's exit status). */
+/** True when every target answered, every probe succeeded and every RTLS input would start (the command's exit status). */
 export function checkPassed(report: AgentCheckReport): boolean {
   return (
     report.jobs.every(
@@ -100,7 +118,8 @@ export function checkPassed(report: AgentCheckReport): boolean {
     ) &&
     report.probes.every((probe) => probe.outcome.success) &&
     (report.logDrop === undefined ||
-      (report.logDrop.pathProblem === undefined && report.logDrop.events.kind === 'page'))
+      (report.logDrop.pathProblem === undefined && report.logDrop.events.kind === 'page')) &&
+    (report.rtls ?? []).every((input) => input.problem === undefined)
   );
 }
 
@@ -154,6 +173,7 @@ export function formatAgentCheck(report: AgentCheckReport): string {
     );
   }
   if (report.logDrop !== undefined) lines.push(...formatLogDrop(report.logDrop));
+  if (report.rtls !== undefined) lines.push(...formatRtls(report.rtls));
   lines.push(
     `would send ${plural(totalSeries, 'sample')} and ${plural(report.probes.length, 'probe result')} per round (nothing was sent)`,
   );
@@ -171,6 +191,18 @@ function formatLogDrop(check: LogDropCheck): string[] {
       ? `  ok   GET /v1/events: answered; ${events.events.length > 0 ? 'events are waiting to be written' : 'no new events'}`
       : `  FAIL GET /v1/events: ${events.reason}`;
   return ['log drop:', path, answer];
+}
+
+function formatRtls(inputs: readonly RtlsInputCheck[]): string[] {
+  const failed = inputs.filter((input) => input.problem !== undefined).length;
+  return [
+    `rtls inputs: ${plural(inputs.length, 'input')}, ${plural(failed, 'failure')}`,
+    ...inputs.map((input) =>
+      input.problem === undefined
+        ? `  ok   ${input.setting} (${input.kind} ${input.target}): ${input.kind === 'http' ? 'can listen (released again)' : 'the broker accepted CONNECT'}`
+        : `  FAIL ${input.setting} (${input.kind} ${input.target}): ${input.problem}`,
+    ),
+  ];
 }
 
 function formatLabels(labels: Labels): string {

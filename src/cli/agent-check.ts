@@ -14,7 +14,7 @@ import { ConfigError } from '../domain/errors.js';
 import { systemClock } from '../domain/ports.js';
 import { reportRefusal, type CliOutput } from './config.js';
 
-/** `pflow agent check`: exit 0 when every target is up and every probe succeeded, 1 otherwise, 2 for a refused config. */
+/** `pflow agent check`: exit 0 when every target is up, every probe succeeded and every RTLS input would start, 1 otherwise, 2 for a refused config. */
 export async function runAgentCheckCommand(
   file: string,
   out: CliOutput,
@@ -40,7 +40,12 @@ export async function runAgentCheckCommand(
     }
   }
   const report = await runAgentCheck(
-    { scrapeConfigs: config.scrapeConfigs, probes: config.probes, ...logDropInput(config, env) },
+    {
+      scrapeConfigs: config.scrapeConfigs,
+      probes: config.probes,
+      ...logDropInput(config, env),
+      ...(config.rtls !== undefined ? { rtlsInputs: config.rtls.inputs, rtlsTimeoutMs: config.ingest.timeoutMs } : {}),
+    },
     { clock: systemClock, userAgent: `pflow-agent/${AGENT_VERSION}` },
   );
   out.stdout(formatAgentCheck(report));
@@ -87,7 +92,7 @@ export function registerAgentCheck(agent: Command, out: CliOutput, exitWith: (co
   agent
     .command('check')
     .description(
-      'scrape every target and run every probe once; print series per job, errors and what would be sent (sends nothing)',
+      'scrape every target, run every probe and try every RTLS input once; print series per job, errors and what would be sent (sends nothing)',
     )
     .requiredOption('-c, --config <file>', 'agent.yaml')
     .option('--site-config <file>', "also compare the probes with the site config's runs_on: agent:<id> probes")

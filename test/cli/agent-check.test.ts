@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAgentCheckCommand } from '../../src/cli/agent-check.js';
 import { closedPort } from '../support/closed-port.js';
+import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pflow-agent-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,5 +74,66 @@ describe('pflow agent check --config FILE', () => {
     expect(await runAgentCheckCommand(file, refused.sink, env, site)).toBe(2);
     expect(refused.out.stderr).toContain(`${site}: `);
     expect(refused.out.stdout).toBe('');
+  });
+
+  describe('rtls.inputs', () => {
+    const MQTT_PASSWORD = 'mqtt-Pa55word-SECRET';
+    let broker: MosquittoBroker | undefined;
+    let held: Server | undefined;
+    afterAll(async () => {
+      await broker?.stop();
+      await new Promise((resolve) => (held ? held.close(resolve) : resolve(undefined)));
+    });
+
+    it('binds and releases each HTTP listen address and CONNECTs to each broker with its credentials; exit 1 on a failure, the password never printed', async () => {
+      broker = await startMosquitto({ users: { rtls: MQTT_PASSWORD } });
+      const free = `127.0.0.1:${await closedPort()}`;
+      held = createServer();
+      await new Promise<void>((resolve) => held!.listen(0, '127.0.0.1', resolve));
+      const busy = `127.0.0.1:${String((held.address() as { port: number }).port)}`;
+      const down = `mqtt://127.0.0.1:${await closedPort()}`;
+      const inputs = (list: string[]) => `${HEAD}rtls:\n  inputs:\n${list.map((line) => `    - ${line}\n`).join('')}`;
+      const good = [
+        `{ kind: http, listen: '${free}' }`,
+        `{ kind: mqtt, url: '${broker.url}', topics: [rtls/#], username: rtls, password: '\${MQTT_PASSWORD}' }`,
+      ];
+      const withEnv = { ...env, MQTT_PASSWORD };
+
+      const passing = join(dir, 'rtls-ok.yaml');
+      writeFileSync(passing, inputs(good));
+      const ok = capture();
+      expect(await runAgentCheckCommand(passing, ok.sink, withEnv)).toBe(0);
+      expect(ok.out.stdout).toContain('rtls inputs: 2 inputs, 0 failures\n');
+      expect(ok.out.stdout).toContain(`  ok   rtls.inputs[0] (http ${free}): can listen (released again)\n`);
+      expect(ok.out.stdout).toContain(`  ok   rtls.inputs[1] (mqtt ${broker.url}): the broker accepted CONNECT\n`);
+      // Released: the address can be bound again right after the check.
+      const again = createServer();
+      const [host, port] = free.split(':') as [string, string];
+      await new Promise<void>((resolve) => again.listen(Number(port), host, resolve));
+      await new Promise((resolve) => again.close(resolve));
+
+      const failing = join(dir, 'rtls-bad.yaml');
+      writeFileSync(
+        failing,
+        inputs([
+          ...good,
+          `{ kind: http, listen: '${busy}' }`,
+          `{ kind: mqtt, url: '${broker.url}', topics: [rtls/#], username: rtls, password: 'wrong-\${MQTT_PASSWORD}' }`,
+          `{ kind: mqtt, url: '${down}', topics: [rtls/#] }`,
+        ]),
+      );
+      const bad = capture();
+      expect(await runAgentCheckCommand(failing, bad.sink, withEnv)).toBe(1);
+      expect(bad.out.stdout).toContain('rtls inputs: 5 inputs, 3 failures\n');
+      expect(bad.out.stdout).toContain(`  ok   rtls.inputs[1] (mqtt ${broker.url}): the broker accepted CONNECT\n`);
+      expect(bad.out.stdout).toContain(`  FAIL rtls.inputs[2] (http ${busy}): cannot listen on ${busy}: EADDRINUSE\n`);
+      expect(bad.out.stdout).toMatch(
+        / {2}FAIL rtls\.inputs\[3\] \(mqtt mqtt:\/\/127\.0\.0\.1:\d+\): cannot connect: .*[Nn]ot authori[sz]ed/,
+      );
+      expect(bad.out.stdout).toMatch(
+        / {2}FAIL rtls\.inputs\[4\] \(mqtt mqtt:\/\/127\.0\.0\.1:\d+\): cannot connect: .*ECONNREFUSED/,
+      );
+      expect(ok.out.stdout + ok.out.stderr + bad.out.stdout + bad.out.stderr).not.toContain('SECRET');
+    });
   });
 });

@@ -1,12 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './closed-port.js';
 
 /**
- * A real MQTT broker (Debian's `mosquitto`) on 127.0.0.1, anonymous, in memory. CI installs the
+ * A real MQTT broker (Debian's `mosquitto`) on 127.0.0.1, in memory; anonymous unless `users` are
+ * given (then only they may connect, with their passwords, hashed by mosquitto_passwd). CI installs the
  * package (.ci/run); when it is missing the tests fail with this message rather than skip.
  */
 export interface MosquittoBroker {
@@ -28,16 +29,28 @@ function mosquittoBinary(): string {
   );
 }
 
-export async function startMosquitto(): Promise<MosquittoBroker> {
+export async function startMosquitto(options: { users?: Record<string, string> } = {}): Promise<MosquittoBroker> {
   const binary = mosquittoBinary();
   const dir = mkdtempSync(join(tmpdir(), 'pflow-mosquitto-'));
   const port = await closedPort();
   const config = join(dir, 'mosquitto.conf');
+  const passwords = join(dir, 'passwords');
+  const users = Object.entries(options.users ?? {});
+  if (users.length > 0) {
+    writeFileSync(passwords, '');
+    for (const [user, password] of users) {
+      const made = spawnSync('mosquitto_passwd', ['-b', passwords, user, password], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+    }
+    // Started as root, mosquitto drops to its own user before reading the file: it must reach it.
+    chmodSync(dir, 0o755);
+    chmodSync(passwords, 0o644);
+  }
   writeFileSync(
     config,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(users.length > 0 ? ['allow_anonymous false', `password_file ${passwords}`] : ['allow_anonymous true']),
       'persistence false',
       'log_dest stderr',
       'log_type error',
