@@ -420,6 +420,19 @@ async function viaAgent(): Promise<void> {
     for (const event of events) forwardMs.push(now - event.t);
     return store(site, events);
   };
+  // The runtime's scheduler runs the analytics; counted where its cycle computes the series.
+  let cycles = 0;
+  let cycleMs = 0;
+  let seriesSamples = 0;
+  const series = local.service.series.bind(local.service);
+  local.service.series = () => {
+    const start = performance.now();
+    const samples = series();
+    cycles += 1;
+    cycleMs += performance.now() - start;
+    seriesSamples += samples.length;
+    return samples;
+  };
   const underLoad: number[] = [];
   const eventsBefore = local.service.stats().events;
   const cpuStart = process.cpuUsage();
@@ -468,6 +481,9 @@ async function viaAgent(): Promise<void> {
   );
   console.log(
     `agent forwarding: ${n(agentReport.forwarded.batches)} batches, ${(agentReport.forwarded.bytes / 1e6).toFixed(1)} MB sent (gzip), ${agentReport.forwarded.failedAttempts} failed attempts; forward latency (simulator post → runtime store, batches sealed every ${AGENT_BATCH_AGE_MS / 1000} s) p50 ${percentile(forwardMs, 50)} ms  p99 ${percentile(forwardMs, 99)} ms`,
+  );
+  console.log(
+    `analytics (the runtime's schedule): ${cycles} cycles, series computed in ${fmt(cycleMs / Math.max(cycles, 1))} each, ${n(seriesSamples)} series samples`,
   );
   console.log(
     `CPU (% of one core over ${(wallMs / 1000).toFixed(1)} s, load ${(loadWallMs / 1000).toFixed(1)} s + drain): simulator ${coreShare(report.cpuMs, wallMs)}, agent ${coreShare(agentReport.cpuMs, wallMs)}, runtime (ingest + store + analytics + lookups) ${coreShare((cpu.user + cpu.system) / 1000, wallMs)}`,
