@@ -19,6 +19,7 @@
  *
  *   nice npx tsx bench/assets.ts --via-agent --duration 5m          # the issue's run, agent included
  */
+import Database from 'better-sqlite3';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -366,6 +367,16 @@ function viaAgentConfig(dataDir: string) {
   return parseDeploymentConfig(JSON.stringify(document), 'bench-assets.yaml', {});
 }
 
+/** Rows of the tag store as SQLite holds them, read through a connection of its own. */
+function tagEventRows(database: string): number {
+  const db = new Database(database, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM tag_events WHERE site = ?').get(SITE) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 const mb = (value: number) => `${value.toFixed(0)} MB`;
 const coreShare = (cpuMs: number, wallMs: number) => `${((100 * cpuMs) / wallMs).toFixed(0)}%`;
 
@@ -435,6 +446,7 @@ async function viaAgent(): Promise<void> {
   };
   const underLoad: number[] = [];
   const eventsBefore = local.service.stats().events;
+  const rowsBefore = tagEventRows(urls.database);
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
   const lookupTimer = setInterval(() => underLoad.push(lookup(local, random)), 20);
@@ -457,6 +469,7 @@ async function viaAgent(): Promise<void> {
   const stored = local.service.stats().events - eventsBefore;
   const runtimeRss = peakRssMb();
   await runtime.stop();
+  const rows = tagEventRows(urls.database) - rowsBefore;
   underLoad.sort((a, b) => a - b);
   forwardMs.sort((a, b) => a - b);
 
@@ -474,10 +487,10 @@ async function viaAgent(): Promise<void> {
     `where-is, under load (${n(underLoad.length)}):   p50 ${fmt(percentile(underLoad, 50))}  p99 ${fmt(percentile(underLoad, 99))}  max ${fmt(underLoad.at(-1) ?? NaN)}`,
   );
   console.log(
-    `events: sent ${n(report.sent)} in ${n(report.posts)} posts (${n(Math.round(report.sent / (report.loadMs / 1000)))}/s over ${(report.loadMs / 1000).toFixed(1)} s); taken by the agent ${n(taken)}; stored in pflow.db ${n(stored)}`,
+    `events: sent ${n(report.sent)} in ${n(report.posts)} posts (${n(Math.round(report.sent / (report.loadMs / 1000)))}/s over ${(report.loadMs / 1000).toFixed(1)} s); taken by the agent ${n(taken)}; stored ${n(stored)} (rows in pflow.db's tag_events: ${n(rows)})`,
   );
   console.log(
-    `dropped: sent − stored = ${n(report.sent - stored)} (posts failed ${report.failedPosts}, refused at the agent's input ${rejectedAtInput}); agent dropped tag events: buffer ${rtls.droppedTagEvents.buffer}, rejected ${rtls.droppedTagEvents.rejected}, not kept ${rtls.droppedTagEvents.not_kept}; agent still buffered ${agentReport.health.bufferBatches} batches`,
+    `dropped: sent − rows stored = ${n(report.sent - rows)} (posts failed ${report.failedPosts}, refused at the agent's input ${rejectedAtInput}); agent dropped tag events: buffer ${rtls.droppedTagEvents.buffer}, rejected ${rtls.droppedTagEvents.rejected}, not kept ${rtls.droppedTagEvents.not_kept}; agent still buffered ${agentReport.health.bufferBatches} batches`,
   );
   console.log(
     `agent forwarding: ${n(agentReport.forwarded.batches)} batches, ${(agentReport.forwarded.bytes / 1e6).toFixed(1)} MB sent (gzip), ${agentReport.forwarded.failedAttempts} failed attempts; forward latency (simulator post → runtime store, batches sealed every ${AGENT_BATCH_AGE_MS / 1000} s) p50 ${percentile(forwardMs, 50)} ms  p99 ${percentile(forwardMs, 99)} ms`,
