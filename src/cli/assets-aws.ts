@@ -58,6 +58,14 @@ function locationOf(presented: Record<string, unknown>): AssetLocation {
 }
 
 /**
+ * The largest import body sent to a deployment. Lambda refuses a synchronous request over 6 MB
+ * (6,291,456 bytes, with API Gateway's event around the body), which would reach the user as a bare
+ * 413 or 500 after the upload; refusing here, before sending, says what to do instead. 5 MiB leaves
+ * the event's headers and escaping room.
+ */
+export const AWS_IMPORT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
  * `pflow assets import FILE --aws`: the file goes to the deployment's lifecycle API
  * (`POST /api/assets/import`), which checks it with the local import's validator against the
  * deployed config and stores it beside the config's registry (all of it, or nothing). Prints what
@@ -70,11 +78,19 @@ export async function runAwsAssetsImport(
 ): Promise<number> {
   const text = await readCsv(options.file, out);
   if (text === undefined) return 1;
+  const body = { csv: text, ...(options.site !== undefined && { site: options.site }) };
+  const bytes = Buffer.byteLength(JSON.stringify(body));
+  if (bytes > AWS_IMPORT_MAX_BODY_BYTES) {
+    out.stderr(
+      `${options.file}: ${bytes.toLocaleString('en-US')} bytes as a request, over the` +
+        ` ${AWS_IMPORT_MAX_BODY_BYTES.toLocaleString('en-US')} one import may send to a deployment;` +
+        ` split it by site (--site) and import each part, nothing imported\n`,
+    );
+    return 1;
+  }
   let reply: LifecycleApiReply;
   try {
-    reply = await client.call('POST', 'api/assets/import', {
-      json: { csv: text, ...(options.site !== undefined && { site: options.site }) },
-    });
+    reply = await client.call('POST', 'api/assets/import', { json: body });
   } catch (error) {
     if (!(error instanceof LifecycleApiUnavailable)) throw error;
     out.stderr(`${error.message}\n`);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLifecycleApiHandler } from '../../lambdas/lifecycle-api.js';
-import { runAwsAssetsFind, runAwsAssetsImport, type AwsAssetsFindOptions } from '../../src/cli/assets-aws.js';
+import {
+  AWS_IMPORT_MAX_BODY_BYTES,
+  runAwsAssetsFind,
+  runAwsAssetsImport,
+  type AwsAssetsFindOptions,
+} from '../../src/cli/assets-aws.js';
 import { LifecycleApiClient, lifecycleApiTarget } from '../../src/cli/lifecycle-api-client.js';
 import { WING_AT, WING_TABLE, seedWing, wingConfigBundle } from '../support/asset-wing.js';
 import { LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
@@ -153,6 +158,24 @@ describe('pflow assets find --aws through the lifecycle API function', () => {
     const { lines, out } = output();
     expect(await runAwsAssetsFind(stranger, { type: 'infusion-pump', clock }, out)).toBe(1);
     expect(lines.stderr.split('\n')[0]).toMatch(/^the lifecycle API refused your AWS credentials \(403/);
+  });
+
+  it('refuses a file too large for one request before sending anything, and says to split it by site', async () => {
+    const file = join(dir, 'huge.csv');
+    const row = 'bed-000000,T-000000,bed,store-3\n';
+    const rows = Math.ceil(AWS_IMPORT_MAX_BODY_BYTES / row.length) + 1;
+    writeFileSync(file, 'id,tag,type,home_zone\n' + row.repeat(rows));
+    const sentBefore = api.requests.length;
+    const huge = output();
+    expect(await runAwsAssetsImport(client, { file, site: 'site-a' }, huge.out)).toBe(1);
+    expect(huge.lines.stdout).toBe('');
+    const csv = 'id,tag,type,home_zone\n' + row.repeat(rows);
+    const bytes = JSON.stringify({ csv, site: 'site-a' }).length;
+    expect(huge.lines.stderr).toBe(
+      `${file}: ${bytes.toLocaleString('en-US')} bytes as a request, over the 5,242,880 one import may send` +
+        ' to a deployment; split it by site (--site) and import each part, nothing imported\n',
+    );
+    expect(api.requests.length).toBe(sentBefore);
   });
 
   it('imports a CSV into the deployment: every bad row by line and nothing stored, then a good file that find answers for', async () => {
