@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLifecycleApiHandler, type LifecycleApiEvent } from '../../lambdas/lifecycle-api.js';
+import { createLifecycleApiHandler } from '../../lambdas/lifecycle-api.js';
 import { LifecycleApiClient, lifecycleApiTarget } from '../../src/cli/lifecycle-api-client.js';
 import { awsOnCall, runOnCallWho, runOverrideAdd, runOverrideList, runOverrideRemove } from '../../src/cli/oncall.js';
 import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
-import { startSigV4Loopback, type SigV4Loopback, type SignedRequest } from '../support/sigv4-loopback.js';
+import { throughLifecycleFunction } from '../support/lifecycle-api-gateway.js';
+import { startSigV4Loopback, type SigV4Loopback } from '../support/sigv4-loopback.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
 /**
@@ -34,31 +34,6 @@ function output() {
   return {
     lines,
     out: { stdout: (t: string) => void (lines.stdout += t), stderr: (t: string) => void (lines.stderr += t) },
-  };
-}
-
-/** The event API Gateway's HTTP API builds for `/api/{proxy+}` once IAM let the caller through. */
-function eventOf(request: SignedRequest): LifecycleApiEvent {
-  const url = new URL(request.url, 'http://loopback');
-  return {
-    version: '2.0',
-    routeKey: `${request.method} /api/{proxy+}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
-    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])),
-    requestContext: {
-      domainName: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
-      http: {
-        method: request.method,
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: '198.51.100.23',
-        userAgent: 'pflow',
-      },
-      authorizer: { iam: { userArn: CALLER } },
-    } as unknown as LifecycleApiEvent['requestContext'],
-    isBase64Encoded: false,
-    ...(request.body !== '' && { body: request.body }),
   };
 }
 
@@ -93,16 +68,8 @@ beforeAll(async () => {
   Object.assign(process.env, env);
   let ids = 0;
   const handler = createLifecycleApiHandler({ env, clock: { now: () => now }, newOverrideId: () => `ovr-${++ids}` });
-  const context = {
-    functionName: 'pflow-lifecycle-api',
-    awsRequestId: 'req-1',
-    getRemainingTimeInMillis: () => 10_000,
-  } as unknown as Context;
   api = await startSigV4Loopback({ credentials, region: 'eu-west-1', service: 'execute-api' });
-  api.answer = async (request) => {
-    const result = (await handler(eventOf(request), context)) as APIGatewayProxyStructuredResultV2;
-    return { status: result.statusCode!, body: JSON.parse(String(result.body)) as unknown };
-  };
+  api.answer = throughLifecycleFunction(handler, CALLER);
   const target = lifecycleApiTarget({ apiUrl: api.url, region: 'eu-west-1' }, {});
   if ('problem' in target) throw new Error(target.problem);
   client = new LifecycleApiClient(target, { credentials: async () => credentials });

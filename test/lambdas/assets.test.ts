@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,7 +15,7 @@ import { parseDeploymentConfig } from '../../src/domain/config/load.js';
 import type { AlertEvent } from '../../src/domain/alerts/event.js';
 import { runRuleGroup } from '../../src/services/run-rule-group.js';
 import { bundledConfig } from '../support/bundled-config.js';
-import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { captureLogger } from '../support/logger.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 import { outputOf } from './lambda-output.js';
@@ -41,20 +40,7 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   [ddb, prometheus] = await Promise.all([startDynamoLocal(), startPrometheus({ outOfOrderWindow: '1d' })]);
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'tag-locations',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTagLocationTable(ddb.client, 'tag-locations');
   dir = mkdtempSync(join(tmpdir(), 'pflow-assets-'));
   writeFileSync(join(dir, 'pflow-config.json'), bundledConfig(parse(exampleText)));
   Object.assign(process.env, {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCollectHandler } from '../../lambdas/collect.js';
@@ -14,7 +13,7 @@ import { PullServer } from '../../src/agent/pull-server.js';
 import type { MetricSample } from '../../src/domain/records.js';
 import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
 import { DEFAULT_ASSET_SETTINGS, RegistryIndex } from '../../src/domain/assets/registry.js';
-import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { createTable, createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { captureLogger } from '../support/logger.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 import { outputOf, type EmfDocument } from './lambda-output.js';
@@ -107,25 +106,8 @@ async function stored(): Promise<Record<string, string>[]> {
 
 beforeAll(async () => {
   [ddb, prometheus] = await Promise.all([startDynamoLocal(), startPrometheus({ outOfOrderWindow: '1d' })]);
-  for (const [table, sortKey] of [
-    ['batches', 'batchId'],
-    ['tag-locations', 'tag'],
-  ] as const) {
-    await ddb.client.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'site', AttributeType: 'S' },
-          { AttributeName: sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'site', KeyType: 'HASH' },
-          { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
-  }
+  await createTable(ddb.client, 'batches', { site: 'S', batchId: 'S' });
+  await createTagLocationTable(ddb.client, 'tag-locations');
   store = new PrometheusStore({ ...prometheusEndpoints(prometheus.url), logger: captureLogger() });
 }, 30_000);
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
@@ -18,7 +17,7 @@ import { logDropObjectKey, renderJsonLines } from '../../src/channels/logdrop/re
 import { S3LogDropReader } from '../../src/channels/logdrop/s3-reader.js';
 import { createToken } from '../../src/ingest/token.js';
 import { alertEvent } from '../support/alert-event.js';
-import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { createTable, createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startS3Local, type S3Local } from '../support/s3-local.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
@@ -115,32 +114,9 @@ const batch = (batchId: string) => ({
 beforeAll(async () => {
   ddb = await startDynamoLocal();
   s3 = await startS3Local({ buckets: ['pflow-logdrop'] });
-  for (const [name, key] of [
-    ['tokens', [{ AttributeName: 'tokenHash', KeyType: 'HASH' }]],
-    [
-      'tag-locations',
-      [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    ],
-    [
-      'batches',
-      [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'batchId', KeyType: 'RANGE' },
-      ],
-    ],
-  ] as const) {
-    await ddb.client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: key.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })),
-        KeySchema: [...key],
-      }),
-    );
-  }
+  await createTable(ddb.client, 'tokens', { tokenHash: 'S' });
+  await createTagLocationTable(ddb.client, 'tag-locations');
+  await createTable(ddb.client, 'batches', { site: 'S', batchId: 'S' });
   tokens = new DynamoAgentTokens(ddb.client, 'tokens');
   await tokens.add(siteA.record);
   await tokens.add(revoked.record);

@@ -12,7 +12,7 @@ import { DynamoLifecycleStore } from '../../src/adapters/aws/dynamodb-lifecycle.
 import { DynamoAlertStateStore } from '../../src/adapters/aws/dynamodb-state.js';
 import { signAckLink } from '../../src/domain/lifecycle/ack-link.js';
 import type { AlertInstanceState } from '../../src/domain/rules/types.js';
-import { createLifecycleTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { createLifecycleTable, createTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { logsOf, outputOf } from './lambda-output.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
@@ -182,21 +182,7 @@ beforeEach(async () => {
   table = `lifecycle-api-${++tables}`;
   await createLifecycleTable(ddb.client, table);
   const stateTable = `state-${tables}`;
-  const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: stateTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'ruleId', AttributeType: 'S' },
-        { AttributeName: 'fingerprint', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'ruleId', KeyType: 'HASH' },
-        { AttributeName: 'fingerprint', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTable(ddb.client, stateTable, { ruleId: 'S', fingerprint: 'S' });
   env = {
     LAMBDA_TASK_ROOT: dir,
     PFLOW_SECRETS_PREFIX: 'pflow/',

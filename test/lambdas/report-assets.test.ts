@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,7 +12,12 @@ import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-location
 import { DEFAULT_ASSET_SETTINGS, RegistryIndex } from '../../src/domain/assets/registry.js';
 import type { ReportMessage } from '../../src/domain/report/message.js';
 import { bundledConfig } from '../support/bundled-config.js';
-import { LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import {
+  createTagLocationTable,
+  LIFECYCLE_TABLE,
+  startDynamoLocal,
+  type DynamoLocal,
+} from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { outputOf } from './lambda-output.js';
 
@@ -49,20 +53,7 @@ const assets = {
 
 beforeAll(async () => {
   ddb = await startDynamoLocal();
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'tag-locations',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTagLocationTable(ddb.client, 'tag-locations');
   // pump-1 silent in the store for an hour (missing); pump-2 in a room with a low battery.
   const locations = new DynamoTagLocations(
     ddb.client,

@@ -6,14 +6,19 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, InternalServerException } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
 import { DynamoAlertStateStore } from '../../src/adapters/aws/dynamodb-state.js';
 import { closedPort } from '../support/closed-port.js';
-import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import {
+  ALERT_STATE_TABLE,
+  createTable,
+  LIFECYCLE_TABLE,
+  startDynamoLocal,
+  type DynamoLocal,
+} from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, logsOf, outputOf } from './lambda-output.js';
 import { bundledConfig } from '../support/bundled-config.js';
@@ -246,20 +251,7 @@ describe('rule function when the lifecycle table refuses the alert history', () 
     // A lifecycle table whose sort key is a number: silences and acknowledgements (pk-only queries)
     // read fine, but every history item (a string sort key) is refused by DynamoDB.
     const table = 'pflow-lifecycle-numeric-sk';
-    await ddb.client.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'N' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(ddb.client, table, { pk: 'S', sk: 'N' });
     query.reset();
     query.on(QueryCommand).callsFake((input: { QueryString: string }) => timestream.query(input.QueryString));
     const probe = createProbeHandler({ env, clock });

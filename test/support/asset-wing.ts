@@ -11,13 +11,14 @@
  * - T-0901 (no configured asset; a CSV import may name it) in Clean utility 3.
  */
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse } from 'yaml';
 import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
 import { RegistryIndex } from '../../src/domain/assets/registry.js';
 import type { TagEvent } from '../../src/domain/assets/tag-event.js';
 import { parseDeploymentConfig } from '../../src/domain/config/load.js';
 import { bundledConfig } from './bundled-config.js';
+import { createTagLocationTable } from './dynamodb-local.js';
 
 export const WING_TABLE = 'pflow-tag-locations';
 export const WING_AT = Date.parse('2026-12-02T09:00:00.000Z');
@@ -31,20 +32,7 @@ export function wingConfigBundle(): string {
 }
 
 export async function seedWing(client: DynamoDBClient): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: WING_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTagLocationTable(client, WING_TABLE);
   const assets = parseDeploymentConfig(exampleText, 'config/example.yaml', {}).assets!;
   const index = new RegistryIndex(assets.registry);
   const events: TagEvent[] = [];

@@ -33,28 +33,8 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: ALERT_STATE_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'ruleId', AttributeType: 'S' },
-        { AttributeName: 'fingerprint', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'ruleId', KeyType: 'HASH' },
-        { AttributeName: 'fingerprint', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: NOTIFICATION_LOG_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-    }),
-  );
+  await createTable(client, ALERT_STATE_TABLE, { ruleId: 'S', fingerprint: 'S' });
+  await createTable(client, NOTIFICATION_LOG_TABLE, { key: 'S' });
   await createLifecycleTable(client, LIFECYCLE_TABLE);
   return {
     client,
@@ -64,6 +44,33 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/**
+ * A pay-per-request table keyed by `keys`, in order: the first is the partition key, the second (if
+ * any) the sort key; each maps to its attribute type.
+ *
+ *   await createTable(client, 'pflow-tag-locations', { site: 'S', tag: 'S' });
+ */
+export async function createTable(
+  client: DynamoDBClient,
+  name: string,
+  keys: Record<string, 'S' | 'N' | 'B'>,
+): Promise<void> {
+  const names = Object.keys(keys);
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: names.map((key) => ({ AttributeName: key, AttributeType: keys[key] })),
+      KeySchema: names.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+    }),
+  );
+}
+
+/** The tag location table as lib/tag-locations.ts creates it: site/tag. */
+export async function createTagLocationTable(client: DynamoDBClient, name: string): Promise<void> {
+  await createTable(client, name, { site: 'S', tag: 'S' });
 }
 
 /** The lifecycle table as lib/lifecycle.ts creates it: pk/sk and the sparse audit index byAlert. */

@@ -38,6 +38,7 @@ export function gatewayEventOf(request: SignedRequest, caller = GATEWAY_CALLER):
 
 export function throughLifecycleFunction(
   handler: (event: LifecycleApiEvent, context: Context) => Promise<unknown>,
+  caller = GATEWAY_CALLER,
 ): (request: SignedRequest) => Promise<LoopbackAnswer> {
   const context = {
     functionName: 'pflow-lifecycle-api',
@@ -45,7 +46,7 @@ export function throughLifecycleFunction(
     getRemainingTimeInMillis: () => 10_000,
   } as unknown as Context;
   return async (request) => {
-    const result = (await handler(gatewayEventOf(request), context)) as APIGatewayProxyStructuredResultV2;
+    const result = (await handler(gatewayEventOf(request, caller), context)) as APIGatewayProxyStructuredResultV2;
     return { status: result.statusCode!, body: JSON.parse(String(result.body)) as unknown };
   };
 }

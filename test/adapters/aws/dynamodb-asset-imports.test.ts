@@ -1,10 +1,10 @@
-import { CreateTableCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentImportError, DynamoAssetImports } from '../../../src/adapters/aws/dynamodb-asset-imports.js';
 import { DynamoTagLocations } from '../../../src/adapters/aws/dynamodb-tag-locations.js';
 import type { Asset } from '../../../src/domain/assets/registry.js';
 import { index, settings, T0 } from '../../domain/assets/fixtures.js';
-import { startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
+import { createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
 
 /** The CSV-imported assets in the tag location table (partitions registry#<site>), on dynalite. */
 
@@ -13,20 +13,7 @@ let tables = 0;
 
 async function newTable(): Promise<string> {
   const name = `pflow-asset-imports-${++tables}`;
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTagLocationTable(ddb.client, name);
   return name;
 }
 

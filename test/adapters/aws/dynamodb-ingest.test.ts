@@ -1,10 +1,9 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAgentTokens } from '../../../src/adapters/aws/dynamodb-agent-tokens.js';
 import { DynamoBatchLedger } from '../../../src/adapters/aws/dynamodb-batch-ledger.js';
 import { authenticate } from '../../../src/ingest/ingest-service.js';
 import { createToken } from '../../../src/ingest/token.js';
-import { startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
+import { createTable, startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
 let ddb: DynamoLocal;
@@ -12,28 +11,8 @@ let ddb: DynamoLocal;
 beforeAll(async () => {
   ddb = await startDynamoLocal();
   // As lib/ingest-api.ts creates them.
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'tokens',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'tokenHash', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'tokenHash', KeyType: 'HASH' }],
-    }),
-  );
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'batches',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'batchId', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'batchId', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTable(ddb.client, 'tokens', { tokenHash: 'S' });
+  await createTable(ddb.client, 'batches', { site: 'S', batchId: 'S' });
 });
 afterAll(async () => {
   await ddb.close();

@@ -1,9 +1,9 @@
-import { CreateTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTagLocations } from '../../../src/adapters/aws/dynamodb-tag-locations.js';
 import type { TagEvent } from '../../../src/domain/assets/tag-event.js';
 import { index, MIN, S, settings, T0 } from '../../domain/assets/fixtures.js';
-import { startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
+import { createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../../support/dynamodb-local.js';
 
 /** The tag location table on dynalite, created as lib/tag-locations.ts creates it. */
 
@@ -12,20 +12,7 @@ let tables = 0;
 
 async function newTable(): Promise<string> {
   const name = `pflow-tag-locations-${++tables}`;
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'site', AttributeType: 'S' },
-        { AttributeName: 'tag', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'site', KeyType: 'HASH' },
-        { AttributeName: 'tag', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTagLocationTable(ddb.client, name);
   return name;
 }
 
