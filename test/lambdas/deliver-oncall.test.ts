@@ -16,7 +16,7 @@ import {
   type DynamoLocal,
 } from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
-import { ManualTime } from '../support/manual-time.js';
+import { drive, ManualTime } from '../support/manual-time.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
 /**
@@ -57,19 +57,6 @@ function sqsEvent(id: string): SQSEvent {
       },
     ],
   };
-}
-
-/** Runs one invocation to its end: the limiter's waits on the manual clock, real I/O otherwise. */
-async function drive<T>(time: ManualTime, run: Promise<T>): Promise<T> {
-  let finished = false;
-  void run.finally(() => (finished = true)).catch(() => undefined);
-  for (let turns = 0; !finished; turns++) {
-    if (turns > 100_000) throw new Error('the invocation did not finish');
-    const due = time.nextDueIn();
-    if (due !== undefined) await time.advance(due);
-    else await new Promise((resolve) => setImmediate(resolve));
-  }
-  return run;
 }
 
 /** The Slack member ids the last message mentioned. */

@@ -10,7 +10,7 @@ import { createDeliverHandler, perInvocationRate } from '../../lambdas/deliver.j
 import { alertEvent } from '../support/alert-event.js';
 import { NOTIFICATION_LOG_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
-import { ManualTime } from '../support/manual-time.js';
+import { drive, ManualTime } from '../support/manual-time.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
 /**
@@ -48,22 +48,6 @@ function sqsEvent(ids: string[]): SQSEvent {
       awsRegion: 'eu-west-1',
     })),
   };
-}
-
-/**
- * Runs one invocation to its end on the manual clock: whenever the limiter has a wait pending the
- * clock jumps to it; otherwise the real I/O (dynalite, the webhook) is given its turn.
- */
-async function drive<T>(time: ManualTime, run: Promise<T>): Promise<T> {
-  let finished = false;
-  void run.finally(() => (finished = true)).catch(() => undefined);
-  for (let turns = 0; !finished; turns++) {
-    if (turns > 100_000) throw new Error('the invocation did not finish');
-    const due = time.nextDueIn();
-    if (due !== undefined) await time.advance(due);
-    else await new Promise((resolve) => setImmediate(resolve));
-  }
-  return run;
 }
 
 beforeAll(async () => {

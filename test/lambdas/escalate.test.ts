@@ -19,6 +19,7 @@ import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal 
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, outputOf } from './lambda-output.js';
 import { bundledConfig } from '../support/bundled-config.js';
+import { ruleFunctionEnv } from '../support/rule-function-env.js';
 
 /**
  * The escalation function between rule cycles, on dynalite (alert state and lifecycle tables) with
@@ -109,18 +110,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  env = {
-    LAMBDA_TASK_ROOT: dir,
-    PFLOW_SECRETS_PREFIX: 'pflow/',
-    PFLOW_TIMESTREAM_DATABASE: 'pflow',
-    PFLOW_ALERT_STATE_TABLE: ALERT_STATE_TABLE,
-    PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
-    PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:pflow-alerts',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-  };
+  env = ruleFunctionEnv(dir, ddb.endpoint);
   Object.assign(process.env, env);
   write.on(WriteRecordsCommand).callsFake((input) => timestream.write(input));
   query.on(QueryCommand).callsFake((input: { QueryString: string }) => timestream.query(input.QueryString));

@@ -8,9 +8,10 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuleHandler } from '../../lambdas/rule.js';
-import { ALERT_STATE_TABLE, LIFECYCLE_TABLE, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
+import { startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { bundledConfig } from '../support/bundled-config.js';
 import { FakeTimestream } from './fake-timestream.js';
+import { ruleFunctionEnv } from '../support/rule-function-env.js';
 
 /**
  * The rule function running the generated default agent rules (group pflow-agents) from the
@@ -49,18 +50,7 @@ beforeAll(async () => {
       aws: {},
     }),
   );
-  env = {
-    LAMBDA_TASK_ROOT: dir,
-    PFLOW_SECRETS_PREFIX: 'pflow/',
-    PFLOW_TIMESTREAM_DATABASE: 'pflow',
-    PFLOW_ALERT_STATE_TABLE: ALERT_STATE_TABLE,
-    PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
-    PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:pflow-alerts',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-  };
+  env = ruleFunctionEnv(dir, ddb.endpoint);
   Object.assign(process.env, env);
   write.on(WriteRecordsCommand).callsFake((input) => timestream.write(input));
   query.on(QueryCommand).callsFake((input: { QueryString: string }) => timestream.query(input.QueryString));

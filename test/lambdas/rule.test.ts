@@ -12,16 +12,11 @@ import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
 import { DynamoAlertStateStore } from '../../src/adapters/aws/dynamodb-state.js';
 import { closedPort } from '../support/closed-port.js';
-import {
-  ALERT_STATE_TABLE,
-  createTable,
-  LIFECYCLE_TABLE,
-  startDynamoLocal,
-  type DynamoLocal,
-} from '../support/dynamodb-local.js';
+import { ALERT_STATE_TABLE, createTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { FakeTimestream } from './fake-timestream.js';
 import { emfOf, logsOf, outputOf } from './lambda-output.js';
 import { bundledConfig } from '../support/bundled-config.js';
+import { ruleFunctionEnv } from '../support/rule-function-env.js';
 
 /**
  * The rule function while its metric store fails. Cycle 1 fires two rules on a down portal; then
@@ -90,18 +85,7 @@ beforeAll(async () => {
       routes: [{ channels: ['hook'] }],
     }),
   );
-  env = {
-    LAMBDA_TASK_ROOT: dir,
-    PFLOW_SECRETS_PREFIX: 'pflow/',
-    PFLOW_TIMESTREAM_DATABASE: 'pflow',
-    PFLOW_ALERT_STATE_TABLE: ALERT_STATE_TABLE,
-    PFLOW_LIFECYCLE_TABLE: LIFECYCLE_TABLE,
-    PFLOW_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:pflow-alerts',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-  };
+  env = ruleFunctionEnv(dir, ddb.endpoint);
   Object.assign(process.env, env);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: `https://hooks.example.org/${HOOK_TOKEN}` });
   write.on(WriteRecordsCommand).callsFake((input) => timestream.write(input));

@@ -76,3 +76,19 @@ export class ManualTime {
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
+
+/**
+ * Runs one invocation to its end on the manual clock: whenever the limiter has a wait pending the
+ * clock jumps to it; otherwise the real I/O (dynalite, the webhook) is given its turn.
+ */
+export async function drive<T>(time: ManualTime, run: Promise<T>): Promise<T> {
+  let finished = false;
+  void run.finally(() => (finished = true)).catch(() => undefined);
+  for (let turns = 0; !finished; turns++) {
+    if (turns > 100_000) throw new Error('the invocation did not finish');
+    const due = time.nextDueIn();
+    if (due !== undefined) await time.advance(due);
+    else await new Promise((resolve) => setImmediate(resolve));
+  }
+  return run;
+}
