@@ -1,17 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { HttpPullSource } from '../src/adapters/agent/http-pull-source.js';
-import { DynamoBatchLedger } from '../src/adapters/aws/dynamodb-batch-ledger.js';
 import { systemClock, type Clock } from '../src/domain/ports.js';
-import { IngestService } from '../src/ingest/ingest-service.js';
+import type { IngestService } from '../src/ingest/ingest-service.js';
 import type { BatchLedger } from '../src/ingest/ports.js';
 import { collectFromAgent, type PullSource } from '../src/ingest/pull-collector.js';
 import type { PullAgent } from '../src/domain/config/cloud.js';
-import { requireEnv } from './shared/config.js';
-import { ENV, METRICS, type CollectScheduleInput } from './shared/environment.js';
+import { METRICS, type CollectScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { ingestSinkFor, type IngestSinkOptions } from './shared/ingest-sink.js';
+import { ingestServiceFor, type IngestSinkOptions } from './shared/ingest-sink.js';
 
 /** Asked per pull: well inside the ingest's 16 MiB once-gunzipped limit per batch. */
 export const PULL_MAX_BYTES = 4 * 1024 * 1024;
@@ -63,14 +60,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
         failure: 'unknown agent',
       };
     }
-    service ??= new IngestService({
-      ledger:
-        options.ledger ??
-        new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
-      sink: await ingestSinkFor(base, env, options),
-      clock,
-      logger: obs.port,
-    });
+    service ??= await ingestServiceFor(base, env, clock, options);
     const source =
       options.source?.(agent) ??
       new HttpPullSource({ url: agent.url, token: agent.token, maxBytes: PULL_MAX_BYTES, timeoutMs: 10_000 });

@@ -1,19 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoBatchLedger } from '../src/adapters/aws/dynamodb-batch-ledger.js';
 import { S3LogDropReader } from '../src/channels/logdrop/s3-reader.js';
 import type { LogDropSettings } from '../src/channels/logdrop/settings.js';
 import { systemClock, type Clock } from '../src/domain/ports.js';
 import { readEvents } from '../src/ingest/events.js';
-import { IngestService, type IngestAnswer } from '../src/ingest/ingest-service.js';
+import type { IngestService, IngestAnswer } from '../src/ingest/ingest-service.js';
 import type { AlertEventFeed, BatchLedger } from '../src/ingest/ports.js';
 import type { IngestAuthorizerContext } from './ingest-authorizer.js';
-import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { ingestSinkFor, type IngestSinkOptions } from './shared/ingest-sink.js';
+import { ingestServiceFor, type IngestSinkOptions } from './shared/ingest-sink.js';
 
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<IngestAuthorizerContext>;
 
@@ -45,14 +42,7 @@ export function createIngestHandler(options: IngestHandlerOptions = {}) {
     }
     switch (event.routeKey) {
       case 'POST /v1/ingest': {
-        service ??= new IngestService({
-          ledger:
-            options.ledger ??
-            new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
-          sink: await ingestSinkFor(base, env, options),
-          clock,
-          logger: obs.port,
-        });
+        service ??= await ingestServiceFor(base, env, clock, options);
         const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
         const answer = await service.ingest(principal, body, event.headers['content-encoding']);
         obs.metrics.addMetric(

@@ -1,11 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoBatchLedger } from '../../src/adapters/aws/dynamodb-batch-ledger.js';
 import { DynamoTagLocations } from '../../src/adapters/aws/dynamodb-tag-locations.js';
 import { RegistryIndex } from '../../src/domain/assets/registry.js';
 import { eventZone } from '../../src/domain/assets/tracker.js';
-import type { MetricStore } from '../../src/domain/ports.js';
-import type { IngestSink } from '../../src/ingest/ports.js';
+import type { Clock, MetricStore } from '../../src/domain/ports.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import type { BatchLedger, IngestSink } from '../../src/ingest/ports.js';
 import type { TagHistory } from '../../src/services/tag-history.js';
+import { requireEnv } from './config.js';
 import { ENV } from './environment.js';
 import type { handlerBase } from './handler.js';
 import { metricStoreFromEnv, tagHistoryFromEnv } from './metric-store.js';
@@ -16,6 +19,26 @@ export interface IngestSinkOptions {
   readonly tagLocations?: DynamoTagLocations;
   /** Where their history goes; by default the metric store's (tagHistoryFromEnv). */
   readonly tagHistory?: TagHistory;
+}
+
+/**
+ * The ingest use case of a function that stores batches (ingest, collect): the batch ledger
+ * (`options.ledger`, by default the table PFLOW_INGEST_BATCH_TABLE names) and ingestSinkFor's sink.
+ */
+export async function ingestServiceFor(
+  base: ReturnType<typeof handlerBase>,
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+  options: IngestSinkOptions & { readonly ledger?: BatchLedger },
+): Promise<IngestService> {
+  return new IngestService({
+    ledger:
+      options.ledger ??
+      new DynamoBatchLedger(new DynamoDBClient({}), requireEnv(env, ENV.ingestBatchTable), () => clock.now()),
+    sink: await ingestSinkFor(base, env, options),
+    clock,
+    logger: base.obs.port,
+  });
 }
 
 /**
