@@ -77,6 +77,9 @@ export interface UsageSummary {
 
 const GB = 2 ** 30;
 
+/** Functions whose assumptions have a `<fn>Seconds` and a `<fn>MemoryMb`. */
+type TimedFunction = 'rule' | 'deliver' | 'report' | 'ingest' | 'authorizer' | 'collect' | 'escalate' | 'lifecycleApi';
+
 export function estimateCost(
   config: DeploymentConfig,
   secretNames: readonly string[],
@@ -127,64 +130,36 @@ export function estimateCost(
       return s.invocationsPerMonth * seconds * (a('probeMemoryMb') / 1024);
     }),
   );
-  const functions = [
+  /** A function billed per invocation at its assumed seconds and memory (`<fn>Seconds`, `<fn>MemoryMb`). */
+  const timed = (name: string, invocations: number, fn: TimedFunction, deployed?: boolean) => ({
+    name,
+    invocations,
+    gbSeconds: invocations * a(`${fn}Seconds`) * (a(`${fn}MemoryMb`) / 1024),
+    deployed,
+  });
+  const priced: { name: string; invocations: number; gbSeconds: number; deployed?: boolean | undefined }[] = [
     { name: 'probe', invocations: probeInvocations, gbSeconds: probeGbSeconds },
-    {
-      name: 'rule',
-      invocations: ruleInvocations,
-      gbSeconds: ruleInvocations * a('ruleSeconds') * (a('ruleMemoryMb') / 1024),
-    },
-    {
-      name: 'deliver',
-      invocations: deliveries,
-      gbSeconds: deliveries * a('deliverSeconds') * (a('deliverMemoryMb') / 1024),
-    },
+    timed('rule', ruleInvocations, 'rule'),
+    timed('deliver', deliveries, 'deliver'),
     {
       name: 'meta-alarm',
       invocations: a('alarmStateChangesPerMonth'),
       gbSeconds: a('alarmStateChangesPerMonth') * 1 * (a('metaAlarmMemoryMb') / 1024),
     },
-    {
-      name: 'report',
-      invocations: reportRuns,
-      gbSeconds: reportRuns * a('reportSeconds') * (a('reportMemoryMb') / 1024),
-    },
-    {
-      name: 'ingest',
-      invocations: ingestPushes,
-      gbSeconds: ingestPushes * a('ingestSeconds') * (a('ingestMemoryMb') / 1024),
-      deployed: ingestApi,
-    },
-    {
-      name: 'authorizer',
-      invocations: authorizerCalls,
-      gbSeconds: authorizerCalls * a('authorizerSeconds') * (a('authorizerMemoryMb') / 1024),
-      deployed: ingestApi,
-    },
-    {
-      name: 'collect',
-      invocations: collectRuns,
-      gbSeconds: collectRuns * a('collectSeconds') * (a('collectMemoryMb') / 1024),
-    },
+    timed('report', reportRuns, 'report'),
+    timed('ingest', ingestPushes, 'ingest', ingestApi),
+    timed('authorizer', authorizerCalls, 'authorizer', ingestApi),
+    timed('collect', collectRuns, 'collect'),
     {
       name: 'assets',
       invocations: assetsNowRuns + assetsDayRuns,
       gbSeconds:
         (assetsNowRuns * a('assetsNowSeconds') + assetsDayRuns * a('assetsDaySeconds')) * (a('assetsMemoryMb') / 1024),
     },
-    {
-      name: 'escalate',
-      invocations: escalations,
-      gbSeconds: escalations * a('escalateSeconds') * (a('escalateMemoryMb') / 1024),
-      deployed: true,
-    },
-    {
-      name: 'lifecycle-api',
-      invocations: lifecycleRequests,
-      gbSeconds: lifecycleRequests * a('lifecycleApiSeconds') * (a('lifecycleApiMemoryMb') / 1024),
-      deployed: true,
-    },
-  ].filter((fn) => fn.invocations > 0 || fn.deployed === true);
+    timed('escalate', escalations, 'escalate', true),
+    timed('lifecycle-api', lifecycleRequests, 'lifecycleApi', true),
+  ];
+  const functions = priced.filter((fn) => fn.invocations > 0 || fn.deployed === true);
   const invocations = sum(functions.map((fn) => fn.invocations));
   const perFunction = (field: 'invocations' | 'gbSeconds') =>
     functions.map((fn) => `${fn.name} ${formatCount(fn[field])}`).join(', ');
