@@ -30,6 +30,7 @@ import { SqliteStore } from '../src/adapters/local/sqlite-store.js';
 import { assetsSchema, normaliseAssets, type AssetsConfig } from '../src/domain/assets/config-schema.js';
 import { mulberry32, WingSimulator } from '../src/domain/assets/simulator.js';
 import { syntheticWing } from '../src/domain/assets/synthetic-wing.js';
+import type { AssetRegistry } from '../src/domain/assets/registry.js';
 import type { TagEvent } from '../src/domain/assets/tag-event.js';
 import type { Logger } from '../src/domain/ports.js';
 import { LocalAssets } from '../src/runtime/local-assets.js';
@@ -40,6 +41,7 @@ import { httpInputSchema } from '../src/domain/assets/input-settings.js';
 import { parseDeploymentConfig } from '../src/domain/config/load.js';
 import { systemClock, systemTimers } from '../src/domain/ports.js';
 import { createToken } from '../src/ingest/token.js';
+import { assetsSection } from '../test/support/wing-config.js';
 
 const SITE = 'site-a';
 /** The RTLS gateway pushes a batch this often (10 posts/s of 100 events at 10,000 tags). */
@@ -177,6 +179,24 @@ function timeLookups(local: LocalAssets, count: number, random: () => number): n
 }
 
 /** Half by asset id, half "nearest available of a type on a floor", as staff ask. */
+/**
+ * Where-is with every asset located once (one report of every tag), nothing else running: 200
+ * lookups to warm up, then the 5,000 timed.
+ */
+function idleLookups(local: LocalAssets, registry: AssetRegistry, random: () => number): number[] {
+  const seed = new WingSimulator(registry, {
+    site: SITE,
+    seed: 3,
+    everyMs: REPORT_EVERY_MS,
+    patientsPerHour: 0,
+    missingAfterMs: 86_400_000,
+    startAt: Date.now() - 60_000,
+  });
+  local.ingest(SITE, seed.tick(Date.now() - 60_000));
+  timeLookups(local, 200, random);
+  return timeLookups(local, 5_000, random);
+}
+
 function lookup(local: LocalAssets, random: () => number): number {
   const n = 1 + Math.floor(random() * tags);
   const start = performance.now();
@@ -213,18 +233,7 @@ async function main(): Promise<void> {
   });
   const random = mulberry32(11);
 
-  // Where-is with every asset located once (one report of every tag), nothing else running.
-  const seed = new WingSimulator(config.registry, {
-    site: SITE,
-    seed: 3,
-    everyMs: REPORT_EVERY_MS,
-    patientsPerHour: 0,
-    missingAfterMs: 86_400_000,
-    startAt: Date.now() - 60_000,
-  });
-  local.ingest(SITE, seed.tick(Date.now() - 60_000));
-  timeLookups(local, 200, random); // warm-up
-  const idle = timeLookups(local, 5_000, random);
+  const idle = idleLookups(local, config.registry, random);
 
   const [url] = await local.start();
   const analytics = local.tasks().find((task) => task.name === 'assets')!;
@@ -347,21 +356,10 @@ async function runAgentChild(ingestUrl: string): Promise<void> {
 
 /** The runtime's deployment: the synthetic wing as its asset registry, the API on loopback. */
 function viaAgentConfig(dataDir: string) {
-  const wing = syntheticWing(SITE, tags);
   const document = {
     version: 1,
     sites: [{ id: SITE }],
-    assets: {
-      zones: wing.zones.map((z) => ({ id: z.id, site: z.site, floor: z.floor, kind: z.kind, stage: z.stage })),
-      items: wing.assets.map((a) => ({
-        id: a.id,
-        site: a.site,
-        tag: a.tag,
-        type: a.type,
-        department: a.department,
-        home_zone: a.homeZone,
-      })),
-    },
+    assets: assetsSection(syntheticWing(SITE, tags)),
     local: { data_dir: dataDir, api_listen: '127.0.0.1:0' },
   };
   return parseDeploymentConfig(JSON.stringify(document), 'bench-assets.yaml', {});
@@ -395,17 +393,7 @@ async function viaAgent(): Promise<void> {
   const local = runtime.assets!;
   const random = mulberry32(11);
 
-  const seed = new WingSimulator(syntheticWing(SITE, tags), {
-    site: SITE,
-    seed: 3,
-    everyMs: REPORT_EVERY_MS,
-    patientsPerHour: 0,
-    missingAfterMs: 86_400_000,
-    startAt: Date.now() - 60_000,
-  });
-  local.ingest(SITE, seed.tick(Date.now() - 60_000));
-  timeLookups(local, 200, random);
-  const idle = timeLookups(local, 5_000, random);
+  const idle = idleLookups(local, syntheticWing(SITE, tags), random);
 
   const agent = fork(
     import.meta.filename,

@@ -16,6 +16,7 @@ import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.j
 import { captureLogger } from '../support/logger.js';
 import { ManualTime } from '../support/manual-time.js';
 import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
+import { assetsSection } from '../support/wing-config.js';
 
 /**
  * The RTLS path end to end, every part real: `pflow simulate rtls`'s traffic → the agent's RTLS
@@ -97,15 +98,7 @@ function runtimeConfig(dataDir: string, hook: string) {
     assets: {
       exit_grace: '1s',
       evaluate_every: '200ms',
-      zones: wing.zones.map((z) => ({ id: z.id, site: z.site, floor: z.floor, kind: z.kind, stage: z.stage })),
-      items: wing.assets.map((a) => ({
-        id: a.id,
-        site: a.site,
-        tag: a.tag,
-        type: a.type,
-        department: a.department,
-        home_zone: a.homeZone,
-      })),
+      ...assetsSection(wing),
     },
     local: { data_dir: dataDir, api_listen: '127.0.0.1:0' },
   };
