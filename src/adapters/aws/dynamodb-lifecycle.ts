@@ -4,7 +4,6 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -20,6 +19,7 @@ import {
 import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { RuntimeSilence } from '../../domain/lifecycle/runtime-silence.js';
 import type { AckUpdateOutbox } from '../../services/ack-updates.js';
+import { num, queryAll, sendConditional, ttlAfter, type Item } from './dynamodb-items.js';
 
 /**
  * The lifecycle table's key names (see lib/lifecycle.ts): one table, partition key `pk` naming
@@ -53,8 +53,6 @@ export interface DynamoLifecycleStoreOptions {
   /** How long an ended silence is kept before TTL deletes it (storage.retention); kept until pruned when absent. */
   readonly silenceRetentionMs?: number;
 }
-
-type Item = Record<string, AttributeValue>;
 
 /**
  * Run-time silences and acknowledgements in DynamoDB, the AWS side of pflow.db's `lifecycle`
@@ -374,53 +372,26 @@ export class DynamoLifecycleStore implements AckUpdateOutbox {
   }
 
   private silenceTtl(endsAt: number): Item {
-    const keep = this.options.silenceRetentionMs;
-    return keep === undefined ? {} : { expiresAt: num(Math.ceil((endsAt + keep) / 1000)) };
+    return ttlAfter(endsAt, this.options.silenceRetentionMs);
   }
 
-  private async queryAll(
+  private queryAll(
     pk: string,
     query: { KeyConditionExpression: string; ExpressionAttributeValues: Item } = {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: pk } },
     },
   ): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.table,
-          ConsistentRead: true,
-          ...query,
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+    return queryAll(this.options.client, this.options.table, query);
   }
 
-  /** Sends a conditional write: false when its condition failed, any other error thrown. */
-  private async conditional(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
-    try {
-      // One of three write commands; the client types each overload apart.
-      await this.options.client.send(command as PutItemCommand);
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  private conditional(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
+    return sendConditional(this.options.client, command);
   }
 }
 
 function key(pk: string, sk: string): Item {
   return { pk: { S: pk }, sk: { S: sk } };
-}
-
-function num(value: number): AttributeValue {
-  return { N: String(value) };
 }
 
 /** Zero-padded so that string order is number order (epoch ms and ids stay below 10^15). */

@@ -1,11 +1,4 @@
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { OnCallSchedule } from '../../domain/lifecycle/oncall.js';
 import {
   canonicalSchedule,
@@ -13,6 +6,7 @@ import {
   type RuntimeOverride,
   type TeamOnCall,
 } from '../../domain/lifecycle/oncall-override.js';
+import { num, queryAll, sendConditional, ttlAfter, type Item } from './dynamodb-items.js';
 
 /**
  * The partition of one team's on-call items in the lifecycle table: `oncall#<team>`. Team ids
@@ -28,8 +22,6 @@ export interface DynamoOnCallStoreOptions {
   /** How long an ended override is kept before TTL deletes it (storage.retention); kept when absent. */
   readonly retentionMs?: number;
 }
-
-type Item = Record<string, AttributeValue>;
 
 /**
  * On-call schedules and run-time overrides in the lifecycle table (lib/lifecycle.ts), beside the
@@ -82,21 +74,10 @@ export class DynamoOnCallStore implements OnCallStore {
   }
 
   async teamOnCall(team: string): Promise<TeamOnCall> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: `${ONCALL_PARTITION_PREFIX}${team}` } },
-          ConsistentRead: true,
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryAll(this.options.client, this.options.table, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `${ONCALL_PARTITION_PREFIX}${team}` } },
+    });
     const scheduleItem = items.find((item) => item['sk']?.S === SCHEDULE);
     return {
       ...(scheduleItem !== undefined && {
@@ -151,29 +132,16 @@ export class DynamoOnCallStore implements OnCallStore {
   }
 
   private ttl(endsAt: number): Item {
-    const keep = this.options.retentionMs;
-    return keep === undefined ? {} : { expiresAt: num(Math.ceil((endsAt + keep) / 1000)) };
+    return ttlAfter(endsAt, this.options.retentionMs);
   }
 
-  /** Sends a conditional write: false when its condition failed, any other error thrown. */
-  private async conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
-    try {
-      // One of two write commands; the client types each overload apart.
-      await this.options.client.send(command as PutItemCommand);
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  private conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+    return sendConditional(this.options.client, command);
   }
 }
 
 function key(team: string, sk: string): Item {
   return { pk: { S: `${ONCALL_PARTITION_PREFIX}${team}` }, sk: { S: sk } };
-}
-
-function num(value: number): AttributeValue {
-  return { N: String(value) };
 }
 
 function overrideOf(item: Item): RuntimeOverride {
