@@ -49,41 +49,23 @@ export function registerLifecycleCommands(
         } & LifecycleApiFlags,
       ) => {
         const author = options.author ?? process.env.USER;
+        // The same silence either way: to the AWS lifecycle API, or into the local data directory.
+        const request = {
+          match: options.match,
+          comment: options.comment,
+          ...(author !== undefined && { author }),
+          ...(options.for !== undefined && { for: options.for }),
+          ...(options.until !== undefined && { until: options.until }),
+          ...(options.start !== undefined && { start: options.start }),
+        };
         if (options.aws) {
           const client = awsClient(options);
           if (client === undefined) return;
-          return exitWith(
-            await runAwsSilenceAdd(
-              client,
-              {
-                match: options.match,
-                comment: options.comment,
-                ...(author !== undefined && { author }),
-                ...(options.for !== undefined && { for: options.for }),
-                ...(options.until !== undefined && { until: options.until }),
-                ...(options.start !== undefined && { start: options.start }),
-              },
-              out,
-            ),
-          );
+          return exitWith(await runAwsSilenceAdd(client, request, out));
         }
         const dataDir = await loadDataDirOrReport(options.config, out);
         if (dataDir === undefined) return exitWith(1);
-        exitWith(
-          runSilenceAdd(
-            {
-              dataDir,
-              clock: systemClock,
-              match: options.match,
-              comment: options.comment,
-              ...(author !== undefined && { author }),
-              ...(options.for !== undefined && { for: options.for }),
-              ...(options.until !== undefined && { until: options.until }),
-              ...(options.start !== undefined && { start: options.start }),
-            },
-            out,
-          ),
-        );
+        exitWith(runSilenceAdd({ dataDir, clock: systemClock, ...request }, out));
       },
     );
   withLifecycleApiOptions(silence.command('list'))
@@ -140,36 +122,24 @@ export function registerLifecycleCommands(
         alert: string,
         options: { config: string; api?: string; by: string; reason: string; expires?: string } & LifecycleApiFlags,
       ) => {
+        // The same request either way: to the AWS lifecycle API, or to the local runtime's.
+        const request = {
+          alert,
+          by: options.by,
+          reason: options.reason,
+          ...(options.expires !== undefined && { expires: options.expires }),
+          undo,
+        };
         if (options.aws) {
           const client = awsClient(options);
           if (client === undefined) return;
-          return exitWith(
-            await runAwsAlertsAck(
-              client,
-              {
-                alert,
-                by: options.by,
-                reason: options.reason,
-                ...(options.expires !== undefined && { expires: options.expires }),
-                undo,
-              },
-              out,
-            ),
-          );
+          return exitWith(await runAwsAlertsAck(client, request, out));
         }
         const config = await loadConfigOrReport(options.config, out);
         if (!config) return exitWith(1);
         exitWith(
           await runAlertsAck(
-            {
-              api: options.api ?? apiOf(config.local.apiListen),
-              dataDir: config.local.dataDir,
-              alert,
-              by: options.by,
-              reason: options.reason,
-              ...(options.expires !== undefined && { expires: options.expires }),
-              undo,
-            },
+            { api: options.api ?? apiOf(config.local.apiListen), dataDir: config.local.dataDir, ...request },
             out,
           ),
         );
