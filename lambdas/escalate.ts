@@ -3,7 +3,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
-import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import type { AlertEvent } from '../src/domain/alerts/event.js';
 import type { CasWrite, Clock } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
@@ -13,6 +12,7 @@ import type { RuleDefinition } from '../src/domain/rules/types.js';
 import { sendPendingAckUpdates } from '../src/services/ack-updates.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { instanceKeyOf } from '../src/services/announcements.js';
+import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type ScheduledInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -97,13 +97,7 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
     const cas = await states.compareAndSet(writes);
     const lost = new Set(cas.conflicts);
     const owned = notifications.filter((event) => !lost.has(instanceKeyOf(event)));
-    const bus = new SnsEventBus({
-      client: sns,
-      topicArn: requireEnv(env, ENV.alertTopicArn),
-      routes: config.routes,
-      channels: config.channels,
-      logger: obs.port,
-    });
+    const bus = alertBusFromEnv(env, sns, config, obs.port);
     if (owned.length > 0) await bus.publish(owned);
     // Before dropping acknowledgements: an item is dropped only once its update is sent.
     const ackUpdatesSent = await sendPendingAckUpdates({

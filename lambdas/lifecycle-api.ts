@@ -5,7 +5,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
 import type { DynamoLifecycleStore } from '../src/adapters/aws/dynamodb-lifecycle.js';
-import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import type { AckAuditRecord } from '../src/domain/lifecycle/ack.js';
 import { buildRuntimeSilence, SilenceRequestError } from '../src/domain/lifecycle/runtime-silence.js';
@@ -18,6 +17,7 @@ import { parseJsonBody, presentSilence } from '../src/runtime/silence-routes.js'
 import { publishAckUpdates } from '../src/services/ack-updates.js';
 import { AckService } from '../src/services/acknowledge.js';
 import { instanceKeyOf } from '../src/services/announcements.js';
+import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -262,13 +262,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
       client: ddb!,
       table: requireEnv(env, ENV.alertStateTable),
     }).scanStates();
-    const bus = new SnsEventBus({
-      client: sns!,
-      topicArn: requireEnv(env, ENV.alertTopicArn),
-      routes: config.routes,
-      channels: config.channels,
-      logger: obs.port,
-    });
+    const bus = alertBusFromEnv(env, sns!, config, obs.port);
     return new AckService({
       store: lifecycle,
       states: () => states,

@@ -1,11 +1,10 @@
 import type { Context, SNSEvent } from 'aws-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { alarmEvent, isAlarmMessage } from '../src/adapters/aws/cloudwatch-alarm.js';
-import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import type { AlertEvent } from '../src/domain/alerts/event.js';
 import { isDeliveryFailedEvent } from '../src/domain/notification/delivery-failed.js';
 import { routeChannelIds } from '../src/domain/routing/route.js';
-import { requireEnv } from './shared/config.js';
+import { alertBusFromEnv } from './shared/alert-bus.js';
 import { ENV } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
 
@@ -53,19 +52,12 @@ export function createMetaAlarmHandler(options: MetaAlarmHandlerOptions = {}) {
 
     sns ??= new SNSClient({});
     const allChannels = config.channels.map((channel) => channel.id);
-    const bus = new SnsEventBus({
-      client: sns,
-      topicArn: requireEnv(env, ENV.alertTopicArn),
-      routes: config.routes,
-      channels: config.channels,
-      logger: obs.port,
-      channelsFor: (alert) => {
-        const routed = routeChannelIds(alert, config.routes, config.channels);
-        if (!isDeliveryFailedEvent(alert)) return routed;
-        const failing = alert.labels.channel;
-        const others = routed.filter((channel) => channel !== failing);
-        return others.length > 0 ? others : allChannels.filter((channel) => channel !== failing);
-      },
+    const bus = alertBusFromEnv(env, sns, config, obs.port, (alert) => {
+      const routed = routeChannelIds(alert, config.routes, config.channels);
+      if (!isDeliveryFailedEvent(alert)) return routed;
+      const failing = alert.labels.channel;
+      const others = routed.filter((channel) => channel !== failing);
+      return others.length > 0 ? others : allChannels.filter((channel) => channel !== failing);
     });
     await bus.publish(events);
     return { published: events.length, ignored };

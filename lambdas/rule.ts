@@ -4,7 +4,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
-import { SnsEventBus } from '../src/adapters/aws/sns-event-bus.js';
 import { PflowError } from '../src/domain/errors.js';
 import type { AlertStateStore, Clock, MetricStore } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
@@ -12,6 +11,7 @@ import { escalationOf } from '../src/domain/routing/route.js';
 import { dashboardLinkBase } from '../src/domain/rules/dashboard-links.js';
 import { scopeGroupToSite } from '../src/domain/rules/site-scope.js';
 import { runRuleGroup, type RuleGroupReport } from '../src/services/run-rule-group.js';
+import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
@@ -76,13 +76,7 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
         compareAndSet: (writes) => dynamo.compareAndSet(writes),
         deleteStates: (keys) => dynamo.deleteStates(keys),
       };
-      const bus = new SnsEventBus({
-        client: sns,
-        topicArn: requireEnv(env, ENV.alertTopicArn),
-        routes: config.routes,
-        channels: config.channels,
-        logger: obs.port,
-      });
+      const bus = alertBusFromEnv(env, sns, config, obs.port);
 
       queries = 0;
       const startedAt = Date.now();
