@@ -1,6 +1,5 @@
-import type { AssetLocation, AssetStatus } from '../domain/assets/answers.js';
-import type { Clock } from '../domain/ports.js';
-import { printFound, readCsv } from './assets.js';
+import type { AssetLocation } from '../domain/assets/answers.js';
+import { printFound, readCsv, type AssetsFindOptions } from './assets.js';
 import { count, type CliOutput } from './config.js';
 import {
   LifecycleApiUnavailable,
@@ -10,17 +9,8 @@ import {
 } from './lifecycle-api-client.js';
 import { send } from './lifecycle-aws.js';
 
-export interface AwsAssetsFindOptions {
-  readonly clock: Clock;
-  readonly id?: string;
-  readonly type?: string;
-  readonly floor?: string;
-  readonly site?: string;
-  readonly available?: boolean;
-  readonly status?: AssetStatus;
-  readonly limit?: number;
-  readonly json?: boolean;
-}
+/** The same question as the local `pflow assets find` (assets.ts), asked of the AWS lifecycle API. */
+export type AwsAssetsFindOptions = AssetsFindOptions;
 
 /**
  * `pflow assets find --aws`: the same question as locally, asked of the deployment's lifecycle API

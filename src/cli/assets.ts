@@ -64,20 +64,22 @@ export async function readCsv(file: string, out: CliOutput): Promise<string | un
   }
 }
 
+/** `pflow assets find`'s question and output form, the same from the data directory and with --aws. */
+export interface AssetsFindOptions {
+  readonly clock: Clock;
+  readonly id?: string;
+  readonly type?: string;
+  readonly floor?: string;
+  readonly site?: string;
+  readonly available?: boolean;
+  readonly status?: AssetStatus;
+  readonly limit?: number;
+  readonly json?: boolean;
+}
+
 /** `pflow assets find`: where is it, from the data directory (the runtime need not run). */
 export async function runAssetsFind(
-  options: {
-    readonly config: DeploymentConfig;
-    readonly clock: Clock;
-    readonly id?: string;
-    readonly type?: string;
-    readonly floor?: string;
-    readonly site?: string;
-    readonly available?: boolean;
-    readonly status?: AssetStatus;
-    readonly limit?: number;
-    readonly json?: boolean;
-  },
+  options: AssetsFindOptions & { readonly config: DeploymentConfig },
   out: CliOutput,
 ): Promise<number> {
   const { config } = options;
