@@ -1,5 +1,6 @@
 import { channelFactories } from '../src/channels/registry.js';
 import { deliverHandler, type DeliverHandlerOptions } from './shared/deliver.js';
+import { channelOnCall } from './shared/deliver-oncall.js';
 
 export { perInvocationRate, withStackTopic, type DeliverHandlerOptions } from './shared/deliver.js';
 
@@ -8,5 +9,5 @@ export { perInvocationRate, withStackTopic, type DeliverHandlerOptions } from '.
  * The stack deploys lambdas/deliver/<kind>.ts instead: the same handler with one kind's sender.
  */
 export function createDeliverHandler(options: DeliverHandlerOptions = {}) {
-  return deliverHandler(channelFactories, options);
+  return deliverHandler(channelFactories, { onCall: channelOnCall, ...options });
 }

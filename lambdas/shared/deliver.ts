@@ -12,7 +12,8 @@ import { QueueConsumer, RetryLater } from '../../src/delivery/queue-consumer.js'
 import { RateLimiter } from '../../src/delivery/rate-limiter.js';
 import { siteTimezones, type ChannelDefinition } from '../../src/domain/config/model.js';
 import { PflowError } from '../../src/domain/errors.js';
-import type { ChannelSender } from '../../src/domain/ports.js';
+import type { OnCallMember, OnCallSchedule } from '../../src/domain/lifecycle/oncall.js';
+import type { ChannelSender, Logger } from '../../src/domain/ports.js';
 import { systemClock, type Clock } from '../../src/domain/ports.js';
 import { realTimers, type DeliveryTimers } from '../../src/delivery/timers.js';
 import { requireEnv } from './config.js';
@@ -20,9 +21,6 @@ import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
-import { OnCallDirectory } from '../../src/services/oncall-directory.js';
-import { oncallTeamsOf } from '../../src/domain/lifecycle/oncall.js';
-import { DynamoOnCallStore } from '../../src/adapters/aws/dynamodb-oncall.js';
 
 /**
  * The channel kinds a deliver bundle can send to. The stack deploys one bundle per kind
@@ -39,7 +37,33 @@ export interface DeliverHandlerOptions {
   readonly fetch?: typeof fetch;
   /** How the rate limiter waits (tests drive it with a manual clock). */
   readonly timers?: DeliveryTimers;
+  /**
+   * How `oncall:<team>` recipients are answered: `channelOnCall` (lambdas/shared/deliver-oncall.ts)
+   * in the bundles of the kinds that page someone. Without it the senders get no `onCall` and no
+   * team is looked up; the kinds left without it have no `oncall:` recipients.
+   */
+  readonly onCall?: OnCallLookup;
 }
+
+/** What an `OnCallLookup` is built from, once per channel configuration. */
+export interface OnCallLookupInput {
+  /** The channel's settings: its `oncall:<team>` recipients are found there. */
+  readonly settings: unknown;
+  readonly schedules: readonly OnCallSchedule[];
+  /** The lifecycle table with the run-time overrides (PFLOW_LIFECYCLE_TABLE), if the stack gave one. */
+  readonly table: string | undefined;
+  readonly client: DynamoDBClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A channel's on-call answers: `refresh()` before each record is sent, then `member()` while it renders. */
+export interface ChannelOnCall {
+  refresh(): Promise<void>;
+  member(team: string): OnCallMember | undefined;
+}
+
+export type OnCallLookup = (input: OnCallLookupInput) => ChannelOnCall;
 
 /** A claim outlives the longest send (channels time out well within 30 s) and the function's timeout. */
 const CLAIM_LEASE_MS = 60_000;
@@ -58,8 +82,8 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
   const processor = new BatchProcessor(EventType.SQS);
   let consumer: QueueConsumer | undefined;
   let consumerKey: string | undefined;
-  /** The channel's `oncall:<team>` teams and where their overrides are read, rebuilt with the consumer. */
-  let oncall: { directory: OnCallDirectory; teams: string[] } | undefined;
+  /** The channel's on-call answers, rebuilt with the consumer; undefined in bundles without on-call support. */
+  let oncall: ChannelOnCall | undefined;
   let ddb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
   // One keep-alive HTTP client and one rate limiter per warm container: Slack's pace holds across invocations.
@@ -78,17 +102,15 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     if (consumer && consumerKey === key) return consumer;
     ddb ??= new DynamoDBClient({});
     sqs ??= new SQSClient({});
-    // The stack gives the lifecycle table only to channels that name oncall:<team>.
-    const lifecycleTable = env[ENV.lifecycleTable];
-    const directory = new OnCallDirectory(
-      lifecycleTable === undefined || lifecycleTable === ''
-        ? undefined
-        : new DynamoOnCallStore({ client: ddb, table: lifecycleTable }),
-      config.oncall ?? [],
+    const answers = options.onCall?.({
+      settings: channel.settings,
+      schedules: config.oncall ?? [],
+      table: env[ENV.lifecycleTable],
+      client: ddb,
       clock,
-      obs.port,
-    );
-    oncall = { directory, teams: oncallTeamsOf(channel.settings) };
+      logger: obs.port,
+    });
+    oncall = answers;
     limiter ??= new RateLimiter(
       perInvocationRate(channel.rateLimitPerSecond, env),
       clock,
@@ -102,7 +124,7 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       fetch: fetchClient,
       ...(options.channelClients ? { aws: options.channelClients } : {}),
       ...(links !== undefined && { ackLinkFor: ackLinkMaker(links, clock) }),
-      onCall: (team) => directory.member(team),
+      ...(answers !== undefined && { onCall: (team: string) => answers.member(team) }),
     });
     consumer = new QueueConsumer({
       channel: channelId,
@@ -125,7 +147,7 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
       // Resolved at send time: the overrides as they are now, not when the container started.
-      if (oncall !== undefined && oncall.teams.length > 0) await oncall.directory.refresh(oncall.teams);
+      if (oncall !== undefined) await oncall.refresh();
       try {
         const result = await active.consume(record.body, receiveCount);
         if (result === 'delivered') counts.delivered++;
