@@ -40,7 +40,7 @@ export interface FunctionOptions {
     readonly vpcSubnets: SubnetSelection;
     readonly securityGroups: ISecurityGroup[];
   };
-  /** The entry file, for a function with more than one (deliver: DELIVER_ENTRIES by channel kind). */
+  /** The entry file, for a function with more than one (deliver: deliverEntryFor, by channel kind and email transport). */
   readonly entry?: string;
 }
 
@@ -72,7 +72,7 @@ export class FunctionDefaults extends Construct {
 
   create(scope: Construct, id: string, name: LambdaName, options: FunctionOptions): LambdaFunction {
     const entry = options.entry ?? (name === 'deliver' ? undefined : LAMBDA_ENTRIES[name]);
-    if (entry === undefined) throw new Error(`function ${name} needs its entry file (one of DELIVER_ENTRIES)`);
+    if (entry === undefined) throw new Error(`function ${name} needs its entry file (deliverEntryFor)`);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: this.props.logRetention ?? RetentionDays.THREE_MONTHS,
       encryptionKey: this.props.logKey,

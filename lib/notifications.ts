@@ -7,8 +7,7 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVER_ENTRIES, ENV, EVENT_ATTRIBUTES } from '../lambdas/shared/environment.js';
-import type { ChannelKindName } from '../src/channels/settings.js';
+import { deliverEntryFor, ENV, EVENT_ATTRIBUTES } from '../lambdas/shared/environment.js';
 import type { ChannelDefinition, DeploymentConfig } from '../src/domain/config/model.js';
 import type { FunctionDefaults } from './function-defaults.js';
 import type { Storage } from './storage.js';
@@ -105,8 +104,8 @@ export class Notifications extends Construct {
       const maxConcurrency = CHANNEL_MAX_CONCURRENCY[channel.kind] ?? DEFAULT_CHANNEL_MAX_CONCURRENCY;
       const deliver = functions.create(this, `${channel.id}-Deliver`, 'deliver', {
         description: `Delivers alert events to channel ${channel.id} (${channel.kind})`,
-        // The config schema admits only known kinds; this bundle carries that kind's sender alone.
-        entry: DELIVER_ENTRIES[channel.kind as ChannelKindName],
+        // This bundle carries that kind's sender alone (and for email, the channel's one transport).
+        entry: deliverEntryFor(channel),
         timeout: DELIVER_TIMEOUT,
         memorySize: 256,
         environment: {

@@ -84,23 +84,49 @@ export const LAMBDA_ENTRIES = {
 
 /**
  * The deliver function's entry per channel kind: each bundles only its kind's sender, so Slack's
- * function does not carry nodemailer (about 210 KB) or the S3, SES and SNS clients.
+ * function does not carry nodemailer (about 210 KB) or the S3, SES and SNS clients. Email has one
+ * entry per transport (EMAIL_DELIVER_ENTRIES); deliverEntryFor picks a channel's.
  */
 export const DELIVER_ENTRIES = {
   console: 'lambdas/deliver/console.ts',
-  email: 'lambdas/deliver/email.ts',
   logdrop: 'lambdas/deliver/logdrop.ts',
   slack: 'lambdas/deliver/slack.ts',
   sns: 'lambdas/deliver/sns.ts',
   teams: 'lambdas/deliver/teams.ts',
   webhook: 'lambdas/deliver/webhook.ts',
-} as const satisfies Record<ChannelKindName, string>;
+} as const satisfies Record<Exclude<ChannelKindName, 'email'>, string>;
 
-/** Every bundle the stack may deploy, by a name for the benchmarks and the smoke test (`deliver-slack`, …). */
+/**
+ * The email deliver function per `transport`: the SES one carries no SMTP client (nodemailer's
+ * SMTP connection, pool and transports, about 85 KB), the SMTP one no SES client.
+ */
+export const EMAIL_DELIVER_ENTRIES = {
+  ses: 'lambdas/deliver/email-ses.ts',
+  smtp: 'lambdas/deliver/email-smtp.ts',
+} as const;
+
+/** The entry of a channel's deliver function: by its kind, and an email channel's by its transport (default smtp). */
+export function deliverEntryFor(channel: { readonly kind: string; readonly settings?: unknown }): string {
+  if (channel.kind === 'email') {
+    const settings = (typeof channel.settings === 'object' && channel.settings !== null ? channel.settings : {}) as {
+      transport?: unknown;
+    };
+    return settings.transport === 'ses' ? EMAIL_DELIVER_ENTRIES.ses : EMAIL_DELIVER_ENTRIES.smtp;
+  }
+  const entry = (DELIVER_ENTRIES as Readonly<Record<string, string>>)[channel.kind];
+  if (entry === undefined) throw new Error(`channel kind "${channel.kind}" has no deliver function`);
+  return entry;
+}
+
+/** Every bundle the stack may deploy, by a name for the benchmarks and the smoke test (`deliver-slack`, `deliver-email-ses`, …). */
 export function bundleEntries(): { readonly name: string; readonly entry: string }[] {
   return [
     ...Object.entries(LAMBDA_ENTRIES).map(([name, entry]) => ({ name, entry })),
     ...Object.entries(DELIVER_ENTRIES).map(([kind, entry]) => ({ name: `deliver-${kind}`, entry })),
+    ...Object.entries(EMAIL_DELIVER_ENTRIES).map(([transport, entry]) => ({
+      name: `deliver-email-${transport}`,
+      entry,
+    })),
   ];
 }
 

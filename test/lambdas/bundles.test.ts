@@ -86,19 +86,30 @@ describe('Lambda bundles', () => {
     for (const name of ['deliver-slack', 'deliver-teams', 'deliver-webhook', 'deliver-console']) {
       for (const pattern of heavy) expect(packages(name), name).not.toMatch(pattern);
     }
-    expect(packages('deliver-email')).toMatch(/node_modules\/nodemailer\//);
+    expect(packages('deliver-email-smtp')).toMatch(/node_modules\/nodemailer\//);
+    expect(packages('deliver-email-ses')).toMatch(/node_modules\/nodemailer\/lib\/mail-composer\//);
     expect(packages('deliver-sns')).toMatch(/@aws-sdk\/client-sns\//);
     expect(packages('deliver-logdrop')).toMatch(/@aws-sdk\/client-s3\//);
   });
 
   it('carry the on-call lookup (and luxon) only where a sender pages someone: email and Slack, not the log drop', () => {
     const packages = (name: string) => built.find((b) => b.name === name)!.inputs.join('\n');
-    for (const name of ['deliver-email', 'deliver-slack'])
+    for (const name of ['deliver-email-ses', 'deliver-email-smtp', 'deliver-slack'])
       expect(packages(name), name).toMatch(/^src\/services\/oncall-directory\.ts$/m);
     for (const name of ['deliver-logdrop', 'deliver-console', 'deliver-sns', 'deliver-teams', 'deliver-webhook'])
       expect(packages(name), name).not.toMatch(/^src\/services\/oncall-directory\.ts$/m);
     // The log drop writes JSON lines: no message times to render in a site's zone, so no luxon at all.
     expect(packages('deliver-logdrop')).not.toMatch(/node_modules\/luxon\//);
+  });
+
+  it("carry only their email channel's transport: the SES function has no SMTP client, the SMTP one no SES client", () => {
+    const packages = (name: string) => built.find((b) => b.name === name)!.inputs.join('\n');
+    // nodemailer's SMTP connection, pool and transports, and the transporter API around them.
+    const smtpClient = /node_modules\/nodemailer\/lib\/(smtp-connection|smtp-pool|smtp-transport|mailer)\//;
+    expect(packages('deliver-email-ses')).not.toMatch(smtpClient);
+    expect(packages('deliver-email-ses')).toMatch(/@aws-sdk\/client-ses\//);
+    expect(packages('deliver-email-smtp')).toMatch(smtpClient);
+    expect(packages('deliver-email-smtp')).not.toMatch(/@aws-sdk\/client-ses/);
   });
 
   it('reach neither zod nor a config or settings schema from any entry point (the config is validated at synth)', () => {
@@ -119,12 +130,18 @@ describe('Lambda bundles', () => {
     }
   });
 
-  it('stay under the 500 KB goal, but for the one that carries a large client of its own', () => {
-    const over: Record<string, string> = {
-      'deliver-email': 'nodemailer, about 210 KB',
+  it('stay under the 500 KB goal, but for the email ones, which carry nodemailer', () => {
+    // Each with a bound a little above what it measured (README, Performance).
+    const over: Record<string, { reason: string; kb: number }> = {
+      'deliver-email-ses': {
+        reason: "nodemailer's MailComposer, about 125 KB (74 KB of it a MIME-type table)",
+        kb: 600,
+      },
+      'deliver-email-smtp': { reason: 'nodemailer with its SMTP client, about 210 KB', kb: 645 },
     };
     for (const bundle of built) {
-      if (bundle.name in over) expect(bundle.bytes, `${bundle.name}: ${over[bundle.name]}`).toBeLessThan(700 * 1024);
+      const exception = over[bundle.name];
+      if (exception) expect(bundle.bytes, `${bundle.name}: ${exception.reason}`).toBeLessThan(exception.kb * 1024);
       else expect(bundle.bytes, bundle.name).toBeLessThan(500 * 1024);
     }
   });

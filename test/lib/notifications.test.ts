@@ -75,7 +75,7 @@ describe('Notifications', { timeout: 120_000 }, () => {
     });
   });
 
-  it("builds each deliver function from its channel kind's entry, which bundles that kind's sender alone", () => {
+  it("builds each deliver function from its channel kind's entry (email: its transport's), which bundles that sender alone", () => {
     // Stub code names the entry NodejsFunction would bundle (lib/function-defaults.ts).
     const entry = (path: string) =>
       (
@@ -84,7 +84,8 @@ describe('Notifications', { timeout: 120_000 }, () => {
         ]!.Properties.Code as { ZipFile: string }
       ).ZipFile;
     expect(entry('opsslackDeliver')).toContain('"lambdas/deliver/slack.ts"');
-    expect(entry('oncallemailDeliver')).toContain('"lambdas/deliver/email.ts"');
+    // An SES email channel's function: no SMTP client in its bundle.
+    expect(entry('oncallemailDeliver')).toContain('"lambdas/deliver/email-ses.ts"');
     expect(entry('oncallsmsDeliver')).toContain('"lambdas/deliver/sns.ts"');
     expect(entry('proprietarylogdropDeliver')).toContain('"lambdas/deliver/logdrop.ts"');
   });

@@ -1,7 +1,9 @@
 import { SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
 import { classifyAwsError } from '../common/aws-errors.js';
+import type { ChannelDeps } from '../types.js';
 import { composeMime, type OutgoingMail } from './mail.js';
+import type { MailTransport } from './sender.js';
 import type { EmailSesSettings } from './settings.js';
 
 /** The subset of an SES client the email channel uses, so an injected client can be narrowed safely. */
@@ -11,6 +13,16 @@ export interface SesSender {
 
 export function isSesSender(value: unknown): value is SesSender {
   return typeof value === 'object' && value !== null && typeof (value as SesSender).send === 'function';
+}
+
+/** The email channel's SES transport (sender.ts): the injected client (tests), else one of its own. */
+export function sesMailTransport(settings: EmailSesSettings, deps: ChannelDeps): MailTransport {
+  const client = isSesSender(deps.aws?.ses) ? deps.aws.ses : sesClientFor(settings);
+  return {
+    send: (mail) => sendViaSes(client, settings, mail),
+    // An injected client belongs to whoever injected it.
+    close: async () => undefined,
+  };
 }
 
 /** A client for settings that name no injected one; the delivery pipeline owns retries, hence one attempt. */

@@ -1,10 +1,34 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { parseDuration } from '../../domain/duration.js';
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
+import { redactorFor, type Redactor } from '../../domain/redact.js';
 import type { EmailSmtpSettings } from './settings.js';
 import type { OutgoingMail } from './mail.js';
+import type { MailTransport } from './sender.js';
 
 export type SmtpTransporter = Transporter<SMTPTransport.SentMessageInfo>;
+
+/** The email channel's SMTP transport (sender.ts): a transporter per channel, and its password kept out of errors. */
+export function smtpMailTransport(settings: EmailSmtpSettings): MailTransport {
+  const transporter = createSmtpTransporter(settings, parseDuration(settings.timeout));
+  return {
+    send: (mail) => sendViaSmtp(transporter, mail),
+    close: async () => transporter.close(),
+    redact: smtpRedactor(settings),
+  };
+}
+
+/**
+ * The password, and the forms it travels in on the wire (AUTH PLAIN and AUTH LOGIN send it
+ * base64-encoded), should a server or library ever echo one back in an error.
+ */
+function smtpRedactor(settings: EmailSmtpSettings): Redactor {
+  const { username, password } = settings;
+  if (password === undefined) return (text) => text;
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  return redactorFor([password, base64(password), base64(`\u0000${username ?? ''}\u0000${password}`)]);
+}
 
 /**
  * One nodemailer transport per channel. Not pooled: alert mail is sparse, and a fresh
