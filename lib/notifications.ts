@@ -157,11 +157,14 @@ function grantChannelKind(scope: Construct, channel: ChannelDefinition, fn: Lamb
   if (channel.kind === 'email' && settings.transport === 'ses' && typeof settings.from === 'string') {
     const address = /<([^>]+)>/.exec(settings.from)?.[1] ?? settings.from;
     const domain = address.slice(address.lastIndexOf('@') + 1);
-    const identity = (name: string) => `arn:${partition}:ses:${region}:${account}:identity/${name}`;
+    const ses = (resource: string) => `arn:${partition}:ses:${region}:${account}:${resource}`;
+    // A send that names a configuration set is authorised on that set too, not only on the identity.
+    const configurationSet =
+      typeof settings.configuration_set === 'string' ? [ses(`configuration-set/${settings.configuration_set}`)] : [];
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [identity(address), identity(domain)],
+        resources: [ses(`identity/${address}`), ses(`identity/${domain}`), ...configurationSet],
       }),
     );
   }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { channelBatchSize } from '../../lib/notifications.js';
-import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+import {
+  AWS_EXAMPLE,
+  functionIdByPath,
+  nagFindings,
+  resourcesOf,
+  stackFor,
+  statementsOfFunction,
+} from './stack-support.js';
 
 describe('Notifications', { timeout: 120_000 }, () => {
   const { template } = stackFor();
@@ -143,6 +150,26 @@ describe('Notifications', { timeout: 120_000 }, () => {
     expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).ChannelTopiconcallsms!.Value).toEqual({
       Ref: topicId,
     });
+  });
+
+  it("grants an SES channel's sends on its configuration set too, when it names one, and still passes cdk-nag", () => {
+    const withSet = stackFor(
+      readFileSync(AWS_EXAMPLE, 'utf8').replace(
+        'to: [oncall@st-anna.example]',
+        'to: [oncall@st-anna.example]\n      configuration_set: pflow-alerts',
+      ),
+    );
+    const statements = statementsOfFunction(withSet.template, functionIdByPath(withSet.template, 'oncallemailDeliver'));
+    const ses = statements.find((s) => [s.Action].flat().includes('ses:SendRawEmail'))!;
+    const resources = JSON.stringify(ses.Resource);
+    expect(resources).toContain(':configuration-set/pflow-alerts');
+    expect(resources).toContain(':identity/alerts@st-anna.example');
+    expect(nagFindings(withSet.stack)).toEqual([]);
+    // Without one (the example), only the identities.
+    const plain = statementsOfFunction(template, functionIdByPath(template, 'oncallemailDeliver')).find((s) =>
+      [s.Action].flat().includes('ses:SendRawEmail'),
+    )!;
+    expect(JSON.stringify(plain.Resource)).not.toContain('configuration-set');
   });
 
   it('makes no topic for an sns channel that names its own, and grants publishing on that ARN', () => {
