@@ -3,7 +3,8 @@ import { createEmailSender } from '../../../src/channels/email/email.js';
 import { emailSettingsSchema } from '../../../src/channels/email/settings.js';
 import type { DeliveryOutcome } from '../../../src/domain/notification/outcome.js';
 import { sesClient, startSesLocal, startSesRefusing, type SesLocal } from '../../support/ses-local.js';
-import { firingNotification, groupedNotification } from '../common/fixtures.js';
+import { threadOf } from '../../../src/channels/email/mail.js';
+import { firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
 import { captureLogger, contractDeps } from '../contract.js';
 
 let ses: SesLocal;
@@ -47,6 +48,46 @@ describe('email over Amazon SES', () => {
     expect(email!.body.text).toContain('- FIRING: value 7.5, threshold outside 10..95');
     expect(email!.body.text).toContain('Started: 2026-03-02 09:15:00 UTC+01:00 (Europe/Berlin)');
     expect(email!.body.html).toContain('[FIRING:2] site-a · Disk space low</h2>');
+  });
+
+  it('hands SES the envelope from the settings and the MIME with the thread and priority headers', async () => {
+    // The refusing stand-in keeps each request's form parameters: what SES would have been sent.
+    const recorder = await startSesRefusing({ status: 400, code: 'MessageRejected', message: 'recorded only' });
+    try {
+      await sesSender({ cc: ['archive@hospital.example'], configuration_set: 'ops' }, recorder.client()).send(
+        resolvedNotification,
+      );
+      await sesSender({}, recorder.client()).send(firingNotification);
+
+      const [reply, critical] = recorder.requests;
+      expect(reply!.get('Action')).toBe('SendRawEmail');
+      expect(reply!.get('Source')).toBe('PerformanceFlow <alerts@hospital.example>');
+      expect(['1', '2', '3', '4'].map((n) => reply!.get(`Destinations.member.${n}`))).toEqual([
+        'oncall@hospital.example',
+        'it-lead@hospital.example',
+        'archive@hospital.example',
+        null,
+      ]);
+      expect(reply!.get('ConfigurationSetName')).toBe('ops');
+      const mime = Buffer.from(reply!.get('RawMessage.Data')!, 'base64').toString('utf8');
+      const thread = threadOf(resolvedNotification, 'alerts@hospital.example')!.id;
+      expect(mime).toMatch(/^Message-ID: <[0-9a-f]{32}@hospital\.example>\r?$/m);
+      expect(mime).toContain(`In-Reply-To: ${thread}`);
+      expect(mime).toContain(`References: ${thread}`);
+      // MailComposer writes header names in its own case (X-Performanceflow-Notification).
+      expect(mime).toMatch(/^X-PerformanceFlow-Notification: \S/im);
+      expect(mime).not.toMatch(/^X-Priority:/im);
+      expect(mime).toContain('Content-Type: multipart/alternative');
+
+      const opening = Buffer.from(critical!.get('RawMessage.Data')!, 'base64').toString('utf8');
+      expect(opening).toContain(`Message-ID: ${threadOf(firingNotification, 'alerts@hospital.example')!.id}`);
+      expect(opening).not.toContain('In-Reply-To:');
+      expect(opening).toMatch(/^X-Priority: 1 \(Highest\)\r?$/im);
+      expect(opening).toMatch(/^Importance: High\r?$/im);
+      expect(critical!.get('ConfigurationSetName')).toBeNull();
+    } finally {
+      await recorder.close();
+    }
   });
 
   it('builds its own client from region and endpoint when none is injected', async () => {
