@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
@@ -16,6 +15,7 @@ import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, type ScheduledInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { countWhenAny } from './shared/observability.js';
 import { lifecycleHolds, lifecycleStoreFromEnv, oncallStoreFromEnv } from './shared/lifecycle.js';
 import { checkInput } from './shared/event-input.js';
 
@@ -115,8 +115,9 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
         conflicts: [...lost],
       });
     }
-    obs.metrics.addMetric('EscalationsTold', MetricUnit.Count, owned.length);
-    obs.metrics.addMetric('EscalationConflicts', MetricUnit.Count, lost.size);
+    // Only in the minutes they happen: the sweep runs every minute and most minutes tell nobody.
+    countWhenAny(obs.metrics, 'EscalationsTold', owned.length);
+    countWhenAny(obs.metrics, 'EscalationConflicts', lost.size);
     return { escalating, told: owned.length, conflicts: lost.size, acksDropped, ackUpdatesSent, schedulesSeeded };
   });
 

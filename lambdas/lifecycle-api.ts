@@ -98,7 +98,8 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
           : await ackActions(service, links, clock, PAGE_ONLY)(request);
     }
     reply ??= { status: 404, body: { error: `no route ${request.method} ${path}` } };
-    obs.metrics.addMetric('LifecycleApiRequests', MetricUnit.Count, 1);
+    // No request count: each request is one invocation, which Lambda's own (free) Invocations
+    // metric counts already. Server errors only when there is one.
     if (reply.status >= 500) obs.metrics.addMetric('LifecycleApiErrors', MetricUnit.Count, 1);
     return responseOf(reply);
   });

@@ -108,6 +108,7 @@ export function createProbeHandler(options: ProbeHandlerOptions = {}) {
 
     const failed = results.filter((result) => !result.success).length;
     const cut = probes.length - settled.size;
+    obs.metrics.addMetadata('site', site);
     obs.metrics.addMetric('ProbesRun', MetricUnit.Count, results.length);
     obs.metrics.addMetric('ProbesFailed', MetricUnit.Count, failed);
     if (cut > 0) {

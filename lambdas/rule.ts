@@ -15,6 +15,7 @@ import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { countWhenAny } from './shared/observability.js';
 import { alertHistoryFromEnv, lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 import { checkInput } from './shared/event-input.js';
@@ -120,13 +121,16 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       const completed = obs.metrics.singleMetric();
       completed.addDimensions({ site, group: groupName });
       completed.addMetric(METRICS.ruleGroupCompleted, MetricUnit.Count, 1);
-      obs.metrics.addDimension('group', groupName);
+      // Per service, not per group: each group value would be another billed metric. The site and
+      // group ride along as properties of the log line, for Logs Insights (README).
+      obs.metrics.addMetadata('site', site);
+      obs.metrics.addMetadata('group', groupName);
       obs.metrics.addMetric('RuleCycleDurationMs', MetricUnit.Milliseconds, Date.now() - startedAt);
       obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
       // The cycle itself succeeds while the store is down (each rule applied on_error); this is what alarms on it.
-      obs.metrics.addMetric(METRICS.ruleQueryFailures, MetricUnit.Count, report.failedQueries);
-      obs.metrics.addMetric('RuleNotifications', MetricUnit.Count, report.notifications);
-      obs.metrics.addMetric('RuleConflicts', MetricUnit.Count, report.conflicts);
+      countWhenAny(obs.metrics, METRICS.ruleQueryFailures, report.failedQueries);
+      countWhenAny(obs.metrics, 'RuleNotifications', report.notifications);
+      countWhenAny(obs.metrics, 'RuleConflicts', report.conflicts);
       return { site, group: groupName, ...report };
     },
   );

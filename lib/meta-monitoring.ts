@@ -131,25 +131,31 @@ export class MetaMonitoring extends Construct {
     });
 
     // The cycle succeeds while the metric store is down (each rule applies its on_error policy), so
-    // a group of keep_last rules would go quiet unnoticed: the failed queries themselves alarm. The
-    // rule function counts them per group, not per site ({service, group}); one alarm per group.
-    const groupIntervals = new Map(props.ruleCycles.map((cycle) => [cycle.group, cycle.intervalMs]));
-    [...groupIntervals].forEach(([groupName, intervalMs], index) => {
-      const metric = new Metric({
-        namespace: METRICS.namespace,
-        metricName: METRICS.ruleQueryFailures,
-        dimensionsMap: { service: SERVICES.rule, group: groupName },
-        period: Duration.millis(intervalMs),
-        statistic: 'Sum',
-      });
+    // a group of keep_last rules would go quiet unnoticed: the failed queries themselves alarm. One
+    // alarm for every group and site: the rule function counts them per service ({service}; the
+    // group is a property of the log line), sent only in cycles that had one. Its period is the
+    // longest group interval, so each period holds a cycle of every group: a group whose queries
+    // keep failing breaches every period, whichever group it is.
+    const groups = [...new Set(props.ruleCycles.map((cycle) => cycle.group))];
+    if (groups.length > 0) {
+      const longestMs = Math.max(...props.ruleCycles.map((cycle) => cycle.intervalMs));
       alarm(
-        `RuleQueriesFailing${index}`,
-        metric,
-        `Rule group ${groupName}: metric store queries failed in 3 cycles in a row; its rules are applying their on_error policy`,
-        // One failed cycle is a blip the next retry covers; three in a row is an outage.
+        'RuleQueriesFailing',
+        new Metric({
+          namespace: METRICS.namespace,
+          metricName: METRICS.ruleQueryFailures,
+          dimensionsMap: { service: SERVICES.rule },
+          period: Duration.millis(longestMs),
+          statistic: 'Sum',
+        }),
+        `Metric store queries of rule groups failed in 3 periods of ${formatMinutes(longestMs)} in a row ` +
+          `(groups: ${groups.join(', ')}); their rules are applying their on_error policy. ` +
+          'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
+        // One failed cycle is a blip the next retry covers; three periods in a row is an outage.
+        // No datapoint is a period without a failed query (missing data is not breaching).
         { evaluationPeriods: 3 },
       );
-    });
+    }
 
     (props.reportSlots ?? []).forEach((slot, index) => {
       const metric = new Metric({
@@ -216,4 +222,9 @@ export interface AlarmOptions {
   readonly evaluationPeriods: number;
   readonly comparisonOperator: ComparisonOperator;
   readonly treatMissingData: TreatMissingData;
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = ms / 60_000;
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

@@ -19,6 +19,7 @@ import { realTimers, type DeliveryTimers } from '../../src/delivery/timers.js';
 import { requireEnv } from './config.js';
 import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
+import { countWhenAny } from './observability.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
 
@@ -141,6 +142,12 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     return consumer;
   };
 
+  const perChannel = (name: string, value: number, channel: string) => {
+    const metric = obs.metrics.singleMetric();
+    metric.addDimension(METRICS.channelDimension, channel);
+    metric.addMetric(name, MetricUnit.Count, value);
+  };
+
   return wrap(base, async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const active = await consumerFor();
     const counts = { delivered: 0, duplicate: 0, deadLettered: 0, retried: 0 };
@@ -163,13 +170,17 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       // A whole batch failing (the channel is down) is still a partial response: each record retries on its own.
       throwOnFullBatchFailure: false,
     });
-    // Per channel (dimensions service, channel): the Alert history dashboard charts delivered and
-    // dead-lettered per channel from these through its CloudWatch data source (dashboards/src/views/alert-history.ts).
-    obs.metrics.addDimension(METRICS.channelDimension, requireEnv(env, ENV.channelId));
-    obs.metrics.addMetric(METRICS.notificationsDelivered, MetricUnit.Count, counts.delivered);
-    obs.metrics.addMetric('NotificationsRetried', MetricUnit.Count, counts.retried);
-    obs.metrics.addMetric(METRICS.notificationsDeadLettered, MetricUnit.Count, counts.deadLettered);
-    obs.metrics.addMetric('NotificationsDuplicate', MetricUnit.Count, counts.duplicate);
+    const channel = requireEnv(env, ENV.channelId);
+    // Per channel (dimensions service, channel), each in a document of its own: the Alert history
+    // dashboard charts delivered and dead-lettered per channel through its CloudWatch data source
+    // (dashboards/src/views/alert-history.ts). Dead letters only when there are some.
+    perChannel(METRICS.notificationsDelivered, counts.delivered, channel);
+    if (counts.deadLettered > 0) perChannel(METRICS.notificationsDeadLettered, counts.deadLettered, channel);
+    // Retries and duplicates per service only (each channel value would be another billed metric);
+    // the channel rides along as a property of the log line, for Logs Insights.
+    obs.metrics.addMetadata(METRICS.channelDimension, channel);
+    countWhenAny(obs.metrics, 'NotificationsRetried', counts.retried);
+    countWhenAny(obs.metrics, 'NotificationsDuplicate', counts.duplicate);
     return response;
   });
 }

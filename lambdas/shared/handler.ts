@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { secretsManagerReader } from '../../src/adapters/aws/secrets-manager.js';
@@ -35,7 +35,7 @@ export function handlerBase(functionName: string, env: NodeJS.ProcessEnv): Handl
 
 /**
  * The middy chain every function shares: Powertools Logger with the Lambda context (cold start,
- * request id) and Metrics flushed as EMF after each invocation, with a cold-start metric.
+ * request id) and Metrics flushed as EMF after each invocation.
  */
 export function wrap<Event, Result>(
   base: HandlerBase,
@@ -43,5 +43,23 @@ export function wrap<Event, Result>(
 ): middy.MiddyfiedHandler<Event, Result, Error, Context> {
   return middy<Event, Result, Error, Context>(handler)
     .use(injectLambdaContext(base.obs.logger))
-    .use(logMetrics(base.obs.metrics, { captureColdStartMetric: true }));
+    .use(flushMetrics(base.obs.metrics));
+}
+
+/**
+ * Flushes the invocation's EMF document, or nothing when it has no counts: most counts are sent
+ * only when they are not zero (countWhenAny), and Powertools' own middleware would log a warning
+ * for every empty invocation. No ColdStart metric: it would be one more billed metric per function,
+ * and every log line already says `cold_start` (README: Logs Insights queries).
+ */
+function flushMetrics(metrics: Metrics): middy.MiddlewareObj {
+  const flush = () => {
+    if (metrics.hasStoredMetrics()) {
+      metrics.publishStoredMetrics();
+    } else {
+      metrics.clearDimensions();
+      metrics.clearMetadata();
+    }
+  };
+  return { after: flush, onError: flush };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { powertoolsPortLogger } from '../../src/adapters/aws/powertools-logger.js';
 import type { Logger as PortLogger } from '../../src/domain/ports.js';
 import { redactorFor, type Redactor } from '../../src/domain/redact.js';
@@ -31,4 +31,14 @@ export function observability(functionName: string): Observability {
       redact = redactorFor(values);
     },
   };
+}
+
+/**
+ * A count published only when it is not zero. CloudWatch bills a custom metric for each hour in
+ * which it is published (prorated by the hour, metered only when sent), so a failure or rare count
+ * sent as 0 on every invocation costs a full metric-month; sent only when it happens, it costs the
+ * hours it happens in. Its alarms treat missing data as not breaching: no datapoint means none.
+ */
+export function countWhenAny(metrics: Metrics, name: string, value: number): void {
+  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }

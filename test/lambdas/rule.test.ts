@@ -161,13 +161,19 @@ describe('rule function with a failing metric store', () => {
     });
     expect(outage.raw).not.toContain(HOOK_TOKEN);
     const emf = emfOf(outage.lines);
-    expect(emf.find((doc) => 'RuleQueryFailures' in doc)).toMatchObject({
+    const cycle = emf.find((doc) => 'RuleQueryFailures' in doc)!;
+    expect(cycle).toMatchObject({
       service: 'pflow-rule',
+      site: 'site-a',
       group: 'availability',
       RuleQueries: 1,
       RuleQueryFailures: 1,
       RuleNotifications: 1,
     });
+    // Per service: the site and group are properties of the line (Logs Insights), not dimensions;
+    // the conflict count, 0, is not sent at all.
+    expect(cycle._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    expect(cycle).not.toHaveProperty('RuleConflicts');
     // The cycle ran to its end, so the stalled-group alarm stays quiet: it is for a group that did not run.
     const completed = emf.find((doc) => 'RuleGroupCompleted' in doc)!;
     expect(completed).toMatchObject({

@@ -38,33 +38,39 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
     });
   });
 
-  it('alarms per rule group when its metric store queries failed in 3 cycles in a row', () => {
+  it('alarms once, for every group, when metric store queries failed in 3 periods in a row', () => {
     const failing = alarms.filter(({ alarm }) => alarm.MetricName === 'RuleQueryFailures').map(({ alarm }) => alarm);
-    // Three groups (the default agent rules' among them): the metric is per group, so one alarm each.
-    expect(failing).toHaveLength(3);
-    expect(failing.map((alarm) => alarm.Dimensions)).toEqual([
-      [
-        { Name: 'group', Value: 'availability' },
-        { Name: 'service', Value: 'pflow-rule' },
-      ],
-      [
-        { Name: 'group', Value: 'latency' },
-        { Name: 'service', Value: 'pflow-rule' },
-      ],
-      [
-        { Name: 'group', Value: 'pflow-agents' },
-        { Name: 'service', Value: 'pflow-rule' },
-      ],
-    ]);
-    expect(failing[1]).toMatchObject({
+    // One alarm on the service-level count (the group is a property of the log line, not a dimension).
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toMatchObject({
       Namespace: 'PerformanceFlow',
+      Dimensions: [{ Name: 'service', Value: 'pflow-rule' }],
       Statistic: 'Sum',
+      // The longest group interval (5 minutes in the example): each period holds a cycle of every group.
       Period: 300,
       EvaluationPeriods: 3,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
+      // The count is sent only in cycles that had a failed query: no datapoint is no failure.
       TreatMissingData: 'notBreaching',
     });
+    // Its message still names the groups it covers and where to find which one failed.
+    expect(failing[0]!.AlarmDescription).toBe(
+      'Metric store queries of rule groups failed in 3 periods of 5 minutes in a row ' +
+        '(groups: availability, latency, pflow-agents); their rules are applying their on_error policy. ' +
+        'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
+    );
+  });
+
+  it('treats missing data as breaching only where a heartbeat is missing, not breaching on counts sent when not zero', () => {
+    const custom = alarms.filter(({ alarm }) => alarm.Namespace === 'PerformanceFlow').map(({ alarm }) => alarm);
+    const heartbeats = ['RuleGroupCompleted', 'ReportPublished'];
+    for (const alarm of custom) {
+      expect(alarm.TreatMissingData, String(alarm.MetricName)).toBe(
+        heartbeats.includes(String(alarm.MetricName)) ? 'breaching' : 'notBreaching',
+      );
+    }
+    expect(custom.filter((alarm) => !heartbeats.includes(String(alarm.MetricName))).length).toBeGreaterThan(0);
   });
 
   it('sends every alarm and recovery to the alarm topic, which the meta-alarm function consumes', () => {

@@ -280,8 +280,10 @@ export function estimateCost(
   const lambdaFunctions = functions.filter((fn) => fn.name !== 'deliver').length + channels + grafanaProvisioner;
   const groups = new Set(usage.ruleCycles.map((c) => c.group)).size;
   const reportSlots = usage.reports.length;
+  // One rule-query-failure alarm for every group (on the service-level count).
+  const queryAlarms = groups > 0 ? 1 : 0;
   const alarms =
-    2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + groups + reportSlots + usage.pullAgents.length;
+    2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + queryAlarms + reportSlots + usage.pullAgents.length;
   // The escalation function's two (told, conflicts) and the lifecycle API's two (requests, errors).
   const lifecycleMetrics = 4;
   const customMetrics =
@@ -297,7 +299,7 @@ export function estimateCost(
     item(
       'cloudwatch.alarm',
       alarms,
-      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${groups} rule-query-failure alarms` +
+      `errors + throttles of ${lambdaFunctions} functions, ${channels} dead-letter queues, 4 schedule/invocation alarms, ${usage.ruleCycles.length} rule-cycle alarms, ${queryAlarms} rule-query-failure alarm (all groups)` +
         (reportSlots > 0 ? `, ${reportSlots} report-not-published alarms` : '') +
         (usage.pullAgents.length > 0 ? `, ${usage.pullAgents.length} collect alarms` : ''),
     ),
