@@ -163,7 +163,9 @@ function grantChannelKind(scope: Construct, channel: ChannelDefinition, fn: Lamb
       typeof settings.configuration_set === 'string' ? [ses(`configuration-set/${settings.configuration_set}`)] : [];
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        // SES v2 SendEmail with simple content (src/channels/email/ses.ts) is authorised as
+        // ses:SendEmail; nothing here sends raw MIME, so no ses:SendRawEmail.
+        actions: ['ses:SendEmail'],
         resources: [ses(`identity/${address}`), ses(`identity/${domain}`), ...configurationSet],
       }),
     );

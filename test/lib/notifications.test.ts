@@ -107,9 +107,9 @@ describe('Notifications', { timeout: 120_000 }, () => {
   it('grants a deliver function only its log table, its dead-letter queue and what its kind reaches', () => {
     const email = statementsOfFunction(template, functionIdByPath(template, 'oncallemailDeliver'));
     const actions = email.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail', 'ses:SendRawEmail']),
-    );
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail']));
+    // SES v2 SendEmail with simple content: no raw MIME is sent, so no ses:SendRawEmail.
+    expect(actions.filter((a) => String(a).startsWith('ses:'))).toEqual(['ses:SendEmail']);
     expect(actions).not.toContain('sns:Publish');
     expect(actions).not.toContain('s3:PutObject');
     expect(actions.filter((a) => String(a).startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
@@ -160,14 +160,14 @@ describe('Notifications', { timeout: 120_000 }, () => {
       ),
     );
     const statements = statementsOfFunction(withSet.template, functionIdByPath(withSet.template, 'oncallemailDeliver'));
-    const ses = statements.find((s) => [s.Action].flat().includes('ses:SendRawEmail'))!;
+    const ses = statements.find((s) => [s.Action].flat().includes('ses:SendEmail'))!;
     const resources = JSON.stringify(ses.Resource);
     expect(resources).toContain(':configuration-set/pflow-alerts');
     expect(resources).toContain(':identity/alerts@st-anna.example');
     expect(nagFindings(withSet.stack)).toEqual([]);
     // Without one (the example), only the identities.
     const plain = statementsOfFunction(template, functionIdByPath(template, 'oncallemailDeliver')).find((s) =>
-      [s.Action].flat().includes('ses:SendRawEmail'),
+      [s.Action].flat().includes('ses:SendEmail'),
     )!;
     expect(JSON.stringify(plain.Resource)).not.toContain('configuration-set');
   });

@@ -1,22 +1,22 @@
 /**
- * Amazon SES stand-ins on 127.0.0.1 for tests.
+ * Amazon SES (API v2) stand-ins on 127.0.0.1 for tests.
  *
  * `startSesLocal()` runs aws-ses-v2-local (npm), an SES-compatible server that keeps what it is
  * sent; `emails()` reads its store through its own `GET /store` endpoint.
  *
  *   const ses = await startSesLocal();
- *   ses.client()        // @aws-sdk/client-ses pointed at it, fake credentials, one attempt
- *   await ses.emails()  // [{ from, destination: { to, cc, bcc }, subject, body: { text, html } }]
+ *   ses.client()        // @aws-sdk/client-sesv2 pointed at it, fake credentials, one attempt
+ *   await ses.emails()  // [{ from, destination: { to, cc, bcc }, subject, body: { text, html }, headers }]
  *   await ses.clear(); await ses.close();
  *
- * `startSesRefusing(reply)` answers every request as SES does when it refuses one — an
- * `<ErrorResponse>` with a status, code and message — which the local server cannot do; its
- * `requests` keep each request's form parameters (Action, ConfigurationSetName, …).
+ * `startSesRefusing(reply)` answers every request as SES v2 does when it refuses one — the status,
+ * the error code in `x-amzn-ErrorType` and a JSON `{message}` — which the local server cannot do;
+ * its `requests` keep each request's method, path and JSON body (ConfigurationSetName, …).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { SESClient } from '@aws-sdk/client-ses';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type sesLocalModule from 'aws-ses-v2-local';
 
 // CommonJS with `exports.default`: Node's and vitest's ESM interop disagree on what a default
@@ -29,11 +29,13 @@ export interface SesStoredEmail {
   readonly destination: { readonly to: string[]; readonly cc: string[]; readonly bcc: string[] };
   readonly subject: string;
   readonly body: { readonly text?: string; readonly html?: string };
+  /** The `Headers` of a simple message, as sent. */
+  readonly headers?: { readonly name: string; readonly value: string }[];
 }
 
 export interface SesLocal {
   readonly endpoint: string;
-  client(): SESClient;
+  client(): SESv2Client;
   emails(): Promise<SesStoredEmail[]>;
   clear(): Promise<void>;
   close(): Promise<void>;
@@ -57,24 +59,33 @@ export interface SesRefusal {
   readonly status: number;
   readonly code: string;
   readonly message: string;
-  readonly type?: 'Sender' | 'Receiver';
+}
+
+export interface SesRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: Record<string, unknown>;
 }
 
 export async function startSesRefusing(
   refusal: SesRefusal,
-): Promise<{ endpoint: string; client(): SESClient; requests: URLSearchParams[]; close(): Promise<void> }> {
-  const requests: URLSearchParams[] = [];
+): Promise<{ endpoint: string; client(): SESv2Client; requests: SesRequest[]; close(): Promise<void> }> {
+  const requests: SesRequest[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      response.writeHead(refusal.status, { 'content-type': 'text/xml' });
-      response.end(
-        `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>${refusal.type ?? 'Sender'}</Type>` +
-          `<Code>${xml(refusal.code)}</Code><Message>${xml(refusal.message)}</Message></Error>` +
-          '<RequestId>test</RequestId></ErrorResponse>',
-      );
+      const text = Buffer.concat(chunks).toString('utf8');
+      requests.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+      });
+      response.writeHead(refusal.status, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': `${refusal.code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/`,
+      });
+      response.end(JSON.stringify({ message: refusal.message }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,17 +98,13 @@ export async function startSesRefusing(
   };
 }
 
-export function sesClient(endpoint: string): SESClient {
-  return new SESClient({
+export function sesClient(endpoint: string): SESv2Client {
+  return new SESv2Client({
     endpoint,
     region: 'eu-west-1',
     maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
   });
-}
-
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { Notification } from '../../domain/notification/outcome.js';
 import type { RenderedEmail } from './render.js';
 
-/** The message both transports send: nodemailer's mail options, built once. */
+/** The message both transports send, built once: nodemailer's mail options for SMTP, SendEmail's fields for SES. */
 export interface OutgoingMail {
   readonly from: string;
   readonly to: readonly string[];
@@ -12,6 +11,7 @@ export interface OutgoingMail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** Sent over SMTP only: SES replaces any Message-ID with its own (ses.ts). */
   readonly messageId: string;
   /** The alert's first message in this channel, when this one follows it (see threadOf). */
   readonly inReplyTo?: string;
@@ -37,7 +37,7 @@ export function outgoingMail(
     ...(thread?.opens === false && { inReplyTo: thread.id, references: thread.id }),
     headers: {
       'X-PerformanceFlow-Notification': notification.key.replace(/[\r\n]/g, ' '),
-      // Written out rather than nodemailer's `priority`, which its MailComposer (the SES path) ignores.
+      // Written out rather than nodemailer's `priority`, so that SES (ses.ts) gets the same headers.
       ...(critical ? HIGH_PRIORITY : {}),
     },
   };
@@ -62,6 +62,8 @@ export function messageIdFor(notificationKey: string, from: string): string {
  * made from the channel, the instance and when the problem began, so every later message can name
  * it in In-Reply-To and References without anything stored, also after a restart or from
  * another Lambda. Undefined for a message about several alerts (a group), a test or a report.
+ * Over SES the first message gets SES's own Message-ID instead, so there the later messages name
+ * a thread id that no message carries (ses.ts).
  */
 export function threadOf(notification: Notification, from: string): { id: string; opens: boolean } | undefined {
   const [first, ...rest] = notification.events;
@@ -86,12 +88,4 @@ function instanceOf(event: AlertEvent): string {
 
 function domainOf(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'performanceflow.invalid';
-}
-
-/** The full MIME message (multipart/alternative: text and HTML), as SES SendRawEmail wants it. */
-export async function composeMime(mail: OutgoingMail): Promise<Buffer> {
-  const composer = new MailComposer({ ...mail, to: [...mail.to], cc: [...mail.cc] });
-  return new Promise((resolve, reject) => {
-    composer.compile().build((error, message) => (error ? reject(error) : resolve(message)));
-  });
 }

@@ -17,7 +17,7 @@ export interface RenderedEmail {
 
 /**
  * Alerts listed in full in one message; a bigger group lists this many and counts the rest.
- * Keeps a grouped mail far below SES's 10 MB (v1 API) and readable on a phone.
+ * Keeps a grouped mail far below SES's 40 MB (v2 API) and readable on a phone.
  */
 export const MAX_LISTED_ALERTS = 50;
 

@@ -1,14 +1,14 @@
-import { SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { SendEmailCommand, SESv2Client, type MessageHeader } from '@aws-sdk/client-sesv2';
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
 import { classifyAwsError } from '../common/aws-errors.js';
 import type { ChannelDeps } from '../types.js';
-import { composeMime, type OutgoingMail } from './mail.js';
+import type { OutgoingMail } from './mail.js';
 import type { MailTransport } from './sender.js';
 import type { EmailSesSettings } from './settings.js';
 
-/** The subset of an SES client the email channel uses, so an injected client can be narrowed safely. */
+/** The subset of an SES v2 client the email channel uses, so an injected client can be narrowed safely. */
 export interface SesSender {
-  send(command: SendRawEmailCommand): Promise<{ MessageId?: string }>;
+  send(command: SendEmailCommand): Promise<{ MessageId?: string }>;
 }
 
 export function isSesSender(value: unknown): value is SesSender {
@@ -26,8 +26,8 @@ export function sesMailTransport(settings: EmailSesSettings, deps: ChannelDeps):
 }
 
 /** A client for settings that name no injected one; the delivery pipeline owns retries, hence one attempt. */
-export function sesClientFor(settings: EmailSesSettings): SESClient {
-  return new SESClient({
+export function sesClientFor(settings: EmailSesSettings): SESv2Client {
+  return new SESv2Client({
     maxAttempts: 1,
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
@@ -35,9 +35,11 @@ export function sesClientFor(settings: EmailSesSettings): SESClient {
 }
 
 /**
- * SES v1 SendRawEmail with the MIME message nodemailer composes: HTML and text alternatives and
- * our headers (Message-ID, priority) go out exactly as rendered, which SendEmail's simple form
- * cannot carry. Destinations are given explicitly, so Cc works without parsing the headers.
+ * SES v2 SendEmail with simple content: SES builds the MIME message (text and HTML alternatives,
+ * UTF-8) from the subject and bodies, so this bundle needs no MIME composer of its own. Our
+ * headers go in `Headers`, except Message-ID: SES replaces any given one with its own, so on SES
+ * an alert's first message cannot carry the thread's id and later ones name that id in
+ * In-Reply-To and References only.
  */
 export async function sendViaSes(
   client: SesSender,
@@ -45,12 +47,20 @@ export async function sendViaSes(
   mail: OutgoingMail,
 ): Promise<DeliveryOutcome> {
   try {
-    const raw = await composeMime(mail);
     const result = await client.send(
-      new SendRawEmailCommand({
-        Source: settings.from,
-        Destinations: [...mail.to, ...mail.cc],
-        RawMessage: { Data: raw },
+      new SendEmailCommand({
+        FromEmailAddress: settings.from,
+        Destination: {
+          ToAddresses: [...mail.to],
+          ...(mail.cc.length > 0 ? { CcAddresses: [...mail.cc] } : {}),
+        },
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, Html: { Data: mail.html, Charset: 'UTF-8' } },
+            Headers: sesHeaders(mail),
+          },
+        },
         ...(settings.configuration_set ? { ConfigurationSetName: settings.configuration_set } : {}),
       }),
     );
@@ -58,4 +68,25 @@ export async function sendViaSes(
   } catch (error) {
     return classifyAwsError(error, 'SES');
   }
+}
+
+/** SES v2 takes a header value of at most 870 printable ASCII characters (API reference, MessageHeader). */
+const MAX_HEADER_VALUE = 870;
+
+/** The thread headers and ours (mail.headers), as SES v2 takes them: one entry each, printable ASCII. */
+export function sesHeaders(mail: OutgoingMail): MessageHeader[] {
+  const headers: Record<string, string> = {
+    ...(mail.inReplyTo !== undefined && { 'In-Reply-To': mail.inReplyTo }),
+    ...(mail.references !== undefined && { References: mail.references }),
+    ...mail.headers,
+  };
+  return Object.entries(headers).map(([Name, Value]) => ({ Name, Value: printableAscii(Value) }));
+}
+
+/** Anything else (a site or rule name in another script, a control character) percent-encoded as UTF-8. */
+function printableAscii(value: string): string {
+  const encoded = Array.from(value, (char) =>
+    /^[ -~]$/.test(char) ? char : Buffer.from(char, 'utf8').toString('hex').replace(/../g, '%$&').toUpperCase(),
+  ).join('');
+  return encoded.slice(0, MAX_HEADER_VALUE);
 }

@@ -63,7 +63,7 @@ export const emailSmtpSchema = z
     }
   });
 
-/** Amazon SES (v1 SendRawEmail with a full MIME message): the AWS deployment. */
+/** Amazon SES (v2 SendEmail, SES building the message from subject, text and HTML): the AWS deployment. */
 export const emailSesSchema = z.strictObject({
   transport: z.literal('ses'),
   ...recipients,

@@ -3,8 +3,10 @@ import { createEmailSender } from '../../../src/channels/email/email.js';
 import { emailSettingsSchema } from '../../../src/channels/email/settings.js';
 import type { DeliveryOutcome } from '../../../src/domain/notification/outcome.js';
 import { sesClient, startSesLocal, startSesRefusing, type SesLocal } from '../../support/ses-local.js';
-import { threadOf } from '../../../src/channels/email/mail.js';
-import { firingNotification, groupedNotification, resolvedNotification } from '../common/fixtures.js';
+import { outgoingMail, threadOf } from '../../../src/channels/email/mail.js';
+import { renderEmail } from '../../../src/channels/email/render.js';
+import { sesHeaders } from '../../../src/channels/email/ses.js';
+import { firingNotification, groupedNotification, resolvedNotification, timezoneFor } from '../common/fixtures.js';
 import { captureLogger, contractDeps } from '../contract.js';
 
 let ses: SesLocal;
@@ -33,7 +35,7 @@ function sesSender(settings: Record<string, unknown> = {}, client: unknown = ses
 }
 
 describe('email over Amazon SES', () => {
-  it('sends one raw MIME message with subject, text and HTML to every recipient', async () => {
+  it('sends one simple message with subject, text and HTML to every recipient', async () => {
     const outcome = await sesSender({ cc: ['archive@hospital.example'] }).send(groupedNotification);
 
     expect(outcome).toMatchObject({ status: 'delivered' });
@@ -42,16 +44,38 @@ describe('email over Amazon SES', () => {
     expect(emails).toHaveLength(1);
     const [email] = emails;
     expect(email!.subject).toBe('[FIRING:2] site-a · Disk space low');
-    expect(email!.from).toContain('alerts@hospital.example');
-    expect(email!.destination.to).toEqual(['oncall@hospital.example, it-lead@hospital.example']);
+    expect(email!.from).toBe('PerformanceFlow <alerts@hospital.example>');
+    expect(email!.destination.to).toEqual(['oncall@hospital.example', 'it-lead@hospital.example']);
     expect(email!.destination.cc).toEqual(['archive@hospital.example']);
     expect(email!.body.text).toContain('- FIRING: value 7.5, threshold outside 10..95');
     expect(email!.body.text).toContain('Started: 2026-03-02 09:15:00 UTC+01:00 (Europe/Berlin)');
     expect(email!.body.html).toContain('[FIRING:2] site-a · Disk space low</h2>');
+    // A group has no thread, and a warning no priority: only our notification header.
+    expect(email!.headers).toEqual([{ name: 'X-PerformanceFlow-Notification', value: 'grouped' }]);
   });
 
-  it('hands SES the envelope from the settings and the MIME with the thread and priority headers', async () => {
-    // The refusing stand-in keeps each request's form parameters: what SES would have been sent.
+  it('sends a follow-up its thread headers and a critical opening message the priority headers, never a Message-ID', async () => {
+    await sesSender().send(resolvedNotification);
+    await sesSender().send(firingNotification);
+
+    const [reply, opening] = await ses.emails();
+    const thread = threadOf(resolvedNotification, 'alerts@hospital.example')!.id;
+    expect(reply!.headers).toEqual([
+      { name: 'In-Reply-To', value: thread },
+      { name: 'References', value: thread },
+      { name: 'X-PerformanceFlow-Notification', value: 'resolved' },
+    ]);
+    // SES would replace a Message-ID with its own, so the thread's id is not sent as one.
+    expect(opening!.headers).toEqual([
+      { name: 'X-PerformanceFlow-Notification', value: 'firing' },
+      { name: 'X-Priority', value: '1 (Highest)' },
+      { name: 'X-MSMail-Priority', value: 'High' },
+      { name: 'Importance', value: 'High' },
+    ]);
+  });
+
+  it('hands SES v2 SendEmail exactly the simple message: UTF-8 parts, recipients, headers and configuration set', async () => {
+    // The refusing stand-in keeps each request: what SES would have been sent.
     const recorder = await startSesRefusing({ status: 400, code: 'MessageRejected', message: 'recorded only' });
     try {
       await sesSender({ cc: ['archive@hospital.example'], configuration_set: 'ops' }, recorder.client()).send(
@@ -60,34 +84,53 @@ describe('email over Amazon SES', () => {
       await sesSender({}, recorder.client()).send(firingNotification);
 
       const [reply, critical] = recorder.requests;
-      expect(reply!.get('Action')).toBe('SendRawEmail');
-      expect(reply!.get('Source')).toBe('PerformanceFlow <alerts@hospital.example>');
-      expect(['1', '2', '3', '4'].map((n) => reply!.get(`Destinations.member.${n}`))).toEqual([
-        'oncall@hospital.example',
-        'it-lead@hospital.example',
-        'archive@hospital.example',
-        null,
-      ]);
-      expect(reply!.get('ConfigurationSetName')).toBe('ops');
-      const mime = Buffer.from(reply!.get('RawMessage.Data')!, 'base64').toString('utf8');
+      const rendered = renderEmail(resolvedNotification, { timezoneFor });
       const thread = threadOf(resolvedNotification, 'alerts@hospital.example')!.id;
-      expect(mime).toMatch(/^Message-ID: <[0-9a-f]{32}@hospital\.example>\r?$/m);
-      expect(mime).toContain(`In-Reply-To: ${thread}`);
-      expect(mime).toContain(`References: ${thread}`);
-      // MailComposer writes header names in its own case (X-Performanceflow-Notification).
-      expect(mime).toMatch(/^X-PerformanceFlow-Notification: \S/im);
-      expect(mime).not.toMatch(/^X-Priority:/im);
-      expect(mime).toContain('Content-Type: multipart/alternative');
-
-      const opening = Buffer.from(critical!.get('RawMessage.Data')!, 'base64').toString('utf8');
-      expect(opening).toContain(`Message-ID: ${threadOf(firingNotification, 'alerts@hospital.example')!.id}`);
-      expect(opening).not.toContain('In-Reply-To:');
-      expect(opening).toMatch(/^X-Priority: 1 \(Highest\)\r?$/im);
-      expect(opening).toMatch(/^Importance: High\r?$/im);
-      expect(critical!.get('ConfigurationSetName')).toBeNull();
+      expect(reply!.method).toBe('POST');
+      expect(reply!.path).toBe('/v2/email/outbound-emails');
+      expect(reply!.body).toEqual({
+        FromEmailAddress: 'PerformanceFlow <alerts@hospital.example>',
+        Destination: {
+          ToAddresses: ['oncall@hospital.example', 'it-lead@hospital.example'],
+          CcAddresses: ['archive@hospital.example'],
+        },
+        Content: {
+          Simple: {
+            Subject: { Data: rendered.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: rendered.text, Charset: 'UTF-8' },
+              Html: { Data: rendered.html, Charset: 'UTF-8' },
+            },
+            Headers: [
+              { Name: 'In-Reply-To', Value: thread },
+              { Name: 'References', Value: thread },
+              { Name: 'X-PerformanceFlow-Notification', Value: 'resolved' },
+            ],
+          },
+        },
+        ConfigurationSetName: 'ops',
+      });
+      expect(critical!.body).not.toHaveProperty('ConfigurationSetName');
+      expect(critical!.body.Destination).toEqual({
+        ToAddresses: ['oncall@hospital.example', 'it-lead@hospital.example'],
+      });
     } finally {
       await recorder.close();
     }
+  });
+
+  it('sends header values as printable ASCII of at most 870 characters, as SES v2 takes them', () => {
+    const rendered = renderEmail(firingNotification);
+    const mail = outgoingMail({ ...firingNotification, key: `Station Süd/${'x'.repeat(900)}` }, rendered, {
+      from: 'alerts@hospital.example',
+      to: ['oncall@hospital.example'],
+      cc: [],
+    });
+
+    const value = sesHeaders(mail).find((header) => header.Name === 'X-PerformanceFlow-Notification')!.Value!;
+    expect(value.startsWith('Station S%C3%BCd/xxx')).toBe(true);
+    expect(value).toHaveLength(870);
+    expect(value).toMatch(/^[ -~]+$/);
   });
 
   it('builds its own client from region and endpoint when none is injected', async () => {
@@ -105,22 +148,25 @@ describe('email over Amazon SES', () => {
 });
 
 describe('email over Amazon SES: outcomes', () => {
-  it.each<
-    [string, { status: number; code: string; message: string; type?: 'Sender' | 'Receiver' }, Partial<DeliveryOutcome>]
-  >([
+  it.each<[string, { status: number; code: string; message: string }, Partial<DeliveryOutcome>]>([
     [
-      'Throttling (maximum sending rate exceeded)',
-      { status: 400, code: 'Throttling', message: 'Maximum sending rate exceeded.' },
+      '429 TooManyRequestsException (maximum sending rate exceeded)',
+      { status: 429, code: 'TooManyRequestsException', message: 'Maximum sending rate exceeded.' },
+      { status: 'retryable', reason: 'rate_limited' },
+    ],
+    [
+      'ThrottlingException',
+      { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
       { status: 'retryable', reason: 'rate_limited' },
     ],
     [
       '500 InternalFailure',
-      { status: 500, code: 'InternalFailure', message: 'internal error', type: 'Receiver' },
+      { status: 500, code: 'InternalFailure', message: 'internal error' },
       { status: 'retryable', reason: 'internal_failure' },
     ],
     [
       '503 ServiceUnavailable',
-      { status: 503, code: 'ServiceUnavailable', message: 'try later', type: 'Receiver' },
+      { status: 503, code: 'ServiceUnavailable', message: 'try later' },
       { status: 'retryable', reason: 'service_unavailable' },
     ],
     [
@@ -129,19 +175,37 @@ describe('email over Amazon SES: outcomes', () => {
       { status: 'permanent', reason: 'message_rejected' },
     ],
     [
-      'ConfigurationSetDoesNotExist',
-      { status: 400, code: 'ConfigurationSetDoesNotExist', message: 'Configuration set <ops> does not exist.' },
-      { status: 'permanent', reason: 'configuration_set_does_not_exist' },
+      'AccessDeniedException (a From identity the role may not send as)',
+      {
+        status: 403,
+        code: 'AccessDeniedException',
+        message: 'not authorized to perform `ses:SendEmail` on resource `identity/other.example`',
+      },
+      { status: 'permanent', reason: 'access_denied' },
     ],
     [
-      'AccountSendingPausedException',
-      { status: 400, code: 'AccountSendingPausedException', message: 'Sending is paused for this account.' },
-      { status: 'permanent', reason: 'account_sending_paused' },
+      'MailFromDomainNotVerifiedException',
+      { status: 400, code: 'MailFromDomainNotVerifiedException', message: 'MAIL FROM domain not verified.' },
+      { status: 'permanent', reason: 'mail_from_domain_not_verified' },
     ],
     [
-      'InvalidClientTokenId (bad credentials)',
-      { status: 403, code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' },
-      { status: 'permanent', reason: 'invalid_client_token_id' },
+      'NotFoundException (no such configuration set)',
+      { status: 404, code: 'NotFoundException', message: 'Configuration set <ops> does not exist.' },
+      { status: 'permanent', reason: 'not_found' },
+    ],
+    [
+      'SendingPausedException',
+      { status: 400, code: 'SendingPausedException', message: 'Sending is paused for this account.' },
+      { status: 'permanent', reason: 'sending_paused' },
+    ],
+    [
+      'UnrecognizedClientException (bad credentials)',
+      {
+        status: 403,
+        code: 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      },
+      { status: 'permanent', reason: 'unrecognized_client' },
     ],
   ])('%s → %o', async (_name, refusal, expected) => {
     const refusing = await startSesRefusing(refusal);
@@ -151,8 +215,8 @@ describe('email over Amazon SES: outcomes', () => {
       expect(outcome).toMatchObject(expected);
       expect(outcome.detail).toContain(refusal.message);
       expect(refusing.requests).toHaveLength(1);
-      expect(refusing.requests[0]!.get('Action')).toBe('SendRawEmail');
-      expect(refusing.requests[0]!.get('ConfigurationSetName')).toBe('ops');
+      expect(refusing.requests[0]!.path).toBe('/v2/email/outbound-emails');
+      expect(refusing.requests[0]!.body.ConfigurationSetName).toBe('ops');
     } finally {
       await refusing.close();
     }
