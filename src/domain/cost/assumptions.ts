@@ -45,6 +45,7 @@ export const ASSUMPTION_KEYS = [
   'lifecycleApiRequestsPerMonth',
   'alertEventsPerMonth',
   'alarmStateChangesPerMonth',
+  'rareCountHoursPerMonth',
   'openAlertInstances',
   'samplesPerProbeResult',
   'timestreamWriteBytesPerProbeResult',
@@ -202,6 +203,12 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 'changes',
     basis: 'assumed',
     why: 'meta-monitoring alarms going to ALARM and back',
+  },
+  rareCountHoursPerMonth: {
+    value: 10,
+    unit: 'hours',
+    basis: 'assumed',
+    why: 'hours a month in which each failure or rare count (retries, dead letters, failed queries, conflicts, cut probes, refusals, escalations told) is not zero: the functions send those only then, and CloudWatch bills a metric only for the hours it is sent',
   },
   openAlertInstances: {
     value: 20,

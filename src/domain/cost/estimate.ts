@@ -6,6 +6,7 @@ import { lastSeenRefreshMs } from '../assets/location-writes.js';
 import { formatDuration } from '../duration.js';
 import { deploymentUsage, type DeploymentUsage } from './usage.js';
 import { oncallTeamsOf } from '../lifecycle/oncall.js';
+import { customMetrics, hoursWithEvents } from './custom-metrics.js';
 
 /**
  * `pflow cost`: a monthly estimate of the AWS bill of a deployment config. Pure arithmetic on the
@@ -284,17 +285,22 @@ export function estimateCost(
   const queryAlarms = groups > 0 ? 1 : 0;
   const alarms =
     2 * lambdaFunctions + channels + 4 + usage.ruleCycles.length + queryAlarms + reportSlots + usage.pullAgents.length;
-  // The escalation function's two (told, conflicts) and the lifecycle API's two (requests, errors).
-  const lifecycleMetrics = 4;
-  const customMetrics =
-    (probeInvocations > 0 ? 4 : 0) +
-    5 * groups +
-    usage.ruleCycles.length +
-    4 * channels +
-    (agents > 0 ? 2 : 0) +
-    (reportSlots > 0 ? 2 + reportSlots : 0) +
-    (usage.pullAgents.length > 0 ? 3 + usage.pullAgents.length : 0) +
-    lifecycleMetrics;
+  // Each channel's deliver function handles every alert event (the upper bound the deliveries
+  // use) and its share of the daily reports.
+  const reportMessages = sum(usage.reports.map((r) => r.runsPerMonth * r.channels));
+  const metrics = customMetrics({
+    hoursPerMonth,
+    probes: probeInvocations > 0,
+    ruleCycles: usage.ruleCycles.length,
+    channelMessages: usage.channels.map(() => events + (channels === 0 ? 0 : reportMessages / channels)),
+    alertEventsPerMonth: events,
+    ingest: pushingAgents > 0,
+    pullAgents: usage.pullAgents.length,
+    assets: assetTags > 0,
+    reportRuns: usage.reports.map((r) => r.runsPerMonth),
+    rareCountHours: a('rareCountHoursPerMonth'),
+  });
+  const eventHours = hoursWithEvents(events, hoursPerMonth);
   common.push(
     item(
       'cloudwatch.alarm',
@@ -305,8 +311,12 @@ export function estimateCost(
     ),
     item(
       'cloudwatch.metric',
-      customMetrics,
-      'EMF metrics × their dimension values (rule metrics per group, delivery per channel, escalation and lifecycle API)',
+      metrics.metricMonths,
+      `EMF metrics × their dimension values, billed for the hours they are sent: ${metrics.always} every hour ` +
+        `(${usage.ruleCycles.length} rule-group heartbeats among them), ${metrics.perEvent} per event ` +
+        `(delivered per channel, rule notifications${reportRuns > 0 ? ', reports' : ''}: ${formatCount(eventHours)} of ${formatCount(hoursPerMonth)} h hold an alert event, ` +
+        `were ${formatCount(events)} spread at random), ${metrics.whenNotZero} failure and rare counts sent only when not zero ` +
+        `(${a('rareCountHoursPerMonth')} h each)`,
     ),
     item(
       'cloudwatch.logs.ingest',

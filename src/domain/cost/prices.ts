@@ -326,6 +326,7 @@ export const PRICES: Readonly<Record<PriceId, UnitPrice>> = {
     source: 'https://signoz.io/guides/cloudwatch-pricing',
     read: READ,
     confidence: 'third-party',
+    note: 'prorated by the hour, metered only for the hours a metric is sent: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_billing.html',
   },
   'cloudwatch.logs.ingest': {
     id: 'cloudwatch.logs.ingest',

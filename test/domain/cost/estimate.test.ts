@@ -41,6 +41,16 @@ describe('pflow cost: usage derived from the config', () => {
     expect(line(e, 'synthetics.run').usdAfterFreeTier).toBeCloseTo(52.44, 10);
   });
 
+  it('custom metrics: the probe counts every hour, the failure counts only their assumed hours', () => {
+    const e = estimate(oneProbe().join('\n'), noEvents);
+    // ProbesRun and ProbesFailed all month; ProbesCut, RecordsRejected, the escalation function's
+    // two and the lifecycle API's errors 10 hours each (rareCountHoursPerMonth).
+    expect(line(e, 'cloudwatch.metric').quantity).toBeCloseTo(2 + (5 * 10) / 730, 10);
+    expect(
+      line(estimate(oneProbe().join('\n'), { ...noEvents, rareCountHoursPerMonth: 0 }), 'cloudwatch.metric').quantity,
+    ).toBe(2);
+  });
+
   it('a 2-minute probe runs half as often; 51 probes of one interval need two schedules', () => {
     expect(line(estimate(oneProbe('2m').join('\n'), noEvents), 'scheduler.invocations').quantity).toBe(
       21_900 + ESCALATIONS,

@@ -1,0 +1,115 @@
+/**
+ * The CloudWatch custom metrics the functions send as EMF (lambdas/, README "Metrics are EMF"), in
+ * metric-months. CloudWatch bills each metric — a name with one set of dimension values — prorated
+ * by the hour and only for the hours in which it is sent (CloudWatch user guide, "Analyzing,
+ * optimizing, and reducing CloudWatch costs": "All custom metrics are prorated by the hour. They're
+ * metered only when they're sent to CloudWatch"). So a count sent every cycle is a full month, one
+ * sent per alert event costs the hours that have an event, and one sent only when it is not zero
+ * (a failure count) costs the hours it happens in.
+ */
+
+export interface CustomMetricsInput {
+  readonly hoursPerMonth: number;
+  /** Cloud probe schedules exist (the probe function runs). */
+  readonly probes: boolean;
+  /** Rule schedules: one (site, group) each, with its RuleGroupCompleted heartbeat. */
+  readonly ruleCycles: number;
+  /** Per channel: messages its deliver function handles a month (alert events and reports). */
+  readonly channelMessages: readonly number[];
+  /** Alert events a month: the rule function's RuleNotifications is sent in the hours with one. */
+  readonly alertEventsPerMonth: number;
+  /** Agents push through the ingest function. */
+  readonly ingest: boolean;
+  /** Agents pulled by the collect function (aws.pull). */
+  readonly pullAgents: number;
+  /** With `assets:` (tags reporting): the asset function and the tag counts of the ingest/collect sink. */
+  readonly assets: boolean;
+  /** Runs a month of each (report, site). */
+  readonly reportRuns: readonly number[];
+  /** Hours a month in which each failure or rare count is not zero ([assumed]). */
+  readonly rareCountHours: number;
+}
+
+export interface CustomMetrics {
+  /** Metric-months: what CloudWatch bills. */
+  readonly metricMonths: number;
+  /** Metrics sent every hour. */
+  readonly always: number;
+  /** Metrics sent per event (deliveries, notifications, reports), and the metric-months they add. */
+  readonly perEvent: number;
+  readonly perEventMonths: number;
+  /** Failure and rare counts, sent only when not zero. */
+  readonly whenNotZero: number;
+}
+
+/**
+ * Hours of the month holding at least one of `events` events, were they spread at random
+ * (Poisson): an upper bound, since real alerts come in bursts that share hours.
+ */
+export function hoursWithEvents(events: number, hoursPerMonth: number): number {
+  if (events <= 0 || hoursPerMonth <= 0) return 0;
+  return hoursPerMonth * (1 - Math.exp(-events / hoursPerMonth));
+}
+
+export function customMetrics(input: CustomMetricsInput): CustomMetrics {
+  const hours = input.hoursPerMonth;
+  const rule = input.ruleCycles > 0;
+  const channels = input.channelMessages.length;
+  const tagSinks = input.assets ? (input.ingest ? 1 : 0) + (input.pullAgents > 0 ? 1 : 0) : 0;
+
+  const always =
+    // ProbesRun, ProbesFailed
+    (input.probes ? 2 : 0) +
+    // RuleCycleDurationMs, RuleQueries; RuleGroupCompleted per (site, group)
+    (rule ? 2 : 0) +
+    input.ruleCycles +
+    // IngestBatches, IngestSamples
+    (input.ingest ? 2 : 0) +
+    // CollectBatches, IngestSamples (the collect function's); IngestTagEvents with tags
+    (input.pullAgents > 0 ? 2 + (input.assets ? 1 : 0) : 0) +
+    // AssetSamplesWritten; TagEventsStored, TagLocationsWritten per function writing tag events
+    (input.assets ? 1 + 2 * tagSinks : 0);
+
+  const reportHours = input.reportRuns.map((runs) => Math.min(hours, runs));
+  const perEventHours = [
+    // NotificationsDelivered, per channel (dimension channel)
+    ...input.channelMessages.map((messages) => hoursWithEvents(messages, hours)),
+    // RuleNotifications
+    ...(rule ? [hoursWithEvents(input.alertEventsPerMonth, hours)] : []),
+    // ReportPublished per (report, site): daily runs fall in hours of their own
+    ...reportHours,
+    // ReportProbes, ReportBytes: the hours with any report run (at most one per run)
+    ...(reportHours.length > 0 ? Array<number>(2).fill(Math.min(hours, sum(input.reportRuns))) : []),
+  ];
+
+  const whenNotZero =
+    // ProbesCut, RecordsRejected
+    (input.probes ? 2 : 0) +
+    // RuleQueryFailures, RuleConflicts, AlertHistoryWriteFailed
+    (rule ? 3 : 0) +
+    // NotificationsDeadLettered per channel; NotificationsRetried, NotificationsDuplicate
+    (channels > 0 ? channels + 2 : 0) +
+    // EscalationsTold, EscalationConflicts (every stack); LifecycleApiErrors
+    2 +
+    1 +
+    // IngestRefused<status> (counted once)
+    (input.ingest ? 1 : 0) +
+    // CollectRefused, CollectDroppedTagEvents; CollectFailed per agent (dimension agent)
+    (input.pullAgents > 0 ? 2 + input.pullAgents : 0) +
+    // TagLocationRetries
+    tagSinks;
+
+  const perEventMonths = sum(perEventHours) / hours;
+  const rareMonths = (whenNotZero * Math.min(hours, input.rareCountHours)) / hours;
+  return {
+    metricMonths: always + perEventMonths + rareMonths,
+    always,
+    perEvent: perEventHours.length,
+    perEventMonths,
+    whenNotZero,
+  };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
