@@ -25,7 +25,8 @@ export const ALERT_HISTORY_PANELS = {
 
 /**
  * One deliver function's count per channel, summed over each period: the EMF metric with exactly
- * the dimensions {service, channel} that lambdas/shared/deliver.ts emits, `*` for every channel.
+ * the dimensions {service, channel} that lambdas/shared/deliver.ts emits, `*` for every channel
+ * (delivered every invocation, dead-lettered only when not zero).
  */
 function perChannel(metricName: string): CloudWatchTarget {
   return {
@@ -183,7 +184,7 @@ export const alertHistoryDashboard: DashboardSpec = {
       id: ALERT_HISTORY_PANELS.deadLettered,
       title: 'Notifications dead-lettered per channel',
       description:
-        "Notifications that went to the channel's dead-letter queue (permanent failure, malformed, or out of attempts), per interval. Any is red: list and redrive them with `pflow notify dead-letters --aws`.",
+        "Notifications that went to the channel's dead-letter queue (permanent failure, malformed, or out of attempts), per interval. Counted only when there is one, so no data is none. Any is red: list and redrive them with `pflow notify dead-letters --aws`.",
       kind: 'timeseries',
       unit: 'short',
       decimals: 0,
