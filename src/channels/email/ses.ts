@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { SendEmailCommand, SESv2Client, type MessageHeader } from '@aws-sdk/client-sesv2';
 import type { DeliveryOutcome } from '../../domain/notification/outcome.js';
 import { classifyAwsError } from '../common/aws-errors.js';
@@ -49,10 +50,10 @@ export async function sendViaSes(
   try {
     const result = await client.send(
       new SendEmailCommand({
-        FromEmailAddress: settings.from,
+        FromEmailAddress: sesMailbox(settings.from),
         Destination: {
-          ToAddresses: [...mail.to],
-          ...(mail.cc.length > 0 ? { CcAddresses: [...mail.cc] } : {}),
+          ToAddresses: mail.to.map(asciiDomain),
+          ...(mail.cc.length > 0 ? { CcAddresses: mail.cc.map(asciiDomain) } : {}),
         },
         Content: {
           Simple: {
@@ -89,4 +90,47 @@ function printableAscii(value: string): string {
     /^[ -~]$/.test(char) ? char : Buffer.from(char, 'utf8').toString('hex').replace(/../g, '%$&').toUpperCase(),
   ).join('');
   return encoded.slice(0, MAX_HEADER_VALUE);
+}
+
+/**
+ * The From mailbox as SES takes it, which nodemailer did for us before: SES reads 7-bit ASCII only
+ * (no SMTPUTF8), so a display name with other characters goes as MIME encoded-words (RFC 2047),
+ * one with RFC 5322 specials (`St. Anna, IT`) as a quoted string, and a domain in Punycode.
+ */
+export function sesMailbox(mailbox: string): string {
+  const match = /^\s*(.*?)\s*<([^<>]+)>\s*$/.exec(mailbox);
+  if (match === null) return asciiDomain(mailbox.trim());
+  const [, name = '', address = ''] = match;
+  return name === '' ? asciiDomain(address) : `${displayName(name)} <${asciiDomain(address)}>`;
+}
+
+/** `user@bücher.example` → `user@xn--bcher-kva.example`; the local part must be ASCII already. */
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (at < 0 || /^[\x21-\x7e]*$/.test(domain)) return address;
+  return `${address.slice(0, at + 1)}${domainToASCII(domain) || domain}`;
+}
+
+function displayName(raw: string): string {
+  const name = /^".*"$/.test(raw) ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+  if (/[^ -~]/.test(name)) return encodedWords(name);
+  if (/[()<>[\]:;@\\,."]/.test(name)) return `"${name.replace(/["\\]/g, '\\$&')}"`;
+  return name;
+}
+
+/** RFC 2047 `=?UTF-8?B?…?=` words of at most 75 characters, never splitting a character. */
+function encodedWords(text: string): string {
+  const words: string[] = [];
+  let chunk = '';
+  for (const char of text) {
+    // 45 bytes of UTF-8 are 60 characters of base64; with `=?UTF-8?B?` and `?=`, 72.
+    if (Buffer.byteLength(chunk + char, 'utf8') > 45) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += char;
+  }
+  words.push(chunk);
+  return words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join(' ');
 }

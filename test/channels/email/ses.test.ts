@@ -5,7 +5,7 @@ import type { DeliveryOutcome } from '../../../src/domain/notification/outcome.j
 import { sesClient, startSesLocal, startSesRefusing, type SesLocal } from '../../support/ses-local.js';
 import { outgoingMail, threadOf } from '../../../src/channels/email/mail.js';
 import { renderEmail } from '../../../src/channels/email/render.js';
-import { sesHeaders } from '../../../src/channels/email/ses.js';
+import { sesHeaders, sesMailbox } from '../../../src/channels/email/ses.js';
 import { firingNotification, groupedNotification, resolvedNotification, timezoneFor } from '../common/fixtures.js';
 import { captureLogger, contractDeps } from '../contract.js';
 
@@ -131,6 +131,42 @@ describe('email over Amazon SES', () => {
     expect(value.startsWith('Station S%C3%BCd/xxx')).toBe(true);
     expect(value).toHaveLength(870);
     expect(value).toMatch(/^[ -~]+$/);
+  });
+
+  it('writes the From mailbox in 7-bit ASCII, as SES reads it: encoded-words, quoting and Punycode', () => {
+    expect(sesMailbox('alerts@hospital.example')).toBe('alerts@hospital.example');
+    expect(sesMailbox('PerformanceFlow <alerts@hospital.example>')).toBe('PerformanceFlow <alerts@hospital.example>');
+    expect(sesMailbox('Klinikum St. Anna, IT <alerts@hospital.example>')).toBe(
+      '"Klinikum St. Anna, IT" <alerts@hospital.example>',
+    );
+    expect(sesMailbox('"Say \\"hi\\"" <alerts@hospital.example>')).toBe('"Say \\"hi\\"" <alerts@hospital.example>');
+    expect(sesMailbox('Überwachung <alerts@bücher.example>')).toBe(
+      '=?UTF-8?B?w5xiZXJ3YWNodW5n?= <alerts@xn--bcher-kva.example>',
+    );
+
+    const long = 'Überwachung der Klinik Sankt Anna — Medizintechnik und IT-Betrieb, Standort Süd';
+    const words = sesMailbox(`${long} <alerts@hospital.example>`)
+      .replace(/ <alerts@hospital\.example>$/, '')
+      .split(' ');
+    expect(words.length).toBeGreaterThan(1);
+    for (const word of words) expect(word).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    for (const word of words) expect(word.length).toBeLessThanOrEqual(75);
+    const decoded = words.map((word) => Buffer.from(word.slice(10, -2), 'base64').toString('utf8')).join('');
+    expect(decoded).toBe(long);
+  });
+
+  it('sends a non-ASCII sender name and recipient domain through SES in that form', async () => {
+    const outcome = await sesSender({
+      from: 'Überwachung <alerts@hospital.example>',
+      to: ['oncall@bücher.example'],
+      cc: ['archive@hospital.example'],
+    }).send(firingNotification);
+
+    expect(outcome.status).toBe('delivered');
+    const [email] = await ses.emails();
+    expect(email!.from).toBe('=?UTF-8?B?w5xiZXJ3YWNodW5n?= <alerts@hospital.example>');
+    expect(email!.destination.to).toEqual(['oncall@xn--bcher-kva.example']);
+    expect(email!.destination.cc).toEqual(['archive@hospital.example']);
   });
 
   it('builds its own client from region and endpoint when none is injected', async () => {
