@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -19,6 +20,8 @@ export interface MetaMonitoringProps {
   readonly functions: FunctionDefaults;
   readonly notifications: Notifications;
   readonly operations: Operations;
+  /** The deployment key (DeploymentKey): the alarm topic is encrypted with it. */
+  readonly key: IKey;
   readonly ruleCycles: readonly RuleCycle[];
   /** Each (report, site) the report function publishes daily. */
   readonly reportSlots?: readonly ReportSlot[];
@@ -41,14 +44,14 @@ export class MetaMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MetaMonitoringProps) {
     super(scope, id);
-    const { operations, notifications } = props;
+    const { operations, notifications, key } = props;
     this.topic = new Topic(this, 'AlarmStateChanges', {
       displayName: 'PerformanceFlow alarm state changes',
-      masterKey: operations.key,
+      masterKey: key,
       enforceSSL: true,
     });
     // CloudWatch publishes to an encrypted topic only if the key lets it (a customer managed key).
-    operations.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     const deadLetterChannels = notifications.channels.map((pipeline) => ({
       queueName: pipeline.deadLetterQueue.queueName,

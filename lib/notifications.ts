@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
@@ -35,6 +35,8 @@ export interface NotificationsProps {
   readonly config: DeploymentConfig;
   readonly functions: FunctionDefaults;
   readonly storage: Storage;
+  /** The deployment key (DeploymentKey): topics and queues are encrypted with it. */
+  readonly key: IKey;
 }
 
 /** One configured channel's delivery path in AWS. */
@@ -56,31 +58,29 @@ export interface ChannelPipeline {
  * responses and a maximum concurrency.
  */
 export class Notifications extends Construct {
-  readonly key: Key;
   readonly alertTopic: Topic;
   readonly channels: readonly ChannelPipeline[];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    const { config, functions, storage } = props;
-    this.key = new Key(this, 'Key', { enableKeyRotation: true, description: 'PerformanceFlow alert events at rest' });
+    const { config, functions, storage, key } = props;
     this.alertTopic = new Topic(this, 'AlertEvents', {
       displayName: 'PerformanceFlow alert events',
-      masterKey: this.key,
+      masterKey: key,
       enforceSSL: true,
     });
 
     this.channels = config.channels.map((channel) => {
       const deadLetterQueue = new Queue(this, `${channel.id}-DeadLetters`, {
         encryption: QueueEncryption.KMS,
-        encryptionMasterKey: this.key,
+        encryptionMasterKey: key,
         enforceSSL: true,
         // The longest SQS keeps a message: dead letters wait for a person (`pflow notify dead-letters --aws`).
         retentionPeriod: Duration.days(14),
       });
       const queue = new Queue(this, `${channel.id}-Queue`, {
         encryption: QueueEncryption.KMS,
-        encryptionMasterKey: this.key,
+        encryptionMasterKey: key,
         enforceSSL: true,
         visibilityTimeout: Duration.seconds(DELIVER_TIMEOUT.toSeconds() * 6),
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: config.delivery.maxAttempts },
@@ -97,7 +97,7 @@ export class Notifications extends Construct {
         channel.kind === 'sns' && settingsOf(channel).topic_arn === undefined
           ? new Topic(this, `${channel.id}-Topic`, {
               displayName: `PerformanceFlow alerts (${channel.id})`,
-              masterKey: this.key,
+              masterKey: key,
               enforceSSL: true,
             })
           : undefined;

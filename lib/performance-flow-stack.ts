@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { Collect } from './collect.js';
+import { DeploymentKey } from './deployment-key.js';
 import { FunctionDefaults, type FunctionCode } from './function-defaults.js';
 import { Grafana } from './grafana.js';
 import { agentsDeclared, IngestApi } from './ingest-api.js';
@@ -34,6 +35,7 @@ export interface PerformanceFlowStackProps extends StackProps {
 
 /** One deployment (many sites). Stacks only compose constructs; each construct owns one concern. */
 export class PerformanceFlowStack extends Stack {
+  readonly deploymentKey: DeploymentKey;
   readonly operations: Operations;
   readonly storage: Storage;
   readonly secrets: Secrets;
@@ -57,12 +59,18 @@ export class PerformanceFlowStack extends Stack {
   constructor(scope: Construct, id: string, props: PerformanceFlowStackProps) {
     super(scope, id, props);
     const aws = props.config.aws ?? { secretsPrefix: 'pflow/', secrets: {} };
-    this.operations = new Operations(this, 'Operations');
-    this.storage = new Storage(this, 'Storage', { config: props.config, retainOnDelete: props.retainOnDelete ?? true });
-    this.secrets = new Secrets(this, 'Secrets', { names: props.secretNames, aws });
+    this.deploymentKey = new DeploymentKey(this, 'DeploymentKey');
+    const key = this.deploymentKey.key;
+    this.operations = new Operations(this, 'Operations', { key });
+    this.storage = new Storage(this, 'Storage', {
+      config: props.config,
+      retainOnDelete: props.retainOnDelete ?? true,
+      key,
+    });
+    this.secrets = new Secrets(this, 'Secrets', { names: props.secretNames, aws, key });
     this.functions = new FunctionDefaults(this, 'Functions', {
       code: props.code,
-      logKey: this.operations.key,
+      logKey: key,
       failedInvocations: this.operations.failedInvocations,
       environment: { [ENV.secretsPrefix]: aws.secretsPrefix, ...this.storage.metricStore.environment },
     });
@@ -70,6 +78,7 @@ export class PerformanceFlowStack extends Stack {
       config: props.config,
       functions: this.functions,
       storage: this.storage,
+      key,
     });
     const common = {
       config: props.config,
@@ -85,7 +94,7 @@ export class PerformanceFlowStack extends Stack {
       notifications: this.notifications,
       operations: this.operations,
       rules: this.rules,
-      logKey: this.operations.key,
+      logKey: key,
       retainOnDelete: props.retainOnDelete ?? true,
     });
     if ((props.config.reports ?? []).length > 0) {
@@ -99,6 +108,7 @@ export class PerformanceFlowStack extends Stack {
       functions: this.functions,
       notifications: this.notifications,
       operations: this.operations,
+      key,
       ruleCycles: this.rules.cycles,
       reportSlots: this.reports?.slots ?? [],
     });
@@ -108,7 +118,7 @@ export class PerformanceFlowStack extends Stack {
         functions: this.functions,
         storage: this.storage,
         metricStore: this.storage.metricStore,
-        logKey: this.operations.key,
+        logKey: key,
         retainOnDelete: props.retainOnDelete ?? true,
       });
       if (props.config.assets !== undefined) {

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ISecret, CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -11,6 +11,8 @@ export interface SecretsProps {
   /** Every `${NAME}` the config references. */
   readonly names: readonly string[];
   readonly aws: AwsSettings;
+  /** The deployment key (DeploymentKey, always retained like the secrets): created secrets are encrypted with it. */
+  readonly key: IKey;
 }
 
 /**
@@ -20,16 +22,10 @@ export interface SecretsProps {
  * stack is deleted, so a hospital's webhook URLs and passwords are never lost by a teardown.
  */
 export class Secrets extends Construct {
-  readonly key: Key;
   readonly secrets: ReadonlyMap<string, ISecret>;
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
-    this.key = new Key(this, 'Key', {
-      enableKeyRotation: true,
-      description: 'PerformanceFlow config secrets',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     const secrets = new Map<string, ISecret>();
     for (const name of props.names) {
       const imported = props.aws.secrets[name];
@@ -40,7 +36,7 @@ export class Secrets extends Construct {
       const secret = new Secret(this, name, {
         secretName: secretIdFor(name, props.aws),
         description: `PerformanceFlow config \${${name}}: fill with aws secretsmanager put-secret-value`,
-        encryptionKey: this.key,
+        encryptionKey: props.key,
         removalPolicy: RemovalPolicy.RETAIN,
       });
       // Neither a value nor a generated one: CloudFormation then creates the secret empty.

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/shared/environment.js';
@@ -15,6 +15,8 @@ export interface StorageProps {
   readonly logDropRetentionDays?: number;
   /** Keep tables, the metric store and buckets when the stack is deleted (the default): alert history is evidence. */
   readonly retainOnDelete?: boolean;
+  /** The deployment key (DeploymentKey): the tables and the metric store are encrypted with it. */
+  readonly key: IKey;
 }
 
 /**
@@ -27,7 +29,8 @@ export class Storage extends Construct {
   readonly metricStore: MetricStoreConstruct;
   readonly alertStateTable: Table;
   readonly notificationLogTable: Table;
-  readonly tableKey: Key;
+  /** The key the tables are encrypted with (the deployment key): functions reading or writing them are granted its use. */
+  readonly tableKey: IKey;
   readonly logDropBucket: Bucket;
   readonly accessLogBucket: Bucket;
 
@@ -39,13 +42,10 @@ export class Storage extends Construct {
     this.metricStore = metricStoreFactory(props.config.storage.metrics.backend)(this, 'Metrics', {
       config: props.config,
       retainOnDelete: retain,
+      key: props.key,
     });
 
-    this.tableKey = new Key(this, 'TableKey', {
-      enableKeyRotation: true,
-      description: 'PerformanceFlow alert state and notification log',
-      removalPolicy,
-    });
+    this.tableKey = props.key;
     const tableDefaults = {
       billingMode: BillingMode.PAY_PER_REQUEST,
       // A customer managed key: the plain Table, as TableV2 cannot render one in a region-agnostic stack.

@@ -1,7 +1,7 @@
 import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnWorkspace } from 'aws-cdk-lib/aws-aps';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { AmpStorageSettings } from '../../src/domain/config/prometheus.js';
 import { ENV } from '../../lambdas/shared/environment.js';
@@ -11,8 +11,13 @@ export interface AmpMetricStoreProps {
   readonly settings: AmpStorageSettings;
   /** Site ids: each gets its own active-series limit. */
   readonly sites: readonly string[];
-  /** Keep the workspace and its key when the stack is deleted (the default): metric history is evidence. */
+  /** Keep the workspace when the stack is deleted (the default): metric history is evidence. */
   readonly retainOnDelete?: boolean;
+  /**
+   * The customer managed key the workspace is encrypted with (the deployment key). AMP takes it only
+   * at creation: another key replaces the workspace, with an empty history.
+   */
+  readonly key: IKey;
 }
 
 /**
@@ -38,7 +43,7 @@ const QUERY_ACTIONS = ['aps:QueryMetrics', 'aps:GetLabels', 'aps:GetSeries', 'ap
 export class AmpMetricStore extends Construct implements MetricStoreConstruct {
   readonly backend = 'amp' as const;
   readonly workspace: CfnWorkspace;
-  readonly key: Key;
+  readonly key: IKey;
   /** https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>/ (PFLOW_AMP_WORKSPACE_URL). */
   readonly workspaceUrl: string;
   readonly environment: Readonly<Record<string, string>>;
@@ -47,11 +52,7 @@ export class AmpMetricStore extends Construct implements MetricStoreConstruct {
   constructor(scope: Construct, id: string, props: AmpMetricStoreProps) {
     super(scope, id);
     const removalPolicy = props.retainOnDelete === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    this.key = new Key(this, 'Key', {
-      description: 'PerformanceFlow metric store (AMP workspace)',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    this.key = props.key;
     const { settings } = props;
     const outOfOrderSeconds = Math.round(settings.outOfOrderWindowMs / 1000);
     if (outOfOrderSeconds > AMP_OUT_OF_ORDER_DOCUMENTED_MAX_S) {
@@ -143,5 +144,6 @@ export function ampMetricStore(scope: Construct, id: string, props: MetricStoreP
     settings: props.config.storage.metrics.amp,
     sites: props.config.sites.map((site) => site.id),
     retainOnDelete: props.retainOnDelete,
+    key: props.key,
   });
 }

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { ENV, TIMESTREAM_TABLES, TIMESTREAM_TAGS_TABLE } from '../../lambdas/shared/environment.js';
@@ -15,14 +15,14 @@ export const TIMESTREAM_TABLE_NAMES = [...Object.values(TIMESTREAM_TABLES), TIME
 
 /**
  * Timestream for LiveAnalytics (only in accounts onboarded before 2025-06-20): one database
- * encrypted with a customer managed key, a table per kind of record with the config's memory and
+ * encrypted with the deployment key, a table per kind of record with the config's memory and
  * magnetic retention, and magnetic-store writes on so late data (an agent catching up) is kept.
  */
 export class TimestreamStore extends Construct implements MetricStoreConstruct {
   readonly backend = 'timestream' as const;
   readonly database: CfnDatabase;
   readonly tables: Readonly<Record<string, CfnTable>>;
-  readonly key: Key;
+  readonly key: IKey;
   readonly environment: Readonly<Record<string, string>>;
   readonly outputs: Readonly<Record<string, MetricStoreOutput>>;
 
@@ -31,11 +31,7 @@ export class TimestreamStore extends Construct implements MetricStoreConstruct {
     const removalPolicy = props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const { memoryRetentionMs, magneticRetentionMs } = props.config.storage.metrics.timestream;
 
-    this.key = new Key(this, 'Key', {
-      enableKeyRotation: true,
-      description: 'PerformanceFlow metric store',
-      removalPolicy,
-    });
+    this.key = props.key;
     this.database = new CfnDatabase(this, 'Database', { kmsKeyId: this.key.keyArn });
     this.database.applyRemovalPolicy(removalPolicy);
 

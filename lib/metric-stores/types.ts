@@ -1,4 +1,5 @@
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { MetricsBackend } from '../../src/domain/config/cloud.js';
 import type { DeploymentConfig } from '../../src/domain/config/model.js';
@@ -45,6 +46,8 @@ export interface MetricStoreProps {
   readonly config: DeploymentConfig;
   /** Keep the data when the stack is deleted. */
   readonly retainOnDelete: boolean;
+  /** The deployment key (DeploymentKey): the store is encrypted with it. */
+  readonly key: IKey;
 }
 
 export type MetricStoreFactory = (scope: Construct, id: string, props: MetricStoreProps) => MetricStoreConstruct;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_KEY_LOGICAL_ID } from '../../lib/deployment-key.js';
 import { ESCALATE_INTERVAL, LIFECYCLE_THROTTLE } from '../../lib/lifecycle.js';
 import { ACK_UPDATE_CLAIM_MS } from '../../src/services/ack-updates.js';
 import { nagFindings, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
@@ -39,7 +40,7 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
         SSESpecification: {
           SSEEnabled: true,
           SSEType: 'KMS',
-          KMSMasterKeyId: { 'Fn::GetAtt': [id(stack.storage.tableKey), 'Arn'] },
+          KMSMasterKeyId: { 'Fn::GetAtt': [DEPLOYMENT_KEY_LOGICAL_ID, 'Arn'] },
         },
         GlobalSecondaryIndexes: [
           {

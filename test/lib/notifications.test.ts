@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_KEY_LOGICAL_ID } from '../../lib/deployment-key.js';
 import { channelBatchSize } from '../../lib/notifications.js';
 import {
   AWS_EXAMPLE,
@@ -133,7 +134,7 @@ describe('Notifications', { timeout: 120_000 }, () => {
     const [topicId, topic] = topics[0]!;
     expect(topic).toMatchObject({
       DisplayName: 'PerformanceFlow alerts (oncall-sms)',
-      KmsMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^NotificationsKey/), 'Arn'] },
+      KmsMasterKeyId: { 'Fn::GetAtt': [DEPLOYMENT_KEY_LOGICAL_ID, 'Arn'] },
     });
     const smsId = functionIdByPath(template, 'oncallsmsDeliver');
     const fn = (template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[smsId]!;

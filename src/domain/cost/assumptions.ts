@@ -290,10 +290,10 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     why: 'each warm function re-reads its secrets every 5 minutes (Powertools Parameters cache)',
   },
   kmsKeys: {
-    value: 5,
+    value: 1,
     unit: 'keys',
     basis: 'stack',
-    why: 'customer managed keys: operations, secrets, tables, alert topic, metric store',
+    why: 'lib/deployment-key.ts: one customer managed key for logs, queues, topics, tables, secrets and the metric store',
   },
   kmsDataKeyReuseMinutes: {
     value: 5,
@@ -301,6 +301,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     basis: 'assumed',
     why: 'SNS, SQS and the stores ask KMS for a data key about every 5 minutes per queue, topic or store',
   },
+
   rtlsTags: {
     value: 1_000,
     unit: 'tags',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { AmpMetricStore } from '../../../lib/metric-stores/amp.js';
@@ -19,6 +20,7 @@ const SETTINGS = {
 function synth(retainOnDelete?: boolean) {
   const stack = new Stack(new App(), 'Test');
   const store = new AmpMetricStore(stack, 'Metrics', {
+    key: new Key(stack, 'Key', { enableKeyRotation: true }),
     settings: SETTINGS,
     sites: ['ward-b', 'site-a', 'ward-b'],
     ...(retainOnDelete === undefined ? {} : { retainOnDelete }),
@@ -32,11 +34,11 @@ function synth(retainOnDelete?: boolean) {
 
 // Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
 describe('AmpMetricStore', { timeout: 60_000 }, () => {
-  it('creates a workspace encrypted with a rotating customer-managed key, with retention, out-of-order window and a series limit per site', () => {
+  it('creates a workspace encrypted with the key it is given, with retention, out-of-order window and a series limit per site', () => {
     const { template } = synth();
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([expect.stringMatching(/^Key/)]);
     template.hasResourceProperties('AWS::APS::Workspace', {
-      KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MetricsKey'), 'Arn'] },
+      KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
       WorkspaceConfiguration: {
         RetentionPeriodInDays: 400,
         OutOfOrderTimeWindowInSeconds: 7_200,
@@ -94,6 +96,7 @@ describe('AmpMetricStore', { timeout: 60_000 }, () => {
     const store = metricStoreFactory(config.storage.metrics.backend)(stack, 'Metrics', {
       config,
       retainOnDelete: true,
+      key: new Key(stack, 'Key', { enableKeyRotation: true }),
     });
     expect(store).toBeInstanceOf(AmpMetricStore);
     Template.fromStack(stack).hasResourceProperties('AWS::APS::Workspace', {
@@ -111,7 +114,11 @@ describe('AmpMetricStore', { timeout: 60_000 }, () => {
 
   it('warns at synth when the out-of-order window is wider than the documented 600 s, naming the field', () => {
     const stack = new Stack(new App(), 'Test');
-    new AmpMetricStore(stack, 'Metrics', { settings: { ...SETTINGS, outOfOrderWindowMs: 601_000 }, sites: ['a'] });
+    new AmpMetricStore(stack, 'Metrics', {
+      settings: { ...SETTINGS, outOfOrderWindowMs: 601_000 },
+      sites: ['a'],
+      key: new Key(stack, 'Key', { enableKeyRotation: true }),
+    });
     Annotations.fromStack(stack).hasWarning(
       '/Test/Metrics',
       Match.stringLikeRegexp('storage.metrics.amp.out_of_order_window is 601 s.*at most 600 s'),

@@ -1,0 +1,88 @@
+import { App, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_KEY_LOGICAL_ID } from '../../lib/deployment-key.js';
+import { resourcesOf, stackFor, timestreamExample } from './stack-support.js';
+
+const KEY_ARN = { 'Fn::GetAtt': [DEPLOYMENT_KEY_LOGICAL_ID, 'Arn'] };
+
+interface Statement {
+  Principal: { AWS?: unknown; Service?: unknown };
+  Action: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+// Loading aws-cdk-lib takes seconds on a busy 2-core machine: these tests get a roomier timeout.
+describe('DeploymentKey', { timeout: 120_000 }, () => {
+  const { template } = stackFor();
+  const keys = resourcesOf(template, 'AWS::KMS::Key');
+
+  it('is the one customer managed key of the stack: rotated, retained, with the metric store key’s old logical id', () => {
+    expect(keys.map(([id]) => id)).toEqual([DEPLOYMENT_KEY_LOGICAL_ID]);
+    expect(keys[0]![1]).toMatchObject({ EnableKeyRotation: true });
+    expect(
+      (template.toJSON().Resources as Record<string, { DeletionPolicy?: string }>)[DEPLOYMENT_KEY_LOGICAL_ID],
+    ).toMatchObject({ DeletionPolicy: 'Retain' });
+    // Kept also when the stack's data is not (the secrets it encrypts always are).
+    expect(resourcesOf(stackFor(undefined, false).template, 'AWS::KMS::Key').map(([id]) => id)).toEqual([
+      DEPLOYMENT_KEY_LOGICAL_ID,
+    ]);
+  });
+
+  it('has the logical id a key at Storage/Metrics/Key had, so upgrading keeps the AMP workspace (its key is create-only)', () => {
+    const stack = new Stack(new App(), 'Old');
+    const key = new Key(new Construct(new Construct(stack, 'Storage'), 'Metrics'), 'Key');
+    expect(stack.getLogicalId(key.node.defaultChild as CfnElement)).toBe(DEPLOYMENT_KEY_LOGICAL_ID);
+  });
+
+  it('encrypts every topic, queue, table, log group, secret and the AMP workspace', () => {
+    const uses = (type: string, property: (props: Record<string, unknown>) => unknown) => {
+      const found = resourcesOf(template, type);
+      expect({ type, found: found.length > 0 }).toEqual({ type, found: true });
+      for (const [id, props] of found) expect({ id, key: property(props) }).toEqual({ id, key: KEY_ARN });
+    };
+    uses('AWS::SNS::Topic', (p) => p.KmsMasterKeyId);
+    uses('AWS::SQS::Queue', (p) => p.KmsMasterKeyId);
+    uses('AWS::DynamoDB::Table', (p) => (p.SSESpecification as { KMSMasterKeyId: unknown }).KMSMasterKeyId);
+    uses('AWS::Logs::LogGroup', (p) => p.KmsKeyId);
+    uses('AWS::SecretsManager::Secret', (p) => p.KmsKeyId);
+    uses('AWS::APS::Workspace', (p) => p.KmsKeyArn);
+  });
+
+  it('encrypts the Timestream database on that backend, with still one key', () => {
+    const timestream = stackFor(timestreamExample()).template;
+    expect(resourcesOf(timestream, 'AWS::KMS::Key').map(([id]) => id)).toEqual([DEPLOYMENT_KEY_LOGICAL_ID]);
+    const [[, database]] = resourcesOf(timestream, 'AWS::Timestream::Database') as [[string, { KmsKeyId: unknown }]];
+    expect(database.KmsKeyId).toEqual(KEY_ARN);
+  });
+
+  it('lets AWS services use it only as each needs: logs by encryption context, Secrets Manager on behalf of callers', () => {
+    const statements = (keys[0]![1].KeyPolicy as { Statement: Statement[] }).Statement;
+    const services = statements.filter((s) => s.Principal.Service !== undefined);
+    const service = (s: Statement) => JSON.stringify(s.Principal.Service);
+    expect(services.map(service).sort()).toEqual(
+      [
+        JSON.stringify({ 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }),
+        '"cloudwatch.amazonaws.com"',
+        '"sns.amazonaws.com"',
+      ].sort(),
+    );
+    const logs = services.find((s) => service(s).includes('logs.'))!;
+    expect(Object.keys(logs.Condition!.ArnLike!)).toEqual(['kms:EncryptionContext:aws:logs:arn']);
+    // CloudWatch alarms publish to the alarm topic; SNS delivers alert events into the channel queues.
+    expect(services.find((s) => service(s).includes('cloudwatch'))!.Action).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    ]);
+    expect(services.find((s) => service(s).includes('sns'))!.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    // Every other statement but the account's own (IAM decides) is through Secrets Manager only.
+    const others = statements.filter(
+      (s) => s.Principal.Service === undefined && !(s.Action === 'kms:*' && s.Condition === undefined),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const s of others) expect(JSON.stringify(s.Condition)).toContain('"kms:ViaService"');
+    for (const s of others) expect(JSON.stringify(s.Condition)).toContain('secretsmanager.');
+  });
+});
