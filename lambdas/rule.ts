@@ -15,7 +15,7 @@ import { alertBusFromEnv } from './shared/alert-bus.js';
 import { requireEnv } from './shared/config.js';
 import { ENV, METRICS, type RuleScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
-import { countWhenAny } from './shared/observability.js';
+import { addBreakdown, countWhenAny } from './shared/observability.js';
 import { alertHistoryFromEnv, lifecycleHolds, lifecycleStoreFromEnv } from './shared/lifecycle.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 import { checkInput } from './shared/event-input.js';
@@ -121,10 +121,10 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       const completed = obs.metrics.singleMetric();
       completed.addDimensions({ site, group: groupName });
       completed.addMetric(METRICS.ruleGroupCompleted, MetricUnit.Count, 1);
-      // Per service, not per group: each group value would be another billed metric. The site and
-      // group ride along as properties of the log line, for Logs Insights (README).
+      // Per service; per group too only with aws.detailed_metrics (each group value is another
+      // billed metric). The site rides along as a property of the log line, for Logs Insights (README).
       obs.metrics.addMetadata('site', site);
-      obs.metrics.addMetadata('group', groupName);
+      addBreakdown(obs.metrics, { group: groupName }, config.aws?.detailedMetrics === true);
       obs.metrics.addMetric('RuleCycleDurationMs', MetricUnit.Milliseconds, Date.now() - startedAt);
       obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
       // The cycle itself succeeds while the store is down (each rule applied on_error); this is what alarms on it.

@@ -19,7 +19,7 @@ import { realTimers, type DeliveryTimers } from '../../src/delivery/timers.js';
 import { requireEnv } from './config.js';
 import { ENV, METRICS } from './environment.js';
 import { handlerBase, wrap } from './handler.js';
-import { countWhenAny } from './observability.js';
+import { addBreakdown, countWhenAny } from './observability.js';
 import { linkSettings } from './lifecycle.js';
 import { ackLinkMaker } from '../../src/runtime/ack-routes.js';
 
@@ -90,9 +90,12 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
   // One keep-alive HTTP client and one rate limiter per warm container: Slack's pace holds across invocations.
   const fetchClient = options.fetch ?? keepAliveFetch();
   let limiter: RateLimiter | undefined;
+  /** The config's aws.detailed_metrics, as of the last config read. */
+  let detailedMetrics = false;
 
   const consumerFor = async (): Promise<QueueConsumer> => {
     const { config } = await base.config();
+    detailedMetrics = config.aws?.detailedMetrics === true;
     const channelId = requireEnv(env, ENV.channelId);
     const channel = config.channels.find((candidate) => candidate.id === channelId);
     if (!channel)
@@ -176,9 +179,9 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     // (dashboards/src/views/alert-history.ts). Dead letters only when there are some.
     perChannel(METRICS.notificationsDelivered, counts.delivered, channel);
     if (counts.deadLettered > 0) perChannel(METRICS.notificationsDeadLettered, counts.deadLettered, channel);
-    // Retries and duplicates per service only (each channel value would be another billed metric);
-    // the channel rides along as a property of the log line, for Logs Insights.
-    obs.metrics.addMetadata(METRICS.channelDimension, channel);
+    // Retries and duplicates per service; per channel too only with aws.detailed_metrics (each
+    // channel value is another billed metric), else the channel is a property of the log line.
+    addBreakdown(obs.metrics, { [METRICS.channelDimension]: channel }, detailedMetrics);
     countWhenAny(obs.metrics, 'NotificationsRetried', counts.retried);
     countWhenAny(obs.metrics, 'NotificationsDuplicate', counts.duplicate);
     return response;

@@ -42,3 +42,19 @@ export function observability(functionName: string): Observability {
 export function countWhenAny(metrics: Metrics, name: string, value: number): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
+
+/**
+ * The breakdown of an invocation's counts (a rule group, a channel). By default a property of the
+ * EMF line, for Logs Insights: each value as a dimension would be one more billed metric. With the
+ * config's `aws.detailed_metrics` it is a dimension as well, in a second dimension set beside
+ * `{service}`, so the service-level metrics the alarms read are still sent.
+ */
+export function addBreakdown(metrics: Metrics, breakdown: Readonly<Record<string, string>>, detailed: boolean): void {
+  if (detailed) {
+    // An empty set is {service} alone (the default dimension); the second adds the breakdown.
+    metrics.addDimensions({});
+    metrics.addDimensions(breakdown);
+  } else {
+    for (const [key, value] of Object.entries(breakdown)) metrics.addMetadata(key, value);
+  }
+}

@@ -63,27 +63,30 @@ const rule = (id: string, onError?: string) => ({
 beforeAll(async () => {
   ddb = await startDynamoLocal();
   dir = mkdtempSync(join(tmpdir(), 'pflow-rule-'));
+  const document = {
+    version: 1,
+    sites: [{ id: 'site-a', timezone: 'UTC' }],
+    probes: [
+      {
+        id: 'portal',
+        site: 'site-a',
+        kind: 'http',
+        target: `http://127.0.0.1:${await closedPort()}/`,
+        interval: '1m',
+        timeout: '2s',
+      },
+    ],
+    rule_groups: [
+      { name: 'availability', interval: '1m', rules: [rule('portal-down'), rule('portal-down-keep', 'keep_last')] },
+    ],
+    channels: [{ id: 'hook', kind: 'webhook', webhook: { url: '${HOOK_URL}' } }],
+    routes: [{ channels: ['hook'] }],
+  };
+  writeFileSync(join(dir, 'pflow-config.json'), bundledConfig(document));
+  // The same with the opt-in per-group dimensions.
   writeFileSync(
-    join(dir, 'pflow-config.json'),
-    bundledConfig({
-      version: 1,
-      sites: [{ id: 'site-a', timezone: 'UTC' }],
-      probes: [
-        {
-          id: 'portal',
-          site: 'site-a',
-          kind: 'http',
-          target: `http://127.0.0.1:${await closedPort()}/`,
-          interval: '1m',
-          timeout: '2s',
-        },
-      ],
-      rule_groups: [
-        { name: 'availability', interval: '1m', rules: [rule('portal-down'), rule('portal-down-keep', 'keep_last')] },
-      ],
-      channels: [{ id: 'hook', kind: 'webhook', webhook: { url: '${HOOK_URL}' } }],
-      routes: [{ channels: ['hook'] }],
-    }),
+    join(dir, 'pflow-config-detailed.json'),
+    bundledConfig({ ...document, aws: { detailed_metrics: true } }),
   );
   env = ruleFunctionEnv(dir, ddb.endpoint);
   Object.assign(process.env, env);
@@ -272,5 +275,23 @@ describe('rule function when the lifecycle table refuses the alert history', () 
     expect(emfOf(output.lines).find((doc) => 'AlertHistoryWriteFailed' in doc)).toMatchObject({
       AlertHistoryWriteFailed: 1,
     });
+  });
+});
+
+describe('rule function with aws.detailed_metrics', () => {
+  it('sends the cycle counts per service and per group, the site still a property', async () => {
+    query.reset();
+    query.on(QueryCommand).callsFake((input: { QueryString: string }) => timestream.query(input.QueryString));
+    const detailed = createRuleHandler({ env: { ...env, PFLOW_CONFIG_FILE: 'pflow-config-detailed.json' }, clock });
+    now += 60_000;
+    const output = await outputOf(async () => {
+      await detailed({ site: 'site-a', group: 'availability' }, context);
+    });
+    const cycle = emfOf(output.lines).find((doc) => 'RuleCycleDurationMs' in doc)!;
+    // {service} for the alarms and the default view, {service, group} for the breakdown.
+    expect(cycle._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service'], ['service', 'group']]);
+    expect(cycle).toMatchObject({ service: 'pflow-rule', site: 'site-a', group: 'availability', RuleQueries: 1 });
+    // Nothing said about a key in two places (Powertools warns when a property and a dimension share a name).
+    expect(output.raw).not.toContain('EMF key');
   });
 });

@@ -150,6 +150,12 @@ export const awsSchema = z
       .default({})
       .describe('Secrets that already exist, by ${NAME}; every other ${NAME} gets a new, empty secret'),
     pull: pullSchema.optional(),
+    detailed_metrics: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also send the rule counts per group and the retry counts per channel as CloudWatch dimensions; each group or channel value is one more billed custom metric. Without it they are properties of the log lines (Logs Insights)',
+      ),
   })
   .describe('Deploying to AWS (`cdk deploy`): its presence makes the AWS-only checks run');
 
@@ -187,6 +193,8 @@ export interface AwsSettings {
   readonly secrets: Readonly<Record<string, { readonly name: string }>>;
   /** Agents in pull mode and the VPC their collect function runs in. */
   readonly pull?: PullSettings;
+  /** `detailed_metrics: true`: the per-group and per-channel breakdowns are CloudWatch dimensions too. */
+  readonly detailedMetrics?: boolean;
 }
 
 export interface PullSettings {

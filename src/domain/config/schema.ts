@@ -623,6 +623,7 @@ function normalise(shape: DeploymentShape): DeploymentConfig {
             secretsPrefix: shape.aws.secrets_prefix,
             secrets: shape.aws.secrets,
             ...(shape.aws.pull !== undefined && { pull: normalisePull(shape.aws.pull) }),
+            ...(shape.aws.detailed_metrics && { detailedMetrics: true }),
           },
         }),
     ...(shape.grafana && { grafana: grafanaSettings(shape.grafana) }),

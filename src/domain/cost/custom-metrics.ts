@@ -14,6 +14,10 @@ export interface CustomMetricsInput {
   readonly probes: boolean;
   /** Rule schedules: one (site, group) each, with its RuleGroupCompleted heartbeat. */
   readonly ruleCycles: number;
+  /** Rule groups (distinct names): with `detailed`, each is a dimension value of the rule counts. */
+  readonly ruleGroups: number;
+  /** `aws.detailed_metrics`: the rule counts per group and the retry counts per channel too. */
+  readonly detailed: boolean;
   /** Per channel: messages its deliver function handles a month (alert events and reports). */
   readonly channelMessages: readonly number[];
   /** Alert events a month: the rule function's RuleNotifications is sent in the hours with one. */
@@ -56,6 +60,9 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
   const rule = input.ruleCycles > 0;
   const channels = input.channelMessages.length;
   const tagSinks = input.assets ? (input.ingest ? 1 : 0) + (input.pullAgents > 0 ? 1 : 0) : 0;
+  /** With detailed metrics, a second dimension set {service, group} or {service, channel}. */
+  const groups = input.detailed && rule ? input.ruleGroups : 0;
+  const channelCopies = input.detailed ? channels : 0;
 
   const always =
     // ProbesRun, ProbesFailed
@@ -68,14 +75,17 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
     // CollectBatches, IngestSamples (the collect function's); IngestTagEvents with tags
     (input.pullAgents > 0 ? 2 + (input.assets ? 1 : 0) : 0) +
     // AssetSamplesWritten; TagEventsStored, TagLocationsWritten per function writing tag events
-    (input.assets ? 1 + 2 * tagSinks : 0);
+    (input.assets ? 1 + 2 * tagSinks : 0) +
+    // detailed: RuleCycleDurationMs, RuleQueries per group
+    2 * groups;
 
   const reportHours = input.reportRuns.map((runs) => Math.min(hours, runs));
   const perEventHours = [
     // NotificationsDelivered, per channel (dimension channel)
     ...input.channelMessages.map((messages) => hoursWithEvents(messages, hours)),
-    // RuleNotifications
+    // RuleNotifications; detailed, per group too (the events shared evenly among the groups)
     ...(rule ? [hoursWithEvents(input.alertEventsPerMonth, hours)] : []),
+    ...Array<number>(groups).fill(hoursWithEvents(input.alertEventsPerMonth / Math.max(1, groups), hours)),
     // ReportPublished per (report, site): daily runs fall in hours of their own
     ...reportHours,
     // ReportProbes, ReportBytes: the hours with any report run (at most one per run)
@@ -97,7 +107,10 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
     // CollectRefused, CollectDroppedTagEvents; CollectFailed per agent (dimension agent)
     (input.pullAgents > 0 ? 2 + input.pullAgents : 0) +
     // TagLocationRetries
-    tagSinks;
+    tagSinks +
+    // detailed: the three rule failure counts per group, retries and duplicates per channel
+    3 * groups +
+    2 * channelCopies;
 
   const perEventMonths = sum(perEventHours) / hours;
   const rareMonths = (whenNotZero * Math.min(hours, input.rareCountHours)) / hours;

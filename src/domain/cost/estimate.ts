@@ -292,6 +292,8 @@ export function estimateCost(
     hoursPerMonth,
     probes: probeInvocations > 0,
     ruleCycles: usage.ruleCycles.length,
+    ruleGroups: groups,
+    detailed: config.aws?.detailedMetrics === true,
     channelMessages: usage.channels.map(() => events + (channels === 0 ? 0 : reportMessages / channels)),
     alertEventsPerMonth: events,
     ingest: pushingAgents > 0,
@@ -316,7 +318,10 @@ export function estimateCost(
         `(${usage.ruleCycles.length} rule-group heartbeats among them), ${metrics.perEvent} per event ` +
         `(delivered per channel, rule notifications${reportRuns > 0 ? ', reports' : ''}: ${formatCount(eventHours)} of ${formatCount(hoursPerMonth)} h hold an alert event, ` +
         `were ${formatCount(events)} spread at random), ${metrics.whenNotZero} failure and rare counts sent only when not zero ` +
-        `(${a('rareCountHoursPerMonth')} h each)`,
+        `(${a('rareCountHoursPerMonth')} h each)` +
+        (config.aws?.detailedMetrics === true
+          ? '; aws.detailed_metrics: the rule counts per group and the retry counts per channel too'
+          : ''),
     ),
     item(
       'cloudwatch.logs.ingest',

@@ -152,6 +152,18 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     expect(bundled.secrets).toEqual({});
     expect(bundled.resolve({})).toStrictEqual(deployment.config);
   });
+
+  it('carries aws.detailed_metrics to the functions only when asked for (per-group and per-channel dimensions)', () => {
+    const config = (aws: string) =>
+      parseConfigForDeployment(`version: 1\nsites: [{ id: site-a }]\naws: ${aws}\n`, 'plain').config.aws;
+    expect(config('{ detailed_metrics: true }')).toEqual({
+      secretsPrefix: 'pflow/',
+      secrets: {},
+      detailedMetrics: true,
+    });
+    expect(config('{ detailed_metrics: false }')).toEqual({ secretsPrefix: 'pflow/', secrets: {} });
+    expect(() => config('{ detailed_metrics: yes please }')).toThrow(/aws\.detailed_metrics/);
+  });
 });
 
 describe('secretNamesIn', () => {

@@ -7,6 +7,8 @@ const reference: CustomMetricsInput = {
   hoursPerMonth: H,
   probes: true,
   ruleCycles: 4,
+  ruleGroups: 4,
+  detailed: false,
   channelMessages: [3_000, 3_000, 3_000],
   alertEventsPerMonth: 3_000,
   ingest: true,
@@ -65,5 +67,16 @@ describe('custom metrics, billed for the hours they are sent', () => {
     expect(pulled.always).toBe(2 + 6 + 3 + 3);
     // 2 + 3 + 5 + 2 + 1, then CollectRefused, CollectDroppedTagEvents, 2 × CollectFailed, TagLocationRetries.
     expect(pulled.whenNotZero).toBe(13 + 2 + 2 + 1);
+  });
+
+  it('aws.detailed_metrics: the rule counts per group and the retry counts per channel as well', () => {
+    const detailed = customMetrics({ ...reference, detailed: true });
+    // 2 rule counts × 4 groups more every hour.
+    expect(detailed.always).toBe(10 + 8);
+    // RuleNotifications per group: each group's share of the events (750) in the hours it falls in.
+    expect(detailed.perEvent).toBe(4 + 4);
+    expect(detailed.perEventMonths).toBeCloseTo((4 * hoursWithEvents(3_000, H) + 4 * hoursWithEvents(750, H)) / H, 10);
+    // 3 rule failure counts × 4 groups, retried and duplicate × 3 channels.
+    expect(detailed.whenNotZero).toBe(14 + 12 + 6);
   });
 });

@@ -82,30 +82,32 @@ beforeAll(async () => {
   smtp.refuse('mail', 550, `5.7.1 sender refused for pflow:${SMTP_PASSWORD}`);
 
   dir = mkdtempSync(join(tmpdir(), 'pflow-obs-'));
-  writeFileSync(
-    join(dir, 'pflow-config.json'),
-    bundledConfig({
-      version: 1,
-      sites: [{ id: 'site-a', timezone: 'UTC' }],
-      channels: [
-        { id: 'slack-ops', kind: 'slack', slack: { url: '${SLACK_WEBHOOK_URL}' } },
-        {
-          id: 'mail-ops',
-          kind: 'email',
-          email: {
-            transport: 'smtp',
-            from: 'PerformanceFlow <alerts@example.org>',
-            to: ['oncall@example.org'],
-            host: '127.0.0.1',
-            port: smtp.port,
-            username: 'pflow',
-            password: '${SMTP_PASSWORD}',
-          },
+  const document = {
+    version: 1,
+    sites: [{ id: 'site-a', timezone: 'UTC' }],
+    channels: [
+      { id: 'slack-ops', kind: 'slack', slack: { url: '${SLACK_WEBHOOK_URL}' } },
+      {
+        id: 'mail-ops',
+        kind: 'email',
+        email: {
+          transport: 'smtp',
+          from: 'PerformanceFlow <alerts@example.org>',
+          to: ['oncall@example.org'],
+          host: '127.0.0.1',
+          port: smtp.port,
+          username: 'pflow',
+          password: '${SMTP_PASSWORD}',
         },
-      ],
-      routes: [{ channels: ['slack-ops', 'mail-ops'] }],
-      delivery: { max_attempts: 3 },
-    }),
+      },
+    ],
+    routes: [{ channels: ['slack-ops', 'mail-ops'] }],
+    delivery: { max_attempts: 3 },
+  };
+  writeFileSync(join(dir, 'pflow-config.json'), bundledConfig(document));
+  writeFileSync(
+    join(dir, 'pflow-config-detailed.json'),
+    bundledConfig({ ...document, aws: { detailed_metrics: true } }),
   );
   env = {
     LAMBDA_TASK_ROOT: dir,
@@ -239,5 +241,18 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
       channel: 'mail-ops',
       NotificationsDelivered: 0,
     });
+  });
+
+  it('with aws.detailed_metrics, sends the retries per service and per channel', async () => {
+    const deliver = createDeliverHandler({
+      env: { ...env, PFLOW_CHANNEL_ID: 'slack-ops', PFLOW_CONFIG_FILE: 'pflow-config-detailed.json' },
+    });
+    const { raw, lines } = await outputOf(() =>
+      deliver(sqsEvent([eventNamed('busy-detailed')]), context as unknown as Context),
+    );
+    const retried = emfOf(lines).find((doc) => 'NotificationsRetried' in doc)!;
+    expect(retried._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service'], ['service', 'channel']]);
+    expect(retried).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsRetried: 1 });
+    expect(raw).not.toContain('EMF key');
   });
 });
