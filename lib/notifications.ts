@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { deliverEntryFor, ENV, EVENT_ATTRIBUTES } from '../lambdas/shared/environment.js';
 import type { ChannelDefinition, DeploymentConfig } from '../src/domain/config/model.js';
 import type { FunctionDefaults } from './function-defaults.js';
+import { QUEUE_DATA_KEY_REUSE } from './deployment-key.js';
 import type { Storage } from './storage.js';
 
 /** The deliver function's timeout; a queue's visibility timeout is 6× it (the Lambda guidance for SQS sources). */
@@ -74,6 +75,7 @@ export class Notifications extends Construct {
       const deadLetterQueue = new Queue(this, `${channel.id}-DeadLetters`, {
         encryption: QueueEncryption.KMS,
         encryptionMasterKey: key,
+        dataKeyReuse: QUEUE_DATA_KEY_REUSE,
         enforceSSL: true,
         // The longest SQS keeps a message: dead letters wait for a person (`pflow notify dead-letters --aws`).
         retentionPeriod: Duration.days(14),
@@ -81,6 +83,7 @@ export class Notifications extends Construct {
       const queue = new Queue(this, `${channel.id}-Queue`, {
         encryption: QueueEncryption.KMS,
         encryptionMasterKey: key,
+        dataKeyReuse: QUEUE_DATA_KEY_REUSE,
         enforceSSL: true,
         visibilityTimeout: Duration.seconds(DELIVER_TIMEOUT.toSeconds() * 6),
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: config.delivery.maxAttempts },

@@ -3,6 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { QUEUE_DATA_KEY_REUSE } from './deployment-key.js';
 
 export interface OperationsProps {
   /** The deployment key (DeploymentKey): the two queues are encrypted with it. */
@@ -26,6 +27,7 @@ export class Operations extends Construct {
     const deadLetterDefaults = {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: props.key,
+      dataKeyReuse: QUEUE_DATA_KEY_REUSE,
       enforceSSL: true,
       // The longest SQS keeps a message: these wait for a person to look.
       retentionPeriod: Duration.days(14),

@@ -3,7 +3,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENT_KEY_LOGICAL_ID } from '../../lib/deployment-key.js';
+import { DEPLOYMENT_KEY_LOGICAL_ID, QUEUE_DATA_KEY_REUSE } from '../../lib/deployment-key.js';
 import { resourcesOf, stackFor, timestreamExample } from './stack-support.js';
 
 const KEY_ARN = { 'Fn::GetAtt': [DEPLOYMENT_KEY_LOGICAL_ID, 'Arn'] };
@@ -56,6 +56,13 @@ describe('DeploymentKey', { timeout: 120_000 }, () => {
     expect(resourcesOf(timestream, 'AWS::KMS::Key').map(([id]) => id)).toEqual([DEPLOYMENT_KEY_LOGICAL_ID]);
     const [[, database]] = resourcesOf(timestream, 'AWS::Timestream::Database') as [[string, { KmsKeyId: unknown }]];
     expect(database.KmsKeyId).toEqual(KEY_ARN);
+  });
+
+  it('lets SQS reuse a data key for an hour on every queue', () => {
+    expect(QUEUE_DATA_KEY_REUSE.toSeconds()).toBe(3600);
+    for (const [id, queue] of resourcesOf(template, 'AWS::SQS::Queue')) {
+      expect({ id, reuse: queue.KmsDataKeyReusePeriodSeconds }).toEqual({ id, reuse: 3600 });
+    }
   });
 
   it('lets AWS services use it only as each needs: logs by encryption context, Secrets Manager on behalf of callers', () => {

@@ -62,6 +62,7 @@ export const ASSUMPTION_KEYS = [
   'secretCacheMinutes',
   'kmsKeys',
   'kmsDataKeyReuseMinutes',
+  'sqsDataKeyReuseMinutes',
   'rtlsTags',
   'tagReportSeconds',
   'tagZoneChangesPerHour',
@@ -299,7 +300,13 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     value: 5,
     unit: 'minutes',
     basis: 'assumed',
-    why: 'SNS, SQS and the stores ask KMS for a data key about every 5 minutes per queue, topic or store',
+    why: 'SNS and the stores ask KMS for a data key about every 5 minutes per topic or store',
+  },
+  sqsDataKeyReuseMinutes: {
+    value: 60,
+    unit: 'minutes',
+    basis: 'stack',
+    why: 'lib/deployment-key.ts QUEUE_DATA_KEY_REUSE: every queue reuses a data key for an hour (SQS default 5 minutes)',
   },
 
   rtlsTags: {

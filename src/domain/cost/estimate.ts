@@ -264,14 +264,21 @@ export function estimateCost(
       ),
     );
   }
-  const encryptedThings = channelQueues * 2 + 2 + 2 + 3;
-  const kmsRequests = encryptedThings * 2 * (usage.minutesPerMonth / a('kmsDataKeyReuseMinutes')) + secretReads;
+  // Upper bound: each asks for and opens a data key once per reuse period all month, busy or not.
+  // Queues: each channel's queue and dead-letter queue, and the two operational dead-letter queues;
+  // the rest: the alert and alarm topics and three stores.
+  const encryptedQueues = channelQueues * 2 + 2;
+  const otherEncrypted = 2 + 3;
+  const kmsRequests =
+    encryptedQueues * 2 * (usage.minutesPerMonth / a('sqsDataKeyReuseMinutes')) +
+    otherEncrypted * 2 * (usage.minutesPerMonth / a('kmsDataKeyReuseMinutes')) +
+    secretReads;
   common.push(
     item('kms.key', a('kmsKeys'), 'customer managed keys the stack creates'),
     item(
       'kms.requests',
       kmsRequests,
-      `${encryptedThings} encrypted queues, topics and stores asking for and opening a data key every ${a('kmsDataKeyReuseMinutes')} min, one decrypt per secret read`,
+      `${encryptedQueues} encrypted queues asking for and opening a data key every ${a('sqsDataKeyReuseMinutes')} min, ${otherEncrypted} topics and stores every ${a('kmsDataKeyReuseMinutes')} min, one decrypt per secret read`,
     ),
   );
 

@@ -32,6 +32,13 @@ describe('pflow cost counts what the stack synthesizes for the same config', { t
       count('AWS::Scheduler::Schedule'),
     );
     expect(quantity(estimate, 'kms.key')).toBe(count('AWS::KMS::Key'));
+    // The queues' KMS requests are counted at the data key reuse period every queue has.
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(queues.length).toBe(2 * estimate.usage.channels + 2);
+    expect(DEFAULT_ASSUMPTIONS.sqsDataKeyReuseMinutes.basis).toBe('stack');
+    for (const [, queue] of queues) {
+      expect(queue.KmsDataKeyReusePeriodSeconds).toBe(DEFAULT_ASSUMPTIONS.sqsDataKeyReuseMinutes.value * 60);
+    }
     expect(quantity(estimate, 'secrets.secret')).toBe(count('AWS::SecretsManager::Secret'));
     // One long-polled queue per channel: the delivery functions' event sources.
     expect(estimate.usage.channels).toBe(count('AWS::Lambda::EventSourceMapping'));
