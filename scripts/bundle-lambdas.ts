@@ -13,6 +13,8 @@ export interface BuiltLambda {
   readonly bytes: number;
   /** The files that contribute bytes to the bundle (esbuild's metafile), relative to the repository root. */
   readonly inputs: readonly string[];
+  /** How many bytes of the bundle each of `inputs` contributes. */
+  readonly inputBytes: Readonly<Record<string, number>>;
   /** Every module reachable from the entry point (esbuild's metafile), whether or not it kept any bytes. */
   readonly modules: readonly string[];
   /** Each reachable module's imports, as esbuild resolved them. */
@@ -43,13 +45,21 @@ export async function bundleLambdas(outDir: string): Promise<BuiltLambda[]> {
       const metafile = await bundleLambda({ entry, outfile: file, define: bundleDefines(backend) });
       const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined)!;
       // Only what made it into the file: a module imported but tree-shaken away has 0 bytes here.
-      const inputs = Object.entries(output.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([path]) => path);
+      const kept = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
+      const inputs = kept.map(([path]) => path);
+      const inputBytes = Object.fromEntries(kept.map(([path, input]) => [path, input.bytesInOutput]));
       const imports = Object.fromEntries(
         Object.entries(metafile.inputs).map(([path, input]) => [path, input.imports.map((i) => i.path)]),
       );
-      return { name, file, bytes: statSync(file).size, inputs, modules: Object.keys(metafile.inputs), imports };
+      return {
+        name,
+        file,
+        bytes: statSync(file).size,
+        inputs,
+        inputBytes,
+        modules: Object.keys(metafile.inputs),
+        imports,
+      };
     }),
   );
 }

@@ -144,6 +144,21 @@ describe('Lambda bundles', () => {
     }
   });
 
+  it("keep only the SDK operation schemas they reach (lib/sdk-schema-keys.ts): S3's in the log drop, ingest and Grafana functions", () => {
+    // Without the plugin esbuild keeps all of S3's schemas, about 65 KB; a put, a list and a get reach under 10 KB.
+    const schemaBytes = (bundle: BuiltLambda, client: string) =>
+      Object.entries(bundle.inputBytes)
+        .filter(([path]) => path.includes(`@aws-sdk/client-${client}/dist-es/schemas/`))
+        .reduce((sum, [, bytes]) => sum + bytes, 0);
+    for (const name of ['deliver-logdrop', 'ingest-amp', 'ingest-timestream', 'grafanaProvision']) {
+      const bundle = built.find((b) => b.name === name)!;
+      expect(schemaBytes(bundle, 's3'), name).toBeGreaterThan(0);
+      expect(schemaBytes(bundle, 's3'), name).toBeLessThan(15 * 1024);
+    }
+    const ses = built.find((b) => b.name === 'deliver-email-ses')!;
+    expect(schemaBytes(ses, 'sesv2')).toBeLessThan(15 * 1024);
+  });
+
   it('carry only the metric store they were built for', () => {
     const has = (name: string, pattern: RegExp) => pattern.test(built.find((b) => b.name === name)!.inputs.join('\n'));
     for (const fn of ['probe', 'rule', 'ingest', 'report', 'collect']) {
