@@ -2,8 +2,14 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { PflowError } from '../../domain/errors.js';
 
-/** How long a secret value is reused before Secrets Manager is asked again (rotation shows within this). */
-export const SECRET_MAX_AGE_SECONDS = 300;
+/**
+ * How long a warm function reuses a secret value before asking Secrets Manager again: a value put
+ * with `put-secret-value` is used by every function within 15 minutes (a cold start reads it at
+ * once), so the old webhook URL or password must keep working that long. 15 rather than 5 minutes:
+ * a third of the GetSecretValue calls and KMS decrypts, and credentials here change by hand and
+ * rarely (README, step 4 of Deploying to AWS). pflow cost's `secretCacheMinutes` is this.
+ */
+export const SECRET_MAX_AGE_SECONDS = 900;
 
 export interface SecretReader {
   /** The SecretString of `<prefix><name>`. */

@@ -285,10 +285,10 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     why: 'JSON log lines, the EMF metrics line and START/END/REPORT of one invocation',
   },
   secretCacheMinutes: {
-    value: 5,
+    value: 15,
     unit: 'minutes',
     basis: 'stack',
-    why: 'each warm function re-reads its secrets every 5 minutes (Powertools Parameters cache)',
+    why: 'src/adapters/aws/secrets-manager.ts SECRET_MAX_AGE_SECONDS: each warm function re-reads its secrets every 15 minutes (Powertools Parameters cache)',
   },
   kmsKeys: {
     value: 1,
