@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import { DynamoAlertStateStore, ruleGroupOf } from '../src/adapters/aws/dynamodb-state.js';
 import type { AlertEvent } from '../src/domain/alerts/event.js';
 import type { CasWrite, Clock } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
@@ -67,7 +67,11 @@ export function createEscalateHandler(options: EscalateHandlerOptions = {}) {
     const { config } = await base.config();
     ddb ??= new DynamoDBClient({});
     sns ??= new SNSClient({});
-    const states = new DynamoAlertStateStore({ client: ddb, table: requireEnv(env, ENV.alertStateTable) });
+    const states = new DynamoAlertStateStore({
+      client: ddb,
+      table: requireEnv(env, ENV.alertStateTable),
+      groupOf: ruleGroupOf(config.ruleGroups),
+    });
     const lifecycle = lifecycleStoreFromEnv(env, ddb, config);
     const now = clock.now();
     const [stored, holds] = await Promise.all([states.scanStates(), lifecycleHolds(lifecycle, config, now)]);

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyResultV2,
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import { DynamoAlertStateStore, ruleGroupOf } from '../src/adapters/aws/dynamodb-state.js';
 import type { DynamoLifecycleStore } from '../src/adapters/aws/dynamodb-lifecycle.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import type { AckAuditRecord } from '../src/domain/lifecycle/ack.js';
@@ -262,6 +262,7 @@ export function createLifecycleApiHandler(options: LifecycleApiOptions = {}) {
     const states = await new DynamoAlertStateStore({
       client: ddb!,
       table: requireEnv(env, ENV.alertStateTable),
+      groupOf: ruleGroupOf(config.ruleGroups),
     }).scanStates();
     const bus = alertBusFromEnv(env, sns!, config, obs.port);
     return new AckService({

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoAlertStateStore } from '../src/adapters/aws/dynamodb-state.js';
+import { DynamoAlertStateStore, ruleGroupOf } from '../src/adapters/aws/dynamodb-state.js';
 import { PflowError } from '../src/domain/errors.js';
 import type { AlertStateStore, Clock, MetricStore } from '../src/domain/ports.js';
 import { systemClock } from '../src/domain/ports.js';
@@ -69,14 +69,13 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       const metrics = store;
       ddb ??= new DynamoDBClient({});
       sns ??= new SNSClient({});
-      const dynamo = new DynamoAlertStateStore({ client: ddb, table: requireEnv(env, ENV.alertStateTable) });
-      // The rule ids are shared by every site; this cycle owns only this site's instances.
-      const states: AlertStateStore = {
-        loadStates: async (ids) =>
-          new Map([...(await dynamo.loadStates(ids))].filter(([, state]) => state.site === site)),
-        compareAndSet: (writes) => dynamo.compareAndSet(writes),
-        deleteStates: (keys) => dynamo.deleteStates(keys),
-      };
+      // The rule ids are shared by every site; this cycle owns only this site's instances, which are
+      // the site's partition of each group: one Query reads the whole group.
+      const states: AlertStateStore = new DynamoAlertStateStore({
+        client: ddb,
+        table: requireEnv(env, ENV.alertStateTable),
+        groupOf: ruleGroupOf(config.ruleGroups),
+      }).forSite(site);
       const bus = alertBusFromEnv(env, sns, config, obs.port);
 
       queries = 0;

@@ -59,7 +59,8 @@ export class Rules extends Construct {
       },
     });
     props.metricStore.grantRuleEvaluator(this.fn);
-    props.storage.alertStateTable.grant(this.fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    // Deletes go in BatchWriteItem requests (an instance back to ok is deleted, not stored).
+    props.storage.alertStateTable.grant(this.fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
     props.storage.tableKey.grantEncryptDecrypt(this.fn);
     props.notifications.grantPublish(this.fn);
 

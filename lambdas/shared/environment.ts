@@ -186,7 +186,7 @@ export interface ScheduledInput {
 
 /** The DynamoDB key and TTL attribute names the stack creates the tables with (see lambdas/README.md). */
 export const TABLE_KEYS = {
-  alertState: { partitionKey: 'ruleId', sortKey: 'fingerprint' },
+  alertState: { partitionKey: 'siteGroup', sortKey: 'instanceKey' },
   notificationLog: { partitionKey: 'key', ttlAttribute: 'expiresAt' },
   agentTokens: { partitionKey: 'tokenHash' },
   ingestBatches: { partitionKey: 'site', sortKey: 'batchId', ttlAttribute: 'expiresAt' },

@@ -93,7 +93,11 @@ beforeAll(async () => {
     published.push(...input.PublishBatchRequestEntries);
     return { Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id })), Failed: [] };
   });
-  await new DynamoAlertStateStore({ client: ddb.client, table: ALERT_STATE_TABLE }).compareAndSet([
+  await new DynamoAlertStateStore({
+    client: ddb.client,
+    table: ALERT_STATE_TABLE,
+    groupOf: () => 'availability',
+  }).compareAndSet([
     {
       expectedVersion: 0,
       next: {

@@ -160,10 +160,11 @@ describe('escalation function (Scheduler every minute)', () => {
     await rule({ site: 'site-a', group: 'availability' }, context);
     // Both fire; the silenced one is recorded but pages nobody.
     expect(told()).toEqual(['portal-down firing - → ward']);
-    const states = await new DynamoAlertStateStore({ client: ddb.client, table: ALERT_STATE_TABLE }).loadStates([
-      'portal-down',
-      'pacs-down',
-    ]);
+    const states = await new DynamoAlertStateStore({
+      client: ddb.client,
+      table: ALERT_STATE_TABLE,
+      groupOf: () => 'availability',
+    }).loadStates('site-a', ['portal-down', 'pacs-down']);
     const portal = [...states.values()].find((state) => state.ruleId === 'portal-down')!;
     expect(portal.escalation).toEqual({ route: 0, since: T0 + 1_000, tiers: 0, told: [] });
     expect([...states.values()].find((state) => state.ruleId === 'pacs-down')).toMatchObject({

@@ -182,7 +182,7 @@ beforeEach(async () => {
   table = `lifecycle-api-${++tables}`;
   await createLifecycleTable(ddb.client, table);
   const stateTable = `state-${tables}`;
-  await createTable(ddb.client, stateTable, { ruleId: 'S', fingerprint: 'S' });
+  await createTable(ddb.client, stateTable, { siteGroup: 'S', instanceKey: 'S' });
   env = {
     LAMBDA_TASK_ROOT: dir,
     PFLOW_SECRETS_PREFIX: 'pflow/',
@@ -214,9 +214,11 @@ beforeEach(async () => {
     escalation: { route: 0, since: T0 - 20 * MINUTE, tiers: 1, told: ['oncall'] },
     version: 1,
   };
-  await new DynamoAlertStateStore({ client: ddb.client, table: stateTable }).compareAndSet([
-    { next: state, expectedVersion: 0 },
-  ]);
+  await new DynamoAlertStateStore({
+    client: ddb.client,
+    table: stateTable,
+    groupOf: () => 'availability',
+  }).compareAndSet([{ next: state, expectedVersion: 0 }]);
   handler = createLifecycleApiHandler({ env, clock, newSilenceId: () => 'sil-0a1b2c3d4e5f' });
 });
 

@@ -114,8 +114,12 @@ const events = (entries: readonly PublishBatchRequestEntry[]) =>
   });
 
 async function storedStates(): Promise<Record<string, string>> {
-  const store = new DynamoAlertStateStore({ client: ddb.client, table: ALERT_STATE_TABLE });
-  const states = await store.loadStates(['portal-down', 'portal-down-keep']);
+  const store = new DynamoAlertStateStore({
+    client: ddb.client,
+    table: ALERT_STATE_TABLE,
+    groupOf: () => 'availability',
+  });
+  const states = await store.loadStates('site-a', ['portal-down', 'portal-down-keep']);
   return Object.fromEntries([...states.values()].map((state) => [state.ruleId, state.state]));
 }
 

@@ -112,9 +112,9 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
     // The example's channels name no oncall:<team>: no deliver function may read the table.
     for (const pipeline of stack.notifications.channels) expect(tableActionsOf(id(pipeline.deliver))).toEqual([]);
     expect(tableActionsOf(id(stack.rules.fn))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
-    // The rule function's writes reach its sites' alert history partitions only.
-    const ruleWrites = statementsOfFunction(template, id(stack.rules.fn)).filter((s) =>
-      [s.Action].flat().includes('dynamodb:BatchWriteItem'),
+    // The rule function's writes to this table reach its sites' alert history partitions only.
+    const ruleWrites = statementsOfFunction(template, id(stack.rules.fn)).filter(
+      (s) => [s.Action].flat().includes('dynamodb:BatchWriteItem') && JSON.stringify(s.Resource).includes(tableId),
     );
     expect(ruleWrites).toEqual([
       {
@@ -139,6 +139,8 @@ describe('Lifecycle (acknowledge links, acknowledgements, silences, escalation)'
         .sort();
     expect(stateActions(id(lifecycle.apiFn))).toEqual(['dynamodb:Scan']);
     expect(stateActions(id(lifecycle.escalateFn))).toEqual(['dynamodb:PutItem', 'dynamodb:Scan']);
+    // The rule function: its group's Query, conditional puts, and deletes in BatchWriteItem requests.
+    expect(stateActions(id(stack.rules.fn))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
   });
 
   it("gives the API function less time than an acknowledgement update's claim, so the sweep never races a live request", () => {

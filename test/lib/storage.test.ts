@@ -35,8 +35,9 @@ describe('Storage', { timeout: 120_000 }, () => {
     expect(tables.map((table) => table.KeySchema)).toEqual(
       expect.arrayContaining([
         [
-          { AttributeName: 'ruleId', KeyType: 'HASH' },
-          { AttributeName: 'fingerprint', KeyType: 'RANGE' },
+          // One partition per site and rule group (`<site>/<group>`): a rule cycle's one Query.
+          { AttributeName: 'siteGroup', KeyType: 'HASH' },
+          { AttributeName: 'instanceKey', KeyType: 'RANGE' },
         ],
         [{ AttributeName: 'key', KeyType: 'HASH' }],
       ]),
@@ -49,6 +50,8 @@ describe('Storage', { timeout: 120_000 }, () => {
   it('retains data stores on delete by default and destroys them when asked', () => {
     template.hasResource('AWS::Timestream::Table', { DeletionPolicy: 'Retain' });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    // A key change replaces a table (README: upgrading): the replaced one is kept too.
+    template.hasResource('AWS::DynamoDB::Table', { UpdateReplacePolicy: 'Retain' });
     const disposable = stackFor(timestream, false).template;
     disposable.hasResource('AWS::Timestream::Table', { DeletionPolicy: 'Delete' });
     disposable.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS } from '../../lambdas/shared/environment.js';
 
 // dynalite ships CommonJS without type declarations.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: { createTableMs?: number }) => Server;
@@ -33,7 +34,10 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await createTable(client, ALERT_STATE_TABLE, { ruleId: 'S', fingerprint: 'S' });
+  await createTable(client, ALERT_STATE_TABLE, {
+    [TABLE_KEYS.alertState.partitionKey]: 'S',
+    [TABLE_KEYS.alertState.sortKey]: 'S',
+  });
   await createTable(client, NOTIFICATION_LOG_TABLE, { key: 'S' });
   await createLifecycleTable(client, LIFECYCLE_TABLE);
   return {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoNotificationLog } from '../../../src/adapters/aws/dynamodb-notification-log.js';
-import { DynamoAlertStateStore } from '../../../src/adapters/aws/dynamodb-state.js';
+import { DynamoAlertStateStore, ruleGroupOf } from '../../../src/adapters/aws/dynamodb-state.js';
 import { SqliteStore } from '../../../src/adapters/local/sqlite-store.js';
 import type { AlertEvent } from '../../../src/domain/alerts/event.js';
 import type { AlertStateStore } from '../../../src/domain/ports.js';
@@ -35,6 +35,12 @@ async function clear(table: string, key: (item: Record<string, { S?: string }>) 
   }
 }
 
+/** Group g holds the rules these tests write; group h one more, to show a second partition. */
+const groupOf = ruleGroupOf([
+  { name: 'g', rules: ['r1', 'big', 'other', 'web-down'].map((id) => ({ id })) },
+  { name: 'h', rules: [{ id: 'elsewhere' }] },
+]);
+
 function state(ruleId: string, fingerprint: string, overrides: Partial<AlertInstanceState> = {}): AlertInstanceState {
   return {
     key: `${ruleId}/${fingerprint}`,
@@ -55,10 +61,10 @@ describe('DynamoAlertStateStore (dynalite)', () => {
   let store: DynamoAlertStateStore;
   beforeEach(async () => {
     await clear(ALERT_STATE_TABLE, (item) => ({
-      ruleId: { S: item.ruleId!.S! },
-      fingerprint: { S: item.fingerprint!.S! },
+      siteGroup: { S: item.siteGroup!.S! },
+      instanceKey: { S: item.instanceKey!.S! },
     }));
-    store = new DynamoAlertStateStore({ client: ddb.client, table: ALERT_STATE_TABLE });
+    store = new DynamoAlertStateStore({ client: ddb.client, table: ALERT_STATE_TABLE, groupOf });
   });
 
   it('creates only when absent and updates only from the version read, stamping version + 1', async () => {
@@ -71,7 +77,7 @@ describe('DynamoAlertStateStore (dynalite)', () => {
       written: [],
       conflicts: ['r1/aa'],
     });
-    const loaded = await store.loadStates(['r1']);
+    const loaded = await store.loadStates('site-a', ['r1']);
     expect(loaded.get('r1/aa')).toMatchObject({ state: 'firing', version: 1 });
 
     const result = await store.compareAndSet([
@@ -79,7 +85,7 @@ describe('DynamoAlertStateStore (dynalite)', () => {
       { next: state('r1', 'bb'), expectedVersion: 3 }, // never existed at version 3
     ]);
     expect(result).toEqual({ written: ['r1/aa'], conflicts: ['r1/bb'] });
-    expect((await store.loadStates(['r1'])).get('r1/aa')).toMatchObject({ state: 'ok', version: 2 });
+    expect((await store.loadStates('site-a', ['r1'])).get('r1/aa')).toMatchObject({ state: 'ok', version: 2 });
   });
 
   it('loads the states of the asked rules only, across pages, and deletes by key', async () => {
@@ -88,10 +94,93 @@ describe('DynamoAlertStateStore (dynalite)', () => {
       expectedVersion: 0,
     }));
     await store.compareAndSet([...many, { next: state('other', 'aa'), expectedVersion: 0 }]);
-    const loaded = await store.loadStates(['big']);
+    const loaded = await store.loadStates('site-a', ['big']);
     expect(loaded.size).toBe(60); // 60 × 20 KB is past one 1 MB Query page
-    await store.deleteStates(many.slice(0, 30).map((write) => write.next.key));
-    expect((await store.loadStates(['big', 'other'])).size).toBe(31);
+    await store.deleteStates(
+      'site-a',
+      many.slice(0, 30).map((write) => write.next.key),
+    );
+    expect((await store.loadStates('site-a', ['big', 'other'])).size).toBe(31);
+  });
+
+  it("reads a 50-rule group's states at one site with one consistent Query, whatever the rule count", async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `rule-${i}`);
+    const fifty = ruleGroupOf([
+      { name: 'big group', rules: ids.map((id) => ({ id })) },
+      { name: 'h', rules: [{ id: 'elsewhere' }] },
+    ]);
+    // Counted at the SDK boundary: each send is one request to dynalite.
+    const sent: { name: string; input: Record<string, unknown> }[] = [];
+    const client = {
+      send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
+        return ddb.client.send(command as never);
+      },
+    };
+    const counted = new DynamoAlertStateStore({ client, table: ALERT_STATE_TABLE, groupOf: fifty });
+    await counted.compareAndSet([
+      ...ids.slice(0, 10).map((id) => ({ next: state(id, 'aa'), expectedVersion: 0 })),
+      { next: state('rule-0', 'aa', { site: 'site-b' }), expectedVersion: 0 }, // the same instance key at another site
+      { next: state('elsewhere', 'aa'), expectedVersion: 0 },
+    ]);
+    sent.length = 0;
+
+    const loaded = await counted.forSite('site-a').loadStates(ids);
+    expect(sent).toEqual([
+      {
+        name: 'QueryCommand',
+        input: {
+          TableName: ALERT_STATE_TABLE,
+          ConsistentRead: true,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'siteGroup' },
+          ExpressionAttributeValues: { ':pk': { S: 'site-a/big group' } },
+        },
+      },
+    ]);
+    expect([...loaded.keys()].sort()).toEqual(
+      ids
+        .slice(0, 10)
+        .map((id) => `${id}/aa`)
+        .sort(),
+    );
+    expect([...loaded.values()].every((s) => s.site === 'site-a' && s.version === 1)).toBe(true);
+
+    // Two groups asked at once: one Query each.
+    sent.length = 0;
+    expect((await counted.loadStates('site-b', ['rule-0', 'elsewhere'])).size).toBe(1);
+    expect(sent.map((request) => request.name)).toEqual(['QueryCommand', 'QueryCommand']);
+    const { Items = [] } = await ddb.client.send(new ScanCommand({ TableName: ALERT_STATE_TABLE }));
+    expect(Items.find((item) => item.ruleId?.S === 'rule-0' && item.site?.S === 'site-b')).toMatchObject({
+      siteGroup: { S: 'site-b/big group' },
+      instanceKey: { S: 'rule-0/aa' },
+      fingerprint: { S: 'aa' },
+    });
+  });
+
+  it("keeps a rule's instances out of scans once the rule has moved group, and names a rule in no group", async () => {
+    await store.compareAndSet([
+      { next: state('r1', 'aa'), expectedVersion: 0 },
+      { next: state('other', 'bb'), expectedVersion: 0 },
+    ]);
+    // The next config moves r1 to group h: its old item is no cycle's any more.
+    const moved = new DynamoAlertStateStore({
+      client: ddb.client,
+      table: ALERT_STATE_TABLE,
+      groupOf: (ruleId) => (ruleId === 'r1' ? 'h' : groupOf(ruleId)),
+    });
+    expect((await moved.scanStates()).map((s) => s.key)).toEqual(['other/bb']);
+    expect((await moved.loadStates('site-a', ['r1'])).size).toBe(0);
+    // A rule the config no longer has keeps its items visible (the escalation sweep skips it by rule).
+    const dropped = new DynamoAlertStateStore({
+      client: ddb.client,
+      table: ALERT_STATE_TABLE,
+      groupOf: () => undefined,
+    });
+    expect((await dropped.scanStates()).map((s) => s.key).sort()).toEqual(['other/bb', 'r1/aa']);
+    await expect(dropped.loadStates('site-a', ['r1'])).rejects.toThrow(
+      'alert state of rule "r1": the rule is in no rule group of the config, so it has no partition',
+    );
   });
 
   it('two evaluators racing on one alert instance notify once', async () => {
@@ -118,15 +207,16 @@ describe('DynamoAlertStateStore (dynalite)', () => {
     let loaded = 0;
     let bothLoaded!: () => void;
     const barrier = new Promise<void>((resolve) => (bothLoaded = resolve));
+    const site = store.forSite('site-a');
     const racing: AlertStateStore = {
       loadStates: async (ids) => {
-        const states = await store.loadStates(ids);
+        const states = await site.loadStates(ids);
         if (++loaded === 2) bothLoaded();
         await barrier;
         return states;
       },
-      compareAndSet: (writes) => store.compareAndSet(writes),
-      deleteStates: (keys) => store.deleteStates(keys),
+      compareAndSet: (writes) => site.compareAndSet(writes),
+      deleteStates: (keys) => site.deleteStates(keys),
     };
     const published: AlertEvent[] = [];
     const evaluator = () =>
@@ -144,7 +234,7 @@ describe('DynamoAlertStateStore (dynalite)', () => {
 
     expect(published.map((event) => event.state)).toEqual(['firing']);
     expect(reports.map((report) => report.conflicts).sort()).toEqual([0, 1]);
-    expect([...(await store.loadStates(['web-down'])).values()].map((s) => [s.state, s.version])).toEqual([
+    expect([...(await store.loadStates('site-a', ['web-down'])).values()].map((s) => [s.state, s.version])).toEqual([
       ['firing', 1],
     ]);
   });
