@@ -128,7 +128,11 @@ export function createRuleHandler(options: RuleHandlerOptions = {}) {
       obs.metrics.addMetric('RuleQueries', MetricUnit.Count, queries);
       // The cycle itself succeeds while the store is down (each rule applied on_error); this is what alarms on it.
       countWhenAny(obs.metrics, METRICS.ruleQueryFailures, report.failedQueries);
-      countWhenAny(obs.metrics, 'RuleNotifications', report.notifications);
+      // The events the cycle published: a log line, not a metric, since the alert history (metric
+      // store, Alert history dashboard) and the deliver functions' counts already chart them.
+      if (report.notifications > 0) {
+        obs.port.info('alert events published', { site, group: groupName, notifications: report.notifications });
+      }
       countWhenAny(obs.metrics, 'RuleConflicts', report.conflicts);
       return { site, group: groupName, ...report };
     },

@@ -175,12 +175,23 @@ describe('rule function with a failing metric store', () => {
       group: 'availability',
       RuleQueries: 1,
       RuleQueryFailures: 1,
-      RuleNotifications: 1,
     });
     // Per service: the site and group are properties of the line (Logs Insights), not dimensions;
     // the conflict count, 0, is not sent at all.
     expect(cycle._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
     expect(cycle).not.toHaveProperty('RuleConflicts');
+    expect(cycle._aws.CloudWatchMetrics[0]!.Metrics.map((metric) => metric.Name)).toEqual([
+      'RuleCycleDurationMs',
+      'RuleQueries',
+      'RuleQueryFailures',
+    ]);
+    // The error event the cycle published is a log line, not a metric.
+    expect(logsOf(outage.lines).find((line) => line.message === 'alert events published')).toMatchObject({
+      level: 'INFO',
+      site: 'site-a',
+      group: 'availability',
+      notifications: 1,
+    });
     // The cycle ran to its end, so the stalled-group alarm stays quiet: it is for a group that did not run.
     const completed = emf.find((doc) => 'RuleGroupCompleted' in doc)!;
     expect(completed).toMatchObject({

@@ -20,8 +20,6 @@ export interface CustomMetricsInput {
   readonly detailed: boolean;
   /** Per channel: messages its deliver function handles a month (alert events and reports). */
   readonly channelMessages: readonly number[];
-  /** Alert events a month: the rule function's RuleNotifications is sent in the hours with one. */
-  readonly alertEventsPerMonth: number;
   /** Agents push through the ingest function. */
   readonly ingest: boolean;
   /** Agents pulled by the collect function (aws.pull). */
@@ -39,7 +37,7 @@ export interface CustomMetrics {
   readonly metricMonths: number;
   /** Metrics sent every hour. */
   readonly always: number;
-  /** Metrics sent per event (deliveries, notifications, reports), and the metric-months they add. */
+  /** Metrics sent per event (deliveries, reports), and the metric-months they add. */
   readonly perEvent: number;
   readonly perEventMonths: number;
   /** Failure and rare counts, sent only when not zero. */
@@ -83,9 +81,6 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
   const perEventHours = [
     // NotificationsDelivered, per channel (dimension channel)
     ...input.channelMessages.map((messages) => hoursWithEvents(messages, hours)),
-    // RuleNotifications; detailed, per group too (the events shared evenly among the groups)
-    ...(rule ? [hoursWithEvents(input.alertEventsPerMonth, hours)] : []),
-    ...Array<number>(groups).fill(hoursWithEvents(input.alertEventsPerMonth / Math.max(1, groups), hours)),
     // ReportPublished per (report, site): daily runs fall in hours of their own
     ...reportHours,
     // ReportProbes, ReportBytes: the hours with any report run (at most one per run)

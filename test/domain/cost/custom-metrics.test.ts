@@ -10,7 +10,6 @@ const reference: CustomMetricsInput = {
   ruleGroups: 4,
   detailed: false,
   channelMessages: [3_000, 3_000, 3_000],
-  alertEventsPerMonth: 3_000,
   ingest: true,
   pullAgents: 0,
   assets: false,
@@ -27,17 +26,17 @@ describe('custom metrics, billed for the hours they are sent', () => {
     expect(hoursWithEvents(1_000_000, H)).toBeCloseTo(H, 6);
   });
 
-  it('the reference site: 10 every hour, 4 per event, 14 only when not zero', () => {
+  it('the reference site: 10 every hour, 3 per event, 14 only when not zero', () => {
     const metrics = customMetrics(reference);
     // ProbesRun, ProbesFailed; RuleCycleDurationMs, RuleQueries; 4 RuleGroupCompleted; IngestBatches, IngestSamples.
     expect(metrics.always).toBe(10);
-    // NotificationsDelivered per channel (3), RuleNotifications.
-    expect(metrics.perEvent).toBe(4);
-    expect(metrics.perEventMonths).toBeCloseTo((4 * hoursWithEvents(3_000, H)) / H, 10);
+    // NotificationsDelivered per channel.
+    expect(metrics.perEvent).toBe(3);
+    expect(metrics.perEventMonths).toBeCloseTo((3 * hoursWithEvents(3_000, H)) / H, 10);
     // ProbesCut, RecordsRejected; 3 rule failure counts; 3 dead-letter counts + retried + duplicate;
     // escalations told and conflicts; lifecycle API errors; ingest refusals.
     expect(metrics.whenNotZero).toBe(14);
-    expect(metrics.metricMonths).toBeCloseTo(10 + (4 * hoursWithEvents(3_000, H)) / H + (14 * 10) / H, 10);
+    expect(metrics.metricMonths).toBeCloseTo(10 + (3 * hoursWithEvents(3_000, H)) / H + (14 * 10) / H, 10);
   });
 
   it('a failure count costs only its assumed hours; one that never happens costs nothing more', () => {
@@ -50,15 +49,15 @@ describe('custom metrics, billed for the hours they are sent', () => {
   });
 
   it('no alert events: the per-event counts cost nothing', () => {
-    const quiet = customMetrics({ ...reference, alertEventsPerMonth: 0, channelMessages: [0, 0, 0] });
+    const quiet = customMetrics({ ...reference, channelMessages: [0, 0, 0] });
     expect(quiet.perEventMonths).toBe(0);
   });
 
   it('daily reports: each (report, site) heartbeat the hours of its runs, the report counts the hours with any run', () => {
     const metrics = customMetrics({ ...reference, reportRuns: [30.4, 30.4] });
-    // Two ReportPublished (30.4 h each), ReportProbes and ReportBytes (60.8 h each) on top of the 4 above.
-    expect(metrics.perEvent).toBe(4 + 2 + 2);
-    expect(metrics.perEventMonths).toBeCloseTo((4 * hoursWithEvents(3_000, H) + 2 * 30.4 + 2 * 60.8) / H, 10);
+    // Two ReportPublished (30.4 h each), ReportProbes and ReportBytes (60.8 h each) on top of the 3 above.
+    expect(metrics.perEvent).toBe(3 + 2 + 2);
+    expect(metrics.perEventMonths).toBeCloseTo((3 * hoursWithEvents(3_000, H) + 2 * 30.4 + 2 * 60.8) / H, 10);
   });
 
   it('pull mode and assets: the collect counts every hour, one CollectFailed per agent when it fails', () => {
@@ -73,9 +72,7 @@ describe('custom metrics, billed for the hours they are sent', () => {
     const detailed = customMetrics({ ...reference, detailed: true });
     // 2 rule counts × 4 groups more every hour.
     expect(detailed.always).toBe(10 + 8);
-    // RuleNotifications per group: each group's share of the events (750) in the hours it falls in.
-    expect(detailed.perEvent).toBe(4 + 4);
-    expect(detailed.perEventMonths).toBeCloseTo((4 * hoursWithEvents(3_000, H) + 4 * hoursWithEvents(750, H)) / H, 10);
+    expect(detailed.perEventMonths).toBeCloseTo(customMetrics(reference).perEventMonths, 10);
     // 3 rule failure counts × 4 groups, retried and duplicate × 3 channels.
     expect(detailed.whenNotZero).toBe(14 + 12 + 6);
   });
