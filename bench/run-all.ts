@@ -22,6 +22,7 @@ const QUICK = [
   'remote-write',
   'prometheus-rules',
   'lambdas',
+  'rule-memory',
   'exposition',
   'assets',
 ] as const;
