@@ -47,6 +47,7 @@ export const ASSUMPTION_KEYS = [
   'alarmStateChangesPerMonth',
   'rareCountHoursPerMonth',
   'openAlertInstances',
+  'alertStateItemBytes',
   'samplesPerProbeResult',
   'timestreamWriteBytesPerProbeResult',
   'timestreamWriteBytesPerSample',
@@ -221,6 +222,12 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     unit: 'instances',
     basis: 'assumed',
     why: 'alert instances not ok at any time: only those are written each cycle (ok ones are not stored)',
+  },
+  alertStateItemBytes: {
+    value: 800,
+    unit: 'bytes',
+    basis: 'assumed',
+    why: "an alert-state item as DynamoDB meters it (keys, plain attributes and the instance JSON with six labels and an escalation: 775 bytes worked out): a rule cycle reads its group's open instances in one consistent Query, one read unit per 4 KB",
   },
   samplesPerProbeResult: {
     value: 10,

@@ -7,6 +7,7 @@ import { formatDuration } from '../duration.js';
 import { deploymentUsage, type DeploymentUsage } from './usage.js';
 import { oncallTeamsOf } from '../lifecycle/oncall.js';
 import { customMetrics, hoursWithEvents } from './custom-metrics.js';
+import { agentHoldBackFor } from '../agent/hold-back.js';
 
 /**
  * `pflow cost`: a monthly estimate of the AWS bill of a deployment config. Pure arithmetic on the
@@ -204,7 +205,17 @@ export function estimateCost(
   );
 
   // --- state --------------------------------------------------------------------------------------
-  const ruleEvaluations = sum(usage.ruleCycles.map((c) => c.rules * c.invocationsPerMonth));
+  // A rule cycle reads its group's states at its site in one strongly consistent Query: one read unit
+  // per 4 KB of the open instances it returns (ok ones are not stored), at least one. The open
+  // instances are taken as spread evenly over the cycles. With the agent-silent rules, each cycle
+  // also reads their instances at the site (the agent hold-back): one more Query per group holding them.
+  const openPerCycle = usage.ruleCycles.length === 0 ? 0 : a('openAlertInstances') / usage.ruleCycles.length;
+  const stateQueryUnits = Math.max(1, Math.ceil((openPerCycle * a('alertStateItemBytes')) / 4096));
+  const holdBack = agentHoldBackFor(config);
+  const holdBackGroups = holdBack
+    ? config.ruleGroups.filter((group) => group.rules.some((rule) => holdBack.ruleIds.includes(rule.id))).length
+    : 0;
+  const stateReads = ruleInvocations * (stateQueryUnits + holdBackGroups);
   const averageCycleRuns = usage.ruleCycles.length === 0 ? 0 : ruleInvocations / usage.ruleCycles.length;
   // On call: a channel naming oncall:<team> reads each team's overrides before every message, and
   // the escalation sweep reads each team's schedule copy every minute (lib/lifecycle.ts).
@@ -214,8 +225,10 @@ export function estimateCost(
   common.push(
     item(
       'dynamodb.reads',
-      ruleEvaluations + deliveries + 2 * ruleInvocations + 3 * escalations + oncallReads + 2 * reportRuns,
-      'one consistent state query per rule per cycle, one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute, alert history and acknowledgements per report' +
+      stateReads + deliveries + 2 * ruleInvocations + 3 * escalations + oncallReads + 2 * reportRuns,
+      `one consistent state query per rule group per cycle (${stateQueryUnits} RRU: its share of ${a('openAlertInstances')} open instances, ${a('alertStateItemBytes')} bytes each)` +
+        (holdBackGroups > 0 ? ' and one for the agent hold-back' : '') +
+        ', one notification-log read per delivery, silences and acknowledgements per cycle, the escalation sweep (states, acknowledgements, silences) every minute, alert history and acknowledgements per report' +
         (oncallReads > 0 ? ', on-call overrides per team per message and the schedule copies every minute' : ''),
     ),
     item(

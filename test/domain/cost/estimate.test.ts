@@ -185,7 +185,7 @@ describe('pflow cost: usage derived from the config', () => {
     expect(plain.stores.amp.some((i) => i.basis.startsWith('assets:'))).toBe(false);
   });
 
-  it('a rule group queries each table once per cycle and reads each rule state once', () => {
+  it('a rule group queries each table once per cycle and reads its states with one query', () => {
     const yaml = [
       ...oneProbe(),
       'rule_groups:',
@@ -198,9 +198,9 @@ describe('pflow cost: usage derived from the config', () => {
     ].join('\n');
     const e = estimate(yaml, { ...noEvents, alertEventsPerMonth: 1_000, openAlertInstances: 2 });
     expect(line(e, 'scheduler.invocations').quantity).toBe(2 * 43_800 + ESCALATIONS);
-    // 2 rules × 43,800 cycles + one log read per delivery (1,000 events × 1 channel) + silences and
-    // acknowledgements per cycle (2 × 43,800) + the escalation sweep's three reads a minute.
-    expect(line(e, 'dynamodb.reads').quantity).toBe(87_600 + 1_000 + 2 * 43_800 + 3 * ESCALATIONS);
+    // One state query (1 RRU) × 43,800 cycles + one log read per delivery (1,000 events × 1 channel)
+    // + silences and acknowledgements per cycle (2 × 43,800) + the escalation sweep's three reads a minute.
+    expect(line(e, 'dynamodb.reads').quantity).toBe(43_800 + 1_000 + 2 * 43_800 + 3 * ESCALATIONS);
     // 2 open instances × 43,800 cycles + claim and record per delivery + each event kept for the report (2 KB).
     expect(line(e, 'dynamodb.writes').quantity).toBe(87_600 + 2_000 + 2_000);
     // The 4-TCU minimum for 30 s in each of 43,800 minutes: 1,460 TCU-hours.
@@ -209,6 +209,44 @@ describe('pflow cost: usage derived from the config', () => {
     expect(line(e, 'amp.query').quantity).toBe(50 * 43_800);
     // SNS: one publish per event.
     expect(line(e, 'sns.publish').quantity).toBe(1_000);
+  });
+
+  it("reads a group's states in one query whatever its rule count, one read unit per 4 KB of open instances", () => {
+    const group = (rules: number) =>
+      [
+        ...oneProbe(),
+        'rule_groups:',
+        '  - name: g',
+        '    rules:',
+        ...Array.from(
+          { length: rules },
+          (_, i) => `      - { id: r${i}, measure: success, window: 3m, threshold: { op: '<', value: 1 } }`,
+        ),
+      ].join('\n');
+    const stateReads = (rules: number, changes: Parameters<typeof withAssumptions>[0] = {}) =>
+      line(estimate(group(rules), { ...noEvents, ...changes }), 'dynamodb.reads').quantity -
+      (2 * 43_800 + 3 * ESCALATIONS);
+    // 50 rules cost what 1 rule costs: one Query a cycle.
+    expect(stateReads(50)).toBe(stateReads(1));
+    expect(stateReads(50, { openAlertInstances: 5 })).toBe(43_800);
+    // 20 × 800 bytes = 16,000 bytes: 4 read units per cycle.
+    expect(stateReads(50, { openAlertInstances: 20 })).toBe(4 * 43_800);
+    expect(stateReads(50, { openAlertInstances: 0 })).toBe(43_800); // an empty Query still costs one
+    expect(line(estimate(group(50), noEvents), 'dynamodb.reads').basis).toContain(
+      'one consistent state query per rule group per cycle (4 RRU: its share of 20 open instances, 800 bytes each)',
+    );
+  });
+
+  it('counts the agent hold-back query of each cycle when the config has agent-silent rules', () => {
+    const reference = readFileSync(join(import.meta.dirname, '../../../config/reference-site.yaml'), 'utf8');
+    const e = estimate(reference, noEvents);
+    const reads = line(e, 'dynamodb.reads');
+    // 4 rule schedules every minute at one site; 20 open instances spread over them: 5 × 800 bytes,
+    // one read unit; and one more Query each for the agent-silent rules' instances.
+    const cycles = 4 * 43_800;
+    // No events, no reports, no on-call: the rest is silences and acknowledgements per cycle and the sweep.
+    expect(reads.quantity).toBe(cycles * (1 + 1) + 2 * cycles + 3 * ESCALATIONS);
+    expect(reads.basis).toContain('and one for the agent hold-back');
   });
 
   it('counts ${NAME} secrets and keeps prices of the free tiers apart', () => {
