@@ -9,6 +9,7 @@ import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliverHandler } from '../../lambdas/deliver.js';
@@ -189,7 +190,14 @@ describe('the cloud pipeline in one process', () => {
         await probe({ site: 'site-e2e', probeIds: ['e2e-portal'] }, context());
         now += 1_000;
         const before = published.length;
+        const requestsBefore = ddb.requests.length;
         const report = await rule({ site: 'site-e2e', group: 'availability' }, context());
+        // The cycle's state reads, counted where dynalite receives them: one Query for the group.
+        expect(
+          ddb.requests
+            .slice(requestsBefore)
+            .filter((request) => request.table === ALERT_STATE_TABLE && request.operation === 'Query'),
+        ).toHaveLength(1);
         const fresh = published.slice(before);
         const response = await deliver(sqsEventFor('hook', fresh), context());
         expect(response.batchItemFailures).toEqual([]);
@@ -224,6 +232,11 @@ describe('the cloud pipeline in one process', () => {
 
       const stillDown = await cycle();
       expect(stillDown.fresh).toEqual([]);
+      // The firing instance is kept in the site's partition of its group, under its instance key.
+      const { Items = [] } = await ddb.client.send(new ScanCommand({ TableName: ALERT_STATE_TABLE }));
+      expect(Items.map((item) => [item.siteGroup?.S, item.instanceKey?.S?.split('/')[0], item.ruleId?.S])).toEqual([
+        ['site-e2e/availability', 'e2e-portal-down', 'e2e-portal-down'],
+      ]);
 
       targetUp = true;
       const back = await cycle();

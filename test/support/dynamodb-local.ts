@@ -4,9 +4,10 @@
  *
  *   const ddb = await startDynamoLocal();
  *   ddb.client                  // @aws-sdk/client-dynamodb pointed at it, fake credentials
+ *   ddb.requests                // every request it received: [{ operation: 'Query', table: '…' }, …]
  *   await ddb.close();
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,14 +20,38 @@ export const ALERT_STATE_TABLE = 'pflow-alert-state';
 export const NOTIFICATION_LOG_TABLE = 'pflow-notification-log';
 export const LIFECYCLE_TABLE = 'pflow-lifecycle';
 
+/** One request as dynalite received it: the operation (`Query`, `PutItem`, …) and its `TableName`. */
+export interface DynamoRequest {
+  readonly operation: string;
+  readonly table: string | undefined;
+}
+
 export interface DynamoLocal {
   readonly client: DynamoDBClient;
   readonly endpoint: string;
+  /** Every request received, in order, from any client (the handlers' own included): tests count at this boundary. */
+  readonly requests: DynamoRequest[];
   close(): Promise<void>;
 }
 
 export async function startDynamoLocal(): Promise<DynamoLocal> {
   const server = dynalite({ createTableMs: 0 });
+  const requests: DynamoRequest[] = [];
+  // A second listener beside dynalite's own: it reads the same body without consuming it for dynalite.
+  server.on('request', (request: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      let table: string | undefined;
+      try {
+        table = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TableName?: string }).TableName;
+      } catch {
+        table = undefined;
+      }
+      requests.push({ operation: target.slice(target.indexOf('.') + 1), table });
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({
@@ -43,6 +68,7 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
   return {
     client,
     endpoint,
+    requests,
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

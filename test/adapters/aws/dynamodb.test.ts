@@ -124,8 +124,11 @@ describe('DynamoAlertStateStore (dynalite)', () => {
       { next: state('elsewhere', 'aa'), expectedVersion: 0 },
     ]);
     sent.length = 0;
+    const received = ddb.requests.length;
 
     const loaded = await counted.forSite('site-a').loadStates(ids);
+    // …and where dynalite receives them: one request in all.
+    expect(ddb.requests.slice(received)).toEqual([{ operation: 'Query', table: ALERT_STATE_TABLE }]);
     expect(sent).toEqual([
       {
         name: 'QueryCommand',
