@@ -140,7 +140,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     value: 1,
     unit: 's',
     basis: 'assumed',
-    why: 'one rule cycle: one query per table, one state query per rule, publishing',
+    why: 'one rule cycle: one query per table, one state query for the group, publishing',
   },
   deliverMemoryMb: { value: 256, unit: 'MB', basis: 'stack', why: 'lib/notifications.ts' },
   deliverSeconds: { value: 1, unit: 's', basis: 'assumed', why: 'one notification: log claim, send, log record' },
