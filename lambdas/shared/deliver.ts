@@ -145,10 +145,11 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
     return consumer;
   };
 
-  const perChannel = (name: string, value: number, channel: string) => {
+  /** Dead letters per channel (dimensions service, channel), in a document of their own. */
+  const deadLettered = (value: number, channel: string) => {
     const metric = obs.metrics.singleMetric();
     metric.addDimension(METRICS.channelDimension, channel);
-    metric.addMetric(name, MetricUnit.Count, value);
+    metric.addMetric(METRICS.notificationsDeadLettered, MetricUnit.Count, value);
   };
 
   return wrap(base, async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -174,14 +175,15 @@ export function deliverHandler(factories: ChannelFactories, options: DeliverHand
       throwOnFullBatchFailure: false,
     });
     const channel = requireEnv(env, ENV.channelId);
-    // Per channel (dimensions service, channel), each in a document of its own: the Alert history
-    // dashboard charts delivered and dead-lettered per channel through its CloudWatch data source
-    // (dashboards/src/views/alert-history.ts). Dead letters only when there are some.
-    perChannel(METRICS.notificationsDelivered, counts.delivered, channel);
-    if (counts.deadLettered > 0) perChannel(METRICS.notificationsDeadLettered, counts.deadLettered, channel);
-    // Retries and duplicates per service; per channel too only with aws.detailed_metrics (each
-    // channel value is another billed metric), else the channel is a property of the log line.
+    // Dead letters per channel, only when there are some: which channel failed is the point, and
+    // sent rarely they cost little. The Alert history dashboard charts them per channel
+    // (dashboards/src/views/alert-history.ts), beside the channel's dead-letter depth alarm.
+    if (counts.deadLettered > 0) deadLettered(counts.deadLettered, channel);
+    // Delivered every invocation, retries and duplicates when not zero: per service, and per
+    // channel too only with aws.detailed_metrics (each channel value is another billed metric);
+    // else the channel is a property of the log line. Alert history charts the delivered count.
     addBreakdown(obs.metrics, { [METRICS.channelDimension]: channel }, detailedMetrics);
+    obs.metrics.addMetric(METRICS.notificationsDelivered, MetricUnit.Count, counts.delivered);
     countWhenAny(obs.metrics, 'NotificationsRetried', counts.retried);
     countWhenAny(obs.metrics, 'NotificationsDuplicate', counts.duplicate);
     return response;

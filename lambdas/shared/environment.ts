@@ -208,10 +208,13 @@ export const METRICS = {
   reportPublished: 'ReportPublished',
   /** Count 1 per collect run that could not pull or store an agent's batches, dimensions {service: SERVICES.collect, agent}. */
   collectFailed: 'CollectFailed',
-  /** Per deliver invocation, dimensions {service: SERVICES.deliver, channel}: the Alert history dashboard charts these two. */
+  /**
+   * Per deliver invocation: delivered {service: SERVICES.deliver} (and {service, channel} with
+   * aws.detailed_metrics), dead-lettered {service, channel} when not zero. Alert history charts both.
+   */
   notificationsDelivered: 'NotificationsDelivered',
   notificationsDeadLettered: 'NotificationsDeadLettered',
-  /** The channel id dimension of the deliver function's four counts. */
+  /** The channel id dimension (or property) of the deliver function's counts. */
   channelDimension: 'channel',
 } as const;
 

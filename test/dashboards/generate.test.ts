@@ -70,8 +70,8 @@ describe('the committed dashboards', () => {
     }
   });
 
-  it('chart notifications delivered and dead-lettered per channel from the EMF metrics the deliver function emits', () => {
-    // test/lambdas/shared/observability.test.ts holds the deliver function's EMF to these names and {service, channel}.
+  it('chart notifications delivered and dead-lettered from the EMF metrics the deliver function emits', () => {
+    // test/lambdas/shared/observability.test.ts holds the deliver function's EMF to these names and dimension sets.
     const charted = DASHBOARDS.flatMap((entry) =>
       BACKENDS.flatMap((backend) =>
         (entry.json(backend) as unknown as { panels: PanelJson[] }).panels
@@ -79,28 +79,36 @@ describe('the committed dashboards', () => {
           .flatMap((panel) => ((panel.targets ?? []) as any[]).map((target) => ({ uid: entry.uid, backend, target }))),
       ),
     );
-    expect(new Set(charted.map((c) => `${c.uid} ${c.backend} ${c.target.metricName}`))).toEqual(
-      new Set(
-        BACKENDS.flatMap((backend) =>
-          [METRICS.notificationsDelivered, METRICS.notificationsDeadLettered].map(
-            (name) => `pflow-alert-history ${backend} ${name}`,
-          ),
-        ),
-      ),
-    );
-    for (const { target } of charted) {
-      expect(target).toMatchObject({
-        queryMode: 'Metrics',
-        metricQueryType: 0,
-        region: 'default',
-        namespace: METRICS.namespace,
-        dimensions: { service: SERVICES.deliver, channel: '*' },
-        // Exactly the EMF dimension set: without it CloudWatch would also match other sets.
-        matchExact: true,
-        statistic: 'Sum',
-        label: "${PROP('Dim.channel')}",
-      });
-      expect(Object.keys(target.dimensions).sort()).toEqual(['channel', 'service']);
+    const common = {
+      queryMode: 'Metrics',
+      metricQueryType: 0,
+      region: 'default',
+      namespace: METRICS.namespace,
+      // Exactly the EMF dimension set: without it CloudWatch would also match other sets.
+      matchExact: true,
+      statistic: 'Sum',
+    };
+    const allChannels = { ...common, dimensions: { service: SERVICES.deliver }, label: 'all channels' };
+    const perChannel = {
+      ...common,
+      dimensions: { service: SERVICES.deliver, channel: '*' },
+      label: "${PROP('Dim.channel')}",
+    };
+    for (const backend of BACKENDS) {
+      const targets = charted.filter((c) => c.backend === backend);
+      expect(targets.every((c) => c.uid === 'pflow-alert-history')).toBe(true);
+      // Delivered: every channel together ({service}, always sent) and per channel ({service,
+      // channel}, sent with aws.detailed_metrics); dead-lettered per channel (sent when not zero).
+      expect(targets.map((c) => c.target)).toEqual([
+        expect.objectContaining({ ...allChannels, metricName: METRICS.notificationsDelivered }),
+        expect.objectContaining({ ...perChannel, metricName: METRICS.notificationsDelivered }),
+        expect.objectContaining({ ...perChannel, metricName: METRICS.notificationsDeadLettered }),
+      ]);
+      for (const { target } of targets) {
+        expect(Object.keys(target.dimensions).sort()).toEqual(
+          target.label === 'all channels' ? ['service'] : ['channel', 'service'],
+        );
+      }
     }
   });
 

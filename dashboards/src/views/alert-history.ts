@@ -24,9 +24,9 @@ export const ALERT_HISTORY_PANELS = {
 } as const;
 
 /**
- * One deliver function's count per channel, summed over each period: the EMF metric with exactly
- * the dimensions {service, channel} that lambdas/shared/deliver.ts emits, `*` for every channel
- * (delivered every invocation, dead-lettered only when not zero).
+ * A deliver function count per channel, summed over each period: the EMF metric with exactly the
+ * dimensions {service, channel} that lambdas/shared/deliver.ts emits, `*` for every channel (dead
+ * letters only when not zero; delivered only with the config's aws.detailed_metrics).
  */
 function perChannel(metricName: string): CloudWatchTarget {
   return {
@@ -38,12 +38,24 @@ function perChannel(metricName: string): CloudWatchTarget {
   };
 }
 
+/** The deliver functions' count of every channel together: exactly the dimensions {service}. */
+function allChannels(metricName: string): CloudWatchTarget {
+  return {
+    namespace: METRICS.namespace,
+    metricName,
+    dimensions: { service: SERVICES.deliver },
+    statistic: 'Sum',
+    label: 'all channels',
+  };
+}
+
 /**
  * Alert state history (the `alerts` table; `ALERTS` on Prometheus) and the notifications those
- * changes sent, delivered and dead-lettered per channel.
+ * changes sent: delivered (all channels; per channel with aws.detailed_metrics) and dead-lettered
+ * per channel.
  *
  * The delivery figures come from CloudWatch, not the metric store, on purpose: the deliver
- * function already counts them as EMF metrics (dimensions service and channel), so reading them
+ * function already counts them as EMF metrics, so reading them
  * costs a second data source and the workspace role's read of CloudWatch metrics. Writing them to
  * the metric store instead would put a metric-store client (AMP's SigV4 remote write, or
  * Timestream's writer) and its permissions into every deliver bundle, add a write to every
@@ -168,9 +180,9 @@ export const alertHistoryDashboard: DashboardSpec = {
     },
     {
       id: ALERT_HISTORY_PANELS.delivered,
-      title: 'Notifications delivered per channel',
+      title: 'Notifications delivered',
       description:
-        'Alert events each channel delivered, per interval (CloudWatch, every site: a channel serves them all). Reminders and acknowledgement updates count too.',
+        'Alert events delivered, per interval, by all channels together and, with aws.detailed_metrics in the config, by each channel (CloudWatch, every site: a channel serves them all). Reminders and acknowledgement updates count too.',
       kind: 'timeseries',
       unit: 'short',
       decimals: 0,
@@ -178,7 +190,7 @@ export const alertHistoryDashboard: DashboardSpec = {
       grid: { x: 0, y: 25, w: 12, h: 8 },
       prom: [],
       timestream: [],
-      cloudwatch: [perChannel(METRICS.notificationsDelivered)],
+      cloudwatch: [allChannels(METRICS.notificationsDelivered), perChannel(METRICS.notificationsDelivered)],
     },
     {
       id: ALERT_HISTORY_PANELS.deadLettered,

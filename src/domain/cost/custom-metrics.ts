@@ -16,10 +16,15 @@ export interface CustomMetricsInput {
   readonly ruleCycles: number;
   /** Rule groups (distinct names): with `detailed`, each is a dimension value of the rule counts. */
   readonly ruleGroups: number;
-  /** `aws.detailed_metrics`: the rule counts per group and the retry counts per channel too. */
+  /** `aws.detailed_metrics`: the rule counts per group and the deliver counts per channel too. */
   readonly detailed: boolean;
   /** Per channel: messages its deliver function handles a month (alert events and reports). */
   readonly channelMessages: readonly number[];
+  /**
+   * Alert events and report publications a month: the occasions on which some channel delivers.
+   * The channels deliver one event at about the same time, so these set the all-channels hours.
+   */
+  readonly deliveryOccasions: number;
   /** Agents push through the ingest function. */
   readonly ingest: boolean;
   /** Agents pulled by the collect function (aws.pull). */
@@ -79,8 +84,10 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
 
   const reportHours = input.reportRuns.map((runs) => Math.min(hours, runs));
   const perEventHours = [
-    // NotificationsDelivered, per channel (dimension channel)
-    ...input.channelMessages.map((messages) => hoursWithEvents(messages, hours)),
+    // NotificationsDelivered, all channels together (the hours with any event or report); detailed,
+    // per channel too
+    ...(channels > 0 ? [hoursWithEvents(input.deliveryOccasions, hours)] : []),
+    ...(input.detailed ? input.channelMessages.map((messages) => hoursWithEvents(messages, hours)) : []),
     // ReportPublished per (report, site): daily runs fall in hours of their own
     ...reportHours,
     // ReportProbes, ReportBytes: the hours with any report run (at most one per run)

@@ -315,6 +315,7 @@ export function estimateCost(
     ruleGroups: groups,
     detailed: config.aws?.detailedMetrics === true,
     channelMessages: usage.channels.map(() => events + (channels === 0 ? 0 : reportMessages / channels)),
+    deliveryOccasions: events + reportRuns,
     ingest: pushingAgents > 0,
     pullAgents: usage.pullAgents.length,
     assets: assetTags > 0,
@@ -335,11 +336,11 @@ export function estimateCost(
       metrics.metricMonths,
       `EMF metrics × their dimension values, billed for the hours they are sent: ${metrics.always} every hour ` +
         `(${usage.ruleCycles.length} rule-group heartbeats among them), ${metrics.perEvent} per event ` +
-        `(delivered per channel${reportRuns > 0 ? ', reports' : ''}: ${formatCount(eventHours)} of ${formatCount(hoursPerMonth)} h hold an alert event, ` +
+        `(delivered, all channels together${reportRuns > 0 ? '; reports' : ''}: ${formatCount(eventHours)} of ${formatCount(hoursPerMonth)} h hold an alert event, ` +
         `were ${formatCount(events)} spread at random), ${metrics.whenNotZero} failure and rare counts sent only when not zero ` +
         `(${a('rareCountHoursPerMonth')} h each)` +
         (config.aws?.detailedMetrics === true
-          ? '; aws.detailed_metrics: the rule counts per group and the retry counts per channel too'
+          ? '; aws.detailed_metrics: the rule counts per group and the deliver counts per channel too'
           : ''),
     ),
     item(

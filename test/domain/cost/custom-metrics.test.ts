@@ -10,6 +10,7 @@ const reference: CustomMetricsInput = {
   ruleGroups: 4,
   detailed: false,
   channelMessages: [3_000, 3_000, 3_000],
+  deliveryOccasions: 3_000,
   ingest: true,
   pullAgents: 0,
   assets: false,
@@ -26,17 +27,17 @@ describe('custom metrics, billed for the hours they are sent', () => {
     expect(hoursWithEvents(1_000_000, H)).toBeCloseTo(H, 6);
   });
 
-  it('the reference site: 10 every hour, 3 per event, 14 only when not zero', () => {
+  it('the reference site: 10 every hour, 1 per event, 14 only when not zero', () => {
     const metrics = customMetrics(reference);
     // ProbesRun, ProbesFailed; RuleCycleDurationMs, RuleQueries; 4 RuleGroupCompleted; IngestBatches, IngestSamples.
     expect(metrics.always).toBe(10);
-    // NotificationsDelivered per channel.
-    expect(metrics.perEvent).toBe(3);
-    expect(metrics.perEventMonths).toBeCloseTo((3 * hoursWithEvents(3_000, H)) / H, 10);
+    // NotificationsDelivered, all channels together: the hours with an alert event.
+    expect(metrics.perEvent).toBe(1);
+    expect(metrics.perEventMonths).toBeCloseTo(hoursWithEvents(3_000, H) / H, 10);
     // ProbesCut, RecordsRejected; 3 rule failure counts; 3 dead-letter counts + retried + duplicate;
     // escalations told and conflicts; lifecycle API errors; ingest refusals.
     expect(metrics.whenNotZero).toBe(14);
-    expect(metrics.metricMonths).toBeCloseTo(10 + (3 * hoursWithEvents(3_000, H)) / H + (14 * 10) / H, 10);
+    expect(metrics.metricMonths).toBeCloseTo(10 + hoursWithEvents(3_000, H) / H + (14 * 10) / H, 10);
   });
 
   it('a failure count costs only its assumed hours; one that never happens costs nothing more', () => {
@@ -49,15 +50,15 @@ describe('custom metrics, billed for the hours they are sent', () => {
   });
 
   it('no alert events: the per-event counts cost nothing', () => {
-    const quiet = customMetrics({ ...reference, channelMessages: [0, 0, 0] });
+    const quiet = customMetrics({ ...reference, channelMessages: [0, 0, 0], deliveryOccasions: 0 });
     expect(quiet.perEventMonths).toBe(0);
   });
 
   it('daily reports: each (report, site) heartbeat the hours of its runs, the report counts the hours with any run', () => {
     const metrics = customMetrics({ ...reference, reportRuns: [30.4, 30.4] });
-    // Two ReportPublished (30.4 h each), ReportProbes and ReportBytes (60.8 h each) on top of the 3 above.
-    expect(metrics.perEvent).toBe(3 + 2 + 2);
-    expect(metrics.perEventMonths).toBeCloseTo((3 * hoursWithEvents(3_000, H) + 2 * 30.4 + 2 * 60.8) / H, 10);
+    // Two ReportPublished (30.4 h each), ReportProbes and ReportBytes (60.8 h each) on top of delivered.
+    expect(metrics.perEvent).toBe(1 + 2 + 2);
+    expect(metrics.perEventMonths).toBeCloseTo((hoursWithEvents(3_000, H) + 2 * 30.4 + 2 * 60.8) / H, 10);
   });
 
   it('pull mode and assets: the collect counts every hour, one CollectFailed per agent when it fails', () => {
@@ -68,11 +69,13 @@ describe('custom metrics, billed for the hours they are sent', () => {
     expect(pulled.whenNotZero).toBe(13 + 2 + 2 + 1);
   });
 
-  it('aws.detailed_metrics: the rule counts per group and the retry counts per channel as well', () => {
+  it('aws.detailed_metrics: the rule counts per group and the deliver counts per channel as well', () => {
     const detailed = customMetrics({ ...reference, detailed: true });
     // 2 rule counts × 4 groups more every hour.
     expect(detailed.always).toBe(10 + 8);
-    expect(detailed.perEventMonths).toBeCloseTo(customMetrics(reference).perEventMonths, 10);
+    // Delivered per channel too: each channel's messages in the hours they fall in.
+    expect(detailed.perEvent).toBe(1 + 3);
+    expect(detailed.perEventMonths).toBeCloseTo((4 * hoursWithEvents(3_000, H)) / H, 10);
     // 3 rule failure counts × 4 groups, retried and duplicate × 3 channels.
     expect(detailed.whenNotZero).toBe(14 + 12 + 6);
   });

@@ -5,6 +5,7 @@ import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
 import { DEFAULT_ASSUMPTIONS, parseAssumptionArgs, withAssumptions } from '../../../src/domain/cost/assumptions.js';
 import { estimateCost, writeUnits, type CostEstimate, type LineItem } from '../../../src/domain/cost/estimate.js';
 import type { PriceId } from '../../../src/domain/cost/prices.js';
+import { hoursWithEvents } from '../../../src/domain/cost/custom-metrics.js';
 
 // Figures below are worked by hand with a 730-hour month: 43,800 minutes, 2,628,000 seconds.
 
@@ -323,8 +324,8 @@ describe('pflow cost: aws.detailed_metrics', () => {
     const reference = readFileSync(join(import.meta.dirname, '../../../config/reference-site.yaml'), 'utf8');
     const plain = line(estimate(reference), 'cloudwatch.metric').quantity;
     const detailed = line(estimate(`${reference}  detailed_metrics: true\n`), 'cloudwatch.metric').quantity;
-    // 4 groups: 2 counts every hour per group, 3 failure counts per group and 2 per channel
-    // (3 channels) 10 hours each.
-    expect(detailed - plain).toBeCloseTo(8 + (18 * 10) / 730, 10);
+    // 4 groups: 2 counts every hour per group; delivered per channel (3,000 events each) in the
+    // hours that hold one; 3 failure counts per group and 2 per channel (3 channels) 10 hours each.
+    expect(detailed - plain).toBeCloseTo(8 + (3 * hoursWithEvents(3_000, 730)) / 730 + (18 * 10) / 730, 10);
   });
 });

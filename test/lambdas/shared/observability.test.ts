@@ -179,18 +179,11 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
     });
     expect(logs.find((line) => line.message === 'malformed message dead-lettered')).toMatchObject({ level: 'ERROR' });
 
-    // EMF, all in our namespace: delivered and dead-lettered per channel (one document each, for
-    // Alert history), retries and duplicates per service with the channel as a property, and only
-    // the counts that are not zero. No ColdStart metric: the log lines say cold_start.
+    // EMF, all in our namespace: dead letters per channel in a document of their own (for Alert
+    // history), then delivered and retried per service with the channel as a property; only the
+    // counts that are not zero (delivered always). No ColdStart metric: the log lines say cold_start.
     const emf = emfOf(lines);
     expect(emf.map((doc) => doc._aws.CloudWatchMetrics)).toEqual([
-      [
-        {
-          Namespace: METRICS_NAMESPACE,
-          Dimensions: [['service', 'channel']],
-          Metrics: [{ Name: 'NotificationsDelivered', Unit: 'Count' }],
-        },
-      ],
       [
         {
           Namespace: METRICS_NAMESPACE,
@@ -202,14 +195,21 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
         {
           Namespace: METRICS_NAMESPACE,
           Dimensions: [['service']],
-          Metrics: [{ Name: 'NotificationsRetried', Unit: 'Count' }],
+          Metrics: [
+            { Name: 'NotificationsDelivered', Unit: 'Count' },
+            { Name: 'NotificationsRetried', Unit: 'Count' },
+          ],
         },
       ],
     ]);
-    expect(emf[0]).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsDelivered: 1 });
-    expect(emf[1]).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsDeadLettered: 2 });
-    expect(emf[2]).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsRetried: 1 });
-    expect(emf[2]).not.toHaveProperty('NotificationsDuplicate');
+    expect(emf[0]).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsDeadLettered: 2 });
+    expect(emf[1]).toMatchObject({
+      service: 'pflow-deliver',
+      channel: 'slack-ops',
+      NotificationsDelivered: 1,
+      NotificationsRetried: 1,
+    });
+    expect(emf[1]).not.toHaveProperty('NotificationsDuplicate');
     for (const doc of emf) expect(doc._aws.Timestamp).toBeTypeOf('number');
     expect(raw).not.toContain('ColdStart');
   });
@@ -236,14 +236,14 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
       channel: 'mail-ops',
       NotificationsDeadLettered: 1,
     });
-    // Nothing delivered is still a datapoint of the channel's delivered count (0).
+    // Nothing delivered is still a datapoint of the delivered count (0).
     expect(emfOf(lines).find((doc) => 'NotificationsDelivered' in doc)).toMatchObject({
       channel: 'mail-ops',
       NotificationsDelivered: 0,
     });
   });
 
-  it('with aws.detailed_metrics, sends the retries per service and per channel', async () => {
+  it('with aws.detailed_metrics, sends delivered and retried per service and per channel', async () => {
     const deliver = createDeliverHandler({
       env: { ...env, PFLOW_CHANNEL_ID: 'slack-ops', PFLOW_CONFIG_FILE: 'pflow-config-detailed.json' },
     });
@@ -252,7 +252,12 @@ describe('deliver function logs and metrics (stdout and stderr, as CloudWatch Lo
     );
     const retried = emfOf(lines).find((doc) => 'NotificationsRetried' in doc)!;
     expect(retried._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service'], ['service', 'channel']]);
-    expect(retried).toMatchObject({ service: 'pflow-deliver', channel: 'slack-ops', NotificationsRetried: 1 });
+    expect(retried).toMatchObject({
+      service: 'pflow-deliver',
+      channel: 'slack-ops',
+      NotificationsDelivered: 0,
+      NotificationsRetried: 1,
+    });
     expect(raw).not.toContain('EMF key');
   });
 });
