@@ -20,6 +20,7 @@ import { alertEvent } from '../support/alert-event.js';
 import { createTable, createTagLocationTable, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.js';
 import { startS3Local, type S3Local } from '../support/s3-local.js';
 import { bundledConfig } from '../support/bundled-config.js';
+import { emfOf, outputOf } from './lambda-output.js';
 
 /**
  * The ingest function and its authorizer driven with the events API Gateway's HTTP API sends
@@ -203,8 +204,15 @@ describe('ingest function (payload format 2.0)', () => {
 
   it('refuses a malformed batch with 400 and the path of the problem', async () => {
     const ingest = build();
-    const answer = await ingest(ingestEvent({ ...batch('b-3'), samples: [{ name: 'x', labels: {}, t: T0 }] }), context);
+    let answer!: Awaited<ReturnType<typeof ingest>>;
+    const output = await outputOf(async () => {
+      answer = await ingest(ingestEvent({ ...batch('b-3'), samples: [{ name: 'x', labels: {}, t: T0 }] }), context);
+    });
     expect(answer.statusCode).toBe(400);
+    // One IngestRefused metric whatever the status, which is a property of the line.
+    const refused = emfOf(output.lines).find((doc) => 'IngestRefused' in doc)!;
+    expect(refused).toMatchObject({ service: 'pflow-ingest', status: '400', IngestRefused: 1 });
+    expect(refused._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
     expect(JSON.parse(answer.body!)).toEqual({
       error: 'invalid batch',
       problems: ['samples[0].v: must be a number or one of "NaN", "+Inf", "-Inf"'],

@@ -104,7 +104,7 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
     // EscalationsTold, EscalationConflicts (every stack); LifecycleApiErrors
     2 +
     1 +
-    // IngestRefused<status> (counted once)
+    // IngestRefused (the status a property)
     (input.ingest ? 1 : 0) +
     // CollectRefused, CollectDroppedTagEvents; CollectFailed per agent (dimension agent)
     (input.pullAgents > 0 ? 2 + input.pullAgents : 0) +
