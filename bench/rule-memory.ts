@@ -22,7 +22,8 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleDefines, bundleLambda } from '../lib/function-bundling.js';
+import { build } from 'esbuild';
+import { ESBUILD_OPTIONS, bundleDefines } from '../lib/function-bundling.js';
 import { bundleEntries } from '../lambdas/shared/environment.js';
 import { node24Binary } from '../scripts/node24.js';
 import { bundledConfig } from '../test/support/bundled-config.js';
@@ -45,7 +46,15 @@ console.log(
 
 const entry = bundleEntries().find((candidate) => candidate.name === 'rule')!.entry;
 const bundle = join(dir, 'rule-amp', 'index.mjs');
-await bundleLambda({ entry, outfile: bundle, define: bundleDefines('amp') });
+await build({
+  ...ESBUILD_OPTIONS,
+  mainFields: [...ESBUILD_OPTIONS.mainFields],
+  external: [...ESBUILD_OPTIONS.external],
+  define: bundleDefines('amp'),
+  entryPoints: [entry],
+  outfile: bundle,
+  logLevel: 'warning',
+});
 
 // 50 rules on 50 probes: success below 1 over 3 minutes, the reference site's availability rules.
 const probes = Array.from({ length: RULES }, (_, i) => `ep-${String(i).padStart(3, '0')}`);

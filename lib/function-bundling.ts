@@ -1,17 +1,14 @@
-import { build, type Metafile } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { DEFAULT_CONFIG_FILE } from '../lambdas/shared/environment.js';
 import { configSchemaFingerprint } from './config-fingerprint.js';
-import { sdkSchemaKeysPlugin } from './sdk-schema-keys.js';
 
 /**
- * How every Lambda is bundled, in one place: `bundleLambda()` runs the local esbuild with
- * `ESBUILD_OPTIONS` and the SDK schema plugin. The stack's functions are built by it at synth
- * (lib/function-code.ts, through scripts/bundle-lambda.ts), and so are the bundles the Node 24
- * smoke test loads and the benchmark measures (scripts/bundle-lambdas.ts): what is measured is
+ * How every Lambda is bundled, in one place: `NodejsFunction` uses `lambdaBundling()`, and
+ * `scripts/bundle-lambdas.ts` (the Node 24 smoke test and the bundle benchmarks) runs esbuild with
+ * `ESBUILD_OPTIONS`, the same settings spelled in esbuild's own names, so what is measured here is
  * what deploys.
  */
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The Lambda runtime's Node major; esbuild's target follows it. */
 export const LAMBDA_NODE_TARGET = 'node24';
@@ -26,7 +23,7 @@ export const ESM_REQUIRE_BANNER =
 /** What `@aws-sdk/credential-provider-node` resolves to in a Lambda bundle. */
 export const LAMBDA_CREDENTIALS_MODULE = './lambdas/shared/lambda-credentials.ts';
 
-/** esbuild options of every bundle (esbuild's names); `bundleLambda()` adds the plugin, the defines and the files. */
+/** esbuild options (esbuild's names) matching `lambdaBundling()`. */
 export const ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
@@ -63,35 +60,45 @@ export function bundleDefines(backend: BundledMetricsBackend): Record<string, st
   };
 }
 
-/** What `bundleLambda()` builds: one entry file into one minified ESM file, its source map beside it. */
-export interface LambdaBundleRequest {
-  /** The handler's file, relative to the repository root (LAMBDA_ENTRIES, DELIVER_ENTRIES). */
-  readonly entry: string;
-  /** Where the bundle is written (`index.mjs`, for the `index.handler` the functions name). */
-  readonly outfile: string;
-  /** `bundleDefines(backend)`: given by the caller, so a synth computes the schema fingerprint once. */
-  readonly define: Readonly<Record<string, string>>;
+/**
+ * `NodejsFunction` bundling for every PerformanceFlow function. `configJsonPath` is the deployment
+ * config as synth validated and normalised it (`CloudDeployment.bundledConfig`, `${NAME}`
+ * unresolved); it is copied into the bundle as
+ * `PFLOW_CONFIG_FILE` (default `pflow-config.json`), where the handlers read it at cold start.
+ * `metricsBackend` is the deployment's store: only its adapter is bundled.
+ */
+export function lambdaBundling(
+  configJsonPath: string,
+  metricsBackend: BundledMetricsBackend,
+  configFileName: string = DEFAULT_CONFIG_FILE,
+): BundlingOptions {
+  if (basename(configFileName) !== configFileName) {
+    throw new Error(`config file name must be a bare file name, got ${JSON.stringify(configFileName)}`);
+  }
+  return {
+    minify: ESBUILD_OPTIONS.minify,
+    sourceMap: ESBUILD_OPTIONS.sourcemap,
+    sourcesContent: ESBUILD_OPTIONS.sourcesContent,
+    target: ESBUILD_OPTIONS.target,
+    format: OutputFormat.ESM,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    banner: ESM_REQUIRE_BANNER,
+    bundleAwsSDK: true,
+    define: bundleDefines(metricsBackend),
+    externalModules: [],
+    esbuildArgs: {
+      '--alias': Object.entries(ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`),
+    },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `cp ${shellQuote(configJsonPath)} ${shellQuote(`${outputDir}/${configFileName}`)}`,
+      ],
+    },
+  };
 }
 
-/**
- * Bundles one function. esbuild's JavaScript API rather than its command line (which
- * `NodejsFunction` runs), for the plugin: with it the SDK clients' unused operation schemas are
- * dropped (lib/sdk-schema-keys.ts; about 60 KB in each function with the S3 client). Returns
- * esbuild's metafile, for the size checks.
- */
-export async function bundleLambda(request: LambdaBundleRequest): Promise<Metafile> {
-  const result = await build({
-    ...ESBUILD_OPTIONS,
-    mainFields: [...ESBUILD_OPTIONS.mainFields],
-    external: [...ESBUILD_OPTIONS.external],
-    alias: { ...ESBUILD_OPTIONS.alias },
-    define: { ...request.define },
-    plugins: [sdkSchemaKeysPlugin],
-    absWorkingDir: ROOT,
-    entryPoints: [request.entry],
-    outfile: request.outfile,
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return result.metafile;
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,16 +1,19 @@
+import { resolve } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_CONFIG_FILE, ENV, LAMBDA_ENTRIES, METRICS, SERVICES } from '../lambdas/shared/environment.js';
 import type { LambdaName } from '../lambdas/shared/environment.js';
-import type { BundledMetricsBackend } from './function-bundling.js';
-import { bundledLambdaCode } from './function-code.js';
+import { lambdaBundling, type BundledMetricsBackend } from './function-bundling.js';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 /** How the functions' code is made: bundled from the handlers (deploy) or a stub (construct tests). */
 export type FunctionCode = { readonly kind: 'bundle'; readonly configJsonPath: string } | { readonly kind: 'stub' };
@@ -105,12 +108,22 @@ export class FunctionDefaults extends Construct {
       },
       ...options.network,
     };
-    const code =
+    const fn =
       this.props.code.kind === 'bundle'
-        ? bundledLambdaCode(entry, this.props.code.configJsonPath, this.metricsBackend())
-        : // Names the entry the bundle would be built from, so the assertion tests can check the choice.
-          Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(entry)} });`);
-    const fn = new LambdaFunction(scope, id, { ...common, handler: 'index.handler', code });
+        ? new NodejsFunction(scope, id, {
+            ...common,
+            entry: resolve(REPO_ROOT, entry),
+            handler: 'handler',
+            projectRoot: REPO_ROOT,
+            depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+            bundling: lambdaBundling(this.props.code.configJsonPath, this.metricsBackend()),
+          })
+        : new LambdaFunction(scope, id, {
+            ...common,
+            handler: 'index.handler',
+            // Names the entry the bundle would be built from, so the assertion tests can check the choice.
+            code: Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(entry)} });`),
+          });
     this.functions.push(fn);
     return fn;
   }

@@ -1,7 +1,8 @@
+import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleDefines, bundleLambda, type BundledMetricsBackend } from '../lib/function-bundling.js';
+import { ESBUILD_OPTIONS, bundleDefines, type BundledMetricsBackend } from '../lib/function-bundling.js';
 import { bundleEntries } from '../lambdas/shared/environment.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,8 +14,6 @@ export interface BuiltLambda {
   readonly bytes: number;
   /** The files that contribute bytes to the bundle (esbuild's metafile), relative to the repository root. */
   readonly inputs: readonly string[];
-  /** How many bytes of the bundle each of `inputs` contributes. */
-  readonly inputBytes: Readonly<Record<string, number>>;
   /** Every module reachable from the entry point (esbuild's metafile), whether or not it kept any bytes. */
   readonly modules: readonly string[];
   /** Each reachable module's imports, as esbuild resolved them. */
@@ -26,8 +25,8 @@ const STORE_READERS = new Set(['probe', 'rule', 'ingest', 'report', 'collect']);
 const BACKENDS: readonly BundledMetricsBackend[] = ['amp', 'timestream'];
 
 /**
- * Bundles every Lambda the way synth does (`bundleLambda()` of lib/function-bundling.ts, with the
- * metric store's define): one minified ESM file per function with its source map, under
+ * Bundles every Lambda the way `NodejsFunction` will (ESBUILD_OPTIONS and the metric store's define
+ * from lib/function-bundling.ts): one minified ESM file per function with its source map, under
  * `outDir/<name>/index.mjs`. A function that opens the metric store is built for each store
  * (`rule-amp`, `rule-timestream`); the deliver function for each channel kind (`deliver-slack`, …).
  * Used by the Node 24 smoke test and the bundle benchmark.
@@ -42,24 +41,26 @@ export async function bundleLambdas(outDir: string): Promise<BuiltLambda[]> {
   return Promise.all(
     builds.map(async ({ name, entry, backend }) => {
       const file = join(outDir, name, 'index.mjs');
-      const metafile = await bundleLambda({ entry, outfile: file, define: bundleDefines(backend) });
-      const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined)!;
+      const result = await build({
+        ...ESBUILD_OPTIONS,
+        mainFields: [...ESBUILD_OPTIONS.mainFields],
+        external: [...ESBUILD_OPTIONS.external],
+        define: bundleDefines(backend),
+        absWorkingDir: root,
+        entryPoints: [entry],
+        outfile: file,
+        logLevel: 'warning',
+        metafile: true,
+      });
+      const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint !== undefined)!;
       // Only what made it into the file: a module imported but tree-shaken away has 0 bytes here.
-      const kept = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
-      const inputs = kept.map(([path]) => path);
-      const inputBytes = Object.fromEntries(kept.map(([path, input]) => [path, input.bytesInOutput]));
+      const inputs = Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path);
       const imports = Object.fromEntries(
-        Object.entries(metafile.inputs).map(([path, input]) => [path, input.imports.map((i) => i.path)]),
+        Object.entries(result.metafile.inputs).map(([path, input]) => [path, input.imports.map((i) => i.path)]),
       );
-      return {
-        name,
-        file,
-        bytes: statSync(file).size,
-        inputs,
-        inputBytes,
-        modules: Object.keys(metafile.inputs),
-        imports,
-      };
+      return { name, file, bytes: statSync(file).size, inputs, modules: Object.keys(result.metafile.inputs), imports };
     }),
   );
 }

