@@ -128,10 +128,12 @@ describe('Probes and Rules schedules', { timeout: 120_000 }, () => {
         'aps:RemoteWrite',
         'dynamodb:Query',
         'dynamodb:PutItem',
-        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
         'sns:Publish',
       ]),
     );
+    // Deletes of resolved states go out as BatchWriteItem (src/adapters/aws/dynamodb-state.ts).
+    expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.some((a) => String(a).startsWith('timestream:'))).toBe(false);
     const workspaceArn = { 'Fn::GetAtt': [expect.stringMatching(/^StorageMetricsWorkspace/), 'Arn'] };
