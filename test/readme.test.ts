@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SECRET_MAX_AGE_SECONDS } from '../src/adapters/aws/secrets-manager.js';
 import { parseDeploymentConfig } from '../src/domain/config/load.js';
 
 /** The README's config examples are what newcomers copy: they must stay valid as the schema moves. */
@@ -67,5 +68,13 @@ describe('README examples', () => {
       env,
     );
     expect(config.oncall?.[0]).toMatchObject({ team: 'ward-it', timezone: 'Europe/Amsterdam', handoverMinute: 540 });
+  });
+
+  it('gives the secret cache age the functions use, in both READMEs', () => {
+    const lambdasReadme = readFileSync(new URL('../lambdas/README.md', import.meta.url), 'utf8');
+    const ages = [readme, lambdasReadme].flatMap((text) =>
+      [...text.matchAll(/Powertools Parameters[^.]*?(\d+)(?:-minute| min)/g)].map((match) => Number(match[1])),
+    );
+    expect(ages).toEqual([SECRET_MAX_AGE_SECONDS / 60, SECRET_MAX_AGE_SECONDS / 60]);
   });
 });

@@ -111,6 +111,38 @@ describe('pflow cost --config FILE', () => {
     expect(section).toContain(`read\n${doc.pricesReadOn}`);
   });
 
+  it("the README's reference-site figures per service, in the table and in where it goes, are what the command prints", async () => {
+    const { out, stdout } = capture();
+    await runCost({ config: REFERENCE, format: 'json' }, out);
+    const doc = JSON.parse(stdout.join('')) as { common: { service: string; usd: number }[] };
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**The reference site**'), readme.indexOf('## Development'));
+    const usd = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const byService = new Map<string, number>();
+    for (const line of doc.common) byService.set(line.service, (byService.get(line.service) ?? 0) + line.usd);
+    // Each common service: its table row's label, and how the "Where it goes" list names it.
+    const names: Record<string, { row: string; prose: string }> = {
+      Lambda: { row: 'Lambda:', prose: 'Lambda $' },
+      'EventBridge Scheduler': { row: 'EventBridge Scheduler:', prose: 'Scheduler $' },
+      SNS: { row: 'SNS:', prose: '' },
+      SQS: { row: 'SQS:', prose: 'SQS $' },
+      DynamoDB: { row: 'DynamoDB on-demand:', prose: 'DynamoDB $' },
+      'Secrets Manager': { row: 'Secrets Manager:', prose: 'Secrets Manager $' },
+      KMS: { row: 'KMS:', prose: '**KMS, $' },
+      CloudWatch: { row: 'CloudWatch:', prose: '**CloudWatch, $' },
+      'API Gateway': { row: 'API Gateway HTTP API', prose: 'API Gateway $' },
+    };
+    expect([...byService.keys()].sort()).toEqual(Object.keys(names).sort());
+    for (const [service, total] of byService) {
+      const { row, prose } = names[service]!;
+      const figure = usd(total);
+      const cells = new RegExp(`^\\| ${row.replace(/[.*$]/g, '\\$&')}[^|]*\\| ${figure} +\\| ${figure} +\\|$`, 'm');
+      expect({ service, row: cells.test(section) }).toEqual({ service, row: true });
+      if (prose !== '')
+        expect({ service, prose: section.includes(`${prose}${figure}`) }).toEqual({ service, prose: true });
+    }
+  });
+
   it('refuses an invalid config with the words every command uses, and prints no estimate', async () => {
     const file = join(scratch, 'bad.yaml');
     writeFileSync(
