@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -91,5 +92,19 @@ describe('DeploymentKey', { timeout: 120_000 }, () => {
     expect(others.length).toBeGreaterThan(0);
     for (const s of others) expect(JSON.stringify(s.Condition)).toContain('"kms:ViaService"');
     for (const s of others) expect(JSON.stringify(s.Condition)).toContain('secretsmanager.');
+  });
+
+  it("the deployer's after-deploy permissions include the key for each encrypted thing they read or write", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('- **After the deploy**');
+    const list = readme.slice(start, readme.indexOf('`test/lib/deploy-guide.test.ts`', start)).replace(/\s+/g, ' ');
+    // The secrets, the alert topic and the dead-letter queues are encrypted with the key (above),
+    // so putting a secret, publishing, and reading or redriving a dead letter each need its use.
+    const clauses = list.split(';');
+    for (const touches of ['secretsmanager:PutSecretValue', 'AlertTopicArn', 'dead-letter queues']) {
+      const clause = clauses.find((text) => text.includes(touches)) ?? '';
+      expect({ touches, decrypt: clause.includes('`kms:Decrypt`') }).toEqual({ touches, decrypt: true });
+      expect({ touches, encrypt: clause.includes('`kms:GenerateDataKey`') }).toEqual({ touches, encrypt: true });
+    }
   });
 });
