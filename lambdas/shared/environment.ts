@@ -202,7 +202,10 @@ export const METRICS = {
   namespace: 'PerformanceFlow',
   /** Count 1 per completed rule cycle, in its own dimension set {service: SERVICES.rule, site, group}. */
   ruleGroupCompleted: 'RuleGroupCompleted',
-  /** Queries of a rule cycle that failed, dimensions {service: SERVICES.rule, group}. */
+  /**
+   * Queries of a rule cycle that failed, only when not zero: {service: SERVICES.rule} (what the one
+   * rule-query alarm reads), and {service, group} too with aws.detailed_metrics.
+   */
   ruleQueryFailures: 'RuleQueryFailures',
   /** Count 1 per daily report published, in its own dimension set {service: SERVICES.report, report, site}. */
   reportPublished: 'ReportPublished',
