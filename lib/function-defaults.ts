@@ -11,6 +11,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_CONFIG_FILE, ENV, LAMBDA_ENTRIES, METRICS, SERVICES } from '../lambdas/shared/environment.js';
 import type { LambdaName } from '../lambdas/shared/environment.js';
+import { grantDeadLetterKey } from './dead-letter-grants.js';
 import { lambdaBundling, type BundledMetricsBackend } from './function-bundling.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -124,6 +125,8 @@ export class FunctionDefaults extends Construct {
             // Names the entry the bundle would be built from, so the assertion tests can check the choice.
             code: Code.fromInline(`export const handler = async () => ({ stub: ${JSON.stringify(entry)} });`),
           });
+    // Lambda dead-letters a failed asynchronous invocation as this role, into an encrypted queue.
+    grantDeadLetterKey(role, this.props.failedInvocations);
     this.functions.push(fn);
     return fn;
   }

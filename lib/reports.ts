@@ -1,7 +1,6 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { ENV, SCHEDULED_TIME_PLACEHOLDER, type ReportScheduleInput } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
@@ -10,6 +9,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { MetricStoreConstruct } from './metric-stores/types.js';
 import type { Notifications } from './notifications.js';
 import type { Operations } from './operations.js';
+import { DeadLetteringLambdaInvoke } from './dead-letter-grants.js';
 
 /** One configured report at one site: what one schedule sends. */
 export interface ReportSlot {
@@ -85,7 +85,7 @@ export class Reports extends Construct {
             0,
             512,
           ),
-        target: new LambdaInvoke(this.fn, {
+        target: new DeadLetteringLambdaInvoke(this.fn, {
           input: ScheduleTargetInput.fromObject({ ...input, scheduledTime: SCHEDULED_TIME_PLACEHOLDER }),
           deadLetterQueue: props.operations.failedSchedules,
           retryAttempts: 3,

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { SCHEDULED_TIME_PLACEHOLDER } from '../lambdas/shared/environment.js';
 import type { Operations } from './operations.js';
+import { DeadLetteringLambdaInvoke } from './dead-letter-grants.js';
 
 /**
  * One EventBridge Scheduler schedule invoking a function every `intervalMs` with `input`. A failed
@@ -21,7 +21,7 @@ export function everyInterval(
     schedule: ScheduleExpression.rate(Duration.minutes(minutes)),
     scheduleGroup: options.operations.scheduleGroup,
     description: options.description.slice(0, 512),
-    target: new LambdaInvoke(options.fn, {
+    target: new DeadLetteringLambdaInvoke(options.fn, {
       input: ScheduleTargetInput.fromObject({ ...options.input, scheduledTime: SCHEDULED_TIME_PLACEHOLDER }),
       deadLetterQueue: options.operations.failedSchedules,
       retryAttempts: 2,

@@ -89,6 +89,8 @@ describe('Collect (aws.pull: two agents in pull mode)', { timeout: 120_000 }, ()
         'ec2:UnassignPrivateIpAddresses',
         'kms:Decrypt',
         'kms:Encrypt',
+        // Its dead letters: SQS encrypts them as the sender (lib/dead-letter-grants.ts).
+        'kms:GenerateDataKey',
         'kms:GenerateDataKey*',
         'kms:ReEncrypt*',
         'logs:CreateLogStream',
