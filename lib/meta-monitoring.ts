@@ -151,9 +151,13 @@ export class MetaMonitoring extends Construct {
           period: Duration.millis(longestMs),
           statistic: 'Sum',
         }),
-        `Metric store queries of rule groups failed in 3 periods of ${formatMinutes(longestMs)} in a row ` +
-          `(groups: ${groups.join(', ')}); their rules are applying their on_error policy. ` +
-          'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
+        withinAlarmDescription(
+          groups,
+          (listed) =>
+            `Metric store queries of rule groups failed in 3 periods of ${formatMinutes(longestMs)} in a row ` +
+            `(groups: ${listed}); their rules are applying their on_error policy. ` +
+            'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
+        ),
         // One failed cycle is a blip the next retry covers; three periods in a row is an outage.
         // No datapoint is a period without a failed query (missing data is not breaching).
         { evaluationPeriods: 3 },
@@ -211,7 +215,11 @@ export class MetaMonitoring extends Construct {
       evaluationPeriods: options.evaluationPeriods ?? 1,
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
+      // A group, site or report name could make it longer than CloudWatch takes: cut, not refused.
+      alarmDescription:
+        description.length <= MAX_ALARM_DESCRIPTION
+          ? description
+          : `${description.slice(0, MAX_ALARM_DESCRIPTION - 1)}…`,
     });
     created.addAlarmAction(this.action);
     created.addOkAction(this.action);
@@ -225,6 +233,22 @@ export interface AlarmOptions {
   readonly evaluationPeriods: number;
   readonly comparisonOperator: ComparisonOperator;
   readonly treatMissingData: TreatMissingData;
+}
+
+/** CloudWatch's longest alarm description (PutMetricAlarm); a longer one fails the deploy. */
+export const MAX_ALARM_DESCRIPTION = 1024;
+
+/**
+ * The description `describe` makes with as many of `names` as fit in an alarm description, and how
+ * many more there are: one alarm covers every rule group, and a config may have many.
+ */
+function withinAlarmDescription(names: readonly string[], describe: (listed: string) => string): string {
+  for (let count = names.length; count > 0; count--) {
+    const more = names.length - count;
+    const text = describe(`${names.slice(0, count).join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+    if (text.length <= MAX_ALARM_DESCRIPTION) return text;
+  }
+  return describe(`${names.length} groups`);
 }
 
 function formatMinutes(ms: number): string {

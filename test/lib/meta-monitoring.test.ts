@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+import { MAX_ALARM_DESCRIPTION } from '../../lib/meta-monitoring.js';
+import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
 
 describe('MetaMonitoring', { timeout: 120_000 }, () => {
   const { template } = stackFor();
@@ -87,5 +89,32 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
     );
     expect(actions).toContain('sns:Publish');
     expect(actions.some((a) => /^(dynamodb|timestream|s3):/.test(String(a)))).toBe(false);
+  });
+
+  it('keeps every alarm description within what CloudWatch takes, however many and long the group names', () => {
+    // 40 more groups with 40-character names: listing them all in the one rule-query alarm would be
+    // about 1,800 characters, and CloudWatch refuses a description over 1,024 (the deploy fails).
+    const groups = Array.from({ length: 40 }, (_, index) => {
+      const name = `ward-${String(index).padStart(2, '0')}-infusion-pump-gateway-latency`;
+      return [
+        `  - name: ${name}`,
+        '    rules:',
+        `      - id: many-${index}`,
+        '        severity: warning',
+        '        measure: success',
+        `        matchers: ['probe="portal"']`,
+        '        window: 3m',
+        "        threshold: { op: '<', value: 1 }",
+      ].join('\n');
+    });
+    const text = readFileSync(AWS_EXAMPLE, 'utf8').replace(
+      '\nrule_groups:\n',
+      `\nrule_groups:\n${groups.join('\n')}\n`,
+    );
+    const many = resourcesOf(stackFor(text).template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm);
+    for (const alarm of many) expect(String(alarm.AlarmDescription).length).toBeLessThanOrEqual(MAX_ALARM_DESCRIPTION);
+    const failing = many.find((alarm) => alarm.MetricName === 'RuleQueryFailures')!;
+    // As many names as fit, then how many more.
+    expect(failing.AlarmDescription).toMatch(/\(groups: ward-00-infusion-pump-gateway-latency, .* and \d+ more\)/);
   });
 });
