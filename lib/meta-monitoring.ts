@@ -137,30 +137,37 @@ export class MetaMonitoring extends Construct {
     // a group of keep_last rules would go quiet unnoticed: the failed queries themselves alarm. One
     // alarm for every group and site: the rule function counts them per service ({service}; the
     // group is a property of the log line), sent only in cycles that had one. Its period is the
-    // longest group interval, so each period holds a cycle of every group: a group whose queries
-    // keep failing breaches every period, whichever group it is.
+    // shortest group interval and it fires on 3 periods with a failure within 3 intervals of the
+    // slowest group: a 1-minute group's outage is told after 3 minutes, a slower group's after 3 of
+    // its cycles, whichever groups share the alarm.
     const groups = [...new Set(props.ruleCycles.map((cycle) => cycle.group))];
     if (groups.length > 0) {
+      const shortestMs = Math.min(...props.ruleCycles.map((cycle) => cycle.intervalMs));
       const longestMs = Math.max(...props.ruleCycles.map((cycle) => cycle.intervalMs));
+      const evaluationPeriods = Math.min(
+        3 * Math.ceil(longestMs / shortestMs),
+        Math.max(1, Math.floor(maxAlarmWindowMs(shortestMs) / shortestMs)),
+      );
       alarm(
         'RuleQueriesFailing',
         new Metric({
           namespace: METRICS.namespace,
           metricName: METRICS.ruleQueryFailures,
           dimensionsMap: { service: SERVICES.rule },
-          period: Duration.millis(longestMs),
+          period: Duration.millis(shortestMs),
           statistic: 'Sum',
         }),
         withinAlarmDescription(
           groups,
           (listed) =>
-            `Metric store queries of rule groups failed in 3 periods of ${formatMinutes(longestMs)} in a row ` +
-            `(groups: ${listed}); their rules are applying their on_error policy. ` +
+            `Metric store queries of rule groups failed in 3 periods of ${formatMinutes(shortestMs)} ` +
+            `within ${formatMinutes(evaluationPeriods * shortestMs)} (groups: ${listed}); ` +
+            'their rules are applying their on_error policy. ' +
             'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
         ),
-        // One failed cycle is a blip the next retry covers; three periods in a row is an outage.
-        // No datapoint is a period without a failed query (missing data is not breaching).
-        { evaluationPeriods: 3 },
+        // One failed cycle is a blip the next retry covers; three is an outage. No datapoint is a
+        // period without a failed query (missing data is not breaching).
+        { evaluationPeriods, datapointsToAlarm: Math.min(3, evaluationPeriods) },
       );
     }
 
@@ -213,6 +220,7 @@ export class MetaMonitoring extends Construct {
       metric,
       threshold: options.threshold ?? 1,
       evaluationPeriods: options.evaluationPeriods ?? 1,
+      ...(options.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: options.datapointsToAlarm }),
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       // A group, site or report name could make it longer than CloudWatch takes: cut, not refused.
@@ -231,8 +239,18 @@ export class MetaMonitoring extends Construct {
 export interface AlarmOptions {
   readonly threshold: number;
   readonly evaluationPeriods: number;
+  /** M of the N evaluation periods that must breach; all N when not given. */
+  readonly datapointsToAlarm: number;
   readonly comparisonOperator: ComparisonOperator;
   readonly treatMissingData: TreatMissingData;
+}
+
+/**
+ * CloudWatch's longest evaluation window (PutMetricAlarm: period × evaluation periods): 1 day for a
+ * period under an hour, 7 days otherwise.
+ */
+function maxAlarmWindowMs(periodMs: number): number {
+  return periodMs < 3_600_000 ? 86_400_000 : 7 * 86_400_000;
 }
 
 /** CloudWatch's longest alarm description (PutMetricAlarm); a longer one fails the deploy. */

@@ -48,9 +48,12 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
       Namespace: 'PerformanceFlow',
       Dimensions: [{ Name: 'service', Value: 'pflow-rule' }],
       Statistic: 'Sum',
-      // The longest group interval (5 minutes in the example): each period holds a cycle of every group.
-      Period: 300,
-      EvaluationPeriods: 3,
+      // The shortest group interval (1 minute in the example), 3 failing periods within 3 intervals
+      // of the slowest group (5 minutes): a 1-minute group is told after 3 minutes, a 5-minute one
+      // after 15.
+      Period: 60,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 3,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
       // The count is sent only in cycles that had a failed query: no datapoint is no failure.
@@ -58,7 +61,7 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
     });
     // Its message still names the groups it covers and where to find which one failed.
     expect(failing[0]!.AlarmDescription).toBe(
-      'Metric store queries of rule groups failed in 3 periods of 5 minutes in a row ' +
+      'Metric store queries of rule groups failed in 3 periods of 1 minute within 15 minutes ' +
         '(groups: availability, latency, pflow-agents); their rules are applying their on_error policy. ' +
         'Which group and site: the rule function log lines with RuleQueryFailures (README, Logs Insights)',
     );
@@ -116,5 +119,29 @@ describe('MetaMonitoring', { timeout: 120_000 }, () => {
     const failing = many.find((alarm) => alarm.MetricName === 'RuleQueryFailures')!;
     // As many names as fit, then how many more.
     expect(failing.AlarmDescription).toMatch(/\(groups: ward-00-infusion-pump-gateway-latency, .* and \d+ more\)/);
+  });
+
+  it('keeps the query-failure alarm within CloudWatch’s one-day evaluation window when a group runs twice a day', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8').replace(
+      '\nrule_groups:\n',
+      [
+        '\nrule_groups:',
+        '  - name: twice-a-day',
+        '    interval: 12h',
+        '    rules:',
+        '      - id: slow-one',
+        '        severity: warning',
+        '        measure: success',
+        `        matchers: ['probe="portal"']`,
+        '        window: 3m',
+        "        threshold: { op: '<', value: 1 }",
+        '',
+      ].join('\n'),
+    );
+    const failing = resourcesOf(stackFor(text).template, 'AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm)
+      .find((alarm) => alarm.MetricName === 'RuleQueryFailures')!;
+    // 3 × 720 one-minute periods would be 36 hours: cut to the 1,440 a day holds, still 3 to alarm.
+    expect(failing).toMatchObject({ Period: 60, EvaluationPeriods: 1440, DatapointsToAlarm: 3 });
   });
 });
