@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { parseConfigForDeployment } from '../src/domain/config/deploy.js';
+import { secretReadersOf } from '../src/domain/config/bundled.js';
 import { ConfigError } from '../src/domain/errors.js';
 import { configSchemaFingerprint } from '../lib/config-fingerprint.js';
 import { PerformanceFlowStack } from '../lib/performance-flow-stack.js';
@@ -40,6 +41,7 @@ writeFileSync(configJsonPath, bundledConfig);
 new PerformanceFlowStack(app, String(app.node.tryGetContext('stackName') ?? 'PerformanceFlow'), {
   config: deployment.config,
   secretNames: deployment.secretNames,
+  secretReaders: secretReadersOf(bundledConfig, configJsonPath),
   code: { kind: 'bundle', configJsonPath },
 });
 // cdk-nag runs at synth: a finding without a written acknowledgement fails `cdk synth`.

@@ -11,6 +11,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_CONFIG_FILE, ENV, LAMBDA_ENTRIES, METRICS, SERVICES } from '../lambdas/shared/environment.js';
 import type { LambdaName } from '../lambdas/shared/environment.js';
+import type { ReadingFunction } from '../src/domain/config/secret-readers.js';
 import { grantDeadLetterKey } from './dead-letter-grants.js';
 import { lambdaBundling, type BundledMetricsBackend } from './function-bundling.js';
 
@@ -54,6 +55,8 @@ export interface FunctionOptions {
 export class FunctionDefaults extends Construct {
   private readonly props: FunctionDefaultsProps;
   readonly functions: LambdaFunction[] = [];
+  /** Each function as a secret's readers name it (src/domain/config/secret-readers.ts). */
+  private readonly readingFunctions = new Map<LambdaFunction, ReadingFunction>();
 
   constructor(scope: Construct, id: string, props: FunctionDefaultsProps) {
     super(scope, id);
@@ -128,6 +131,15 @@ export class FunctionDefaults extends Construct {
     // Lambda dead-letters a failed asynchronous invocation as this role, into an encrypted queue.
     grantDeadLetterKey(role, this.props.failedInvocations);
     this.functions.push(fn);
+    const channel = options.environment?.[ENV.channelId];
+    this.readingFunctions.set(fn, { fn: name, ...(channel !== undefined && { channel }) });
     return fn;
+  }
+
+  /** A function of this construct as a secret's readers name it: what its loader finds in its environment. */
+  readingFunction(fn: LambdaFunction): ReadingFunction {
+    const reading = this.readingFunctions.get(fn);
+    if (reading === undefined) throw new Error(`function ${fn.node.path} was not made by FunctionDefaults`);
+    return reading;
   }
 }

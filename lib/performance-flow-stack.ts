@@ -19,6 +19,7 @@ import { Probes } from './probes.js';
 import { Reports } from './reports.js';
 import { Rules } from './rules.js';
 import { Secrets } from './secrets.js';
+import type { SecretReaders } from '../src/domain/config/secret-readers.js';
 import { Storage } from './storage.js';
 
 export interface PerformanceFlowStackProps extends StackProps {
@@ -26,6 +27,12 @@ export interface PerformanceFlowStackProps extends StackProps {
   readonly config: DeploymentConfig;
   /** Every `${NAME}` the config references. */
   readonly secretNames: readonly string[];
+  /**
+   * Which functions read each secret: the bundled config's `readers` (secretReadersOf). Each
+   * function is granted only those; without it, every function that loads the config is granted
+   * every secret (never too little: the functions' loaders read by the same bundled readers).
+   */
+  readonly secretReaders?: Readonly<Record<string, SecretReaders>>;
   /** How the functions' code is built: `bundle` for deploys, `stub` for construct tests. */
   readonly code: FunctionCode;
   readonly retainOnDelete?: boolean;
@@ -67,7 +74,12 @@ export class PerformanceFlowStack extends Stack {
       retainOnDelete: props.retainOnDelete ?? true,
       key,
     });
-    this.secrets = new Secrets(this, 'Secrets', { names: props.secretNames, aws, key });
+    this.secrets = new Secrets(this, 'Secrets', {
+      names: props.secretNames,
+      aws,
+      key,
+      ...(props.secretReaders !== undefined && { readers: props.secretReaders }),
+    });
     this.functions = new FunctionDefaults(this, 'Functions', {
       code: props.code,
       logKey: key,
@@ -170,7 +182,7 @@ export class PerformanceFlowStack extends Stack {
         this.collect = collect;
       }
     }
-    for (const fn of this.functions.functions) this.secrets.grantReadAll(fn);
+    for (const fn of this.functions.functions) this.secrets.grantReadTo(fn, this.functions.readingFunction(fn));
     // After the secrets grant: the Grafana provisioner reads no config secret.
     if (props.config.grafana) {
       this.grafana = new Grafana(this, 'Grafana', {

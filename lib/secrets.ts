@@ -6,6 +6,7 @@ import type { ISecret, CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { secretIdFor } from '../src/domain/config/cloud.js';
 import type { AwsSettings } from '../src/domain/config/cloud.js';
+import { readsSecret, type ReadingFunction, type SecretReaders } from '../src/domain/config/secret-readers.js';
 
 export interface SecretsProps {
   /** Every `${NAME}` the config references. */
@@ -13,6 +14,11 @@ export interface SecretsProps {
   readonly aws: AwsSettings;
   /** The deployment key (DeploymentKey, always retained like the secrets): created secrets are encrypted with it. */
   readonly key: IKey;
+  /**
+   * Which functions read each secret (the bundled config's `readers`, src/domain/config/secret-readers.ts).
+   * A name absent here, or no map at all, is read by every function that loads the config.
+   */
+  readonly readers?: Readonly<Record<string, SecretReaders>>;
 }
 
 /**
@@ -23,6 +29,7 @@ export interface SecretsProps {
  */
 export class Secrets extends Construct {
   readonly secrets: ReadonlyMap<string, ISecret>;
+  private readonly readers: Readonly<Record<string, SecretReaders>>;
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
@@ -44,10 +51,18 @@ export class Secrets extends Construct {
       secrets.set(name, secret);
     }
     this.secrets = secrets;
+    this.readers = props.readers ?? {};
   }
 
-  /** Every function validates the whole config at cold start, so each reads every secret. */
-  grantReadAll(grantee: IGrantable): void {
-    for (const secret of this.secrets.values()) secret.grantRead(grantee);
+  /**
+   * Least privilege: a function may read the secrets its part of the config holds, the ones its
+   * loader fills in (lambdas/shared/config.ts decides with the same readers), and no other.
+   */
+  grantReadTo(grantee: IGrantable, reading: ReadingFunction): void {
+    for (const [name, secret] of this.secrets) {
+      if (readsSecret(Object.hasOwn(this.readers, name) ? this.readers[name] : undefined, reading)) {
+        secret.grantRead(grantee);
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliverHandler } from '../../lambdas/deliver.js';
 import { createProbeHandler } from '../../lambdas/probe.js';
 import { createRuleHandler } from '../../lambdas/rule.js';
+import { SERVICES } from '../../lambdas/shared/environment.js';
 import { DynamoAlertHistory } from '../../src/adapters/aws/dynamodb-alert-history.js';
 import {
   ALERT_STATE_TABLE,
@@ -182,11 +183,14 @@ describe('the cloud pipeline in one process', () => {
     const saved = { ...process.env };
     Object.assign(process.env, env); // the SDK clients read region, credentials and the DynamoDB endpoint here
     try {
-      const probe = createProbeHandler({ env, clock });
-      const rule = createRuleHandler({ env, clock });
-      const deliver = createDeliverHandler({ env, clock });
+      // Each function as the stack names it: each loader reads only its own part's secrets.
+      const probe = createProbeHandler({ env: { ...env, POWERTOOLS_SERVICE_NAME: SERVICES.probe }, clock });
+      const rule = createRuleHandler({ env: { ...env, POWERTOOLS_SERVICE_NAME: SERVICES.rule }, clock });
+      const deliver = createDeliverHandler({ env: { ...env, POWERTOOLS_SERVICE_NAME: SERVICES.deliver }, clock });
+      const secretReads = () => secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
 
       const cycle = async () => {
+        const readsBefore = secretReads().length;
         await probe({ site: 'site-e2e', probeIds: ['e2e-portal'] }, context());
         now += 1_000;
         const before = published.length;
@@ -199,6 +203,8 @@ describe('the cloud pipeline in one process', () => {
             .filter((request) => request.table === ALERT_STATE_TABLE && request.operation === 'Query'),
         ).toHaveLength(1);
         const fresh = published.slice(before);
+        // The webhook's URL is the hook channel's: neither the probe nor the rule function reads it.
+        expect(secretReads()).toHaveLength(readsBefore);
         const response = await deliver(sqsEventFor('hook', fresh), context());
         expect(response.batchItemFailures).toEqual([]);
         now += 59_000;
@@ -206,6 +212,7 @@ describe('the cloud pipeline in one process', () => {
       };
 
       const up = await cycle();
+      expect(secretReads()).toContain('pflow/HOOK_URL');
       expect(up.report).toMatchObject({ queries: 1, notifications: 0, conflicts: 0 });
       // One statement per table per site per cycle, scoped to the site.
       expect(timestream.statements.at(-1)).toMatch(/FROM "pflow"\."probes" WHERE .* AND site IN \('site-e2e'\)/);

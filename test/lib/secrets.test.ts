@@ -1,9 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AWS_EXAMPLE, resourcesOf, stackFor } from './stack-support.js';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { AWS_EXAMPLE, functionIdByPath, resourcesOf, stackFor, statementsOfFunction } from './stack-support.js';
+
+/** Each function (logical id) that may read a config secret: the `${NAME}`s its role may read. */
+function secretReadersIn(template: Template): Record<string, string[]> {
+  const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret').map(
+    ([id, secret]) => [id, String(secret.Name).replace(/^.*\//, '')] as const,
+  );
+  const readers: Record<string, string[]> = {};
+  for (const [fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+    const reads = statementsOfFunction(template, fn).filter((statement) =>
+      JSON.stringify(statement.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    const names = secrets
+      .filter(([id]) => reads.some((statement) => JSON.stringify(statement.Resource).includes(`"${id}"`)))
+      .map(([, name]) => name)
+      .sort();
+    if (names.length > 0) readers[fn] = names;
+  }
+  return readers;
+}
 
 describe('Secrets', { timeout: 120_000 }, () => {
-  it('creates one EMPTY, KMS-encrypted, retained secret per ${NAME} and lets every function read it', () => {
+  it('creates one EMPTY, KMS-encrypted, retained secret per ${NAME}, readable by the Slack deliver function alone', () => {
     const { template } = stackFor();
     const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret');
     expect(secrets).toHaveLength(1);
@@ -12,18 +32,31 @@ describe('Secrets', { timeout: 120_000 }, () => {
     expect(secret.SecretString).toBeUndefined();
     expect(secret.GenerateSecretString).toBeUndefined();
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
-    const readers = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) =>
-      JSON.stringify(policy).includes('secretsmanager:GetSecretValue'),
-    );
-    // Every function but the Grafana provisioner, which reads no config secret.
-    const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    const provisioner = functions.filter(([id]) => id.startsWith('GrafanaProvision'));
-    expect(provisioner).toHaveLength(1);
-    const provisionerRole = JSON.stringify({
-      Ref: (provisioner[0]![1].Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
-    });
-    expect(readers).toHaveLength(functions.length - 1);
-    expect(readers.some(([, policy]) => JSON.stringify(policy).includes(provisionerRole))).toBe(false);
+    // channels[0].slack.url is read by that channel's deliver function only (src/domain/config/secret-readers.ts).
+    const readers = secretReadersIn(template);
+    expect(readers).toEqual({ [functionIdByPath(template, 'opsslackDeliver')]: ['SLACK_WEBHOOK_URL'] });
+    expect(readers[functionIdByPath(template, 'RulesFunction')]).toBeUndefined();
+    expect(readers[functionIdByPath(template, 'oncallemailDeliver')]).toBeUndefined();
+  });
+
+  it('grants the acknowledge key to every deliver function and the lifecycle API, and a secret elsewhere to every function that loads the config', () => {
+    const text = readFileSync(AWS_EXAMPLE, 'utf8')
+      .replace('\naws:\n', "\nacknowledge: { link_key: '${PFLOW_ACK_LINK_KEY}' }\naws:\n")
+      .replace(
+        'target: https://portal.st-anna.example/health',
+        'target: https://portal.st-anna.example/health?key=${PORTAL_KEY}',
+      );
+    const { template } = stackFor(text);
+    const readers = secretReadersIn(template);
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').map(([id]) => id);
+    const delivers = functions.filter((id) => id.includes('Deliver'));
+    expect(delivers).toHaveLength(4);
+    const ackReaders = Object.keys(readers).filter((id) => readers[id]!.includes('PFLOW_ACK_LINK_KEY'));
+    expect(ackReaders.sort()).toEqual([...delivers, functionIdByPath(template, 'LifecycleApiFunction')].sort());
+    // A probe's target is not narrowed: every function but the Grafana provisioner (no config) reads it.
+    const portalReaders = Object.keys(readers).filter((id) => readers[id]!.includes('PORTAL_KEY'));
+    expect(portalReaders.sort()).toEqual(functions.filter((id) => !id.startsWith('GrafanaProvision')).sort());
+    expect(readers[functionIdByPath(template, 'RulesFunction')]).toEqual(['PORTAL_KEY']);
   });
 
   it('imports an existing secret by name instead of creating one', () => {

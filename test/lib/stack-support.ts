@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { PerformanceFlowStack } from '../../lib/performance-flow-stack.js';
 import { parseConfigForDeployment } from '../../src/domain/config/deploy.js';
+import { secretReadersOf } from '../../src/domain/config/bundled.js';
 
 export const AWS_EXAMPLE = join(import.meta.dirname, '../../config/aws-example.yaml');
 
@@ -42,6 +43,8 @@ export function stackFor(text: string = readFileSync(AWS_EXAMPLE, 'utf8'), retai
   const stack = new PerformanceFlowStack(new App(), 'PerformanceFlow', {
     config: deployment.config,
     secretNames: deployment.secretNames,
+    // The readers as `cdk synth` passes them (bin/app.ts): each function granted its own secrets.
+    secretReaders: secretReadersOf(deployment.bundledConfig('test'), 'test.json'),
     code: { kind: 'stub' },
     retainOnDelete,
   });

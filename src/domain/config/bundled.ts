@@ -30,6 +30,12 @@ export interface BundledSecret {
   readonly fields: readonly string[];
   /** The existing secret it is read from, when the config imports one (`aws.secrets.<NAME>.name`). */
   readonly importedAs?: string;
+  /**
+   * The functions that read it (secret-readers.ts): the stack grants it to these alone, and only
+   * these fill it in. Absent: every function that loads the config (and a document written before
+   * the field existed).
+   */
+  readonly readers?: readonly string[];
 }
 
 /** The document synth writes (PFLOW_CONFIG_FILE). */
@@ -55,8 +61,12 @@ export const REGEXP_KEY = '$regexp';
 
 export interface BundledConfig {
   readonly secrets: Readonly<Record<string, BundledSecret>>;
-  /** The config with these secret values (one per name of `secrets`) filled in and checked. */
-  resolve(values: Readonly<Record<string, string>>): DeploymentConfig;
+  /**
+   * The config with these secret values filled in and checked: one per name of `only` (default:
+   * every name of `secrets`). A secret not in `only` stays a `${NAME}` reference, in fields the
+   * function asking never reads (its readers say so).
+   */
+  resolve(values: Readonly<Record<string, string>>, only?: readonly string[]): DeploymentConfig;
 }
 
 /**
@@ -91,8 +101,10 @@ export function readBundledConfig(text: string, source: string, expectedSchema: 
   const template = document.config;
   return {
     secrets,
-    resolve(values) {
+    resolve(values, only) {
+      const filled = new Set(only ?? Object.keys(secrets));
       const issues: ConfigIssue[] = Object.entries(secrets).flatMap(([name, secret]) => {
+        if (!filled.has(name)) return [];
         const value = values[name];
         const problem = value === undefined ? 'has no value' : secretFormProblem(secret.form, value);
         return problem === undefined
@@ -100,7 +112,11 @@ export function readBundledConfig(text: string, source: string, expectedSchema: 
           : [{ path: secret.fields.join(', ') || ROOT, message: `secret ${name} ${problem}` }];
       });
       if (issues.length > 0) throw new ConfigError(source, issues);
-      const expansion = expandEnv(template, values);
+      // An unread secret is written back as its own reference: expandEnv does not expand a replacement.
+      const env = Object.fromEntries(
+        Object.keys(secrets).map((name) => [name, filled.has(name) ? values[name] : `\${${name}}`]),
+      );
+      const expansion = expandEnv(template, env);
       if (expansion.issues.length > 0) {
         throw new ConfigError(
           source,
@@ -113,6 +129,13 @@ export function readBundledConfig(text: string, source: string, expectedSchema: 
 }
 
 const ROOT = '(root)';
+
+/** Each secret's readers as a bundled config document records them (for the stack's grants). */
+export function secretReadersOf(text: string, source: string): Record<string, readonly string[] | undefined> {
+  return Object.fromEntries(
+    Object.entries(readBundledConfig(text, source, undefined).secrets).map(([name, secret]) => [name, secret.readers]),
+  );
+}
 
 /**
  * The one check a secret's value still needs at run time: synth validated every field with a

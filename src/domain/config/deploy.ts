@@ -11,6 +11,7 @@ import { formatPath, validateConfigDocument } from './document.js';
 import { expandEnv } from './env.js';
 import type { Env } from './env.js';
 import { parseDeploymentConfig } from './load.js';
+import { secretReaders } from './secret-readers.js';
 import type { DeploymentConfig } from './model.js';
 import { deploymentConfigSchema } from './schema.js';
 
@@ -227,6 +228,8 @@ function bundle(
     ]);
   }
   const references = referencesByPath(raw);
+  const config = JSON.parse(templated[0]!) as unknown;
+  const readers = secretReaders(config);
   const secrets: Record<string, BundledSecret> = Object.fromEntries(
     names.map((name) => [
       name,
@@ -234,6 +237,7 @@ function bundle(
         form: SECRET_FORMS[forms.get(name) ?? 0]!,
         fields: references.filter(([, referenced]) => referenced.includes(name)).map(([path]) => formatPath(path)),
         ...(normalised.aws?.secrets[name] !== undefined && { importedAs: normalised.aws.secrets[name].name }),
+        ...(readers[name] !== undefined && { readers: readers[name] }),
       },
     ]),
   );
@@ -241,7 +245,7 @@ function bundle(
     format: BUNDLED_CONFIG_FORMAT,
     schema,
     secrets,
-    config: JSON.parse(templated[0]!) as unknown,
+    config,
   };
   return JSON.stringify(document);
 }

@@ -150,6 +150,19 @@ describe('reading it at cold start', () => {
       'channels[1].email.to[0]: secret ONCALL has no value',
     ]);
   });
+
+  it('fills in only the secrets asked for, checks only those, and leaves the others references', () => {
+    const config = readBundledConfig(text, 'doc', 'fp-a').resolve({ SLACK_WEBHOOK_URL: 'https://x.example/hook' }, [
+      'SLACK_WEBHOOK_URL',
+    ]);
+    expect(config.channels.map((channel) => channel.settings)).toMatchObject([
+      { url: 'https://x.example/hook' },
+      { to: ['${ONCALL}'], password: '${SMTP_PASSWORD}' },
+    ]);
+    expect(byPath(issuesOf(() => readBundledConfig(text, 'doc', 'fp-a').resolve({}, ['ONCALL'])))).toEqual([
+      'channels[1].email.to[0]: secret ONCALL has no value',
+    ]);
+  });
 });
 
 describe('secretFormProblem', () => {

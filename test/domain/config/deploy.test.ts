@@ -139,7 +139,12 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     );
     expect(deployment.secretNames).toContain('PFLOW_ACK_LINK_KEY');
     const bundled = JSON.parse(deployment.bundledConfig('fp')) as BundledConfigDocument;
-    expect(bundled.secrets.PFLOW_ACK_LINK_KEY).toEqual({ form: 'text', fields: ['acknowledge.link_key'] });
+    // Read by whoever signs or checks acknowledge links (src/domain/config/secret-readers.ts).
+    expect(bundled.secrets.PFLOW_ACK_LINK_KEY).toEqual({
+      form: 'text',
+      fields: ['acknowledge.link_key'],
+      readers: ['deliver', 'lifecycleApi'],
+    });
   });
 
   it('bundles a file without secrets with no secrets to read', () => {
