@@ -2,6 +2,7 @@ import { readConfigText } from '../adapters/local/config-file.js';
 import { parseConfigForDeployment } from '../domain/config/deploy.js';
 import { parseAssumptionArgs, withAssumptions } from '../domain/cost/assumptions.js';
 import { estimateCost } from '../domain/cost/estimate.js';
+import { secretReadersOf } from '../domain/config/bundled.js';
 import { renderCostJson, renderCostText } from '../domain/cost/render.js';
 import { ConfigError } from '../domain/errors.js';
 import { reportRefusal, type CliOutput } from './config.js';
@@ -33,7 +34,9 @@ export async function runCost(
     reportRefusal(options.config, error, out);
     return 1;
   }
-  const estimate = estimateCost(deployment.config, deployment.secretNames, assumptions);
+  // The secrets' readers as synth records them: a secret only its channel uses is read only there.
+  const readers = secretReadersOf(deployment.bundledConfig('pflow-cost'), options.config);
+  const estimate = estimateCost(deployment.config, deployment.secretNames, assumptions, readers);
   const render = options.format === 'json' ? renderCostJson : renderCostText;
   out.stdout(render(estimate, options.config, assumptions));
   return 0;

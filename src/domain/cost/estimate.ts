@@ -1,5 +1,6 @@
 import type { MetricsBackend } from '../config/cloud.js';
 import type { DeploymentConfig } from '../config/model.js';
+import type { SecretReaders } from '../config/secret-readers.js';
 import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from './assumptions.js';
 import { costOf, permanentAllowance, PRICE_REGION, PRICES, PRICES_READ_ON, type PriceId } from './prices.js';
 import { lastSeenRefreshMs } from '../assets/location-writes.js';
@@ -86,6 +87,11 @@ export function estimateCost(
   config: DeploymentConfig,
   secretNames: readonly string[],
   assumptions: CostAssumptions = DEFAULT_ASSUMPTIONS,
+  /**
+   * Which functions read each secret (the bundled config's readers, src/domain/config/secret-readers.ts);
+   * a name absent here is read by every function, the upper bound.
+   */
+  secretReaders: Readonly<Record<string, SecretReaders>> = {},
 ): CostEstimate {
   const usage = deploymentUsage(config, secretNames, assumptions);
   const a = (key: keyof CostAssumptions) => assumptions[key].value;
@@ -264,16 +270,45 @@ export function estimateCost(
   }
 
   // --- secrets and keys -------------------------------------------------------------------------
-  const warmFunctions =
-    usage.probeSchedules.length + usage.ruleCycles.length + (agents > 0 ? 1 : 0) + usage.pullAgents.length;
-  const secretReads = usage.secrets * (warmFunctions * (usage.minutesPerMonth / a('secretCacheMinutes')) + deliveries);
+  // The functions kept warm all month (each re-reads its secrets every cache period), by name.
+  const warm: readonly (readonly [string, number])[] = [
+    ['probe', usage.probeSchedules.length],
+    ['rule', usage.ruleCycles.length],
+    ['ingest', agents > 0 ? 1 : 0],
+    ['collect', usage.pullAgents.length],
+  ];
+  const warmFunctions = sum(warm.map(([, count]) => count));
+  const refreshes = usage.minutesPerMonth / a('secretCacheMinutes');
+  /** A channel's deliveries, by the upper bound above: every event, and the reports naming it. */
+  const deliveriesTo = (channel: string) =>
+    events +
+    sum(
+      usage.reports
+        .filter((r) => config.reports?.find((report) => report.id === r.report)?.channels.includes(channel) === true)
+        .map((r) => r.runsPerMonth),
+    );
+  /** A secret's reads: by each warm function reading it every cache period, and once per delivery that reads it. */
+  const readsOf = (readers: SecretReaders): number => {
+    if (readers === undefined) return warmFunctions * refreshes + deliveries;
+    const warmReaders = sum(warm.filter(([fn]) => readers.includes(fn)).map(([, count]) => count));
+    const delivered = readers.includes('deliver')
+      ? deliveries
+      : sum(usage.channels.filter((c) => readers.includes(`deliver:${c.id}`)).map((c) => deliveriesTo(c.id)));
+    return warmReaders * refreshes + delivered;
+  };
+  const secretReads = sum(
+    secretNames.map((name) => readsOf(Object.hasOwn(secretReaders, name) ? secretReaders[name] : undefined)),
+  );
+  const narrowed = secretNames.filter(
+    (name) => Object.hasOwn(secretReaders, name) && secretReaders[name] !== undefined,
+  );
   if (usage.secrets > 0) {
     common.push(
       item('secrets.secret', usage.secrets, 'one secret per ${NAME} in the config'),
       item(
         'secrets.api',
         secretReads,
-        `every secret re-read every ${a('secretCacheMinutes')} min by each of ${warmFunctions} warm functions, and once per delivery`,
+        `each secret re-read every ${a('secretCacheMinutes')} min by each of the ${warmFunctions} warm functions that reads it, and once per delivery that needs it (${narrowed.length} of ${secretNames.length} read by their own functions only)`,
       ),
     );
   }

@@ -267,6 +267,28 @@ describe('pflow cost: usage derived from the config', () => {
     }
   });
 
+  it('counts a secret read only by the functions that use it, by its readers', () => {
+    const yaml = [
+      ...oneProbe(),
+      'channels: [{ id: s, kind: slack, slack: { url: "${SLACK_URL}" } }, { id: t, kind: teams, teams: { url: "${TEAMS_URL}" } }]',
+      'routes: [{ channels: [s, t] }]',
+    ].join('\n');
+    const deployment = parseConfigForDeployment(yaml, 'test.yaml');
+    const changes = withAssumptions({ ...noEvents, alertEventsPerMonth: 1_000 });
+    const everyone = estimateCost(deployment.config, deployment.secretNames, changes);
+    const narrowed = estimateCost(deployment.config, deployment.secretNames, changes, {
+      SLACK_URL: ['deliver:s'],
+      TEAMS_URL: undefined,
+    });
+    // Read by every function: the 1 warm probe function every 15 min (2,920) and every delivery (2 × 1,000).
+    expect(line(everyone, 'secrets.api').quantity).toBe(2 * (2_920 + 2_000));
+    // The Slack URL only by its channel's deliver function, once per event it delivers.
+    expect(line(narrowed, 'secrets.api').quantity).toBe(1_000 + (2_920 + 2_000));
+    expect(line(narrowed, 'kms.requests').quantity).toBe(
+      line(everyone, 'kms.requests').quantity - (2 * (2_920 + 2_000) - (1_000 + 2_920 + 2_000)),
+    );
+  });
+
   it('judges the $60 goal per backend on the total without free tiers', () => {
     const e = estimate(oneProbe().join('\n'));
     expect(e.goalUsd).toBe(60);
