@@ -39,24 +39,37 @@ describe('Secrets', { timeout: 120_000 }, () => {
     expect(readers[functionIdByPath(template, 'oncallemailDeliver')]).toBeUndefined();
   });
 
-  it('grants the acknowledge key to every deliver function and the lifecycle API, and a secret elsewhere to every function that loads the config', () => {
+  it('grants the acknowledge key to every deliver function and the lifecycle API, probe headers to the probe function, and a secret elsewhere to every function that loads the config', () => {
     const text = readFileSync(AWS_EXAMPLE, 'utf8')
       .replace('\naws:\n', "\nacknowledge: { link_key: '${PFLOW_ACK_LINK_KEY}' }\naws:\n")
       .replace(
-        'target: https://portal.st-anna.example/health',
-        'target: https://portal.st-anna.example/health?key=${PORTAL_KEY}',
+        'target: https://portal.st-anna.example/health\n',
+        "target: https://portal.st-anna.example/health?key=${PORTAL_KEY}\n    http: { headers: { authorization: 'Bearer ${PORTAL_TOKEN}' } }\n",
+      )
+      .replace(
+        'summary: The patient portal does not answer its health check',
+        'summary: The patient portal does not answer its health check ${RUNBOOK_NOTE}',
       );
     const { template } = stackFor(text);
     const readers = secretReadersIn(template);
+    const readersOf = (name: string) =>
+      Object.keys(readers)
+        .filter((id) => readers[id]!.includes(name))
+        .sort();
     const functions = resourcesOf(template, 'AWS::Lambda::Function').map(([id]) => id);
     const delivers = functions.filter((id) => id.includes('Deliver'));
     expect(delivers).toHaveLength(4);
-    const ackReaders = Object.keys(readers).filter((id) => readers[id]!.includes('PFLOW_ACK_LINK_KEY'));
-    expect(ackReaders.sort()).toEqual([...delivers, functionIdByPath(template, 'LifecycleApiFunction')].sort());
-    // A probe's target is not narrowed: every function but the Grafana provisioner (no config) reads it.
-    const portalReaders = Object.keys(readers).filter((id) => readers[id]!.includes('PORTAL_KEY'));
-    expect(portalReaders.sort()).toEqual(functions.filter((id) => !id.startsWith('GrafanaProvision')).sort());
-    expect(readers[functionIdByPath(template, 'RulesFunction')]).toEqual(['PORTAL_KEY']);
+    expect(readersOf('PFLOW_ACK_LINK_KEY')).toEqual(
+      [...delivers, functionIdByPath(template, 'LifecycleApiFunction')].sort(),
+    );
+    // A probe's headers: the probe function alone.
+    expect(readersOf('PORTAL_TOKEN')).toEqual([functionIdByPath(template, 'ProbesFunction')]);
+    // Not narrowed: every function but the Grafana provisioner (it loads no config) reads these. A
+    // probe's target too, here: the normalised rule's absent labels copy it into the rule groups.
+    const everyone = functions.filter((id) => !id.startsWith('GrafanaProvision')).sort();
+    expect(readersOf('RUNBOOK_NOTE')).toEqual(everyone);
+    expect(readersOf('PORTAL_KEY')).toEqual(everyone);
+    expect(readers[functionIdByPath(template, 'RulesFunction')]).toEqual(['PORTAL_KEY', 'RUNBOOK_NOTE']);
   });
 
   it('imports an existing secret by name instead of creating one', () => {

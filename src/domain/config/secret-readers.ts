@@ -63,6 +63,10 @@ export function readsSecret(readers: SecretReaders, reader: ReadingFunction): bo
  *   (linkSettings in lambdas/shared/lifecycle.ts): every deliver function and the lifecycle API.
  *   Escalations and reports go out through the deliver functions, which sign their links.
  * - `aws.pull.agents[i]…` (an agent's pull URL and token): the collect function.
+ * - `probes[i].settings…` (a probe's kind block: its headers, say): the probe function, which alone
+ *   runs probes (lambdas/probe.ts); `probes[i].target` the probe and report functions (the daily
+ *   report lists certificates by target, src/domain/report/digest.ts). The rule function reads a
+ *   probe's id, site and runs_on only (the agent hold-back).
  */
 function readersAt(config: unknown, path: readonly (string | number)[]): SecretReaders {
   const [section, index, field] = path;
@@ -75,6 +79,10 @@ function readersAt(config: unknown, path: readonly (string | number)[]): SecretR
   }
   if (section === 'acknowledge') return ['deliver', 'lifecycleApi'];
   if (section === 'aws' && index === 'pull' && field === 'agents') return ['collect'];
+  if (section === 'probes' && typeof index === 'number') {
+    if (field === 'settings') return ['probe'];
+    if (field === 'target') return ['probe', 'report'];
+  }
   return undefined;
 }
 

@@ -25,10 +25,24 @@ describe('which functions read each secret', () => {
     ).toEqual({ ACK: ['deliver', 'lifecycleApi'], LAB_URL: ['collect'], LAB_TOKEN: ['collect'] });
   });
 
+  it("gives a probe's settings to the probe function, its target to the probe and report functions", () => {
+    expect(
+      secretReaders({
+        probes: [
+          {
+            id: 'p',
+            target: 'https://u:${PROBE_PASSWORD}@x.example/',
+            labels: { team: '${TEAM}' },
+            settings: { headers: { authorization: 'Bearer ${PROBE_TOKEN}' } },
+          },
+        ],
+      }),
+    ).toEqual({ PROBE_PASSWORD: ['probe', 'report'], PROBE_TOKEN: ['probe'], TEAM: undefined });
+  });
+
   it('gives a secret anywhere else to every function, also when it is in a narrowed section as well', () => {
     expect(
       secretReaders({
-        probes: [{ id: 'p', target: 'https://u:${PROBE_PASSWORD}@x.example/' }],
         channels: [
           { id: 'ops', kind: 'slack', settings: { url: '${SHARED}' } },
           { id: '${CHANNEL_ID}', kind: 'slack', settings: { url: '${UNDER_SECRET_ID}' } },
@@ -37,7 +51,6 @@ describe('which functions read each secret', () => {
         grafana: { token: '${GRAFANA}' },
       }),
     ).toEqual({
-      PROBE_PASSWORD: undefined,
       SHARED: undefined,
       CHANNEL_ID: undefined,
       UNDER_SECRET_ID: undefined,
@@ -80,7 +93,7 @@ describe('which functions read each secret', () => {
     expect(
       Object.fromEntries(Object.entries(document.secrets).map(([name, secret]) => [name, secret.readers])),
     ).toEqual({
-      PROBE_KEY: undefined,
+      PROBE_KEY: ['probe', 'report'],
       SLACK_WEBHOOK_URL: ['deliver:ops'],
       SMTP_PASSWORD: ['deliver:mail'],
     });
