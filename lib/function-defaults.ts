@@ -56,7 +56,7 @@ export class FunctionDefaults extends Construct {
   private readonly props: FunctionDefaultsProps;
   readonly functions: LambdaFunction[] = [];
   /** Each function as a secret's readers name it (src/domain/config/secret-readers.ts). */
-  private readonly readingFunctions = new Map<LambdaFunction, ReadingFunction>();
+  private readonly readingFunctions = new Map<LambdaFunction, ReadingFunction & { readonly fn: LambdaName }>();
 
   constructor(scope: Construct, id: string, props: FunctionDefaultsProps) {
     super(scope, id);
@@ -137,7 +137,7 @@ export class FunctionDefaults extends Construct {
   }
 
   /** A function of this construct as a secret's readers name it: what its loader finds in its environment. */
-  readingFunction(fn: LambdaFunction): ReadingFunction {
+  readingFunction(fn: LambdaFunction): ReadingFunction & { readonly fn: LambdaName } {
     const reading = this.readingFunctions.get(fn);
     if (reading === undefined) throw new Error(`function ${fn.node.path} was not made by FunctionDefaults`);
     return reading;

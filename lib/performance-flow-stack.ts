@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/environment.js';
+import { ENV, LOADS_NO_CONFIG } from '../lambdas/shared/environment.js';
 import type { DeploymentConfig } from '../src/domain/config/model.js';
 import { Collect } from './collect.js';
 import { DeploymentKey } from './deployment-key.js';
@@ -182,7 +182,10 @@ export class PerformanceFlowStack extends Stack {
         this.collect = collect;
       }
     }
-    for (const fn of this.functions.functions) this.secrets.grantReadTo(fn, this.functions.readingFunction(fn));
+    for (const fn of this.functions.functions) {
+      const reading = this.functions.readingFunction(fn);
+      if (!LOADS_NO_CONFIG.has(reading.fn)) this.secrets.grantReadTo(fn, reading);
+    }
     // After the secrets grant: the Grafana provisioner reads no config secret.
     if (props.config.grafana) {
       this.grafana = new Grafana(this, 'Grafana', {

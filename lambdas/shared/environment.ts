@@ -67,6 +67,14 @@ export const TIMESTREAM_TAGS_TABLE = 'tags';
 /** The Lambda functions (the names SERVICES, the stack and the benchmarks use). */
 export type LambdaName = keyof typeof SERVICES;
 
+/**
+ * The functions that never load the deployment config (no `base.config()`), so read no config
+ * secret and are granted none: the ingest authorizer looks tokens up in their table, the Grafana
+ * provisioner is given its settings by the stack. test/lambdas/ingest.test.ts runs the authorizer
+ * with no config file to read.
+ */
+export const LOADS_NO_CONFIG: ReadonlySet<LambdaName> = new Set<LambdaName>(['ingestAuthorizer', 'grafanaProvision']);
+
 /** Each function's entry file (relative to the repository root); deliver has one per channel kind. */
 export const LAMBDA_ENTRIES = {
   probe: 'lambdas/probe.ts',

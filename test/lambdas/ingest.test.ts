@@ -130,7 +130,8 @@ afterAll(async () => {
 beforeEach(() => timestream.reset());
 
 describe('ingest authorizer (HTTP API request authorizer, simple responses)', () => {
-  // Built per call: the token table client exists only once beforeAll has run.
+  // Built per call: the token table client exists only once beforeAll has run. `env` names no
+  // config file: the authorizer loads none, and the stack grants it no secret (LOADS_NO_CONFIG).
   const handler = (event: APIGatewayRequestAuthorizerEventV2, ctx: Context) =>
     createIngestAuthorizerHandler({ env, tokens })(event, ctx);
 

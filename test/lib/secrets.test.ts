@@ -64,9 +64,13 @@ describe('Secrets', { timeout: 120_000 }, () => {
     );
     // A probe's headers: the probe function alone.
     expect(readersOf('PORTAL_TOKEN')).toEqual([functionIdByPath(template, 'ProbesFunction')]);
-    // Not narrowed: every function but the Grafana provisioner (it loads no config) reads these. A
-    // probe's target too, here: the normalised rule's absent labels copy it into the rule groups.
-    const everyone = functions.filter((id) => !id.startsWith('GrafanaProvision')).sort();
+    // Not narrowed: every function but the two that load no config (the Grafana provisioner and the
+    // ingest authorizer) reads these. A probe's target too, here: the normalised rule's absent
+    // labels copy it into the rule groups.
+    const everyone = functions
+      .filter((id) => !id.startsWith('GrafanaProvision') && !id.startsWith('IngestApiAuthorizer'))
+      .sort();
+    expect(everyone).toHaveLength(functions.length - 2);
     expect(readersOf('RUNBOOK_NOTE')).toEqual(everyone);
     expect(readersOf('PORTAL_KEY')).toEqual(everyone);
     expect(readers[functionIdByPath(template, 'RulesFunction')]).toEqual(['PORTAL_KEY', 'RUNBOOK_NOTE']);
