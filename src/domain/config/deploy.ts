@@ -70,6 +70,7 @@ export function parseConfigForDeployment(text: string, source: string): CloudDep
   }
 
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  refuseSecretsReadOnlyAtSynth(raw, source);
   const { config, forms } = withStandIns(raw, secretNames, source);
   return {
     config,
@@ -151,6 +152,20 @@ function withStandIns(
       message: 'a field holding a ${NAME} secret needs a form no stand-in has; check it with pflow validate',
     },
   ]);
+}
+
+/**
+ * The `grafana:` section is turned into the workspace's CloudFormation properties at synth, and no
+ * function reads it at run time, so a secret there would deploy its stand-in, not its value.
+ */
+function refuseSecretsReadOnlyAtSynth(raw: unknown, source: string): void {
+  const issues = referencesByPath(raw)
+    .filter(([where]) => where[0] === 'grafana')
+    .map(([where, referenced]) => ({
+      path: formatPath(where),
+      message: `\${${referenced[0]}}: no secret can be used in the grafana section, which the stack turns into the workspace's settings at deploy time, where no secret is read; write the value itself`,
+    }));
+  if (issues.length > 0) throw new ConfigError(source, issues);
 }
 
 function toConfigIssue(issue: { path: readonly (string | number)[]; message: string }) {

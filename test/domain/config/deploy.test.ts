@@ -126,6 +126,21 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
     ]);
   });
 
+  it('refuses a secret in the grafana section, which only synth reads', () => {
+    const text = BASE.concat(
+      [
+        'grafana:',
+        '  authentication: saml',
+        '  admin_groups: [pflow-admins]',
+        "  saml: { metadata_url: 'https://idp.example/\${IDP_TENANT}/metadata' }",
+        '',
+      ].join('\n'),
+    );
+    expect(refusal(text)).toEqual([
+      "grafana.saml.metadata_url: ${IDP_TENANT}: no secret can be used in the grafana section, which the stack turns into the workspace's settings at deploy time, where no secret is read; write the value itself",
+    ]);
+  });
+
   it('still reports a malformed reference', () => {
     expect(refusal(BASE.replace('${SMTP_PASSWORD}', '${SMTP_PASSWORD'))).toEqual([
       'channels[1].email.password: unterminated ${ (write $${ for a literal ${)',
