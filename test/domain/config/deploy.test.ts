@@ -132,7 +132,7 @@ describe('reading a config for cdk deploy (secrets not available)', () => {
         'grafana:',
         '  authentication: saml',
         '  admin_groups: [pflow-admins]',
-        "  saml: { metadata_url: 'https://idp.example/\${IDP_TENANT}/metadata' }",
+        "  saml: { metadata_url: 'https://idp.example/${IDP_TENANT}/metadata' }",
         '',
       ].join('\n'),
     );
