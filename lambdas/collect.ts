@@ -8,6 +8,7 @@ import { collectFromAgent, type PullSource } from '../src/ingest/pull-collector.
 import type { PullAgent } from '../src/domain/config/cloud.js';
 import { METRICS, type CollectScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { countWhenAny } from './shared/observability.js';
 import { ingestServiceFor, type IngestSinkOptions } from './shared/ingest-sink.js';
 
 /** Asked per pull: well inside the ingest's 16 MiB once-gunzipped limit per batch. */
@@ -72,11 +73,9 @@ export function createCollectHandler(options: CollectHandlerOptions = {}) {
     );
     obs.metrics.addMetric('CollectBatches', MetricUnit.Count, outcome.stored);
     obs.metrics.addMetric('IngestSamples', MetricUnit.Count, outcome.samples);
-    if (outcome.tagEvents > 0) obs.metrics.addMetric('IngestTagEvents', MetricUnit.Count, outcome.tagEvents);
-    if (outcome.refused > 0) obs.metrics.addMetric('CollectRefused', MetricUnit.Count, outcome.refused);
-    if (outcome.droppedTagEvents > 0) {
-      obs.metrics.addMetric('CollectDroppedTagEvents', MetricUnit.Count, outcome.droppedTagEvents);
-    }
+    countWhenAny(obs.metrics, 'IngestTagEvents', outcome.tagEvents);
+    countWhenAny(obs.metrics, 'CollectRefused', outcome.refused);
+    countWhenAny(obs.metrics, 'CollectDroppedTagEvents', outcome.droppedTagEvents);
     if (outcome.failure !== undefined) {
       obs.port.warn('collect: stopped early; the agent keeps what was not acknowledged', {
         agent: agent.id,

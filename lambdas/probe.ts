@@ -8,6 +8,7 @@ import type { ProbeKindName } from '../src/probes/settings.js';
 import { runProbe, type ProbeAttempt } from '../src/services/run-probe.js';
 import { ENV, type ProbeScheduleInput } from './shared/environment.js';
 import { handlerBase, wrap } from './shared/handler.js';
+import { countWhenAny } from './shared/observability.js';
 import { metricStoreFromEnv } from './shared/metric-store.js';
 import { checkInput } from './shared/event-input.js';
 
@@ -57,10 +58,7 @@ export function createProbeHandler(options: ProbeHandlerOptions = {}) {
     const { config } = await base.config();
     store ??= metricStoreFromEnv(env, {
       logger: obs.port,
-      onReport: (report) => {
-        if (report.rejected.length > 0)
-          obs.metrics.addMetric('RecordsRejected', MetricUnit.Count, report.rejected.length);
-      },
+      onReport: (report) => countWhenAny(obs.metrics, 'RecordsRejected', report.rejected.length),
     });
 
     const wanted = new Set(probeIds);
@@ -111,8 +109,8 @@ export function createProbeHandler(options: ProbeHandlerOptions = {}) {
     obs.metrics.addMetadata('site', site);
     obs.metrics.addMetric('ProbesRun', MetricUnit.Count, results.length);
     obs.metrics.addMetric('ProbesFailed', MetricUnit.Count, failed);
+    countWhenAny(obs.metrics, 'ProbesCut', cut);
     if (cut > 0) {
-      obs.metrics.addMetric('ProbesCut', MetricUnit.Count, cut);
       obs.port.warn('probes still running at the deadline were written as timeouts', { site, cut });
     }
     return { site, probes: results.length, failed, cut, unknown };

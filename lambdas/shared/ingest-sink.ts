@@ -11,6 +11,7 @@ import type { TagHistory } from '../../src/services/tag-history.js';
 import { requireEnv } from './config.js';
 import { ENV } from './environment.js';
 import type { handlerBase } from './handler.js';
+import { countWhenAny } from './observability.js';
 import { metricStoreFromEnv, tagHistoryFromEnv } from './metric-store.js';
 
 export interface IngestSinkOptions {
@@ -85,7 +86,7 @@ export async function ingestSinkFor(
       base.obs.metrics.addMetric('TagEventsStored', MetricUnit.Count, events.length);
       const report = await locations.apply(site, events);
       base.obs.metrics.addMetric('TagLocationsWritten', MetricUnit.Count, report.written);
-      if (report.retried > 0) base.obs.metrics.addMetric('TagLocationRetries', MetricUnit.Count, report.retried);
+      countWhenAny(base.obs.metrics, 'TagLocationRetries', report.retried);
     },
   };
 }
