@@ -8,8 +8,7 @@ import {
   type BundledSecret,
 } from './bundled.js';
 import { formatPath, validateConfigDocument } from './document.js';
-import { expandEnv } from './env.js';
-import type { Env } from './env.js';
+import { expandEnv, referencesByPath, secretNamesIn } from './env.js';
 import { parseDeploymentConfig } from './load.js';
 import { secretReaders } from './secret-readers.js';
 import type { DeploymentConfig } from './model.js';
@@ -98,25 +97,6 @@ export function bundleConfigDocument(raw: unknown, source: string, schema: strin
   return bundle(raw, config, names, forms, source, schema);
 }
 
-/** Every `${NAME}` in a parsed config value (strings anywhere; `$${` is a literal, not a reference). */
-export function secretNamesIn(value: unknown): string[] {
-  const names = new Set<string>();
-  expandEnv(value, recordingEnv(names));
-  return [...names].sort();
-}
-
-function recordingEnv(names: Set<string>): Env {
-  return new Proxy(
-    {},
-    {
-      get: (_target, name) => {
-        if (typeof name === 'string') names.add(name);
-        return 'x';
-      },
-    },
-  );
-}
-
 /**
  * The normalised config with each secret replaced by a stand-in of a form its field accepts. The
  * file already passed every other check, so a few rounds settle each name's form.
@@ -170,20 +150,6 @@ function refuseSecretsReadOnlyAtSynth(raw: unknown, source: string): void {
 
 function toConfigIssue(issue: { path: readonly (string | number)[]; message: string }) {
   return { path: formatPath(issue.path), message: issue.message };
-}
-
-function referencesByPath(raw: unknown): [(string | number)[], string[]][] {
-  const found: [(string | number)[], string[]][] = [];
-  const walk = (node: unknown, path: (string | number)[]): void => {
-    if (typeof node === 'string') {
-      if (node.includes('${')) found.push([path, secretNamesIn(node)]);
-    } else if (Array.isArray(node)) node.forEach((item, index) => walk(item, [...path, index]));
-    else if (typeof node === 'object' && node !== null) {
-      for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
-    }
-  };
-  walk(raw, []);
-  return found;
 }
 
 /**

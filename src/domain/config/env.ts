@@ -75,3 +75,37 @@ export function expandEnv(value: unknown, env: Env): Expansion {
 
   return { value: walk(value, []), issues, substituted };
 }
+
+/** Every `${NAME}` in a parsed config value (strings anywhere; `$${` is a literal, not a reference). */
+export function secretNamesIn(value: unknown): string[] {
+  const names = new Set<string>();
+  expandEnv(value, recordingEnv(names));
+  return [...names].sort();
+}
+
+function recordingEnv(names: Set<string>): Env {
+  return new Proxy(
+    {},
+    {
+      get: (_target, name) => {
+        if (typeof name === 'string') names.add(name);
+        return 'x';
+      },
+    },
+  );
+}
+
+/** Each string of a parsed config value that holds a `${NAME}`: its path and the names it references. */
+export function referencesByPath(value: unknown): [(string | number)[], string[]][] {
+  const found: [(string | number)[], string[]][] = [];
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (typeof node === 'string') {
+      if (node.includes('${')) found.push([path, secretNamesIn(node)]);
+    } else if (Array.isArray(node)) node.forEach((item, index) => walk(item, [...path, index]));
+    else if (typeof node === 'object' && node !== null) {
+      for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+    }
+  };
+  walk(value, []);
+  return found;
+}

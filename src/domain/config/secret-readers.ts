@@ -1,4 +1,4 @@
-import { expandEnv } from './env.js';
+import { referencesByPath } from './env.js';
 
 /*
  * Which functions read each `${NAME}` secret of a deployed config: the stack grants a function
@@ -26,21 +26,13 @@ export interface ReadingFunction {
 /** Each secret's readers, for a normalised config holding `${NAME}` references (`$${` a literal). */
 export function secretReaders(config: unknown): Record<string, SecretReaders> {
   const readers = new Map<string, SecretReaders>();
-  const walk = (node: unknown, path: readonly (string | number)[]): void => {
-    if (typeof node === 'string') {
-      if (!node.includes('${')) return;
-      for (const name of namesIn(node)) {
-        const these = readersAt(config, path);
-        const known = readers.has(name) ? readers.get(name) : [];
-        readers.set(name, known === undefined || these === undefined ? undefined : [...known, ...these]);
-      }
-    } else if (Array.isArray(node)) {
-      node.forEach((item, index) => walk(item, [...path, index]));
-    } else if (typeof node === 'object' && node !== null) {
-      for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+  for (const [path, names] of referencesByPath(config)) {
+    const these = readersAt(config, path);
+    for (const name of names) {
+      const known = readers.has(name) ? readers.get(name) : [];
+      readers.set(name, known === undefined || these === undefined ? undefined : [...known, ...these]);
     }
-  };
-  walk(config, []);
+  }
   return Object.fromEntries(
     [...readers].map(([name, list]) => [name, list === undefined ? undefined : [...new Set(list)].sort()]),
   );
@@ -91,22 +83,4 @@ function recordAt(value: unknown, index?: number): Readonly<Record<string, unkno
   return typeof node === 'object' && node !== null && !Array.isArray(node)
     ? (node as Readonly<Record<string, unknown>>)
     : undefined;
-}
-
-/** The `${NAME}`s of one string (`$${` is a literal `${`, not a reference). */
-function namesIn(text: string): string[] {
-  const names: string[] = [];
-  expandEnv(
-    text,
-    new Proxy(
-      {},
-      {
-        get: (_target, name) => {
-          if (typeof name === 'string') names.push(name);
-          return '';
-        },
-      },
-    ),
-  );
-  return names;
 }

@@ -4,7 +4,8 @@ import {
   readBundledConfig,
   type BundledConfigDocument,
 } from '../../../src/domain/config/bundled.js';
-import { parseConfigForDeployment, secretNamesIn } from '../../../src/domain/config/deploy.js';
+import { parseConfigForDeployment } from '../../../src/domain/config/deploy.js';
+import { secretNamesIn } from '../../../src/domain/config/env.js';
 import type { DeploymentConfig } from '../../../src/domain/config/model.js';
 import { parseDeploymentConfig } from '../../../src/domain/config/load.js';
 import { ConfigError } from '../../../src/domain/errors.js';
