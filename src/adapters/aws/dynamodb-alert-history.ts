@@ -1,17 +1,11 @@
-import {
-  BatchWriteItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { AlertEvent } from '../../domain/alerts/event.js';
 import type { AlertHistory } from '../../domain/ports.js';
+import { batchWriteAll } from './dynamodb-items.js';
 import { pad } from './dynamodb-lifecycle.js';
 
-/** BatchWriteItem's ceiling, and how often its unprocessed items are sent again before giving up. */
-const MAX_BATCH_WRITE = 25;
-const MAX_UNPROCESSED_ROUNDS = 5;
+/** How many times a batch is sent (its unprocessed items again each time) before giving up. */
+const MAX_WRITE_ROUNDS = 6;
 
 /** The partition of one site's alert events in the lifecycle table. */
 export const ALERT_HISTORY_PREFIX = 'history#';
@@ -38,19 +32,12 @@ export class DynamoAlertHistory implements AlertHistory {
 
   async write(events: readonly AlertEvent[]): Promise<void> {
     const requests: WriteRequest[] = events.map((event) => ({ PutRequest: { Item: this.itemOf(event) } }));
-    for (let start = 0; start < requests.length; start += MAX_BATCH_WRITE) {
-      let pending = requests.slice(start, start + MAX_BATCH_WRITE);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round > MAX_UNPROCESSED_ROUNDS) {
-          throw new Error(`alert history: ${pending.length} events left unprocessed by DynamoDB after ${round} rounds`);
-        }
-        if (round > 0) await this.options.backoff?.(round);
-        const result = await this.options.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.options.table]: pending } }),
-        );
-        pending = result.UnprocessedItems?.[this.options.table] ?? [];
-      }
-    }
+    await batchWriteAll(this.options.client, this.options.table, requests, {
+      maxRounds: MAX_WRITE_ROUNDS,
+      exhausted: (left, rounds) =>
+        new Error(`alert history: ${left} events left unprocessed by DynamoDB after ${rounds} rounds`),
+      ...(this.options.backoff && { backoff: this.options.backoff }),
+    });
   }
 
   async alertEventsBetween(site: string, since: number, until: number): Promise<AlertEvent[]> {

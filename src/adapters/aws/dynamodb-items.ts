@@ -1,13 +1,15 @@
 import {
+  BatchWriteItemCommand,
   QueryCommand,
   type AttributeValue,
   type DeleteItemCommand,
   type DynamoDBClient,
   type PutItemCommand,
   type UpdateItemCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 
-/** Marshalling and conditional-write helpers shared by the lifecycle table's stores (lifecycle, on-call). */
+/** Marshalling, conditional-write, query and batch-write helpers shared by the DynamoDB stores. */
 
 export type Item = Record<string, AttributeValue>;
 
@@ -39,7 +41,11 @@ export async function sendConditional(
 export async function queryAll(
   client: Pick<DynamoDBClient, 'send'>,
   table: string,
-  query: { KeyConditionExpression: string; ExpressionAttributeValues: Item },
+  query: {
+    KeyConditionExpression: string;
+    ExpressionAttributeValues: Item;
+    ExpressionAttributeNames?: Record<string, string>;
+  },
 ): Promise<Item[]> {
   const items: Item[] = [];
   let startKey: Item | undefined;
@@ -56,4 +62,33 @@ export async function queryAll(
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
   return items;
+}
+
+/** BatchWriteItem's ceiling. */
+export const MAX_BATCH_WRITE = 25;
+
+/**
+ * Sends `requests` in BatchWriteItems of 25, each sent again with what DynamoDB left unprocessed
+ * until nothing is left; after `maxRounds` rounds of a batch the error `exhausted` makes is thrown.
+ */
+export async function batchWriteAll(
+  client: Pick<DynamoDBClient, 'send'>,
+  table: string,
+  requests: readonly WriteRequest[],
+  options: {
+    readonly maxRounds: number;
+    readonly exhausted: (left: number, rounds: number) => Error;
+    /** Waits before each round after the first. */
+    readonly backoff?: (round: number) => Promise<void>;
+  },
+): Promise<void> {
+  for (let start = 0; start < requests.length; start += MAX_BATCH_WRITE) {
+    let pending = requests.slice(start, start + MAX_BATCH_WRITE);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= options.maxRounds) throw options.exhausted(pending.length, round);
+      if (round > 0) await options.backoff?.(round);
+      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      pending = result.UnprocessedItems?.[table] ?? [];
+    }
+  }
 }

@@ -1,7 +1,5 @@
 import {
-  BatchWriteItemCommand,
   PutItemCommand,
-  QueryCommand,
   ScanCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -10,6 +8,7 @@ import {
 import { Semaphore } from '../../delivery/rate-limiter.js';
 import type { AlertStateStore, CasResult, CasWrite } from '../../domain/ports.js';
 import type { AlertInstanceState } from '../../domain/rules/types.js';
+import { batchWriteAll, queryAll, sendConditional } from './dynamodb-items.js';
 
 export interface DynamoAlertStateStoreOptions {
   readonly client: Pick<DynamoDBClient, 'send'>;
@@ -20,9 +19,8 @@ export interface DynamoAlertStateStoreOptions {
   readonly concurrency?: number;
 }
 
-/** BatchWriteItem's ceiling. */
-const MAX_BATCH_WRITE = 25;
-const MAX_UNPROCESSED_ROUNDS = 5;
+/** How many times a batch of deletes is sent (its unprocessed items again each time) before giving up. */
+const MAX_WRITE_ROUNDS = 5;
 /** The key attributes, as lambdas/shared/environment.ts's TABLE_KEYS.alertState gives the stack. */
 const PK = 'siteGroup';
 const SK = 'instanceKey';
@@ -90,29 +88,20 @@ export class DynamoAlertStateStore {
       [...byPartition].map(([partition, wanted]) =>
         this.semaphore.run(async () => {
           const only = wanted.size === 1 ? [...wanted][0] : undefined;
-          let startKey: Record<string, AttributeValue> | undefined;
-          do {
-            const page = await this.options.client.send(
-              new QueryCommand({
-                TableName: this.options.table,
-                // Strongly consistent: a stale version would only turn into a conflict, but a needless one.
-                ConsistentRead: true,
-                KeyConditionExpression: only === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :rule)',
-                ExpressionAttributeNames: only === undefined ? { '#pk': PK } : KEY_NAMES,
-                ExpressionAttributeValues: {
-                  ':pk': { S: partition },
-                  ...(only !== undefined && { ':rule': { S: `${only}/` } }),
-                },
-                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-              }),
-            );
-            for (const item of page.Items ?? []) {
-              if (!wanted.has(item.ruleId?.S ?? '')) continue;
-              const state = stateOf(item);
-              states.set(state.key, state);
-            }
-            startKey = page.LastEvaluatedKey;
-          } while (startKey);
+          // Strongly consistent (queryAll): a stale version would only turn into a conflict, but a needless one.
+          const items = await queryAll(this.options.client, this.options.table, {
+            KeyConditionExpression: only === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :rule)',
+            ExpressionAttributeNames: only === undefined ? { '#pk': PK } : KEY_NAMES,
+            ExpressionAttributeValues: {
+              ':pk': { S: partition },
+              ...(only !== undefined && { ':rule': { S: `${only}/` } }),
+            },
+          });
+          for (const item of items) {
+            if (!wanted.has(item.ruleId?.S ?? '')) continue;
+            const state = stateOf(item);
+            states.set(state.key, state);
+          }
         }),
       ),
     );
@@ -153,32 +142,27 @@ export class DynamoAlertStateStore {
       writes.map(({ next, expectedVersion }) =>
         this.semaphore.run(async (): Promise<boolean> => {
           const version = expectedVersion + 1;
-          try {
-            await this.options.client.send(
-              new PutItemCommand({
-                TableName: this.options.table,
-                Item: {
-                  [PK]: { S: this.partitionOf(next.site, next.ruleId) },
-                  [SK]: { S: next.key },
-                  ruleId: { S: next.ruleId },
-                  fingerprint: { S: next.fingerprint },
-                  site: { S: next.site },
-                  version: { N: String(version) },
-                  state: { S: JSON.stringify({ ...next, version }) },
-                },
-                ...(expectedVersion === 0
-                  ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-                  : {
-                      ConditionExpression: 'version = :expected',
-                      ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-                    }),
-              }),
-            );
-            return true;
-          } catch (error) {
-            if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-            throw error;
-          }
+          return sendConditional(
+            this.options.client,
+            new PutItemCommand({
+              TableName: this.options.table,
+              Item: {
+                [PK]: { S: this.partitionOf(next.site, next.ruleId) },
+                [SK]: { S: next.key },
+                ruleId: { S: next.ruleId },
+                fingerprint: { S: next.fingerprint },
+                site: { S: next.site },
+                version: { N: String(version) },
+                state: { S: JSON.stringify({ ...next, version }) },
+              },
+              ...(expectedVersion === 0
+                ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+                : {
+                    ConditionExpression: 'version = :expected',
+                    ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+                  }),
+            }),
+          );
         }),
       ),
     );
@@ -195,17 +179,11 @@ export class DynamoAlertStateStore {
         Key: { [PK]: { S: this.partitionOf(site, splitKey(key).ruleId) }, [SK]: { S: key } },
       },
     }));
-    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
-      let pending = requests.slice(i, i + MAX_BATCH_WRITE);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS)
-          throw new Error(`DynamoDB left ${pending.length} alert-state deletes unprocessed after ${round} rounds`);
-        const result = await this.options.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.options.table]: pending } }),
-        );
-        pending = result.UnprocessedItems?.[this.options.table] ?? [];
-      }
-    }
+    await batchWriteAll(this.options.client, this.options.table, requests, {
+      maxRounds: MAX_WRITE_ROUNDS,
+      exhausted: (left, rounds) =>
+        new Error(`DynamoDB left ${left} alert-state deletes unprocessed after ${rounds} rounds`),
+    });
   }
 
   private partitionOf(site: string, ruleId: string): string {
