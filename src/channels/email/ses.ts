@@ -96,6 +96,9 @@ function printableAscii(value: string): string {
  * The From mailbox as SES takes it, which nodemailer did for us before: SES reads 7-bit ASCII only
  * (no SMTPUTF8), so a display name with other characters goes as MIME encoded-words (RFC 2047),
  * one with RFC 5322 specials (`St. Anna, IT`) as a quoted string, and a domain in Punycode.
+ * Written here rather than taken from a MIME library: nodemailer's encoders load its 80 KB MIME-type
+ * table and libmime brings iconv-lite, either of which would put this bundle back over 500 KB for
+ * the few lines a From header needs (Punycode is Node's own `domainToASCII`).
  */
 export function sesMailbox(mailbox: string): string {
   const match = /^\s*(.*?)\s*<([^<>]+)>\s*$/.exec(mailbox);
