@@ -125,6 +125,7 @@ export function customMetrics(input: CustomMetricsInput): CustomMetrics {
   };
 }
 
-function sum(values: readonly number[]): number {
+/** The total of some figures (the estimate's too). */
+export function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }

@@ -7,7 +7,7 @@ import { lastSeenRefreshMs } from '../assets/location-writes.js';
 import { formatDuration } from '../duration.js';
 import { deploymentUsage, type DeploymentUsage } from './usage.js';
 import { oncallTeamsOf } from '../lifecycle/oncall.js';
-import { customMetrics, hoursWithEvents } from './custom-metrics.js';
+import { customMetrics, hoursWithEvents, sum } from './custom-metrics.js';
 import { agentHoldBackFor } from '../agent/hold-back.js';
 
 /**
@@ -658,10 +658,6 @@ export function writeUnits(records: number, bytesPerRecord: number): number {
   const full = Math.floor(records / 100);
   const rest = records - full * 100;
   return full * Math.ceil((100 * bytesPerRecord) / 1024) + Math.ceil((rest * bytesPerRecord) / 1024);
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((total, value) => total + value, 0);
 }
 
 function formatCount(n: number): string {
